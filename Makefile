@@ -1,0 +1,122 @@
+# mainline — one non-recursive Makefile. Output goes to $(BUILD).
+#   make            build the binary, unit tests, helpers and fuzz replay drivers
+#   make test       install missing dependencies, build, run every test
+#   make demo       the end-to-end demonstration (see README)
+#   make SANITIZE=1 test   the same suite under ASan+UBSan (in build/asan)
+#   make fuzz       libFuzzer targets with clang (in build/fuzz)
+#   make lint       formatting, cppcheck, banned functions
+#   make bench      benchmarks (see docs/BENCHMARKS.md)
+
+CC ?= cc
+PREFIX ?= /usr/local
+SANITIZE ?= 0
+CFLAGS ?= -O2 -g
+
+ifeq ($(SANITIZE),1)
+BUILD ?= build/asan
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FORTIFY :=
+else
+BUILD ?= build
+SAN_FLAGS :=
+FORTIFY := -D_FORTIFY_SOURCE=3
+endif
+
+PKGS := libgit2 openssl libcurl libcjson libarchive
+DEP_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+DEP_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
+
+WARNINGS := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wstrict-prototypes -Wvla \
+	-Wpointer-arith -Wmissing-prototypes -Wno-unused-parameter
+HARDEN := $(FORTIFY) -fstack-protector-strong -fstack-clash-protection -fcf-protection -fPIE
+ALL_CPPFLAGS := -D_GNU_SOURCE -Icommon -Iverify -Idocker -Iplugin -Itests/unit $(CPPFLAGS)
+ALL_CFLAGS := -std=c11 $(WARNINGS) $(HARDEN) $(SAN_FLAGS) $(DEP_CFLAGS) $(CFLAGS)
+ALL_LDFLAGS := -pie -Wl,-z,relro -Wl,-z,now -Wl,-z,noexecstack $(SAN_FLAGS) $(LDFLAGS)
+
+MAIN_SRC := plugin/main.c
+LIB_SRCS := $(filter-out $(MAIN_SRC),$(wildcard common/*.c verify/*.c docker/*.c plugin/*.c))
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+LIB := $(BUILD)/libmainline.a
+BIN := $(BUILD)/mainline
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%)
+HELPER_SRCS := $(wildcard tests/helpers/*.c)
+HELPER_BINS := $(HELPER_SRCS:tests/helpers/%.c=$(BUILD)/tests/helpers/%)
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+REPLAY_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz-replay/%)
+
+.SECONDARY:
+.PHONY: all test check deps demo lint fuzz bench clean install
+all: $(BIN) $(UNIT_BINS) $(HELPER_BINS) $(REPLAY_BINS)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(LIB): $(LIB_OBJS)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+$(BIN): $(BUILD)/obj/$(MAIN_SRC:.c=.o) $(LIB)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(DEP_LIBS)
+
+$(BUILD)/tests/unit/%: $(BUILD)/obj/tests/unit/%.o $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(DEP_LIBS) $(CMOCKA_LIBS)
+
+$(BUILD)/tests/helpers/%: $(BUILD)/obj/tests/helpers/%.o $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(DEP_LIBS)
+
+# Each fuzz target also links with a plain main() so its corpus is a regression test.
+$(BUILD)/fuzz-replay/%: $(BUILD)/obj/tests/fuzz/%.o $(BUILD)/obj/tests/fuzz/replay.o $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(DEP_LIBS)
+
+# Install what is missing (apt-get), then build and run the whole suite.
+test:
+	@scripts/deps.sh test
+	@$(MAKE) --no-print-directory check
+
+check: all
+	@BUILD=$(BUILD) tests/run
+
+deps:
+	@scripts/deps.sh test
+
+demo:
+	@scripts/deps.sh demo
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) scripts/demo.sh
+
+lint:
+	@scripts/deps.sh lint
+	@scripts/lint.sh
+
+FUZZ_CC ?= clang
+FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer-no-link,address,undefined -D_GNU_SOURCE -Icommon \
+	-Iverify -Idocker -Iplugin $(DEP_CFLAGS)
+FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=build/fuzz/obj/%.o)
+FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
+
+build/fuzz/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -c -o $@ $<
+
+build/fuzz/%: build/fuzz/obj/tests/fuzz/%.o $(FUZZ_LIB_OBJS)
+	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^ $(DEP_LIBS)
+
+fuzz: $(FUZZ_BINS)
+
+bench: all
+	@BUILD=$(BUILD) bench/run.sh
+
+install: $(BIN)
+	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/mainline
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD)/obj build/fuzz/obj -name '*.d' 2>/dev/null)

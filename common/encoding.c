@@ -1,0 +1,133 @@
+#include "encoding.h"
+
+#include <string.h>
+
+static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+static int value_of(char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+int base64_decode(const char *in, size_t len, struct buf *out)
+{
+	uint8_t bytes[3];
+	uint32_t acc = 0;
+	size_t i, pad = 0;
+	int n = 0, v;
+
+	for (i = 0; i < len; i++) {
+		char c = in[i];
+
+		if (c == '\n' || c == '\r')
+			continue;
+		if (c == '=') {
+			if (n < 2 || ++pad > 2)
+				return -1;
+			n++;
+			acc <<= 6;
+		} else {
+			if (pad > 0 || (v = value_of(c)) < 0)
+				return -1;
+			acc = acc << 6 | (uint32_t)v;
+			n++;
+		}
+		if (n == 4) {
+			bytes[0] = (uint8_t)(acc >> 16);
+			bytes[1] = (uint8_t)(acc >> 8);
+			bytes[2] = (uint8_t)acc;
+			/* the padding bits of the last group must be zero */
+			if ((pad == 1 && bytes[2] != 0) || (pad == 2 && bytes[1] != 0))
+				return -1;
+			if (buf_append(out, bytes, 3 - pad) < 0)
+				return -1;
+			n = 0;
+			acc = 0;
+			if (pad > 0)
+				break;
+		}
+	}
+	if (n != 0)
+		return -1;
+	/* nothing but line breaks may follow the padding */
+	for (i++; i < len; i++)
+		if (in[i] != '\n' && in[i] != '\r')
+			return -1;
+	return 0;
+}
+
+int base64_encode(const void *data, size_t len, struct buf *out)
+{
+	const uint8_t *p = data;
+	char q[4];
+	size_t i;
+
+	for (i = 0; i + 2 < len; i += 3) {
+		q[0] = alphabet[p[i] >> 2];
+		q[1] = alphabet[(p[i] & 3) << 4 | p[i + 1] >> 4];
+		q[2] = alphabet[(p[i + 1] & 15) << 2 | p[i + 2] >> 6];
+		q[3] = alphabet[p[i + 2] & 63];
+		if (buf_append(out, q, 4) < 0)
+			return -1;
+	}
+	if (len - i == 1) {
+		q[0] = alphabet[p[i] >> 2];
+		q[1] = alphabet[(p[i] & 3) << 4];
+		q[2] = q[3] = '=';
+		return buf_append(out, q, 4);
+	}
+	if (len - i == 2) {
+		q[0] = alphabet[p[i] >> 2];
+		q[1] = alphabet[(p[i] & 3) << 4 | p[i + 1] >> 4];
+		q[2] = alphabet[(p[i + 1] & 15) << 2];
+		q[3] = '=';
+		return buf_append(out, q, 4);
+	}
+	return 0;
+}
+
+void hex_encode(const uint8_t *data, size_t len, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		out[2 * i] = digits[data[i] >> 4];
+		out[2 * i + 1] = digits[data[i] & 15];
+	}
+	out[2 * len] = '\0';
+}
+
+static int nibble(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int hex_decode(const char *in, uint8_t *out, size_t len)
+{
+	size_t i;
+	int hi, lo;
+
+	for (i = 0; i < len; i++) {
+		if ((hi = nibble(in[2 * i])) < 0 || (lo = nibble(in[2 * i + 1])) < 0)
+			return -1;
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return 0;
+}

@@ -1,0 +1,26 @@
+/* Base64 (RFC 4648, strict) and lower-case hex. */
+#ifndef MAINLINE_ENCODING_H
+#define MAINLINE_ENCODING_H
+
+#include "buf.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Decodes base64, appending to out. Line breaks (CR, LF) are skipped; any
+ * other character outside the alphabet, misplaced or missing padding, and
+ * non-zero padding bits are refused. 0 or -1.
+ */
+int base64_decode(const char *in, size_t len, struct buf *out);
+
+/* Appends the padded base64 encoding of data to out (no line breaks). 0 or -1. */
+int base64_encode(const void *data, size_t len, struct buf *out);
+
+/* Writes 2*len lower-case hex digits and a NUL into out. */
+void hex_encode(const uint8_t *data, size_t len, char *out);
+
+/* Decodes exactly 2*len hex digits (either case) into out. 0 or -1. */
+int hex_decode(const char *in, uint8_t *out, size_t len);
+
+#endif

@@ -1,0 +1,4 @@
+#ifndef MAINLINE_VERSION_H
+#define MAINLINE_VERSION_H
+#define MAINLINE_VERSION "0.1.0"
+#endif

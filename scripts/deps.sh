@@ -1,0 +1,43 @@
+#!/bin/sh
+# Installs the Debian packages a target needs when any is missing.
+# Usage: scripts/deps.sh test|demo|lint|bench
+set -eu
+
+build="build-essential pkg-config libgit2-dev libssl-dev libcurl4-openssl-dev libcjson-dev
+	libarchive-dev"
+case "${1:-test}" in
+test)  want="$build libcmocka-dev clang libclang-rt-14-dev git openssh-client gnupg perl
+	docker.io docker-registry apache2-utils lighttpd busybox-static curl ca-certificates
+	iproute2 procps" ;;
+demo)  want="$build git openssh-client gnupg docker.io busybox-static debootstrap curl
+	ca-certificates procps" ;;
+lint)  want="clang-format cppcheck" ;;
+bench) want="$build git openssh-client gnupg docker.io busybox-static hyperfine time procps" ;;
+*) echo "usage: $0 test|demo|lint|bench" >&2; exit 2 ;;
+esac
+
+missing=
+for p in $want; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+	if command -v sudo >/dev/null 2>&1; then SUDO=sudo; else
+		echo "missing Debian packages:$missing (run as root to install them)" >&2
+		exit 2
+	fi
+else
+	SUDO=
+fi
+echo "installing:$missing"
+export DEBIAN_FRONTEND=noninteractive
+# The lists may be stale or absent on a fresh machine: update once, then install.
+$SUDO apt-get update -qq >/dev/null
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+# docker-registry starts a service on package install; the tests run their own.
+if command -v systemctl >/dev/null 2>&1; then
+	$SUDO systemctl stop docker-registry >/dev/null 2>&1 || true
+fi

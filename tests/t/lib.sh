@@ -1,0 +1,115 @@
+# TAP helpers for the shell tests in tests/t (source this file).
+#   t_ok DESC CMD...          ok when CMD exits 0
+#   t_fails DESC CMD...       ok when CMD exits non-zero
+#   t_exit DESC CODE CMD...   ok when CMD exits with CODE
+#   t_is DESC GOT WANT        ok when the strings are equal
+#   t_like DESC GOT PATTERN   ok when GOT matches the grep -E PATTERN
+#   t_need PROG...            skip the whole file when a program is missing
+#   t_skip_all REASON         skip the whole file
+#   t_done                    print the plan and exit with the result
+# Every test gets a private $T_TMP and $HOME, removed at exit.
+set -u
+
+T_ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=${BUILD:-build}
+case "$BUILD" in /*) ;; *) BUILD="$T_ROOT/$BUILD" ;; esac
+MAINLINE=${MAINLINE:-$BUILD/mainline}
+T_TMP=$(mktemp -d "${TMPDIR:-/tmp}/mainline-t.XXXXXX")
+T_N=0
+T_FAILED=0
+T_CLEANUP=""
+
+t_cleanup() {
+	for c in $T_CLEANUP; do "$c" >/dev/null 2>&1 || true; done
+	rm -rf "$T_TMP"
+}
+trap t_cleanup EXIT
+trap 'exit 130' INT TERM
+
+# A predictable, private git and gpg environment.
+export HOME="$T_TMP/home"
+mkdir -p "$HOME"
+chmod 700 "$HOME"
+export GIT_CONFIG_NOSYSTEM=1 GIT_TERMINAL_PROMPT=0
+export GIT_AUTHOR_NAME="Alice Maintainer" GIT_AUTHOR_EMAIL="alice@example.org"
+export GIT_COMMITTER_NAME="Alice Maintainer" GIT_COMMITTER_EMAIL="alice@example.org"
+export GNUPGHOME="$HOME/.gnupg"
+git config --global init.defaultBranch main
+git config --global advice.detachedHead false
+git config --global protocol.file.allow always
+
+t_result() { # DESC OK
+	T_N=$((T_N + 1))
+	if [ "$2" = 0 ]; then
+		echo "ok $T_N - $1"
+	else
+		echo "not ok $T_N - $1"
+		T_FAILED=$((T_FAILED + 1))
+	fi
+}
+
+t_ok() {
+	d=$1; shift
+	if "$@" >"$T_TMP/.out" 2>&1; then t_result "$d" 0; else
+		t_result "$d" 1
+		sed 's/^/# /' "$T_TMP/.out" | tail -20
+	fi
+}
+
+t_fails() {
+	d=$1; shift
+	if "$@" >"$T_TMP/.out" 2>&1; then
+		t_result "$d" 1
+		sed 's/^/# /' "$T_TMP/.out" | tail -20
+	else t_result "$d" 0; fi
+}
+
+t_exit() {
+	d=$1; want=$2; shift 2
+	set +e
+	"$@" >"$T_TMP/.out" 2>&1
+	got=$?
+	set -e 2>/dev/null || true
+	set +e
+	if [ "$got" = "$want" ]; then t_result "$d" 0; else
+		t_result "$d" 1
+		echo "# exit $got, wanted $want"
+		sed 's/^/# /' "$T_TMP/.out" | tail -20
+	fi
+}
+
+t_is() {
+	if [ "$2" = "$3" ]; then t_result "$1" 0; else
+		t_result "$1" 1
+		echo "#   got: '$2'"
+		echo "#  want: '$3'"
+	fi
+}
+
+t_like() {
+	if printf '%s\n' "$2" | grep -Eq -- "$3"; then t_result "$1" 0; else
+		t_result "$1" 1
+		echo "#   got: '$2'"
+		echo "#  want match: '$3'"
+	fi
+}
+
+t_skip_all() {
+	echo "1..0 # SKIP $1"
+	exit 0
+}
+
+t_need() {
+	for p in "$@"; do
+		command -v "$p" >/dev/null 2>&1 || t_skip_all "$p not installed"
+	done
+}
+
+t_done() {
+	echo "1..$T_N"
+	[ "$T_FAILED" = 0 ]
+	exit $?
+}
+
+# Last output captured by t_ok/t_fails/t_exit.
+t_out() { cat "$T_TMP/.out"; }

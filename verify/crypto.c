@@ -1,0 +1,326 @@
+#include "crypto.h"
+
+#include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/ecdsa.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/param_build.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <string.h>
+
+struct crypto_hash_ctx {
+	EVP_MD_CTX *md;
+};
+
+struct crypto_signing_key {
+	EVP_PKEY *pkey;
+};
+
+static const EVP_MD *md_of(enum crypto_hash h)
+{
+	switch (h) {
+	case CRYPTO_SHA1:
+		return EVP_sha1();
+	case CRYPTO_SHA224:
+		return EVP_sha224();
+	case CRYPTO_SHA256:
+		return EVP_sha256();
+	case CRYPTO_SHA384:
+		return EVP_sha384();
+	case CRYPTO_SHA512:
+		return EVP_sha512();
+	}
+	return NULL;
+}
+
+size_t crypto_hash_len(enum crypto_hash h)
+{
+	const EVP_MD *md = md_of(h);
+
+	return md != NULL ? (size_t)EVP_MD_get_size(md) : 0;
+}
+
+int crypto_digest(enum crypto_hash h, const void *data, size_t len, uint8_t *out)
+{
+	const EVP_MD *md = md_of(h);
+
+	if (md == NULL || EVP_Digest(data, len, out, NULL, md, NULL) != 1)
+		return -1;
+	return 0;
+}
+
+struct crypto_hash_ctx *crypto_hash_new(enum crypto_hash h)
+{
+	struct crypto_hash_ctx *ctx;
+	const EVP_MD *md = md_of(h);
+
+	if (md == NULL || (ctx = calloc(1, sizeof(*ctx))) == NULL)
+		return NULL;
+	if ((ctx->md = EVP_MD_CTX_new()) == NULL || EVP_DigestInit_ex(ctx->md, md, NULL) != 1) {
+		crypto_hash_free(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
+int crypto_hash_update(struct crypto_hash_ctx *ctx, const void *data, size_t len)
+{
+	return EVP_DigestUpdate(ctx->md, data, len) == 1 ? 0 : -1;
+}
+
+int crypto_hash_final(struct crypto_hash_ctx *ctx, uint8_t *out)
+{
+	return EVP_DigestFinal_ex(ctx->md, out, NULL) == 1 ? 0 : -1;
+}
+
+void crypto_hash_free(struct crypto_hash_ctx *ctx)
+{
+	if (ctx == NULL)
+		return;
+	EVP_MD_CTX_free(ctx->md);
+	free(ctx);
+}
+
+/* Verifies with an EVP_PKEY; sig_len/digest semantics chosen by the caller. */
+static int verify_pkey(EVP_PKEY *pkey, const EVP_MD *md, const uint8_t *tbs, size_t tbs_len,
+                       const uint8_t *sig, size_t sig_len, int pad)
+{
+	EVP_PKEY_CTX *pctx = NULL;
+	int r = -1, ok;
+
+	if ((pctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL)) == NULL ||
+	    EVP_PKEY_verify_init(pctx) != 1)
+		goto out;
+	if (pad != 0 && EVP_PKEY_CTX_set_rsa_padding(pctx, pad) != 1)
+		goto out;
+	if (md != NULL && EVP_PKEY_CTX_set_signature_md(pctx, md) != 1)
+		goto out;
+	ok = EVP_PKEY_verify(pctx, sig, sig_len, tbs, tbs_len);
+	r = ok == 1 ? 1 : 0;
+out:
+	EVP_PKEY_CTX_free(pctx);
+	return r;
+}
+
+int crypto_verify_ed25519(const uint8_t pub[32], const void *msg, size_t msg_len,
+                          const uint8_t sig[64])
+{
+	EVP_PKEY *pkey = NULL;
+	EVP_MD_CTX *md = NULL;
+	int r = -1;
+
+	if ((pkey = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, pub, 32)) == NULL ||
+	    (md = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestVerifyInit_ex(md, NULL, NULL, NULL, NULL, pkey, NULL) != 1)
+		goto out;
+	r = EVP_DigestVerify(md, sig, 64, msg, msg_len) == 1 ? 1 : 0;
+out:
+	EVP_MD_CTX_free(md);
+	EVP_PKEY_free(pkey);
+	return r;
+}
+
+static EVP_PKEY *pkey_from_params(const char *type, OSSL_PARAM_BLD *bld)
+{
+	OSSL_PARAM *params = NULL;
+	EVP_PKEY_CTX *ctx = NULL;
+	EVP_PKEY *pkey = NULL;
+
+	if ((params = OSSL_PARAM_BLD_to_param(bld)) == NULL ||
+	    (ctx = EVP_PKEY_CTX_new_from_name(NULL, type, NULL)) == NULL ||
+	    EVP_PKEY_fromdata_init(ctx) != 1 ||
+	    EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params) != 1)
+		pkey = NULL;
+	EVP_PKEY_CTX_free(ctx);
+	OSSL_PARAM_free(params);
+	return pkey;
+}
+
+static const char *curve_name(enum crypto_curve c)
+{
+	switch (c) {
+	case CRYPTO_P256:
+		return "prime256v1";
+	case CRYPTO_P384:
+		return "secp384r1";
+	case CRYPTO_P521:
+		return "secp521r1";
+	}
+	return NULL;
+}
+
+int crypto_verify_ecdsa(enum crypto_curve curve, const uint8_t *point, size_t point_len,
+                        const uint8_t *digest, size_t digest_len, const uint8_t *r_bytes,
+                        size_t r_len, const uint8_t *s_bytes, size_t s_len)
+{
+	OSSL_PARAM_BLD *bld = NULL;
+	EVP_PKEY *pkey = NULL;
+	ECDSA_SIG *sig = NULL;
+	BIGNUM *br = NULL, *bs = NULL;
+	unsigned char *der = NULL;
+	const char *name = curve_name(curve);
+	int der_len, r = -1;
+
+	if (name == NULL || point_len == 0 || point[0] != 0x04)
+		return -1;
+	if ((bld = OSSL_PARAM_BLD_new()) == NULL ||
+	    OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, name, 0) != 1 ||
+	    OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, point, point_len) != 1 ||
+	    (pkey = pkey_from_params("EC", bld)) == NULL)
+		goto out;
+	if ((br = BN_bin2bn(r_bytes, (int)r_len, NULL)) == NULL ||
+	    (bs = BN_bin2bn(s_bytes, (int)s_len, NULL)) == NULL ||
+	    (sig = ECDSA_SIG_new()) == NULL || ECDSA_SIG_set0(sig, br, bs) != 1)
+		goto out;
+	br = bs = NULL; /* owned by sig */
+	if ((der_len = i2d_ECDSA_SIG(sig, &der)) <= 0)
+		goto out;
+	r = verify_pkey(pkey, NULL, digest, digest_len, der, (size_t)der_len, 0);
+out:
+	OPENSSL_free(der);
+	ECDSA_SIG_free(sig);
+	BN_free(br);
+	BN_free(bs);
+	EVP_PKEY_free(pkey);
+	OSSL_PARAM_BLD_free(bld);
+	return r;
+}
+
+int crypto_verify_rsa(const uint8_t *n, size_t n_len, const uint8_t *e, size_t e_len,
+                      enum crypto_hash h, const uint8_t *digest, size_t digest_len,
+                      const uint8_t *sig, size_t sig_len)
+{
+	OSSL_PARAM_BLD *bld = NULL;
+	EVP_PKEY *pkey = NULL;
+	BIGNUM *bn = NULL, *be = NULL;
+	uint8_t *padded = NULL;
+	size_t mod_len;
+	int r = -1;
+
+	while (n_len > 0 && n[0] == 0) {
+		n++;
+		n_len--;
+	}
+	mod_len = n_len;
+	if (mod_len == 0 || sig_len > mod_len || digest_len != crypto_hash_len(h))
+		return -1;
+	if ((padded = calloc(1, mod_len)) == NULL)
+		return -1;
+	memcpy(padded + (mod_len - sig_len), sig, sig_len);
+	if ((bn = BN_bin2bn(n, (int)n_len, NULL)) == NULL ||
+	    (be = BN_bin2bn(e, (int)e_len, NULL)) == NULL || (bld = OSSL_PARAM_BLD_new()) == NULL ||
+	    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, bn) != 1 ||
+	    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, be) != 1 ||
+	    (pkey = pkey_from_params("RSA", bld)) == NULL)
+		goto out;
+	r = verify_pkey(pkey, md_of(h), digest, digest_len, padded, mod_len, RSA_PKCS1_PADDING);
+out:
+	free(padded);
+	BN_free(bn);
+	BN_free(be);
+	EVP_PKEY_free(pkey);
+	OSSL_PARAM_BLD_free(bld);
+	return r;
+}
+
+unsigned crypto_bignum_bits(const uint8_t *v, size_t len)
+{
+	unsigned bits;
+	uint8_t top;
+
+	while (len > 0 && v[0] == 0) {
+		v++;
+		len--;
+	}
+	if (len == 0)
+		return 0;
+	for (bits = 8, top = v[0]; (top & 0x80) == 0; top <<= 1)
+		bits--;
+	return (unsigned)((len - 1) * 8) + bits;
+}
+
+int crypto_hmac_sha256(const void *key, size_t key_len, const void *msg, size_t msg_len,
+                       uint8_t out[32])
+{
+	unsigned int n = 0;
+
+	if (HMAC(EVP_sha256(), key, (int)key_len, msg, msg_len, out, &n) == NULL || n != 32)
+		return -1;
+	return 0;
+}
+
+int crypto_random(void *out, size_t len)
+{
+	return RAND_bytes(out, (int)len) == 1 ? 0 : -1;
+}
+
+struct crypto_signing_key *crypto_signing_key_from_pem(const char *pem, size_t len)
+{
+	struct crypto_signing_key *key = NULL;
+	EVP_PKEY *pkey = NULL;
+	BIO *bio;
+
+	if (len > INT32_MAX || (bio = BIO_new_mem_buf(pem, (int)len)) == NULL)
+		return NULL;
+	pkey = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
+	BIO_free(bio);
+	if (pkey == NULL || EVP_PKEY_get_id(pkey) != EVP_PKEY_ED25519 ||
+	    (key = calloc(1, sizeof(*key))) == NULL) {
+		EVP_PKEY_free(pkey);
+		return NULL;
+	}
+	key->pkey = pkey; /* transferred */
+	return key;
+}
+
+void crypto_signing_key_free(struct crypto_signing_key *key)
+{
+	if (key == NULL)
+		return;
+	EVP_PKEY_free(key->pkey);
+	free(key);
+}
+
+int crypto_sign_ed25519(const struct crypto_signing_key *key, const void *msg, size_t msg_len,
+                        uint8_t sig[64])
+{
+	EVP_MD_CTX *md;
+	size_t sig_len = 64;
+	int r = -1;
+
+	if ((md = EVP_MD_CTX_new()) == NULL)
+		return -1;
+	if (EVP_DigestSignInit_ex(md, NULL, NULL, NULL, NULL, key->pkey, NULL) == 1 &&
+	    EVP_DigestSign(md, sig, &sig_len, msg, msg_len) == 1 && sig_len == 64)
+		r = 0;
+	EVP_MD_CTX_free(md);
+	return r;
+}
+
+int crypto_signing_key_public(const struct crypto_signing_key *key, uint8_t pub[32])
+{
+	size_t n = 32;
+
+	return EVP_PKEY_get_raw_public_key(key->pkey, pub, &n) == 1 && n == 32 ? 0 : -1;
+}
+
+int crypto_ed25519_public_from_pem(const char *pem, size_t len, uint8_t pub[32])
+{
+	EVP_PKEY *pkey;
+	size_t n = 32;
+	BIO *bio;
+	int r = -1;
+
+	if (len > INT32_MAX || (bio = BIO_new_mem_buf(pem, (int)len)) == NULL)
+		return -1;
+	pkey = PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
+	BIO_free(bio);
+	if (pkey != NULL && EVP_PKEY_get_id(pkey) == EVP_PKEY_ED25519 &&
+	    EVP_PKEY_get_raw_public_key(pkey, pub, &n) == 1 && n == 32)
+		r = 0;
+	EVP_PKEY_free(pkey);
+	return r;
+}
