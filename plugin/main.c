@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "verify_cmd.h"
 #include "version.h"
 
 static void usage(FILE *f)
@@ -24,6 +25,8 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
+	if (argc > 1 && strcmp(argv[1], "verify") == 0)
+		return verify_cmd_main(argc - 1, argv + 1);
 	usage(stderr);
 	return 2;
 }

@@ -1,0 +1,87 @@
+#include "trust.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "allowed_signers.h"
+#include "crypto.h"
+#include "encoding.h"
+#include "error.h"
+#include "pgp.h"
+
+static int digest_part(struct crypto_hash_ctx *h, const char *label, const void *data, size_t len)
+{
+	char head[64];
+	int n = snprintf(head, sizeof(head), "%s %zu\n", label, len);
+
+	if (crypto_hash_update(h, head, (size_t)n) < 0 ||
+	    (len > 0 && crypto_hash_update(h, data, len) < 0))
+		return -1;
+	return 0;
+}
+
+int trust_load(struct trust_roots *out, char digest[65], const struct trust_input *in)
+{
+	struct crypto_hash_ctx *h = NULL;
+	uint8_t raw[CRYPTO_MAX_DIGEST];
+	char flags[96];
+	size_t i;
+	int r;
+
+	trust_roots_init(out);
+	if (in->forge_identity != NULL)
+		out->forge_identity = in->forge_identity;
+	if (in->max_skew >= 0)
+		out->max_skew = in->max_skew;
+	out->ssh_policy.require_user_presence = in->require_user_presence;
+	out->now = (int64_t)time(NULL);
+	if (in->allowed_signers == NULL && in->keyring_count == 0) {
+		r = ml_fail(ML_CONFIG,
+		            "no trust roots: give allowed signers or an OpenPGP keyring");
+		goto out;
+	}
+	if ((h = crypto_hash_new(CRYPTO_SHA256)) == NULL) {
+		r = ml_fail(ML_IO, "cannot start a digest");
+		goto out;
+	}
+	if (in->allowed_signers != NULL) {
+		if ((r = allowed_signers_parse(&out->ssh, in->allowed_signers,
+		                               in->allowed_signers_len,
+		                               in->allowed_signers_origin)) != 0)
+			goto out;
+		if (digest_part(h, "allowed_signers", in->allowed_signers,
+		                in->allowed_signers_len) < 0)
+			goto digest_failed;
+	}
+	if (in->keyring_count > 0 && (r = pgp_keyring_new(&out->pgp)) != 0)
+		goto out;
+	for (i = 0; i < in->keyring_count; i++) {
+		if ((r = pgp_keyring_add(out->pgp, (const uint8_t *)in->keyrings[i],
+		                         in->keyring_lens[i], in->keyring_origins[i])) != 0)
+			goto out;
+		if (digest_part(h, "keyring", in->keyrings[i], in->keyring_lens[i]) < 0)
+			goto digest_failed;
+	}
+	for (i = 0; i < in->forge_key_count; i++) {
+		if ((r = trust_roots_add_forge_key(out, in->forge_keys[i])) != 0)
+			goto out;
+		if (digest_part(h, "forge", out->forge_keys[i], 40) < 0)
+			goto digest_failed;
+	}
+	snprintf(flags, sizeof(flags), "up=%d skew=%lld", out->ssh_policy.require_user_presence,
+	         (long long)out->max_skew);
+	if (digest_part(h, "identity", out->forge_identity, strlen(out->forge_identity)) < 0 ||
+	    digest_part(h, "flags", flags, strlen(flags)) < 0 || crypto_hash_final(h, raw) < 0)
+		goto digest_failed;
+	hex_encode(raw, 32, digest);
+	r = 0;
+	goto out;
+digest_failed:
+	r = ml_fail(ML_IO, "cannot compute the trust roots digest");
+out:
+	crypto_hash_free(h);
+	if (r != 0)
+		trust_roots_release(out);
+	return r;
+}

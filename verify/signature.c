@@ -1,0 +1,132 @@
+#include "signature.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "allowed_signers.h"
+#include "error.h"
+#include "pgp.h"
+
+#define SSH_ARMOR "-----BEGIN SSH SIGNATURE-----"
+#define PGP_ARMOR "-----BEGIN PGP SIGNATURE-----"
+#define X509_ARMOR "-----BEGIN SIGNED MESSAGE-----"
+
+void trust_roots_init(struct trust_roots *tr)
+{
+	memset(tr, 0, sizeof(*tr));
+	tr->forge_identity = FORGE_IDENTITY_DEFAULT;
+	tr->max_skew = 300;
+}
+
+void trust_roots_release(struct trust_roots *tr)
+{
+	if (tr == NULL)
+		return;
+	allowed_signers_free(tr->ssh);
+	pgp_keyring_free(tr->pgp);
+	free(tr->forge_keys);
+	memset(tr, 0, sizeof(*tr));
+}
+
+int trust_roots_add_forge_key(struct trust_roots *tr, const char *fingerprint)
+{
+	char(*keys)[41];
+	size_t i;
+
+	if (strlen(fingerprint) != 40)
+		return ml_fail(ML_CONFIG, "forge key '%s' is not a 40-digit OpenPGP fingerprint",
+		               fingerprint);
+	if ((keys = realloc(tr->forge_keys, (tr->forge_count + 1) * sizeof(*keys))) == NULL)
+		return ml_fail(ML_IO, "out of memory");
+	tr->forge_keys = keys;
+	for (i = 0; i < 40; i++) {
+		char c = fingerprint[i];
+
+		if (c >= 'a' && c <= 'f')
+			c = (char)(c - 'a' + 'A');
+		if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'F')))
+			return ml_fail(ML_CONFIG,
+			               "forge key '%s' is not a 40-digit OpenPGP fingerprint",
+			               fingerprint);
+		keys[tr->forge_count][i] = c;
+	}
+	keys[tr->forge_count][40] = '\0';
+	tr->forge_count++;
+	return 0;
+}
+
+static int starts_with(const char *s, size_t len, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	return len >= n && memcmp(s, prefix, n) == 0;
+}
+
+static int is_forge_key(const struct trust_roots *tr, const char *fingerprint)
+{
+	size_t i;
+
+	for (i = 0; i < tr->forge_count; i++)
+		if (strcmp(tr->forge_keys[i], fingerprint) == 0)
+			return 1;
+	return 0;
+}
+
+int signature_verify_commit(const struct trust_roots *tr, const struct commit_object *c,
+                            const char *id, struct ml_signer *out)
+{
+	struct ml_signer signer;
+	int r;
+
+	memset(&signer, 0, sizeof(signer));
+	if (c->sig_kind == COMMIT_SIG_NONE || c->signature == NULL)
+		return ml_fail(ML_UNSIGNED, "commit '%s' is not signed", id);
+
+	if (starts_with(c->signature, c->signature_len, SSH_ARMOR)) {
+		if (tr->ssh == NULL)
+			return ml_fail(ML_UNKNOWN_KEY,
+			               "commit '%s' has an SSH signature but no allowed signers "
+			               "are configured",
+			               id);
+		r = sshsig_verify_git(tr->ssh, &tr->ssh_policy, c->signature, c->signature_len,
+		                      c->payload, c->payload_len, c->committer_time, &signer);
+	} else if (starts_with(c->signature, c->signature_len, PGP_ARMOR)) {
+		struct pgp_verify_opts opts = {
+		    .now = tr->now,
+		    .committer_time = c->committer_time,
+		    .max_skew = tr->max_skew,
+		};
+
+		if (tr->pgp == NULL)
+			return ml_fail(ML_UNKNOWN_KEY,
+			               "commit '%s' has an OpenPGP signature but no keyring is "
+			               "configured",
+			               id);
+		r = pgp_verify_detached(tr->pgp, c->signature, c->signature_len, c->payload,
+		                        c->payload_len, &opts, &signer);
+	} else if (starts_with(c->signature, c->signature_len, X509_ARMOR)) {
+		return ml_fail(ML_UNSUPPORTED, "commit '%s' has an X.509 signature (not supported)",
+		               id);
+	} else {
+		return ml_fail(ML_BAD_SIGNATURE, "commit '%s' has a signature of unknown format",
+		               id);
+	}
+	if (r != 0) {
+		char inner[400];
+
+		snprintf(inner, sizeof(inner), "%s", ml_error_message());
+		return ml_fail_override(r, "commit '%s': %s", id,
+					inner[0] != '\0' ? inner : ml_reason_name(r));
+	}
+
+	if (signer.format == SIGNER_OPENPGP && is_forge_key(tr, signer.key) &&
+	    (c->committer == NULL || strcmp(c->committer, tr->forge_identity) != 0))
+		return ml_fail(ML_WRONG_IDENTITY,
+		               "commit '%s' is signed by forge key %s but its committer is '%s', "
+		               "not '%s'",
+		               id, signer.key, c->committer != NULL ? c->committer : "",
+		               tr->forge_identity);
+	*out = signer;
+	return 0;
+}

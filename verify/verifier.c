@@ -1,0 +1,221 @@
+#include "verifier.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "commit.h"
+#include "error.h"
+#include "source.h"
+#include "state.h"
+
+#define MAX_WALK_DEFAULT 1000000u
+#define COMMIT_OBJECT_MAX (16u << 20)
+
+/* The first-parent segment from the target down, kept parsed for the signature pass. */
+struct segment {
+	struct commit_object *commits;
+	char (*ids)[41];
+	size_t count;
+	size_t cap;
+};
+
+static void segment_release(struct segment *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->count; i++)
+		commit_release(&s->commits[i]);
+	free(s->commits);
+	free(s->ids);
+}
+
+static int segment_push(struct segment *s, const char *id, struct commit_object *c)
+{
+	if (s->count == s->cap) {
+		size_t cap = s->cap != 0 ? s->cap * 2 : 64;
+		struct commit_object *commits = realloc(s->commits, cap * sizeof(*commits));
+		char(*ids)[41];
+
+		if (commits == NULL)
+			return ml_fail(ML_IO, "out of memory");
+		s->commits = commits;
+		if ((ids = realloc(s->ids, cap * sizeof(*ids))) == NULL)
+			return ml_fail(ML_IO, "out of memory");
+		s->ids = ids;
+		s->cap = cap;
+	}
+	s->commits[s->count] = *c;
+	memcpy(s->ids[s->count], id, 41);
+	s->count++;
+	memset(c, 0, sizeof(*c)); /* transferred */
+	return 0;
+}
+
+static int read_commit(struct source *src, struct buf *raw, const char *id,
+                       struct commit_object *out)
+{
+	int r;
+
+	buf_reset(raw);
+	if ((r = source_read_object(src, id, SOURCE_OBJECT_COMMIT, raw)) != 0)
+		return r;
+	if ((r = commit_parse(out, raw->data, raw->len)) != 0) {
+		char inner[400];
+
+		snprintf(inner, sizeof(inner), "%s", ml_error_message());
+		return ml_fail_override(r, "commit '%s' is malformed: %s", id, inner);
+	}
+	return 0;
+}
+
+static int is_full_id(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < 40; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return s[40] == '\0';
+}
+
+int verifier_run(struct source *src, struct state *st, const struct trust_roots *tr,
+                 const struct verify_request *req, struct verify_result *out)
+{
+	const char *anchor = req->anchor, *floor = st != NULL ? state_floor(st) : NULL;
+	size_t max_walk = req->max_walk != 0 ? req->max_walk : MAX_WALK_DEFAULT;
+	int chain = req->mode == VERIFY_CHAIN, anchor_done = 0;
+	long target_at = -1, floor_at = -1;
+	struct commit_object c;
+	struct segment seg;
+	struct buf raw;
+	char id[41];
+	size_t walked, i;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	memset(&seg, 0, sizeof(seg));
+	memset(&c, 0, sizeof(c));
+	buf_init(&raw, COMMIT_OBJECT_MAX);
+
+	if (anchor != NULL && !is_full_id(anchor)) {
+		r = ml_fail(ML_CONFIG, "anchor '%s' is not a full lower-case commit id", anchor);
+		goto out;
+	}
+	if ((r = source_branch_tip(src, out->tip)) != 0)
+		goto out;
+	if (req->target != NULL) {
+		if ((r = source_resolve(src, req->target, out->commit)) != 0)
+			goto out;
+	} else {
+		memcpy(out->commit, out->tip, 41);
+	}
+	if (floor != NULL)
+		memcpy(out->floor, floor, 41);
+
+	/*
+	 * One walk down the first-parent line from the tip: find the target,
+	 * keep the segment below it (chain mode) until the anchor or a commit
+	 * whose chain to the anchor is cached, and find the rollback floor.
+	 */
+	memcpy(id, out->tip, 41);
+	for (walked = 0;; walked++) {
+		int below, done;
+
+		if (walked >= max_walk)
+			break;
+		if (floor != NULL && floor_at < 0 && strcmp(id, floor) == 0)
+			floor_at = (long)walked;
+		if (target_at < 0 && strcmp(id, out->commit) == 0)
+			target_at = (long)walked;
+		below = target_at >= 0;
+		if (below && !anchor_done) {
+			if (anchor != NULL && strcmp(id, anchor) == 0)
+				anchor_done = 1;
+			else if (anchor == NULL && !chain)
+				anchor_done = 1;
+			else if ((long)walked != target_at && st != NULL &&
+			         state_cached(st, id, anchor, chain ? STATE_CHAIN : 0))
+				anchor_done = 1; /* verified before: everything below is too */
+		}
+		done = below && anchor_done && (floor == NULL || floor_at >= 0);
+		if (done && seg.count > 0)
+			break;
+		if ((r = read_commit(src, &raw, id, &c)) != 0)
+			goto out;
+		if (below && (seg.count == 0 || (chain && !anchor_done))) {
+			if ((r = segment_push(&seg, id, &c)) != 0)
+				goto out;
+		}
+		if (done || c.parent_count == 0) {
+			if (!done && below && anchor == NULL)
+				anchor_done = 1; /* a chain without anchor ends at the root */
+			break;
+		}
+		memcpy(id, c.parents[0], 41);
+		commit_release(&c);
+	}
+	commit_release(&c);
+
+	if (target_at < 0) {
+		r = ml_fail(ML_NOT_ON_BRANCH,
+		            "commit '%s' is not on the first-parent line of branch '%s'",
+		            out->commit, req->branch);
+		memcpy(out->failed, out->commit, 41);
+		goto out;
+	}
+	if (!anchor_done) {
+		r = ml_fail(ML_BEFORE_ANCHOR, "commit '%s' does not descend from anchor '%s'",
+		            out->commit, anchor != NULL ? anchor : "(root)");
+		memcpy(out->failed, out->commit, 41);
+		goto out;
+	}
+	if (floor != NULL && floor_at < 0) {
+		r = ml_fail(ML_ROLLBACK,
+		            "branch '%s' was rolled back: its tip '%s' does not contain '%s', "
+		            "verified earlier",
+		            req->branch, out->tip, floor);
+		memcpy(out->failed, out->tip, 41);
+		goto out;
+	}
+
+	/* The target's signature always (it names the signer); the rest unless cached. */
+	for (i = 0; i < seg.count; i++) {
+		struct ml_signer signer;
+
+		if (i > 0 && st != NULL && state_cached(st, seg.ids[i], anchor, STATE_SIGNATURE)) {
+			out->cached++;
+			continue;
+		}
+		if ((r = signature_verify_commit(tr, &seg.commits[i], seg.ids[i], &signer)) != 0) {
+			memcpy(out->failed, seg.ids[i], 41);
+			goto out;
+		}
+		out->checked++;
+		if (i == 0)
+			out->signer = signer;
+	}
+	memcpy(out->tree, seg.commits[0].tree, 41);
+
+	if (st != NULL) {
+		unsigned flags = STATE_SIGNATURE | (chain ? STATE_CHAIN : 0);
+		size_t n = chain ? seg.count : 1;
+
+		/* in a verified chain, every commit is itself a verified chain start */
+		for (i = 0; i < n; i++)
+			if ((r = state_remember(st, seg.ids[i], anchor, flags)) != 0)
+				goto out;
+		/* the floor only moves forward: verifying an older pinned commit keeps it */
+		if (floor == NULL || floor_at >= target_at)
+			state_set_floor(st, out->commit);
+	}
+	r = 0;
+out:
+	if (r != 0)
+		memset(out->tree, 0, sizeof(out->tree));
+	commit_release(&c);
+	segment_release(&seg);
+	buf_release(&raw);
+	return r;
+}

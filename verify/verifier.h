@@ -1,0 +1,50 @@
+/*
+ * The decision of `mainline verify`: is the target commit on the branch's
+ * first-parent line, after the anchor, not behind the rollback floor, and
+ * signed by a trusted signer (tip) — or every commit after the anchor too
+ * (chain)? Starts as "refuse"; only a complete success returns 0.
+ */
+#ifndef MAINLINE_VERIFIER_H
+#define MAINLINE_VERIFIER_H
+
+#include <stddef.h>
+
+#include "signature.h"
+#include "signer.h"
+
+struct source;
+struct state;
+
+enum verify_mode {
+	VERIFY_TIP,
+	VERIFY_CHAIN,
+};
+
+struct verify_request {
+	const char *branch;
+	const char *target; /* commit id or ref; NULL = the branch tip */
+	const char *anchor; /* full commit id or NULL */
+	enum verify_mode mode;
+	size_t max_walk; /* first-parent commits walked at most; 0 = default */
+};
+
+struct verify_result {
+	char commit[41];         /* the target, once resolved */
+	char tree[41];           /* its tree, once verified */
+	char tip[41];            /* the branch tip that was fetched */
+	char floor[41];          /* the rollback floor before this run ("" when none) */
+	char failed[41];         /* the commit a refusal is about ("" when none) */
+	size_t checked;          /* signatures verified in this run (cache hits excluded) */
+	size_t cached;           /* signatures answered from the verified cache */
+	struct ml_signer signer; /* who signed the target */
+};
+
+/*
+ * Runs the decision. `st` may be NULL (no rollback floor, no cache). On
+ * success records the target in the cache and raises the floor (the caller
+ * saves the state). Returns 0 or the refusal/error reason, with a message.
+ */
+int verifier_run(struct source *src, struct state *st, const struct trust_roots *tr,
+                 const struct verify_request *req, struct verify_result *out);
+
+#endif
