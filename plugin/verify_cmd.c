@@ -273,7 +273,7 @@ static int read_trust_file(const char *path, struct buf *b)
 		struct verify_opts o;
 		struct verify_result res;
 		struct verify_request req;
-		struct source_opts so;
+		struct source_options so;
 		struct source *src = NULL;
 		struct state *st = NULL;
 		char source[4096], state_dir[4096], digest[65];

@@ -59,7 +59,7 @@ static int read_commit(struct source *src, struct buf *raw, const char *id,
 	int r;
 
 	buf_reset(raw);
-	if ((r = source_read_object(src, id, SOURCE_OBJECT_COMMIT, raw)) != 0)
+	if ((r = source_read_object(src, id, SOURCE_OBJ_COMMIT, raw)) != 0)
 		return r;
 	if ((r = commit_parse(out, raw->data, raw->len)) != 0) {
 		char inner[400];
@@ -106,7 +106,7 @@ int verifier_run(struct source *src, struct state *st, const struct trust_roots 
 	if ((r = source_branch_tip(src, out->tip)) != 0)
 		goto out;
 	if (req->target != NULL) {
-		if ((r = source_resolve(src, req->target, out->commit)) != 0)
+		if ((r = source_resolve(src, req->target, out->commit, out->tag)) != 0)
 			goto out;
 	} else {
 		memcpy(out->commit, out->tip, 41);
