@@ -38,8 +38,9 @@ struct builder {
 	const struct pgp_keyring *existing;
 	size_t *revoke_existing; /* indexes into existing revoked by stand-alone certificates */
 	size_t n_revoke_existing;
-	int started; /* a primary key packet has been seen */
-	int in_key;  /* the current primary key is supported */
+	int standalone; /* stand-alone revocation certificates seen */
+	int started;    /* a primary key packet has been seen */
+	int in_key;     /* the current primary key is supported */
 	struct pgp_key primary;
 	int revoked;
 	struct self_info direct;
@@ -297,6 +298,7 @@ static int standalone_revocation(struct builder *b, const struct pgp_sig *s)
 {
 	size_t i, *grown;
 
+	b->standalone = 1;
 	for (i = 0; i < b->existing->n; i++) {
 		const struct pgp_kr_entry *e = &b->existing->entries[i];
 		struct pgp_signed_data what = {.primary = &e->key};
@@ -531,6 +533,11 @@ int pgp_keyring_add(struct pgp_keyring *kr, const uint8_t *data, size_t len, con
 	}
 	if (end_key(&b) < 0) {
 		ml_fail(ML_IO, "out of memory");
+		goto out;
+	}
+	if (b.standalone && b.n_revoke_existing == 0) {
+		ml_fail(r, "revocation certificate in '%s' matches no key loaded before it",
+		        origin);
 		goto out;
 	}
 	if (staged.n_primary == 0 && b.n_revoke_existing == 0) {
