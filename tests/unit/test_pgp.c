@@ -1,0 +1,448 @@
+/*
+ * OpenPGP parsing and verification: armor, packet framing, subpackets and the
+ * refusal reasons, over a real Ed25519 key and signature made with gpg
+ * (public data) and signatures built here from their parts.
+ */
+#include "unit.h"
+
+#include "encoding.h"
+#include "error.h"
+#include "pgp.h"
+#include "pgp_packet.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char KEY_ASC[] = "-----BEGIN PGP PUBLIC KEY BLOCK-----\n"
+                              "\n"
+                              "mDMEawWCwRYJKwYBBAHaRw8BAQdAibTxDLeZdF2f78KLvH/WCaJoKFYN793MUNua\n"
+                              "/dpnb8K0HFVuaXQgVGVzdCA8dW5pdEBleGFtcGxlLm9yZz6IkAQTFggAOBYhBHnU\n"
+                              "IN5+FPpF31nIc6xNbW2q2Xu3BQJrBYLBAhsDBQsJCAcCBhUKCQgLAgQWAgMBAh4B\n"
+                              "AheAAAoJEKxNbW2q2Xu3kv8BAPYJmAXk5PqX0FzuD164V8Sq8L1BL3XrUZ5afZ9R\n"
+                              "TBB2AQD4Kvkclwbt01H3nJC1tc+PjzqIaS5QHGJaQuPFDjQUBg==\n"
+                              "=VsRK\n"
+                              "-----END PGP PUBLIC KEY BLOCK-----\n";
+
+#define SIG_BODY                                                                                   \
+	"iHUEABYIAB0WIQR51CDefhT6Rd9ZyHOsTW1tqtl7twUCawWCwQAKCRCsTW1tqtl7\n"                       \
+	"t6sLAP0cYc7iU+JgffZOBts1louva5Vo+kPkvDHpElCbTmFk9AD/dEEbNuQsvy27\n"                       \
+	"2macD+YCeOwLOAlDIzxXpBkQN/1z6Qs=\n"
+#define SIG_BEGIN "-----BEGIN PGP SIGNATURE-----\n"
+#define SIG_END "-----END PGP SIGNATURE-----\n"
+
+static const char SIG_ASC[] = SIG_BEGIN "\n" SIG_BODY "=NzMG\n" SIG_END;
+static const char PAYLOAD[] = "tree 4b825dc642cb6eb9a060e54bf8d69288fbef4904\n\nunit\n";
+static const char FPR[] = "79D420DE7E14FA45DF59C873AC4D6D6DAAD97BB7";
+#define KEYID_HEX "ac4d6d6daad97bb7"
+#define FPR_HEX "79d420de7e14fa45df59c873ac4d6d6daad97bb7"
+#define CREATED 1795523265
+#define CREATED_HEX "6b0582c1"
+
+static struct pgp_keyring *kr;
+
+static int setup(void **state)
+{
+	assert_int_equal(pgp_keyring_new(&kr), 0);
+	assert_int_equal(pgp_keyring_add(kr, (const uint8_t *)KEY_ASC, strlen(KEY_ASC), "unit"), 0);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	pgp_keyring_free(kr);
+	kr = NULL;
+	return 0;
+}
+
+static int verify_at(const char *armored, size_t len, const char *payload, int64_t now,
+                     struct ml_signer *signer)
+{
+	struct pgp_verify_opts opts = {.now = now, .committer_time = CREATED + 10, .max_skew = 300};
+	struct ml_signer unused;
+
+	ml_error_clear();
+	return pgp_verify_detached(kr, armored, len, (const uint8_t *)payload, strlen(payload),
+	                           &opts, signer != NULL ? signer : &unused);
+}
+
+static int verify(const char *armored)
+{
+	return verify_at(armored, strlen(armored), PAYLOAD, CREATED + 100, NULL);
+}
+
+/* Armors binary bytes as a signature (no checksum line). */
+static char *armor(const uint8_t *bin, size_t len)
+{
+	struct buf b;
+
+	buf_init(&b, 1 << 16);
+	assert_int_equal(buf_append_str(&b, SIG_BEGIN "\n"), 0);
+	assert_int_equal(base64_encode(bin, len, &b), 0);
+	assert_int_equal(buf_append_str(&b, "\n" SIG_END), 0);
+	return buf_detach(&b, NULL);
+}
+
+static int verify_binary(const uint8_t *bin, size_t len)
+{
+	char *text = armor(bin, len);
+	int r = verify(text);
+
+	free(text);
+	return r;
+}
+
+static void unhex(struct buf *b, const char *hex)
+{
+	size_t n = strlen(hex) / 2;
+	uint8_t tmp[512];
+
+	assert_true(n <= sizeof(tmp));
+	assert_int_equal(hex_decode(hex, tmp, n), 0);
+	assert_int_equal(buf_append(b, tmp, n), 0);
+}
+
+static void put_u16(struct buf *b, size_t v)
+{
+	uint8_t x[2] = {(uint8_t)(v >> 8), (uint8_t)v};
+
+	assert_int_equal(buf_append(b, x, 2), 0);
+}
+
+struct sig_case {
+	const char *name;
+	uint8_t version, type, algo, hash;
+	const char *hashed, *unhashed; /* subpackets, hex */
+	int want;
+};
+
+#define CT "0502" CREATED_HEX
+#define ISSUER "0910" KEYID_HEX
+#define ISSUER_FPR "162104" FPR_HEX
+
+static const struct sig_case sig_cases[] = {
+    {"well formed, wrong value", 4, 0, 22, 8, ISSUER_FPR CT, ISSUER, ML_BAD_SIGNATURE},
+    {"key ID only", 4, 0, 22, 8, CT, ISSUER, ML_BAD_SIGNATURE},
+    {"no issuer", 4, 0, 22, 8, CT, "", ML_UNKNOWN_KEY},
+    {"unknown key", 4, 0, 22, 8, CT, "09100102030405060708", ML_UNKNOWN_KEY},
+    {"unknown fingerprint", 4, 0, 22, 8, CT "1621040102030405060708090a0b0c" KEYID_HEX, "",
+     ML_UNKNOWN_KEY},
+    {"issuer key ID and fingerprint differ", 4, 0, 22, 8, ISSUER_FPR CT, "09100102030405060708",
+     ML_MALFORMED_OBJECT},
+    {"SHA-1", 4, 0, 22, 2, ISSUER_FPR CT, "", ML_WEAK_ALGORITHM},
+    {"MD5", 4, 0, 22, 1, ISSUER_FPR CT, "", ML_WEAK_ALGORITHM},
+    {"RIPEMD-160", 4, 0, 22, 3, ISSUER_FPR CT, "", ML_WEAK_ALGORITHM},
+    {"unknown hash", 4, 0, 22, 99, ISSUER_FPR CT, "", ML_UNSUPPORTED},
+    {"SHA-512 accepted up to the crypto", 4, 0, 22, 10, ISSUER_FPR CT, "", ML_BAD_SIGNATURE},
+    {"unknown critical hashed subpacket", 4, 0, 22, 8, ISSUER_FPR CT "02e500", "", ML_UNSUPPORTED},
+    {"unknown critical unhashed subpacket", 4, 0, 22, 8, ISSUER_FPR CT, "02e500", ML_UNSUPPORTED},
+    {"critical notation", 4, 0, 22, 8, ISSUER_FPR CT "0b9400000000000100016162", "",
+     ML_UNSUPPORTED},
+    {"unknown non-critical subpacket ignored", 4, 0, 22, 8, ISSUER_FPR CT "026500", "",
+     ML_BAD_SIGNATURE},
+    {"critical known subpacket", 4, 0, 22, 8, ISSUER_FPR "0582" CREATED_HEX, "", ML_BAD_SIGNATURE},
+    {"no creation time", 4, 0, 22, 8, ISSUER_FPR, "", ML_MALFORMED_OBJECT},
+    {"creation time only unhashed", 4, 0, 22, 8, ISSUER_FPR, CT, ML_MALFORMED_OBJECT},
+    {"two creation times", 4, 0, 22, 8, ISSUER_FPR CT CT, "", ML_MALFORMED_OBJECT},
+    {"short creation time", 4, 0, 22, 8,
+     ISSUER_FPR "0402"
+                "0582c1",
+     "", ML_MALFORMED_OBJECT},
+    {"long issuer", 4, 0, 22, 8, CT "0a10" KEYID_HEX "00", "", ML_MALFORMED_OBJECT},
+    {"zero subpacket length", 4, 0, 22, 8, ISSUER_FPR CT "00", "", ML_MALFORMED_OBJECT},
+    {"subpacket past its area", 4, 0, 22, 8, ISSUER_FPR CT "0502", "", ML_MALFORMED_OBJECT},
+    {"five-octet subpacket length past its area", 4, 0, 22, 8, CT "ff00000010", "",
+     ML_MALFORMED_OBJECT},
+    {"v3 signature", 3, 0, 22, 8, ISSUER_FPR CT, "", ML_UNSUPPORTED},
+    {"v5 signature", 5, 0, 22, 8, ISSUER_FPR CT, "", ML_UNSUPPORTED},
+    {"certification, not a document signature", 4, 0x13, 22, 8, ISSUER_FPR CT, "", ML_UNSUPPORTED},
+    {"unknown public key algorithm", 4, 0, 99, 8, ISSUER_FPR CT, "", ML_UNSUPPORTED},
+    {"algorithm differs from the key's", 4, 0, 1, 8, ISSUER_FPR CT, "", ML_BAD_SIGNATURE},
+};
+
+/* A signature packet from its parts, with a made-up value. */
+static void build_sig(struct buf *pkt, const struct sig_case *c)
+{
+	struct buf body, sub;
+
+	buf_init(&body, 1 << 12);
+	buf_init(&sub, 1 << 12);
+	assert_int_equal(buf_append(&body, &c->version, 1), 0);
+	assert_int_equal(buf_append(&body, &c->type, 1), 0);
+	assert_int_equal(buf_append(&body, &c->algo, 1), 0);
+	assert_int_equal(buf_append(&body, &c->hash, 1), 0);
+	unhex(&sub, c->hashed);
+	put_u16(&body, sub.len);
+	assert_int_equal(buf_append(&body, sub.data, sub.len), 0);
+	buf_reset(&sub);
+	unhex(&sub, c->unhashed);
+	put_u16(&body, sub.len);
+	assert_int_equal(buf_append(&body, sub.data, sub.len), 0);
+	/* left 16 bits, then MPIs r and s (RSA takes one: the second is trailing data) */
+	unhex(&body, c->algo == 1 ? "abcd000801" : "abcd00080100080a");
+	assert_true(body.len < 192);
+	unhex(pkt, "c2");
+	{
+		uint8_t l = (uint8_t)body.len;
+
+		assert_int_equal(buf_append(pkt, &l, 1), 0);
+	}
+	assert_int_equal(buf_append(pkt, body.data, body.len), 0);
+	buf_release(&body);
+	buf_release(&sub);
+}
+
+static void test_signature_table(void **state)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(sig_cases) / sizeof(sig_cases[0]); i++) {
+		struct buf pkt;
+		int got;
+
+		buf_init(&pkt, 1 << 12);
+		build_sig(&pkt, &sig_cases[i]);
+		got = verify_binary(pkt.data, pkt.len);
+		if (got != sig_cases[i].want)
+			fail_msg("%s: got %s, want %s (%s)", sig_cases[i].name, ml_reason_name(got),
+			         ml_reason_name(sig_cases[i].want), ml_error_message());
+		buf_release(&pkt);
+	}
+}
+
+static void test_good_signature(void **state)
+{
+	struct ml_signer s;
+
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(verify_at(SIG_ASC, strlen(SIG_ASC), PAYLOAD, CREATED + 100, &s), 0);
+	assert_int_equal(s.format, SIGNER_OPENPGP);
+	assert_string_equal(s.principal, "Unit Test <unit@example.org>");
+	assert_string_equal(s.key, FPR);
+	assert_string_equal(s.algorithm, "Ed25519/SHA-256");
+	assert_int_equal(s.signed_at, CREATED);
+	assert_int_equal(pgp_keyring_count(kr), 1);
+}
+
+static void test_forged_twins(void **state)
+{
+	struct ml_signer s;
+	char edited[sizeof(PAYLOAD)];
+
+	memcpy(edited, PAYLOAD, sizeof(PAYLOAD));
+	edited[sizeof(PAYLOAD) - 3] ^= 1;
+	s.format = SIGNER_NONE;
+	assert_int_equal(verify_at(SIG_ASC, strlen(SIG_ASC), edited, CREATED + 100, &s),
+	                 ML_BAD_SIGNATURE);
+	assert_int_equal(s.format, SIGNER_NONE);
+	assert_int_equal(verify_at(SIG_ASC, strlen(SIG_ASC), "", CREATED + 100, NULL),
+	                 ML_BAD_SIGNATURE);
+	assert_int_equal(verify_at(SIG_ASC, strlen(SIG_ASC), PAYLOAD, CREATED - 1000, NULL),
+	                 ML_BAD_TIME);
+}
+
+struct armor_case {
+	const char *name;
+	const char *text;
+	int want;
+};
+
+static const struct armor_case armor_cases[] = {
+    {"reference", SIG_BEGIN "\n" SIG_BODY "=NzMG\n" SIG_END, 0},
+    {"no checksum", SIG_BEGIN "\n" SIG_BODY SIG_END, 0},
+    {"headers", SIG_BEGIN "Version: x\nComment: y: z\n\n" SIG_BODY SIG_END, 0},
+    {"leading blank lines, trailing newlines", "\n\n" SIG_BEGIN "\n" SIG_BODY SIG_END "\n\n", 0},
+    {"bad checksum", SIG_BEGIN "\n" SIG_BODY "=NzMH\n" SIG_END, ML_MALFORMED_OBJECT},
+    {"short checksum", SIG_BEGIN "\n" SIG_BODY "=NzM\n" SIG_END, ML_MALFORMED_OBJECT},
+    {"missing end", SIG_BEGIN "\n" SIG_BODY "=NzMG\n", ML_MALFORMED_OBJECT},
+    {"text after checksum", SIG_BEGIN "\n" SIG_BODY "=NzMG\nAAAA\n" SIG_END, ML_MALFORMED_OBJECT},
+    {"junk after end", SIG_BEGIN "\n" SIG_BODY SIG_END "x\n", ML_MALFORMED_OBJECT},
+    {"second armor block", SIG_BEGIN "\n" SIG_BODY SIG_END SIG_BEGIN "\n" SIG_BODY SIG_END,
+     ML_MALFORMED_OBJECT},
+    {"junk before begin", "x\n" SIG_BEGIN "\n" SIG_BODY SIG_END, ML_MALFORMED_OBJECT},
+    {"no blank line after begin", SIG_BEGIN SIG_BODY SIG_END, ML_MALFORMED_OBJECT},
+    {"header without colon", SIG_BEGIN "Version\n\n" SIG_BODY SIG_END, ML_MALFORMED_OBJECT},
+    {"wrong end type", SIG_BEGIN "\n" SIG_BODY "-----END PGP MESSAGE-----\n", ML_MALFORMED_OBJECT},
+    {"wrong block type", "-----BEGIN PGP MESSAGE-----\n\n" SIG_BODY "-----END PGP MESSAGE-----\n",
+     ML_MALFORMED_OBJECT},
+    {"bad base64 character", SIG_BEGIN "\n*" SIG_BODY SIG_END, ML_MALFORMED_OBJECT},
+    {"empty body", SIG_BEGIN "\n" SIG_END, ML_MALFORMED_OBJECT},
+    {"empty input", "", ML_MALFORMED_OBJECT},
+};
+
+static void test_armor_table(void **state)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(armor_cases) / sizeof(armor_cases[0]); i++) {
+		int got = verify(armor_cases[i].text);
+
+		if (got != armor_cases[i].want)
+			fail_msg("%s: got %s, want %s (%s)", armor_cases[i].name,
+			         ml_reason_name(got), ml_reason_name(armor_cases[i].want),
+			         ml_error_message());
+	}
+}
+
+static void test_crlf_armor(void **state)
+{
+	struct buf b;
+	size_t i;
+
+	buf_init(&b, 4096);
+	for (i = 0; SIG_ASC[i] != '\0'; i++) {
+		if (SIG_ASC[i] == '\n')
+			assert_int_equal(buf_append(&b, "\r", 1), 0);
+		assert_int_equal(buf_append(&b, &SIG_ASC[i], 1), 0);
+	}
+	assert_int_equal(verify(buf_cstr(&b)), 0);
+	buf_release(&b);
+}
+
+static void test_crc24(void **state)
+{
+	assert_int_equal(pgp_crc24(NULL, 0), 0xB704CE);
+	assert_int_equal(pgp_crc24((const uint8_t *)"a", 1), 0xF25713);
+}
+
+/* The binary of an armored fixture. */
+static void binary(const char *armored, const char *type, struct buf *out)
+{
+	size_t used;
+
+	buf_init(out, 1 << 16);
+	assert_int_equal(pgp_dearmor(armored, strlen(armored), type, out, &used), 0);
+}
+
+static void test_framing(void **state)
+{
+	struct buf sig;
+	uint8_t tmp[512];
+
+	binary(SIG_ASC, "SIGNATURE", &sig);
+	assert_true(sig.len + 8 < sizeof(tmp));
+	/* a trailing byte, then the same signature twice */
+	memcpy(tmp, sig.data, sig.len);
+	tmp[sig.len] = 0;
+	assert_int_equal(verify_binary(tmp, sig.len + 1), ML_MALFORMED_OBJECT);
+	memcpy(tmp + sig.len, sig.data, sig.len);
+	assert_int_equal(verify_binary(tmp, 2 * sig.len), ML_MALFORMED_OBJECT);
+	/* the same body under an old-format header with a 2-octet length */
+	tmp[0] = 0x89;
+	tmp[1] = 0;
+	tmp[2] = (uint8_t)(sig.len - 2);
+	memcpy(tmp + 3, sig.data + 2, sig.len - 2);
+	assert_int_equal(verify_binary(tmp, sig.len + 1), 0);
+	/* a new-format header */
+	tmp[0] = 0xc2;
+	tmp[1] = (uint8_t)(sig.len - 2);
+	memcpy(tmp + 2, sig.data + 2, sig.len - 2);
+	assert_int_equal(verify_binary(tmp, sig.len), 0);
+	/* partial body length, indeterminate length, wrong tag, no packet bit */
+	tmp[1] = 0xe1;
+	assert_int_equal(verify_binary(tmp, sig.len), ML_MALFORMED_OBJECT);
+	tmp[1] = (uint8_t)(sig.len - 2);
+	tmp[0] = 0x8b;
+	assert_int_equal(verify_binary(tmp, sig.len), ML_MALFORMED_OBJECT);
+	tmp[0] = 0xc6;
+	assert_int_equal(verify_binary(tmp, sig.len), ML_MALFORMED_OBJECT);
+	tmp[0] = 0x42;
+	assert_int_equal(verify_binary(tmp, sig.len), ML_MALFORMED_OBJECT);
+	/* length one more than the data */
+	tmp[0] = 0xc2;
+	tmp[1] = (uint8_t)(sig.len - 1);
+	assert_int_equal(verify_binary(tmp, sig.len), ML_MALFORMED_OBJECT);
+	buf_release(&sig);
+}
+
+static void test_truncation_everywhere(void **state)
+{
+	struct buf sig, key;
+	struct reader r, body;
+	struct pgp_keyring *k2;
+	struct pgp_sig s;
+	struct pgp_key pk;
+	uint8_t tag, tmp[512];
+	size_t n;
+
+	binary(SIG_ASC, "SIGNATURE", &sig);
+	binary(KEY_ASC, "PUBLIC KEY BLOCK", &key);
+	for (n = 0; n < sig.len; n++)
+		if (verify_binary(sig.data, n) != ML_MALFORMED_OBJECT)
+			fail_msg("signature truncated to %zu bytes not refused", n);
+	reader_init(&r, sig.data, sig.len);
+	assert_int_equal(pgp_packet_next(&r, &tag, &body), 0);
+	for (n = 0; n < body.len; n++)
+		assert_int_not_equal(pgp_sig_parse(&s, body.data, n), 0);
+	assert_int_equal(pgp_sig_parse(&s, body.data, body.len), 0);
+	memcpy(tmp, body.data, body.len);
+	tmp[body.len] = 0;
+	assert_int_equal(pgp_sig_parse(&s, tmp, body.len + 1), ML_MALFORMED_OBJECT);
+
+	reader_init(&r, key.data, key.len);
+	assert_int_equal(pgp_packet_next(&r, &tag, &body), 0);
+	assert_int_equal(tag, PGP_TAG_PUBLIC_KEY);
+	for (n = 0; n < body.len; n++)
+		assert_int_not_equal(pgp_key_parse(&pk, body.data, n), 0);
+	assert_int_equal(pgp_key_parse(&pk, body.data, body.len), 0);
+	memcpy(tmp, body.data, body.len);
+	tmp[body.len] = 0;
+	assert_int_equal(pgp_key_parse(&pk, tmp, body.len + 1), ML_MALFORMED_OBJECT);
+
+	for (n = 0; n < key.len; n++) {
+		assert_int_equal(pgp_keyring_new(&k2), 0);
+		if (pgp_keyring_add(k2, key.data, n, "truncated") != ML_CONFIG)
+			fail_msg("keyring truncated to %zu bytes not refused", n);
+		assert_int_equal(pgp_keyring_count(k2), 0);
+		pgp_keyring_free(k2);
+	}
+	assert_int_equal(pgp_keyring_new(&k2), 0);
+	assert_int_equal(pgp_keyring_add(k2, key.data, key.len, "binary"), 0);
+	assert_int_equal(pgp_keyring_count(k2), 1);
+	pgp_keyring_free(k2);
+	buf_release(&sig);
+	buf_release(&key);
+}
+
+static void test_keyring_errors(void **state)
+{
+	struct pgp_keyring *k2;
+	struct buf key;
+	uint8_t tmp[512];
+
+	binary(KEY_ASC, "PUBLIC KEY BLOCK", &key);
+	assert_int_equal(pgp_keyring_new(&k2), 0);
+	/* the self-signature broken: no usable key */
+	memcpy(tmp, key.data, key.len);
+	tmp[key.len - 5] ^= 1;
+	ml_error_clear();
+	assert_int_equal(pgp_keyring_add(k2, tmp, key.len, "bad-self-sig"), ML_CONFIG);
+	assert_non_null(strstr(ml_error_message(), "no usable OpenPGP key in 'bad-self-sig'"));
+	/* a signature armor is not a key */
+	ml_error_clear();
+	assert_int_equal(pgp_keyring_add(k2, (const uint8_t *)SIG_ASC, strlen(SIG_ASC), "sig"),
+	                 ML_CONFIG);
+	/* trailing garbage after the armor */
+	memcpy(tmp, KEY_ASC, strlen(KEY_ASC));
+	memcpy(tmp + strlen(KEY_ASC), "junk\n", 5);
+	ml_error_clear();
+	assert_int_equal(pgp_keyring_add(k2, tmp, strlen(KEY_ASC) + 5, "junk"), ML_CONFIG);
+	assert_int_equal(pgp_keyring_count(k2), 0);
+	/* the same key twice is fine */
+	assert_int_equal(pgp_keyring_add(k2, key.data, key.len, "a"), 0);
+	assert_int_equal(pgp_keyring_add(k2, (const uint8_t *)KEY_ASC, strlen(KEY_ASC), "b"), 0);
+	pgp_keyring_free(k2);
+	buf_release(&key);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_good_signature),  cmocka_unit_test(test_forged_twins),
+	    cmocka_unit_test(test_signature_table), cmocka_unit_test(test_armor_table),
+	    cmocka_unit_test(test_crlf_armor),      cmocka_unit_test(test_crc24),
+	    cmocka_unit_test(test_framing),         cmocka_unit_test(test_truncation_everywhere),
+	    cmocka_unit_test(test_keyring_errors),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
