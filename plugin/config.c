@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "crypto.h"
 #include "encoding.h"
@@ -521,6 +522,8 @@ static int looks_like_contents(enum config_key k, const char *v)
 /* Resolves one contents-or-path value into b (NUL-terminated). */
 static int resolve_contents(enum config_key k, const char *v, struct buf *b)
 {
+	struct stat st;
+
 	if (looks_like_contents(k, v)) {
 		if (buf_append_str(b, v) < 0)
 			return ml_fail(ML_CONFIG, "setting '%s' is too large", settings[k].name);
@@ -528,6 +531,10 @@ static int resolve_contents(enum config_key k, const char *v, struct buf *b)
 	}
 	if (has_control(v))
 		return ml_fail(ML_CONFIG, "invalid path in setting '%s'", settings[k].name);
+	/* a device or FIFO could block or never end: only regular files */
+	if (stat(v, &st) == 0 && !S_ISREG(st.st_mode))
+		return ml_fail(ML_CONFIG, "'%s' named by setting '%s' is not a regular file", v,
+		               settings[k].name);
 	if (buf_read_file(b, v) < 0)
 		return ml_fail(ML_CONFIG, "cannot read '%s' named by setting '%s': %s", v,
 		               settings[k].name,

@@ -57,6 +57,8 @@ static void test_rejected_values(void **state)
 	    {"PLUGIN_SOURCE=a\tb", "control character"},
 	    {"PLUGIN_ALLOWED_SIGNERS=/nonexistent/signers", "cannot read '/nonexistent/signers'"},
 	    {"PLUGIN_KEYRING=/nonexistent/a.asc", "cannot read '/nonexistent/a.asc'"},
+	    {"PLUGIN_POLICY=/dev/stdin", "is not a regular file"},
+	    {"PLUGIN_SSH_KEY=/tmp", "is not a regular file"},
 	};
 	size_t i;
 
