@@ -68,6 +68,8 @@ static const enum rule rules[CK_COUNT] = {
 
 #define TRUST_ROOTS (CONFIG_BIT(CK_ALLOWED_SIGNERS) | CONFIG_BIT(CK_KEYRING))
 
+static int check_signers_parse(const char *text, const char *what);
+
 int policy_parse(struct config *out, const char *json, size_t len)
 {
 	cJSON *root = NULL;
@@ -96,6 +98,10 @@ int policy_parse(struct config *out, const char *json, size_t len)
 		if ((r = config_set_json(out, (enum config_key)k, item)) != 0)
 			goto out;
 	}
+	/* the ceiling's signers are compared line by line later: they must parse now */
+	if ((out->set & CONFIG_BIT(CK_ALLOWED_SIGNERS)) &&
+	    (r = check_signers_parse(out->allowed_signers, "the policy's")) != 0)
+		goto out;
 	r = 0;
 out:
 	cJSON_Delete(root);
@@ -271,6 +277,16 @@ static int for_each_signer(const char *text, const char *what, line_fn fn, void 
 out:
 	free(l);
 	return r;
+}
+
+static int accept_line(void *ctx, size_t lineno, const struct signer_line *l)
+{
+	return 0;
+}
+
+static int check_signers_parse(const char *text, const char *what)
+{
+	return for_each_signer(text, what, accept_line, NULL);
 }
 
 struct signer_search {

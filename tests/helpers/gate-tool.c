@@ -29,7 +29,8 @@ int main(int argc, char **argv)
 		else if (strcmp(argv[i], "--digest") == 0)
 			digest = 1;
 		else {
-			fprintf(stderr, "usage: gate-tool [--policy-file PATH] [--describe] [--digest]\n");
+			fprintf(stderr,
+			        "usage: gate-tool [--policy-file PATH] [--describe] [--digest]\n");
 			return 2;
 		}
 	}

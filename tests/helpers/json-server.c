@@ -37,7 +37,8 @@ static void answer(int fd, const char *root, FILE *log)
 	fputs(req, log);
 	fflush(log);
 	buf_init(&body, 1 << 20);
-	if (sscanf(req, "GET %2047s HTTP/", url) == 1 && url[0] == '/' && strstr(url, "..") == NULL &&
+	if (sscanf(req, "GET %2047s HTTP/", url) == 1 && url[0] == '/' &&
+	    strstr(url, "..") == NULL &&
 	    (size_t)snprintf(path, sizeof(path), "%s%s", root, url) < sizeof(path) &&
 	    stat(path, &st) == 0 && S_ISREG(st.st_mode) && buf_read_file(&body, path) == 0) {
 		snprintf(head, sizeof(head),

@@ -278,6 +278,8 @@ static void test_bad_policies(void **state)
 	    {"{\"source\":1}", "must be a string"},
 	    {"{\"source\":\"\"}", "is empty"},
 	    {"{\"timeout\":\"forever\"}", "invalid duration"},
+	    {"{\"allowed_signers\":\"alice@x ssh7ed25519 AAAA\\n\"}",
+	     "cannot parse line 1 of the policy's"},
 	    {"[]", "not a JSON object"},
 	    {"{} {}", "not a JSON object"},
 	    {"{\"source\":\"a\"", "not a JSON object"},
