@@ -77,8 +77,6 @@ int main(int argc, char **argv)
 	if (bind(s, (struct sockaddr *)&addr, sizeof(addr)) < 0 || listen(s, 16) < 0 ||
 	    getsockname(s, (struct sockaddr *)&addr, &len) < 0)
 		return 2;
-	if ((log = fopen(argv[3], "a")) == NULL)
-		return 2;
 	{
 		char tmp[4096];
 
@@ -90,6 +88,8 @@ int main(int argc, char **argv)
 		if (fclose(portf) != 0 || rename(tmp, argv[2]) < 0)
 			return 2;
 	}
+	if ((log = fopen(argv[3], "a")) == NULL)
+		return 2;
 	for (;;) {
 		int fd = accept(s, NULL, NULL);
 
