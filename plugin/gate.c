@@ -1,0 +1,144 @@
+#include "gate.h"
+
+#include <fnmatch.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "drone_api.h"
+#include "error.h"
+
+static const char *const known_events[] = {"push",     "pull_request", "tag",    "promote",
+                                           "rollback", "cron",         "custom", NULL};
+
+__attribute__((format(printf, 3, 4))) static int refuse(struct gate_result *out,
+                                                        enum ml_reason reason, const char *fmt, ...)
+{
+	va_list ap;
+	char *p;
+
+	va_start(ap, fmt);
+	vsnprintf(out->message, sizeof(out->message), fmt, ap);
+	va_end(ap);
+	for (p = out->message; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p == 0x7f)
+			*p = '?';
+	out->reason = reason;
+	ml_fail(reason, "%s", out->message);
+	return reason;
+}
+
+int gate_pattern_match(const char *pattern, const char *s)
+{
+	return fnmatch(pattern, s, FNM_PATHNAME) == 0;
+}
+
+static int matches_any(const struct strlist *patterns, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < patterns->n; i++)
+		if (gate_pattern_match(patterns->v[i], s))
+			return 1;
+	return 0;
+}
+
+static int is_pull_ref(const char *ref)
+{
+	return strncmp(ref, "refs/pull/", 10) == 0 ||
+	       strncmp(ref, "refs/merge-requests/", 20) == 0 ||
+	       strncmp(ref, "refs/pull-requests/", 19) == 0;
+}
+
+static int is_known_event(const char *ev)
+{
+	size_t i;
+
+	for (i = 0; known_events[i] != NULL; i++)
+		if (strcmp(known_events[i], ev) == 0)
+			return 1;
+	return 0;
+}
+
+int gate_check_local(const struct config *c, struct gate_result *out)
+{
+	const struct drone_context *d = &c->drone;
+	const char *ev = d->build_event;
+
+	out->reason = ML_EVENT_NOT_ALLOWED;
+	snprintf(out->message, sizeof(out->message), "build not checked");
+	if (ev == NULL)
+		return refuse(out, ML_EVENT_NOT_ALLOWED,
+		              "build event is unknown (DRONE_BUILD_EVENT is not set)");
+	/* pull request origin first: it refuses whatever the event */
+	if (d->commit_ref != NULL && is_pull_ref(d->commit_ref))
+		return refuse(out, ML_PULL_REQUEST, "build originates from pull request ref '%s'",
+		              d->commit_ref);
+	if (d->pull_request != NULL)
+		return refuse(out, ML_PULL_REQUEST, "build originates from pull request '%s'",
+		              d->pull_request);
+	if (strcmp(ev, "pull_request") == 0)
+		return refuse(out, ML_PULL_REQUEST, "event 'pull_request' is not allowed");
+	if (!is_known_event(ev))
+		return refuse(out, ML_EVENT_NOT_ALLOWED, "unknown event '%s' is not allowed", ev);
+	if (!strlist_contains(&c->events, ev))
+		return refuse(out, ML_EVENT_NOT_ALLOWED, "event '%s' is not allowed", ev);
+
+	if (strcmp(ev, "push") == 0 || strcmp(ev, "cron") == 0 || strcmp(ev, "custom") == 0) {
+		if (d->commit_branch == NULL)
+			return refuse(
+			    out, ML_BRANCH_NOT_ALLOWED,
+			    "branch of '%s' build is unknown (DRONE_COMMIT_BRANCH is not set)", ev);
+		if (!matches_any(&c->branches, d->commit_branch))
+			return refuse(out, ML_BRANCH_NOT_ALLOWED,
+			              "branch '%s' is not allowed for event '%s'", d->commit_branch,
+			              ev);
+		if (d->commit_ref != NULL && strncmp(d->commit_ref, "refs/heads/", 11) == 0 &&
+		    strcmp(d->commit_ref + 11, d->commit_branch) != 0)
+			return refuse(out, ML_BRANCH_NOT_ALLOWED,
+			              "ref '%s' does not match branch '%s'", d->commit_ref,
+			              d->commit_branch);
+		snprintf(out->message, sizeof(out->message), "event '%s' on branch '%s' allowed",
+		         ev, d->commit_branch);
+	} else if (strcmp(ev, "tag") == 0) {
+		if (d->tag == NULL)
+			return refuse(out, ML_TAG_NOT_ALLOWED,
+			              "tag of 'tag' build is unknown (DRONE_TAG is not set)");
+		if (c->tags.n > 0 && !matches_any(&c->tags, d->tag))
+			return refuse(out, ML_TAG_NOT_ALLOWED, "tag '%s' is not allowed", d->tag);
+		if (d->commit_ref != NULL && (strncmp(d->commit_ref, "refs/tags/", 10) != 0 ||
+		                              strcmp(d->commit_ref + 10, d->tag) != 0))
+			return refuse(out, ML_TAG_NOT_ALLOWED, "ref '%s' does not match tag '%s'",
+			              d->commit_ref, d->tag);
+		snprintf(out->message, sizeof(out->message), "event 'tag' for tag '%s' allowed",
+		         d->tag);
+	} else {
+		/* promote and rollback: the pull request rules above are what matters */
+		snprintf(out->message, sizeof(out->message), "event '%s' to '%s' allowed", ev,
+		         d->deploy_to != NULL ? d->deploy_to : "");
+	}
+	out->reason = ML_OK;
+	return ML_OK;
+}
+
+int gate_check(const struct config *c, struct gate_result *out)
+{
+	int r;
+
+	if ((r = gate_check_local(c, out)) != ML_OK)
+		return r;
+	if (c->empty & CONFIG_BIT(CK_DRONE_TOKEN) && !(c->set & CONFIG_BIT(CK_DRONE_TOKEN)))
+		return refuse(out, ML_CONFIG,
+		              "setting 'drone_token' is empty (a withheld from_secret value?): "
+		              "cannot ask the drone api");
+	if (!(c->set & CONFIG_BIT(CK_DRONE_TOKEN)))
+		return ML_OK;
+	out->reason = ML_SOURCE_REPO;
+	if ((r = drone_api_check_build(c)) != 0) {
+		out->reason = (enum ml_reason)r;
+		snprintf(out->message, sizeof(out->message), "%s", ml_error_message());
+		return r;
+	}
+	out->reason = ML_OK;
+	return ML_OK;
+}

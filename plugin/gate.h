@@ -1,0 +1,38 @@
+/*
+ * The gate: decides from the Drone build context alone (no network I/O)
+ * whether this build may run pipeline code at all, then optionally asks the
+ * Drone API where the build came from (setting drone_token). See
+ * docs/settings.md ("The gate") for the rules.
+ */
+#ifndef MAINLINE_GATE_H
+#define MAINLINE_GATE_H
+
+#include "config.h"
+#include "reason.h"
+
+struct gate_result {
+	enum ml_reason reason; /* ML_OK only when every check passed */
+	char message[256];     /* one line: "event 'pull_request' is not allowed" */
+};
+
+/*
+ * The local rules: event allowed, no pull request origin (any event whose
+ * DRONE_COMMIT_REF is refs/pull/ or refs/merge-requests/, or with
+ * DRONE_PULL_REQUEST set), branch patterns for push/cron/custom, tag
+ * patterns for tag builds. out starts as a refusal and only a full pass
+ * sets ML_OK. Returns out->reason; a refusal is also recorded with ml_fail.
+ */
+int gate_check_local(const struct config *c, struct gate_result *out);
+
+/*
+ * gate_check_local(), then, when the drone_token setting is present, the
+ * Drone API lookup (drone_api.h). A drone_token that arrived empty (a
+ * withheld secret) refuses with ML_CONFIG: the check was asked for and
+ * cannot run. Returns out->reason.
+ */
+int gate_check(const struct config *c, struct gate_result *out);
+
+/* fnmatch-style match as Drone's `when` does it ('*' does not cross '/'). */
+int gate_pattern_match(const char *pattern, const char *s);
+
+#endif

@@ -1,0 +1,62 @@
+/*
+ * The policy ceiling: a JSON object with the same keys as the settings
+ * (baked into the image at POLICY_DEFAULT_PATH, or given to `mainline verify
+ * --policy FILE`). Settings may narrow it, never widen it. See docs/policy.md
+ * for the rule of each key.
+ */
+#ifndef MAINLINE_POLICY_H
+#define MAINLINE_POLICY_H
+
+#include <stddef.h>
+
+#include "buf.h"
+#include "config.h"
+
+#define POLICY_DEFAULT_PATH "/etc/mainline/policy.json"
+#define POLICY_MAX (1u << 20)
+
+/*
+ * Parses policy JSON (exactly len bytes, at most POLICY_MAX) into out, which
+ * the caller has config_init()ed. The top level must be an object; unknown
+ * keys, the key "policy", wrong value types and invalid values fail with
+ * ML_CONFIG naming the key. Contents-or-path values (allowed_signers,
+ * keyring, ...) given as paths are read. Returns 0 or an ml_reason.
+ */
+int policy_parse(struct config *out, const char *json, size_t len);
+
+/*
+ * Reads and parses the policy file at path. A missing file is not an error:
+ * *found is set to 0 and out stays empty. Any other read failure is ML_CONFIG
+ * (fail closed: an unreadable baked policy must not lift the ceiling).
+ */
+int policy_load_file(struct config *out, const char *path, int *found);
+
+/*
+ * Checks that every setting given in req stays within the ceiling, then
+ * fills the settings req left unset from the ceiling, so req becomes the
+ * effective configuration. A widening fails with ML_POLICY_WIDENED and one
+ * line naming the setting and why. When req chose another anchor than the
+ * ceiling's, req->policy_anchor receives the ceiling's (the run must check
+ * that the chosen anchor descends from it). Returns 0 or an ml_reason.
+ */
+int policy_apply(const struct config *ceiling, struct config *req);
+
+/*
+ * The whole plugin configuration: settings and context from envp, the
+ * baked policy at baked_path (NULL: none; missing file: none), then the
+ * `policy` setting as a further narrowing layer, then config_finish().
+ * out must be config_init()ed; release it with config_release() in any case.
+ */
+int policy_effective_config(struct config *out, char **envp, const char *baked_path);
+
+/*
+ * Appends the canonical JSON of the effective configuration c to out: one
+ * object, keys sorted, no whitespace, secrets left out, file contents as
+ * "sha256:<hex>", durations as "1h30m". 0 or ML_IO.
+ */
+int policy_canonical_json(const struct config *c, struct buf *out);
+
+/* The SHA-256 (lower-case hex) of policy_canonical_json(c). 0 or ML_IO. */
+int policy_digest(const struct config *c, char out[65]);
+
+#endif

@@ -1,0 +1,243 @@
+/* The gate: event, pull request origin, branch and tag rules, Drone API answers. */
+#include "unit.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "drone_api.h"
+#include "error.h"
+#include "gate.h"
+
+struct gate_case {
+	const char *event, *ref, *branch, *tag, *pr;
+	const char *events, *branches, *tags; /* settings, NULL = default */
+	int want;
+	const char *message_part;
+};
+
+#define SHA "0123456789abcdef0123456789abcdef01234567"
+
+static const struct gate_case cases[] = {
+    /* allowed */
+    {"push", "refs/heads/main", "main", NULL, NULL, NULL, NULL, NULL, ML_OK, NULL},
+    {"cron", "refs/heads/main", "main", NULL, NULL, NULL, NULL, NULL, ML_OK, NULL},
+    {"custom", "refs/heads/main", "main", NULL, NULL, NULL, NULL, NULL, ML_OK, NULL},
+    {"tag", "refs/tags/v1.2.0", "main", "v1.2.0", NULL, NULL, NULL, NULL, ML_OK, NULL},
+    {"tag", "refs/tags/v1.2.0", NULL, "v1.2.0", NULL, NULL, NULL, "v*,release-*", ML_OK, NULL},
+    {"promote", "refs/heads/main", "main", NULL, NULL, NULL, NULL, NULL, ML_OK, NULL},
+    {"rollback", "refs/tags/v1", "main", "v1", NULL, NULL, NULL, NULL, ML_OK, NULL},
+    {"push", "refs/heads/release/1.0", "release/1.0", NULL, NULL, NULL, "main,release/*", NULL,
+     ML_OK, NULL},
+    /* refused: pull requests, whatever the event */
+    {"pull_request", "refs/pull/7/head", "main", NULL, "7", NULL, NULL, NULL, ML_PULL_REQUEST,
+     "build originates from pull request ref 'refs/pull/7/head'"},
+    {"pull_request", "refs/heads/feature", "feature", NULL, NULL, "push,pull_request", NULL, NULL,
+     ML_PULL_REQUEST, "event 'pull_request' is not allowed"},
+    {"promote", "refs/pull/7/head", "main", NULL, NULL, NULL, NULL, NULL, ML_PULL_REQUEST,
+     "pull request ref 'refs/pull/7/head'"},
+    {"rollback", "refs/pull/12/merge", "main", NULL, NULL, NULL, NULL, NULL, ML_PULL_REQUEST,
+     "'refs/pull/12/merge'"},
+    {"push", "refs/merge-requests/3/head", "main", NULL, NULL, NULL, NULL, NULL, ML_PULL_REQUEST,
+     "refs/merge-requests/3/head"},
+    {"custom", "refs/heads/main", "main", NULL, "9", NULL, NULL, NULL, ML_PULL_REQUEST,
+     "pull request '9'"},
+    {"tag", "refs/pull/1/head", NULL, "v1", NULL, NULL, NULL, NULL, ML_PULL_REQUEST, "refs/pull/"},
+    /* refused: events */
+    {NULL, "refs/heads/main", "main", NULL, NULL, NULL, NULL, NULL, ML_EVENT_NOT_ALLOWED,
+     "DRONE_BUILD_EVENT is not set"},
+    {"deploy", "refs/heads/main", "main", NULL, NULL, NULL, NULL, NULL, ML_EVENT_NOT_ALLOWED,
+     "unknown event 'deploy'"},
+    {"push", "refs/heads/main", "main", NULL, NULL, "tag,promote", NULL, NULL, ML_EVENT_NOT_ALLOWED,
+     "event 'push' is not allowed"},
+    /* refused: branches */
+    {"push", "refs/heads/feature", "feature", NULL, NULL, NULL, NULL, NULL, ML_BRANCH_NOT_ALLOWED,
+     "branch 'feature' is not allowed for event 'push'"},
+    {"push", "refs/heads/master", "master", NULL, NULL, NULL, NULL, NULL, ML_BRANCH_NOT_ALLOWED,
+     "'master'"},
+    {"cron", NULL, NULL, NULL, NULL, NULL, NULL, NULL, ML_BRANCH_NOT_ALLOWED,
+     "DRONE_COMMIT_BRANCH is not set"},
+    {"push", "refs/heads/release/1.0/x", "release/1.0/x", NULL, NULL, NULL, "release/*", NULL,
+     ML_BRANCH_NOT_ALLOWED, "release/1.0/x"},
+    {"push", "refs/heads/evil", "main", NULL, NULL, NULL, NULL, NULL, ML_BRANCH_NOT_ALLOWED,
+     "ref 'refs/heads/evil' does not match branch 'main'"},
+    /* refused: tags */
+    {"tag", "refs/tags/nightly", NULL, "nightly", NULL, NULL, NULL, "v*", ML_TAG_NOT_ALLOWED,
+     "tag 'nightly' is not allowed"},
+    {"tag", NULL, NULL, NULL, NULL, NULL, NULL, NULL, ML_TAG_NOT_ALLOWED, "DRONE_TAG is not set"},
+    {"tag", "refs/tags/v2", NULL, "v1", NULL, NULL, NULL, NULL, ML_TAG_NOT_ALLOWED,
+     "ref 'refs/tags/v2' does not match tag 'v1'"},
+};
+
+static int run_case(const struct gate_case *tc, struct gate_result *res)
+{
+	struct config c;
+	int r;
+
+	config_init(&c);
+	ml_error_clear();
+	if (tc->events != NULL)
+		assert_int_equal(config_set(&c, CK_EVENTS, tc->events), 0);
+	if (tc->branches != NULL)
+		assert_int_equal(config_set(&c, CK_BRANCHES, tc->branches), 0);
+	if (tc->tags != NULL)
+		assert_int_equal(config_set(&c, CK_TAGS, tc->tags), 0);
+	assert_int_equal(config_set(&c, CK_SOURCE, "/srv/ci"), 0);
+	assert_int_equal(config_set(&c, CK_ALLOWED_SIGNERS, "a@b ssh-ed25519 AAAA"), 0);
+	assert_int_equal(config_set(&c, CK_DRY_RUN, "true"), 0);
+	assert_int_equal(config_finish(&c), 0);
+	c.drone.build_event = tc->event ? strdup(tc->event) : NULL;
+	c.drone.commit_ref = tc->ref ? strdup(tc->ref) : NULL;
+	c.drone.commit_branch = tc->branch ? strdup(tc->branch) : NULL;
+	c.drone.tag = tc->tag ? strdup(tc->tag) : NULL;
+	c.drone.pull_request = tc->pr ? strdup(tc->pr) : NULL;
+	r = gate_check(&c, res);
+	config_release(&c);
+	return r;
+}
+
+static void test_gate_table(void **state)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct gate_result res;
+		int r = run_case(&cases[i], &res);
+
+		if (r != cases[i].want || (int)res.reason != r)
+			fail_msg("case %zu (%s %s): got %s '%s', want %s", i,
+			         cases[i].event ? cases[i].event : "-",
+			         cases[i].ref ? cases[i].ref : "-", ml_reason_name(r), res.message,
+			         ml_reason_name(cases[i].want));
+		if (r != 0 && strstr(res.message, cases[i].message_part) == NULL)
+			fail_msg("case %zu: message '%s' lacks '%s'", i, res.message,
+			         cases[i].message_part);
+		if (r != 0 && strcmp(ml_error_message(), res.message) != 0)
+			fail_msg("case %zu: recorded error '%s' differs", i, ml_error_message());
+	}
+}
+
+static void test_patterns(void **state)
+{
+	assert_true(gate_pattern_match("v*", "v1.2.3"));
+	assert_true(gate_pattern_match("release-*", "release-2024"));
+	assert_false(gate_pattern_match("v*", "nightly"));
+	assert_true(gate_pattern_match("release/*", "release/1"));
+	assert_false(gate_pattern_match("release/*", "release/1/2"));
+	assert_false(gate_pattern_match("main", "main2"));
+}
+
+static void test_withheld_token_refuses(void **state)
+{
+	char *envp[] = {"PLUGIN_SOURCE=/srv/ci",
+	                "PLUGIN_ALLOWED_SIGNERS=a@b ssh-ed25519 AAAA",
+	                "PLUGIN_DRY_RUN=true",
+	                "PLUGIN_DRONE_TOKEN=",
+	                "DRONE_BUILD_EVENT=push",
+	                "DRONE_COMMIT_BRANCH=main",
+	                NULL};
+	struct gate_result res;
+	struct config c;
+
+	config_init(&c);
+	ml_error_clear();
+	assert_int_equal(config_from_env(&c, envp), 0);
+	assert_int_equal(config_finish(&c), 0);
+	assert_int_equal(gate_check(&c, &res), ML_CONFIG);
+	assert_non_null(strstr(res.message, "'drone_token' is empty"));
+	/* the local rules alone pass */
+	assert_int_equal(gate_check_local(&c, &res), ML_OK);
+	config_release(&c);
+}
+
+struct answer_case {
+	const char *json;
+	int want;
+	const char *message_part;
+};
+
+static void test_api_answers(void **state)
+{
+	static const struct answer_case answers[] = {
+	    {"{\"number\":42,\"source_repo\":\"\",\"event\":\"push\"}", 0, NULL},
+	    {"{\"number\":42,\"source_repo\":\"octo/app\",\"fork\":false,\"after\":\"" SHA "\"}", 0,
+	     NULL},
+	    {"{\"number\":42,\"source_repo\":\"mallory/app\"}", ML_SOURCE_REPO,
+	     "build comes from fork 'mallory/app'"},
+	    {"{\"number\":42}", ML_SOURCE_REPO, "no 'source_repo'"},
+	    {"{\"number\":42,\"source_repo\":null}", ML_SOURCE_REPO, "no 'source_repo'"},
+	    {"{\"number\":42,\"source_repo\":\"\",\"fork\":true}", ML_SOURCE_REPO, "from a fork"},
+	    {"{\"number\":42,\"source_repo\":\"\",\"fork\":\"no\"}", ML_SOURCE_REPO, "from a fork"},
+	    {"{\"number\":41,\"source_repo\":\"\"}", ML_SOURCE_REPO, "another build"},
+	    {"{\"number\":\"42\",\"source_repo\":\"\"}", ML_SOURCE_REPO, "another build"},
+	    {"{\"number\":42,\"source_repo\":\"\",\"ref\":\"refs/pull/3/head\"}", ML_PULL_REQUEST,
+	     "refs/pull/3/head"},
+	    {"{\"number\":42,\"source_repo\":\"\",\"event\":\"pull_request\"}", ML_PULL_REQUEST,
+	     "'pull_request'"},
+	    {"{\"number\":42,\"source_repo\":\"\",\"after\":\"ffff\"}", ML_SOURCE_REPO,
+	     "of commit 'ffff'"},
+	    {"[]", ML_SOURCE_REPO, "not a JSON object"},
+	    {"{\"source_repo\":\"\"} trailing", ML_SOURCE_REPO, "not a JSON object"},
+	    {"", ML_SOURCE_REPO, "not a JSON object"},
+	};
+	struct config c;
+	size_t i;
+
+	config_init(&c);
+	c.drone.repo = strdup("octo/app");
+	c.drone.build_number = strdup("42");
+	c.drone.commit_sha = strdup(SHA);
+	for (i = 0; i < sizeof(answers) / sizeof(answers[0]); i++) {
+		int r;
+
+		ml_error_clear();
+		r = drone_api_check_answer(&c, answers[i].json, strlen(answers[i].json));
+		if (r != answers[i].want)
+			fail_msg("answer %zu: got %s (%s)", i, ml_reason_name(r),
+			         ml_error_message());
+		if (r != 0 && strstr(ml_error_message(), answers[i].message_part) == NULL)
+			fail_msg("answer %zu: '%s' lacks '%s'", i, ml_error_message(),
+			         answers[i].message_part);
+	}
+	config_release(&c);
+}
+
+static void test_api_needs_context(void **state)
+{
+	struct config c;
+
+	config_init(&c);
+	ml_error_clear();
+	assert_int_equal(config_set(&c, CK_DRONE_TOKEN, "tok"), 0);
+	assert_int_equal(drone_api_check_build(&c), ML_CONFIG);
+	assert_non_null(strstr(ml_error_message(), "DRONE_SYSTEM_PROTO is not set"));
+	c.drone.system_proto = strdup("gopher");
+	c.drone.system_host = strdup("drone.example.org");
+	c.drone.repo_owner = strdup("octo");
+	c.drone.repo_name = strdup("app");
+	c.drone.build_number = strdup("42");
+	c.drone.repo = strdup("octo/app");
+	ml_error_clear();
+	assert_int_equal(drone_api_check_build(&c), ML_CONFIG);
+	assert_non_null(strstr(ml_error_message(), "unsupported protocol 'gopher'"));
+	free(c.drone.system_proto);
+	c.drone.system_proto = strdup("https");
+	free(c.drone.repo_name);
+	c.drone.repo_name = strdup("app/../../admin");
+	ml_error_clear();
+	assert_int_equal(drone_api_check_build(&c), ML_CONFIG);
+	assert_non_null(strstr(ml_error_message(), "invalid host, repository"));
+	config_release(&c);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_gate_table),
+	    cmocka_unit_test(test_patterns),
+	    cmocka_unit_test(test_withheld_token_refuses),
+	    cmocka_unit_test(test_api_answers),
+	    cmocka_unit_test(test_api_needs_context),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
