@@ -432,8 +432,15 @@ int plugin_main(char **envp)
 	r = policy_effective_config(&p->cfg, envp, baked_policy_path());
 	if (r == 0)
 		r = policy_digest(&p->cfg, p->policy_digest);
-	if (r == 0)
-		r = gate_check(&p->cfg);
+	if (r == 0) {
+		struct gate_result gate;
+
+		r = gate_check(&p->cfg, &gate);
+		if (r == 0 && gate.reason != ML_OK)
+			r = gate.reason;
+		if (r != 0)
+			ml_fail(r, "%s", gate.message[0] != '\0' ? gate.message : ml_reason_name(r));
+	}
 	if (r == 0 && config_number(&p->cfg, CK_GATE_COMMIT))
 		r = ml_fail(ML_UNSUPPORTED,
 			    "setting gate_commit is not supported by this version of mainline");
