@@ -344,14 +344,27 @@ static int read_options(struct line *l, struct entry *e)
 	return 0;
 }
 
+/*
+ * Whether the word at the cursor starts an options field: it has option
+ * syntax, or a valid key follows it (as ssh-keygen, which tries the key
+ * first and otherwise reads options).
+ */
 static int looks_like_options(const struct line *l)
 {
+	struct line next = *l;
+	struct entry probe = {0};
+	const char *why;
 	size_t i;
+	int r;
 
 	for (i = l->pos; i < l->len && !is_space(l->text[i]); i++)
 		if (l->text[i] == '=' || l->text[i] == '"' || l->text[i] == ',')
 			return 1;
-	return option_is(l, "cert-authority");
+	next.pos = i;
+	skip_space(&next);
+	r = read_key(&next, &probe, &why) == 0;
+	free(probe.key);
+	return r;
 }
 
 static void entry_release(struct entry *e)
