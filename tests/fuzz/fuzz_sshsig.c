@@ -1,5 +1,7 @@
 /*
- * SSH signature parser and verifier. A parsed signature is verified twice:
+ * SSH signature parser and verifier. Input starting with '-' is armored text
+ * as is; anything else is a raw SSHSIG blob that gets armored first, so the
+ * fuzzer can reach the binary parsers without fighting base64. A parsed signature is verified twice:
  * with no allowed signers (policy and lookup paths) and with its own key
  * allowed (the crypto paths on whatever key and signature the input holds).
  */
@@ -37,19 +39,50 @@ static void verify_with_own_key(const struct sshsig *sig)
 	buf_release(&b64);
 }
 
+/* Armors a raw blob the way ssh-keygen does (70-column base64 lines). */
+static int armor(const uint8_t *data, size_t size, struct buf *out)
+{
+	struct buf b64;
+	size_t i;
+	int r = -1;
+
+	buf_init(&b64, 1u << 20);
+	if (base64_encode(data, size, &b64) < 0 ||
+	    buf_append_str(out, "-----BEGIN SSH SIGNATURE-----\n") < 0)
+		goto out;
+	for (i = 0; i < b64.len; i += 70)
+		if (buf_append(out, b64.data + i, b64.len - i < 70 ? b64.len - i : 70) < 0 ||
+		    buf_append_str(out, "\n") < 0)
+			goto out;
+	r = buf_append_str(out, "-----END SSH SIGNATURE-----\n");
+out:
+	buf_release(&b64);
+	return r;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const struct sshsig_policy policy = {.require_user_presence = 1};
 	struct sshsig *sig = NULL;
 	struct ml_signer signer;
+	struct buf armored;
 
 	ml_error_clear();
+	buf_init(&armored, 1u << 20);
+	if (size > 0 && data[0] != '-') {
+		if (armor(data, size, &armored) < 0)
+			goto out;
+		data = armored.data;
+		size = armored.len;
+	}
 	if (sshsig_parse(&sig, (const char *)data, size) == 0) {
 		sshsig_verify(NULL, &policy, sig, "git", data, size, 0, &signer);
 		ml_error_clear();
 		verify_with_own_key(sig);
 	}
+out:
 	sshsig_free(sig);
+	buf_release(&armored);
 	ml_error_clear();
 	return 0;
 }
