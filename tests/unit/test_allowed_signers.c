@@ -113,9 +113,13 @@ static void test_principal_is_first_positive_pattern(void **state)
 	struct allowed_signers *as;
 	const char *principal = NULL;
 
-	assert_int_equal(parse(&as, "!mallory@example.org,*@example.org,bob@x KEY1\n"), 0);
+	assert_int_equal(parse(&as, "!mallory@example.org,*@example.org,bob@x KEY1\n"
+	                            "j\xc3\xbcrgen@example.org KEY2\n"),
+	                 0);
 	assert_int_equal(lookup(as, 1, "git", WHEN, &principal), 0);
 	assert_string_equal(principal, "*@example.org");
+	assert_int_equal(lookup(as, 2, "git", WHEN, &principal), 0);
+	assert_string_equal(principal, "j\xc3\xbcrgen@example.org");
 	allowed_signers_free(as);
 }
 
@@ -285,6 +289,10 @@ static void test_malformed_lines(void **state)
 	    {"!a@x,!b@x KEY1\n", "signers:1: ", "match nobody"},
 	    {"\"\" KEY1\n", "signers:1: ", "empty principals"},
 	    {"a\x01x KEY1\n", "signers:1: ", "invalid character"},
+	    {"a\xffx KEY1\n", "signers:1: ", "not valid UTF-8"},
+	    {"a\xc0\xafx KEY1\n", "signers:1: ", "not valid UTF-8"},
+	    {"a\xed\xa0\x80 KEY1\n", "signers:1: ", "not valid UTF-8"},
+	    {"a\xe2\x82 KEY1\n", "signers:1: ", "not valid UTF-8"},
 	};
 	struct allowed_signers *as;
 	char where[64];
