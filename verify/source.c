@@ -412,6 +412,7 @@ static int credentials(git_credential **out, const char *url, const char *userna
 
 int source_fetch(struct source *src)
 {
+	git_remote_create_options ro;
 	git_fetch_options fo;
 	git_remote *remote = NULL;
 	char head_spec[600];
@@ -433,7 +434,12 @@ int source_fetch(struct source *src)
 	fo.update_fetchhead = 0;
 	fo.follow_redirects = GIT_REMOTE_REDIRECT_INITIAL;
 	src->cred_attempts = 0;
-	if (git_remote_create_anonymous(&remote, src->repo, src->url) < 0) {
+	/* no url.<base>.insteadOf rewriting: the configured URL is the one fetched */
+	if (git_remote_create_options_init(&ro, GIT_REMOTE_CREATE_OPTIONS_VERSION) < 0)
+		return fetch_error(src, "prepare fetching from");
+	ro.repository = src->repo;
+	ro.flags = GIT_REMOTE_CREATE_SKIP_INSTEADOF | GIT_REMOTE_CREATE_SKIP_DEFAULT_FETCHSPEC;
+	if (git_remote_create_with_opts(&remote, src->url, &ro) < 0) {
 		r = fetch_error(src, "use source URL");
 		goto out;
 	}

@@ -138,6 +138,12 @@ second=$(git -C "$R" rev-parse HEAD)
 t_is "a second fetch moves the tip" "$("$ST" fetch "$U" "$C" main 2>&1)" "$second"
 t_is "the older commit is still readable" \
 	"$("$ST" cat "$C" "$U" "$second" info | grep '^parent')" "parent $first"
+git init -q "$T_TMP/evil"
+git -C "$T_TMP/evil" commit -q --allow-empty -m evil
+git config --global url."file://$T_TMP/evil".insteadOf "$U"
+t_is "the user's git configuration cannot redirect the fetch" "$("$ST" fetch "$U" "$C" main 2>&1)" \
+	"$second"
+git config --global --unset url."file://$T_TMP/evil".insteadOf
 t_is "offline uses the cache as it is" "$("$ST" fetch "$U" "$C" main --offline 2>&1)" "$second"
 t_exit "offline without a cache fails" 2 "$ST" fetch "$U" "$T_TMP/empty-cache" main --offline
 
