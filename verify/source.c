@@ -350,22 +350,15 @@ static int certificate_check(git_cert *cert, int valid, const char *host, void *
 				buf_release(&raw);
 			}
 		} else if (k->type & GIT_CERT_SSH_RAW) {
-			/* known_hosts line: [hosts] keytype base64 [comment] */
-			const char *p = pin, *b64, *end;
-			int field = 0;
+			/*
+			 * known_hosts line "[hosts] keytype base64 [comment]": the key
+			 * blob is the first field starting "AAAA" (its type length).
+			 */
+			const char *b64 = pin, *end;
 
-			while (*p != '\0' && field < 2) {
-				while (*p != '\0' && *p != ' ')
-					p++;
-				while (*p == ' ')
-					p++;
-				field++;
-			}
-			b64 = p;
-			if (strncmp(pin, "ssh-", 4) == 0 || strncmp(pin, "ecdsa-", 6) == 0) {
-				/* no host field: "keytype base64" */
-				b64 = strchr(pin, ' ');
-				b64 = b64 != NULL ? b64 + 1 : pin;
+			while (*b64 != '\0' && strncmp(b64, "AAAA", 4) != 0) {
+				b64 += strcspn(b64, " ");
+				b64 += strspn(b64, " ");
 			}
 			end = strchr(b64, ' ');
 			if (end == NULL)
@@ -519,16 +512,14 @@ int source_resolve(struct source *src, const char *spec, char out_commit[41], ch
 		if (git_oid_fromstr(&oid, spec) < 0)
 			return ml_fail(ML_CONFIG, "bad object id '%s'", spec);
 	} else {
+		if (strncmp(spec, "refs/heads/", 11) == 0 && strcmp(spec + 11, src->branch) != 0)
+			return ml_fail(ML_CONFIG, "revision '%s' is not the configured branch '%s'",
+			               spec, src->branch);
 		if (strncmp(spec, "refs/tags/", 10) == 0 || strncmp(spec, "refs/heads/", 11) == 0) {
-			const char *rest = spec + 5;
-
-			snprintf(tag_ref, sizeof(tag_ref), "refs/mainline/%s", rest);
+			/* refs/X/... was fetched to refs/mainline/X/... */
+			snprintf(tag_ref, sizeof(tag_ref), "refs/mainline/%s", spec + 5);
 			have_tag = lookup_ref_oid(src, tag_ref, &oid) == 0;
 			have_head = 0;
-			if (strncmp(spec, "refs/heads/", 11) == 0 && strcmp(spec + 11, src->branch))
-				return ml_fail(ML_CONFIG,
-				               "revision '%s' is not the configured branch '%s'",
-				               spec, src->branch);
 		} else {
 			snprintf(tag_ref, sizeof(tag_ref), "refs/mainline/tags/%s", spec);
 			snprintf(head_ref, sizeof(head_ref), "refs/mainline/heads/%s", spec);
