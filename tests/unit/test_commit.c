@@ -1,0 +1,383 @@
+/*
+ * Strict commit and tag parsers: accepted shapes with their payload built by
+ * hand, every refusal, and signatures that only look like headers.
+ */
+#include "unit.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "commit.h"
+#include "error.h"
+#include "reason.h"
+#include "tag.h"
+
+#define TREE "tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\n"
+#define PARENT1 "parent 1111111111111111111111111111111111111111\n"
+#define PARENT2 "parent 2222222222222222222222222222222222222222\n"
+#define AUTHOR "author Alice Maintainer <alice@example.org> 1700000000 +0100\n"
+#define COMMITTER "committer Bob Committer <bob@example.org> 1700000100 -0230\n"
+#define HEAD TREE PARENT1 AUTHOR COMMITTER
+#define SIG_HDR                                                                                    \
+	"gpgsig -----BEGIN SSH SIGNATURE-----\n"                                                   \
+	" U1NIU0lHAAAAAQ==\n"                                                                      \
+	" \n"                                                                                      \
+	" -----END SSH SIGNATURE-----\n"
+#define SIG_VALUE                                                                                  \
+	"-----BEGIN SSH SIGNATURE-----\n"                                                          \
+	"U1NIU0lHAAAAAQ==\n"                                                                       \
+	"\n"                                                                                       \
+	"-----END SSH SIGNATURE-----\n"
+#define MSG "\nSubject line\n\nBody text.\n"
+
+static int parse(struct commit_object *c, const char *s)
+{
+	ml_error_clear();
+	return commit_parse(c, (const uint8_t *)s, strlen(s));
+}
+
+static void test_signed_commit_payload(void **state)
+{
+	const char *raw = HEAD SIG_HDR MSG;
+	const char *want = HEAD MSG;
+	struct commit_object c;
+
+	assert_int_equal(parse(&c, raw), 0);
+	assert_string_equal(c.tree, "4b825dc642cb6eb9a060e54bf8d69288fbee4904");
+	assert_int_equal(c.parent_count, 1);
+	assert_string_equal(c.parents[0], "1111111111111111111111111111111111111111");
+	assert_string_equal(c.author, "Alice Maintainer <alice@example.org>");
+	assert_int_equal(c.author_time, 1700000000);
+	assert_string_equal(c.committer, "Bob Committer <bob@example.org>");
+	assert_int_equal(c.committer_time, 1700000100);
+	assert_int_equal(c.sig_kind, COMMIT_SIG_GPGSIG);
+	assert_int_equal(c.signature_len, strlen(SIG_VALUE));
+	assert_memory_equal(c.signature, SIG_VALUE, c.signature_len);
+	assert_int_equal(c.payload_len, strlen(want));
+	assert_memory_equal(c.payload, want, c.payload_len);
+	assert_int_equal(c.message_len, strlen("Subject line\n\nBody text.\n"));
+	assert_string_equal(c.message, "Subject line\n\nBody text.\n");
+	commit_release(&c);
+	commit_release(&c);
+}
+
+static void test_signature_between_other_headers(void **state)
+{
+	/* payload keeps everything around the signature byte for byte */
+	const char *raw = HEAD "encoding ISO-8859-1\n"
+	                       "gpgsig-sha256 abc\n def\n"
+	                       "x-unknown a\n more\n" MSG;
+	const char *want = HEAD "encoding ISO-8859-1\n"
+	                        "x-unknown a\n more\n" MSG;
+	struct commit_object c;
+
+	assert_int_equal(parse(&c, raw), 0);
+	assert_int_equal(c.sig_kind, COMMIT_SIG_GPGSIG_SHA256);
+	assert_string_equal(c.signature, "abc\ndef\n");
+	assert_int_equal(c.payload_len, strlen(want));
+	assert_memory_equal(c.payload, want, c.payload_len);
+	commit_release(&c);
+}
+
+static void test_root_and_merge_commits(void **state)
+{
+	struct commit_object c;
+
+	assert_int_equal(parse(&c, TREE AUTHOR COMMITTER MSG), 0);
+	assert_int_equal(c.parent_count, 0);
+	assert_int_equal(c.sig_kind, COMMIT_SIG_NONE);
+	assert_null(c.signature);
+	assert_int_equal(c.payload_len, strlen(TREE AUTHOR COMMITTER MSG));
+	commit_release(&c);
+	assert_int_equal(parse(&c, TREE PARENT1 PARENT2 AUTHOR COMMITTER MSG), 0);
+	assert_int_equal(c.parent_count, 2);
+	assert_string_equal(c.parents[1], "2222222222222222222222222222222222222222");
+	commit_release(&c);
+}
+
+static void test_gpgsig_in_message_is_unsigned(void **state)
+{
+	/* the "signature moved into the message" forgery */
+	const char *raw = HEAD "\nSubject\n\n" SIG_HDR;
+	struct commit_object c;
+
+	assert_int_equal(parse(&c, raw), 0);
+	assert_int_equal(c.sig_kind, COMMIT_SIG_NONE);
+	assert_null(c.signature);
+	assert_memory_equal(c.payload, raw, strlen(raw));
+	commit_release(&c);
+}
+
+static void test_gpgsig_inside_mergetag_is_not_a_header(void **state)
+{
+	const char *raw = HEAD "mergetag object 1111111111111111111111111111111111111111\n"
+	                       " type commit\n"
+	                       " gpgsig not-a-header\n" MSG;
+	struct commit_object c;
+
+	assert_int_equal(parse(&c, raw), 0);
+	assert_int_equal(c.sig_kind, COMMIT_SIG_NONE);
+	commit_release(&c);
+}
+
+static void test_header_without_message(void **state)
+{
+	/* git accepts an object that ends right after its header */
+	struct commit_object c;
+
+	assert_int_equal(parse(&c, HEAD SIG_HDR), 0);
+	assert_int_equal(c.message_len, 0);
+	assert_string_equal(c.message, "");
+	assert_int_equal(c.payload_len, strlen(HEAD));
+	commit_release(&c);
+}
+
+static void test_message_may_hold_anything(void **state)
+{
+	static const char raw[] = HEAD "\nnul \0 byte\n tree 1\n";
+	struct commit_object c;
+
+	ml_error_clear();
+	assert_int_equal(commit_parse(&c, (const uint8_t *)raw, sizeof(raw) - 1), 0);
+	assert_int_equal(c.message_len, sizeof("nul \0 byte\n tree 1\n") - 1);
+	commit_release(&c);
+}
+
+struct refusal {
+	const char *name;
+	const char *raw;
+	const char *message; /* substring of the recorded message */
+};
+
+static const struct refusal commit_refusals[] = {
+    {"empty object", "", "missing tree"},
+    {"missing tree", PARENT1 AUTHOR COMMITTER MSG, "does not start with a tree"},
+    {"duplicate tree", TREE TREE AUTHOR COMMITTER MSG, "unexpected 'tree'"},
+    {"short tree hex", "tree 4b825dc6\n" AUTHOR COMMITTER MSG, "bad object id in 'tree'"},
+    {"upper-case hex", "tree 4B825DC642CB6EB9A060E54BF8D69288FBEE4904\n" AUTHOR COMMITTER MSG,
+     "bad object id"},
+    {"sha-256 length hex",
+     "tree 4b825dc642cb6eb9a060e54bf8d69288fbee49044b825dc642cb6eb9a060e54b\n" AUTHOR COMMITTER MSG,
+     "bad object id"},
+    {"bad parent hex",
+     TREE "parent 11111111111111111111111111111111111111zz\n" AUTHOR COMMITTER MSG,
+     "bad object id in 'parent'"},
+    {"parent after author", TREE AUTHOR PARENT1 COMMITTER MSG, "unexpected 'parent'"},
+    {"committer before author", TREE PARENT1 COMMITTER AUTHOR MSG, "unexpected 'committer'"},
+    {"missing author", TREE PARENT1 COMMITTER MSG, "missing author"},
+    {"missing committer", TREE PARENT1 AUTHOR MSG, "missing committer"},
+    {"missing committer at end", TREE PARENT1 AUTHOR, "missing committer header"},
+    {"duplicate committer", HEAD COMMITTER MSG, "unexpected 'committer'"},
+    {"tree after committer", HEAD TREE MSG, "unexpected 'tree'"},
+    {"unknown header before committer", TREE AUTHOR "encoding UTF-8\n" COMMITTER MSG,
+     "unexpected 'encoding'"},
+    {"committer time not a number",
+     TREE AUTHOR "committer Bob <bob@example.org> 17000x0100 -0230\n" MSG,
+     "cannot parse 'committer'"},
+    {"committer without time", TREE AUTHOR "committer Bob <bob@example.org>\n" MSG,
+     "cannot parse 'committer'"},
+    {"committer without email", TREE AUTHOR "committer Bob 1700000100 +0000\n" MSG,
+     "cannot parse 'committer'"},
+    {"committer bad zone", TREE AUTHOR "committer Bob <b@x> 1700000100 +00x0\n" MSG,
+     "cannot parse 'committer'"},
+    {"committer time overflows",
+     TREE AUTHOR "committer Bob <b@x> 99999999999999999999999 +0000\n" MSG,
+     "cannot parse 'committer'"},
+    {"author time missing", TREE "author Alice <a@x>  +0000\n" COMMITTER MSG,
+     "cannot parse 'author'"},
+    {"two gpgsig headers", HEAD SIG_HDR SIG_HDR MSG, "more than one signature"},
+    {"gpgsig and gpgsig-sha256", HEAD SIG_HDR "gpgsig-sha256 x\n" MSG, "more than one signature"},
+    {"continuation without header", " tree x\n" HEAD MSG, "continuation line without"},
+    {"continuation after tree", TREE " more\n" AUTHOR COMMITTER MSG,
+     "continuation line after 'tree'"},
+    {"continuation after committer", HEAD " more\n" MSG, "continuation line after"},
+    {"header line without value", HEAD "gpgsig\n" MSG, "without a value"},
+    {"unterminated header", HEAD "encoding UTF-8", "unterminated header line"},
+    {"duplicate encoding", HEAD "encoding a\nencoding b\n" MSG, "duplicate encoding"},
+};
+
+static void test_commit_refusals(void **state)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(commit_refusals) / sizeof(commit_refusals[0]); i++) {
+		const struct refusal *t = &commit_refusals[i];
+		struct commit_object c;
+		int r = parse(&c, t->raw);
+
+		if (r != ML_MALFORMED_OBJECT || strstr(ml_error_message(), t->message) == NULL)
+			fail_msg("%s: got %d '%s', wanted '%s'", t->name, r, ml_error_message(),
+			         t->message);
+		assert_null(c.payload);
+		assert_null(c.signature);
+	}
+}
+
+static void test_commit_nul_in_header(void **state)
+{
+	static const char raw[] = TREE AUTHOR "committer Bob <b@x> 1 +0000\n"
+	                                      "x-a b\0c\n" MSG;
+	struct commit_object c;
+
+	ml_error_clear();
+	assert_int_equal(commit_parse(&c, (const uint8_t *)raw, sizeof(raw) - 1),
+	                 ML_MALFORMED_OBJECT);
+	assert_non_null(strstr(ml_error_message(), "NUL byte"));
+}
+
+static void test_commit_long_header_line(void **state)
+{
+	size_t n = 70 * 1024, head = strlen(HEAD);
+	char *raw = test_malloc(head + n + 16);
+	struct commit_object c;
+
+	memcpy(raw, HEAD "x-a ", head + 4);
+	memset(raw + head + 4, 'a', n);
+	memcpy(raw + head + 4 + n, "\n\nm\n", 5);
+	assert_int_equal(parse(&c, raw), ML_MALFORMED_OBJECT);
+	assert_non_null(strstr(ml_error_message(), "longer than"));
+	test_free(raw);
+}
+
+/* ---- tags ---- */
+
+#define TAG_HEAD                                                                                   \
+	"object 1111111111111111111111111111111111111111\n"                                        \
+	"type commit\n"                                                                            \
+	"tag v1.0\n"                                                                               \
+	"tagger Alice Maintainer <alice@example.org> 1700000000 +0000\n"
+#define PGP_BLOCK                                                                                  \
+	"-----BEGIN PGP SIGNATURE-----\n"                                                          \
+	"\n"                                                                                       \
+	"iQEzBAABCAAdFiEE\n"                                                                       \
+	"-----END PGP SIGNATURE-----\n"
+
+static int parse_tag(struct tag_object *t, const char *s)
+{
+	ml_error_clear();
+	return tag_parse(t, (const uint8_t *)s, strlen(s));
+}
+
+static void test_tag_signature_in_message(void **state)
+{
+	struct tag_object t;
+
+	assert_int_equal(parse_tag(&t, TAG_HEAD "\nRelease 1.0\n" PGP_BLOCK), 0);
+	assert_string_equal(t.object, "1111111111111111111111111111111111111111");
+	assert_string_equal(t.type, "commit");
+	assert_string_equal(t.name, "v1.0");
+	assert_string_equal(t.tagger, "Alice Maintainer <alice@example.org>");
+	assert_int_equal(t.tagger_time, 1700000000);
+	assert_int_equal(t.sig_kind, TAG_SIG_MESSAGE);
+	assert_string_equal(t.signature, PGP_BLOCK);
+	assert_int_equal(t.payload_len, strlen(TAG_HEAD "\nRelease 1.0\n"));
+	assert_memory_equal(t.payload, TAG_HEAD "\nRelease 1.0\n", t.payload_len);
+	assert_string_equal(t.message, "Release 1.0\n");
+	tag_release(&t);
+}
+
+static void test_tag_last_block_wins(void **state)
+{
+	/* like git: the last signature marker starts the signature */
+	const char *ssh = "-----BEGIN SSH SIGNATURE-----\nU1NI\n-----END SSH SIGNATURE-----\n";
+	char raw[512];
+	struct tag_object t;
+
+	snprintf(raw, sizeof(raw), "%s\nquoted:\n%s%s", TAG_HEAD, PGP_BLOCK, ssh);
+	assert_int_equal(parse_tag(&t, raw), 0);
+	assert_string_equal(t.signature, ssh);
+	assert_int_equal(t.payload_len, strlen(raw) - strlen(ssh));
+	tag_release(&t);
+}
+
+static void test_tag_signature_header(void **state)
+{
+	struct tag_object t;
+
+	assert_int_equal(parse_tag(&t, TAG_HEAD "gpgsig a\n b\n"
+	                                        "\nmsg\n"),
+	                 0);
+	assert_int_equal(t.sig_kind, TAG_SIG_GPGSIG);
+	assert_string_equal(t.signature, "a\nb\n");
+	assert_string_equal((const char *)t.payload, TAG_HEAD "\nmsg\n");
+	tag_release(&t);
+	assert_int_equal(parse_tag(&t, TAG_HEAD "\nunsigned\n"), 0);
+	assert_int_equal(t.sig_kind, TAG_SIG_NONE);
+	assert_null(t.signature);
+	tag_release(&t);
+}
+
+static const struct refusal tag_refusals[] = {
+    {"empty", "", "missing object"},
+    {"type first", "type commit\n", "unexpected 'type'"},
+    {"bad object hex", "object 11\ntype commit\ntag v\ntagger A <a> 1 +0000\n\n", "bad object id"},
+    {"unknown type",
+     "object 1111111111111111111111111111111111111111\ntype commits\ntag v\n"
+     "tagger A <a> 1 +0000\n\n",
+     "unknown object type"},
+    {"missing tagger",
+     "object 1111111111111111111111111111111111111111\ntype commit\ntag v\n\nmsg\n",
+     "missing tagger"},
+    {"empty tag name",
+     "object 1111111111111111111111111111111111111111\ntype commit\ntag \n"
+     "tagger A <a> 1 +0000\n\n",
+     "bad tag name"},
+    {"control character in name",
+     "object 1111111111111111111111111111111111111111\ntype commit\ntag v\x1b[1m\n"
+     "tagger A <a> 1 +0000\n\n",
+     "bad tag name"},
+    {"duplicate tagger", TAG_HEAD "tagger X\n\n", "duplicate 'tagger'"},
+    {"tagger time",
+     "object 1111111111111111111111111111111111111111\ntype commit\ntag v\n"
+     "tagger A <a> x +0000\n\n",
+     "cannot parse 'tagger'"},
+    {"two signature headers", TAG_HEAD "gpgsig a\ngpgsig-sha256 b\n\n", "more than one signature"},
+    {"header and message signature", TAG_HEAD "gpgsig a\n\nmsg\n" PGP_BLOCK,
+     "both a signature header"},
+    {"text after signature block", TAG_HEAD "\nmsg\n" PGP_BLOCK "trailing\n",
+     "does not end the tag"},
+    {"unterminated signature block", TAG_HEAD "\nmsg\n-----BEGIN PGP SIGNATURE-----\nabc\n",
+     "does not end the tag"},
+    {"mismatched end marker",
+     TAG_HEAD "\nmsg\n-----BEGIN PGP SIGNATURE-----\nabc\n-----END SSH SIGNATURE-----\n",
+     "does not end the tag"},
+    {"continuation without header", " x\n" TAG_HEAD "\n", "continuation line without"},
+};
+
+static void test_tag_refusals(void **state)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(tag_refusals) / sizeof(tag_refusals[0]); i++) {
+		const struct refusal *t = &tag_refusals[i];
+		struct tag_object tag;
+		int r = parse_tag(&tag, t->raw);
+
+		if (r != ML_MALFORMED_OBJECT || strstr(ml_error_message(), t->message) == NULL)
+			fail_msg("%s: got %d '%s', wanted '%s'", t->name, r, ml_error_message(),
+			         t->message);
+		assert_null(tag.payload);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_signed_commit_payload),
+	    cmocka_unit_test(test_signature_between_other_headers),
+	    cmocka_unit_test(test_root_and_merge_commits),
+	    cmocka_unit_test(test_gpgsig_in_message_is_unsigned),
+	    cmocka_unit_test(test_gpgsig_inside_mergetag_is_not_a_header),
+	    cmocka_unit_test(test_header_without_message),
+	    cmocka_unit_test(test_message_may_hold_anything),
+	    cmocka_unit_test(test_commit_refusals),
+	    cmocka_unit_test(test_commit_nul_in_header),
+	    cmocka_unit_test(test_commit_long_header_line),
+	    cmocka_unit_test(test_tag_signature_in_message),
+	    cmocka_unit_test(test_tag_last_block_wins),
+	    cmocka_unit_test(test_tag_signature_header),
+	    cmocka_unit_test(test_tag_refusals),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

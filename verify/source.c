@@ -1,0 +1,760 @@
+/* The trusted repository's local cache, the libgit2 seam: see source.h. */
+#include "source.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <git2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "crypto.h"
+#include "encoding.h"
+#include "error.h"
+#include "reason.h"
+
+#define MAX_PATH_LEN 4096
+#define MAX_TREE_DEPTH 256
+#define MAX_URL_LEN 4096
+#define MAX_CRED_ATTEMPTS 3
+
+struct source {
+	char *url;
+	char *safe_url; /* url without credentials, for messages */
+	char *branch;
+	char *dir; /* <cache>/<sha256(url)> */
+	char *git_dir;
+	int lock_fd;
+	int offline;
+	int have_pin;
+	uint8_t cert_pin[32];
+	char *username;
+	char *password;
+	char *ssh_key;
+	char *ssh_host_key;
+	int cred_attempts;
+	git_repository *repo;
+	int git_initialized;
+};
+
+static char *dup_or_null(const char *s)
+{
+	return s != NULL && *s != '\0' ? strdup(s) : NULL;
+}
+
+/* A copy of s with every "scheme://user:pass@" reduced to "scheme://". */
+static char *redact(const char *s)
+{
+	size_t n = strlen(s), i = 0, o = 0;
+	char *out = malloc(n + 1);
+
+	if (out == NULL)
+		return NULL;
+	while (i < n) {
+		if (i + 3 <= n && memcmp(s + i, "://", 3) == 0) {
+			size_t j = i + 3, at = 0;
+
+			memcpy(out + o, "://", 3);
+			o += 3;
+			for (; j < n && s[j] != '/' && s[j] != ' ' && s[j] != '\'' && s[j] != '\n';
+			     j++)
+				if (s[j] == '@')
+					at = j;
+			i = at != 0 ? at + 1 : i + 3;
+			continue;
+		}
+		out[o++] = s[i++];
+	}
+	out[o] = '\0';
+	return out;
+}
+
+static int fetch_error(struct source *src, const char *what)
+{
+	const git_error *e = git_error_last();
+	char *msg = redact(e != NULL && e->message != NULL ? e->message : "unknown error");
+	int r;
+
+	r = ml_fail(ML_FETCH_FAILED, "cannot %s '%s': %s", what, src->safe_url,
+	            msg != NULL ? msg : "out of memory");
+	free(msg);
+	return r;
+}
+
+static int git_failure(enum ml_reason reason, const char *what, const char *subject)
+{
+	const git_error *e = git_error_last();
+
+	return ml_fail(reason, "%s '%s': %s", what, subject,
+	               e != NULL && e->message != NULL ? e->message : "unknown error");
+}
+
+/* Accepts 64 hex digits, optionally separated by ':' (openssl's fingerprint). */
+static int parse_cert_pin(const char *s, uint8_t out[32])
+{
+	char hex[65];
+	size_t n = 0;
+
+	if (strncasecmp(s, "sha256:", 7) == 0)
+		s += 7;
+	for (; *s != '\0'; s++) {
+		if (*s == ':')
+			continue;
+		if (n == 64 || !isxdigit((unsigned char)*s))
+			return -1;
+		hex[n++] = *s;
+	}
+	hex[n] = '\0';
+	return n == 64 ? hex_decode(hex, out, 32) : -1;
+}
+
+static int lock_cache(struct source *src, unsigned timeout)
+{
+	char path[MAX_PATH_LEN];
+	struct timespec start, now, pause = {0, 100 * 1000 * 1000};
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/lock", src->dir) >= sizeof(path))
+		return ml_fail(ML_IO, "cache path too long '%s'", src->dir);
+	src->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (src->lock_fd < 0)
+		return ml_fail(ML_IO, "cannot open lock file '%s': %s", path, strerror(errno));
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	while (flock(src->lock_fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno != EWOULDBLOCK && errno != EINTR)
+			return ml_fail(ML_IO, "cannot lock '%s': %s", path, strerror(errno));
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec - start.tv_sec >= (time_t)timeout)
+			return ml_fail(ML_IO,
+			               "timed out after %u seconds waiting for the lock on cache "
+			               "'%s' (another build is using it)",
+			               timeout, src->dir);
+		nanosleep(&pause, NULL);
+	}
+	return 0;
+}
+
+/* Records the URL next to a new cache, or checks the recorded one. */
+static int check_url_file(struct source *src)
+{
+	char path[MAX_PATH_LEN];
+	struct buf b;
+	int r = ML_IO, fd;
+
+	buf_init(&b, MAX_URL_LEN + 2);
+	if ((size_t)snprintf(path, sizeof(path), "%s/url", src->dir) >= sizeof(path)) {
+		r = ml_fail(ML_IO, "cache path too long '%s'", src->dir);
+		goto out;
+	}
+	if (buf_read_file(&b, path) == 0) {
+		if (b.len != strlen(src->url) + 1 || memcmp(b.data, src->url, b.len - 1) != 0 ||
+		    b.data[b.len - 1] != '\n') {
+			r = ml_fail(ML_IO, "cache '%s' belongs to another source URL", src->dir);
+			goto out;
+		}
+	} else if (errno == ENOENT) {
+		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (fd < 0 || dprintf(fd, "%s\n", src->url) < 0) {
+			if (fd >= 0)
+				close(fd);
+			r = ml_fail(ML_IO, "cannot write '%s': %s", path, strerror(errno));
+			goto out;
+		}
+		close(fd);
+	} else {
+		r = ml_fail(ML_IO, "cannot read '%s': %s", path, strerror(errno));
+		goto out;
+	}
+	r = 0;
+out:
+	buf_release(&b);
+	return r;
+}
+
+static int make_dir(const char *path)
+{
+	if (mkdir(path, 0700) < 0 && errno != EEXIST)
+		return ml_fail(ML_IO, "cannot create directory '%s': %s", path, strerror(errno));
+	return 0;
+}
+
+/* libgit2 must not read the user's or the system's git configuration. */
+static int isolate_libgit2(void)
+{
+	static const int levels[] = {GIT_CONFIG_LEVEL_SYSTEM, GIT_CONFIG_LEVEL_XDG,
+	                             GIT_CONFIG_LEVEL_GLOBAL, GIT_CONFIG_LEVEL_PROGRAMDATA};
+	size_t i;
+
+	for (i = 0; i < sizeof(levels) / sizeof(levels[0]); i++)
+		if (git_libgit2_opts(GIT_OPT_SET_SEARCH_PATH, levels[i], "") < 0)
+			return -1;
+	if (git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 1) < 0 ||
+	    git_libgit2_opts(GIT_OPT_ENABLE_STRICT_OBJECT_CREATION, 1) < 0)
+		return -1;
+	return 0;
+}
+
+static int check_options(const struct source_options *o)
+{
+	char ref[512];
+
+	if (o->url == NULL || o->url[0] == '\0')
+		return ml_fail(ML_CONFIG, "no source URL given");
+	if (strlen(o->url) > MAX_URL_LEN || strchr(o->url, '\n') != NULL)
+		return ml_fail(ML_CONFIG, "unusable source URL");
+	if (o->branch != NULL &&
+	    (o->branch[0] == '\0' || strlen(o->branch) > 255 || strchr(o->branch, '*') != NULL))
+		return ml_fail(ML_CONFIG, "bad branch name '%s'", o->branch);
+	snprintf(ref, sizeof(ref), "refs/heads/%s",
+	         o->branch != NULL ? o->branch : SOURCE_DEFAULT_BRANCH);
+	if (!git_reference_is_valid_name(ref))
+		return ml_fail(ML_CONFIG, "bad branch name '%s'", o->branch);
+	return 0;
+}
+
+int source_open(struct source **out, const struct source_options *opts)
+{
+	const char *cache = opts->cache_dir != NULL ? opts->cache_dir : SOURCE_DEFAULT_CACHE;
+	uint8_t digest[32];
+	char hex[65], path[MAX_PATH_LEN];
+	struct source *src = NULL;
+	int r = ML_IO;
+
+	*out = NULL;
+	if (git_libgit2_init() < 0)
+		return ml_fail(ML_IO, "cannot initialise libgit2");
+	if ((src = calloc(1, sizeof(*src))) == NULL) {
+		git_libgit2_shutdown();
+		return ml_fail(ML_IO, "out of memory");
+	}
+	src->git_initialized = 1;
+	src->lock_fd = -1;
+	if ((r = check_options(opts)) != 0)
+		goto out;
+	if (isolate_libgit2() < 0) {
+		r = git_failure(ML_IO, "cannot configure libgit2 for", opts->url);
+		goto out;
+	}
+	src->offline = opts->offline;
+	if (opts->cert_pin != NULL && opts->cert_pin[0] != '\0') {
+		if (parse_cert_pin(opts->cert_pin, src->cert_pin) < 0) {
+			r = ml_fail(ML_CONFIG, "bad certificate pin '%s' (want 64 hex digits)",
+			            opts->cert_pin);
+			goto out;
+		}
+		src->have_pin = 1;
+	}
+	if (opts->ca_file != NULL && opts->ca_file[0] != '\0' &&
+	    git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, opts->ca_file, NULL) < 0) {
+		r = git_failure(ML_CONFIG, "cannot use CA file", opts->ca_file);
+		goto out;
+	}
+	src->url = strdup(opts->url);
+	src->safe_url = redact(opts->url);
+	src->branch = strdup(opts->branch != NULL ? opts->branch : SOURCE_DEFAULT_BRANCH);
+	src->username = dup_or_null(opts->username);
+	src->password = dup_or_null(opts->password);
+	src->ssh_key = dup_or_null(opts->ssh_key);
+	src->ssh_host_key = dup_or_null(opts->ssh_host_key);
+	if (src->url == NULL || src->safe_url == NULL || src->branch == NULL ||
+	    crypto_digest(CRYPTO_SHA256, opts->url, strlen(opts->url), digest) < 0) {
+		r = ml_fail(ML_IO, "out of memory");
+		goto out;
+	}
+	hex_encode(digest, sizeof(digest), hex);
+	if ((r = make_dir(cache)) != 0)
+		goto out;
+	if ((size_t)snprintf(path, sizeof(path), "%s/%.32s", cache, hex) >= sizeof(path) - 8) {
+		r = ml_fail(ML_CONFIG, "cache path too long '%s'", cache);
+		goto out;
+	}
+	if ((r = make_dir(path)) != 0)
+		goto out;
+	src->dir = strdup(path);
+	snprintf(path, sizeof(path), "%s/git", src->dir); /* fits: checked above */
+	src->git_dir = strdup(path);
+	if (src->dir == NULL || src->git_dir == NULL) {
+		r = ml_fail(ML_IO, "out of memory");
+		goto out;
+	}
+	if ((r = lock_cache(src, opts->lock_timeout != 0 ? opts->lock_timeout
+	                                                 : SOURCE_DEFAULT_LOCK_TIMEOUT)) != 0 ||
+	    (r = check_url_file(src)) != 0)
+		goto out;
+	if (git_repository_open_bare(&src->repo, src->git_dir) < 0) {
+		if (src->offline) {
+			r = ml_fail(ML_FETCH_FAILED, "no cache of '%s' to use offline in '%s'",
+			            src->safe_url, src->dir);
+			goto out;
+		}
+		if (git_repository_init(&src->repo, src->git_dir, 1) < 0) {
+			r = git_failure(ML_IO, "cannot create cache repository", src->git_dir);
+			goto out;
+		}
+	}
+	*out = src;
+	src = NULL; /* transferred */
+	r = 0;
+out:
+	source_free(src);
+	return r;
+}
+
+static int certificate_check(git_cert *cert, int valid, const char *host, void *payload)
+{
+	struct source *src = payload;
+	uint8_t digest[32];
+
+	if (cert->cert_type == GIT_CERT_X509) {
+		const git_cert_x509 *x = (const git_cert_x509 *)cert;
+
+		if (!src->have_pin)
+			return valid ? 0 : GIT_ECERTIFICATE;
+		if (crypto_digest(CRYPTO_SHA256, x->data, x->len, digest) < 0 ||
+		    memcmp(digest, src->cert_pin, sizeof(digest)) != 0) {
+			git_error_set_str(GIT_ERROR_SSL,
+			                  "server certificate does not match the pin");
+			return GIT_ECERTIFICATE;
+		}
+		return 0;
+	}
+	if (cert->cert_type == GIT_CERT_HOSTKEY_LIBSSH2) {
+		const git_cert_hostkey *k = (const git_cert_hostkey *)cert;
+		const char *pin = src->ssh_host_key;
+		struct buf want;
+		int ok = 0;
+
+		if (pin == NULL) {
+			git_error_set_str(GIT_ERROR_SSH, "no pinned host key for ssh source");
+			return GIT_ECERTIFICATE;
+		}
+		buf_init(&want, 16384);
+		if (strncmp(pin, "SHA256:", 7) == 0) {
+			/* ssh-keygen prints the fingerprint base64 without padding */
+			size_t n = strlen(pin + 7);
+
+			if ((k->type & GIT_CERT_SSH_SHA256) &&
+			    buf_append_str(&want, pin + 7) == 0 &&
+			    (n % 4 == 0 || buf_append(&want, "===", 4 - n % 4) == 0)) {
+				struct buf raw;
+
+				buf_init(&raw, 64);
+				ok = base64_decode(buf_cstr(&want), want.len, &raw) == 0 &&
+				     raw.len == 32 && memcmp(raw.data, k->hash_sha256, 32) == 0;
+				buf_release(&raw);
+			}
+		} else if (k->type & GIT_CERT_SSH_RAW) {
+			/*
+			 * known_hosts line "[hosts] keytype base64 [comment]": the key
+			 * blob is the first field starting "AAAA" (its type length).
+			 */
+			const char *b64 = pin, *end;
+
+			while (*b64 != '\0' && strncmp(b64, "AAAA", 4) != 0) {
+				b64 += strcspn(b64, " ");
+				b64 += strspn(b64, " ");
+			}
+			end = strchr(b64, ' ');
+			if (end == NULL)
+				end = b64 + strlen(b64);
+			ok = base64_decode(b64, (size_t)(end - b64), &want) == 0 &&
+			     want.len == k->hostkey_len &&
+			     memcmp(want.data, k->hostkey, want.len) == 0;
+		}
+		buf_release(&want);
+		if (!ok) {
+			git_error_set_str(GIT_ERROR_SSH, "host key does not match the pinned key");
+			return GIT_ECERTIFICATE;
+		}
+		return 0;
+	}
+	git_error_set_str(GIT_ERROR_NET, "unknown kind of server certificate");
+	return GIT_ECERTIFICATE;
+}
+
+static int credentials(git_credential **out, const char *url, const char *username_from_url,
+                       unsigned int allowed_types, void *payload)
+{
+	struct source *src = payload;
+	const char *user;
+
+	if (++src->cred_attempts > MAX_CRED_ATTEMPTS) {
+		git_error_set_str(GIT_ERROR_NET, "authentication failed");
+		return GIT_EAUTH;
+	}
+	if ((allowed_types & GIT_CREDENTIAL_SSH_KEY) && src->ssh_key != NULL) {
+		user = username_from_url != NULL ? username_from_url : "git";
+		return git_credential_ssh_key_new(out, user, NULL, src->ssh_key, NULL);
+	}
+	if ((allowed_types & GIT_CREDENTIAL_USERNAME) && src->ssh_key != NULL)
+		return git_credential_username_new(
+		    out, username_from_url != NULL ? username_from_url : "git");
+	if ((allowed_types & GIT_CREDENTIAL_USERPASS_PLAINTEXT) && src->password != NULL) {
+		user = src->username != NULL ? src->username : "x-access-token";
+		return git_credential_userpass_plaintext_new(out, user, src->password);
+	}
+	git_error_set_str(GIT_ERROR_NET, "server asks for credentials and none are configured");
+	return GIT_EAUTH;
+}
+
+int source_fetch(struct source *src)
+{
+	git_remote_create_options ro;
+	git_fetch_options fo;
+	git_remote *remote = NULL;
+	char head_spec[600];
+	char *specs[2] = {head_spec, "+refs/tags/*:refs/mainline/tags/*"};
+	git_strarray refspecs = {specs, 2};
+	int r = ML_FETCH_FAILED;
+
+	if (src->offline)
+		return 0;
+	if (git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION) < 0)
+		return fetch_error(src, "prepare fetching from");
+	snprintf(head_spec, sizeof(head_spec), "+refs/heads/%s:refs/mainline/heads/%s", src->branch,
+	         src->branch);
+	fo.callbacks.certificate_check = certificate_check;
+	fo.callbacks.credentials = credentials;
+	fo.callbacks.payload = src;
+	fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
+	fo.prune = GIT_FETCH_PRUNE;
+	fo.update_fetchhead = 0;
+	fo.follow_redirects = GIT_REMOTE_REDIRECT_INITIAL;
+	src->cred_attempts = 0;
+	/* no url.<base>.insteadOf rewriting: the configured URL is the one fetched */
+	if (git_remote_create_options_init(&ro, GIT_REMOTE_CREATE_OPTIONS_VERSION) < 0)
+		return fetch_error(src, "prepare fetching from");
+	ro.repository = src->repo;
+	ro.flags = GIT_REMOTE_CREATE_SKIP_INSTEADOF | GIT_REMOTE_CREATE_SKIP_DEFAULT_FETCHSPEC;
+	if (git_remote_create_with_opts(&remote, src->url, &ro) < 0) {
+		r = fetch_error(src, "use source URL");
+		goto out;
+	}
+	if (git_remote_fetch(remote, &refspecs, &fo, NULL) < 0) {
+		r = fetch_error(src, "fetch from");
+		goto out;
+	}
+	r = 0;
+out:
+	git_remote_free(remote);
+	return r;
+}
+
+static int lookup_ref_oid(struct source *src, const char *name, git_oid *out)
+{
+	git_reference *ref = NULL;
+	int r;
+
+	r = git_reference_lookup(&ref, src->repo, name);
+	if (r == 0 && git_reference_type(ref) == GIT_REFERENCE_DIRECT)
+		git_oid_cpy(out, git_reference_target(ref));
+	else if (r == 0)
+		r = -1;
+	git_reference_free(ref);
+	return r;
+}
+
+int source_branch_tip(struct source *src, char out_hex[41])
+{
+	char name[600];
+	git_oid oid;
+
+	out_hex[0] = '\0';
+	snprintf(name, sizeof(name), "refs/mainline/heads/%s", src->branch);
+	if (lookup_ref_oid(src, name, &oid) < 0)
+		return ml_fail(ML_FETCH_FAILED, "branch '%s' not found in '%s'", src->branch,
+		               src->safe_url);
+	git_oid_tostr(out_hex, 41, &oid);
+	return 0;
+}
+
+static int is_full_hex(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < 40; i++)
+		if (!isxdigit((unsigned char)s[i]))
+			return 0;
+	return s[40] == '\0';
+}
+
+static int object_type_of(struct source *src, const git_oid *oid, git_object_t *out)
+{
+	git_odb *odb = NULL;
+	size_t len;
+	int r;
+
+	if (git_repository_odb(&odb, src->repo) < 0)
+		return -1;
+	r = git_odb_read_header(&len, out, odb, oid);
+	git_odb_free(odb);
+	return r;
+}
+
+int source_resolve(struct source *src, const char *spec, char out_commit[41], char out_tag[41])
+{
+	char tag_ref[600], head_ref[600];
+	git_oid oid, tag_oid, head_oid;
+	git_object_t type;
+	git_tag *tag = NULL;
+	int have_tag, have_head, r = ML_CONFIG;
+
+	out_commit[0] = out_tag[0] = '\0';
+	if (strlen(spec) > 400 || spec[0] == '\0')
+		return ml_fail(ML_CONFIG, "bad revision '%.64s'", spec);
+	if (is_full_hex(spec)) {
+		if (git_oid_fromstr(&oid, spec) < 0)
+			return ml_fail(ML_CONFIG, "bad object id '%s'", spec);
+	} else {
+		if (strncmp(spec, "refs/heads/", 11) == 0 && strcmp(spec + 11, src->branch) != 0)
+			return ml_fail(ML_CONFIG, "revision '%s' is not the configured branch '%s'",
+			               spec, src->branch);
+		if (strncmp(spec, "refs/tags/", 10) == 0 || strncmp(spec, "refs/heads/", 11) == 0) {
+			/* refs/X/... was fetched to refs/mainline/X/... */
+			snprintf(tag_ref, sizeof(tag_ref), "refs/mainline/%s", spec + 5);
+			have_tag = lookup_ref_oid(src, tag_ref, &oid) == 0;
+			have_head = 0;
+		} else {
+			snprintf(tag_ref, sizeof(tag_ref), "refs/mainline/tags/%s", spec);
+			snprintf(head_ref, sizeof(head_ref), "refs/mainline/heads/%s", spec);
+			have_tag = lookup_ref_oid(src, tag_ref, &tag_oid) == 0;
+			have_head = lookup_ref_oid(src, head_ref, &head_oid) == 0;
+			if (have_tag && have_head)
+				return ml_fail(ML_CONFIG,
+				               "ambiguous revision '%s' (both a branch and a tag)",
+				               spec);
+			git_oid_cpy(&oid, have_tag ? &tag_oid : &head_oid);
+		}
+		if (!have_tag && !have_head)
+			return ml_fail(ML_CONFIG, "unknown revision '%s' in '%s'", spec,
+			               src->safe_url);
+	}
+	if (object_type_of(src, &oid, &type) < 0)
+		return ml_fail(ML_CONFIG, "unknown revision '%s' in '%s'", spec, src->safe_url);
+	if (type == GIT_OBJECT_TAG) {
+		if (git_tag_lookup(&tag, src->repo, &oid) < 0) {
+			r = git_failure(ML_MALFORMED_OBJECT, "cannot read tag", spec);
+			goto out;
+		}
+		git_oid_tostr(out_tag, 41, &oid);
+		git_oid_cpy(&oid, git_tag_target_id(tag));
+		if (git_tag_target_type(tag) != GIT_OBJECT_COMMIT ||
+		    object_type_of(src, &oid, &type) < 0 || type != GIT_OBJECT_COMMIT) {
+			out_tag[0] = '\0';
+			r = ml_fail(ML_MALFORMED_OBJECT, "tag '%s' does not point to a commit",
+			            spec);
+			goto out;
+		}
+	} else if (type != GIT_OBJECT_COMMIT) {
+		r = ml_fail(ML_MALFORMED_OBJECT, "revision '%s' is not a commit", spec);
+		goto out;
+	}
+	git_oid_tostr(out_commit, 41, &oid);
+	r = 0;
+out:
+	git_tag_free(tag);
+	return r;
+}
+
+static const git_object_t git_types[] = {
+    [SOURCE_OBJ_COMMIT] = GIT_OBJECT_COMMIT,
+    [SOURCE_OBJ_TREE] = GIT_OBJECT_TREE,
+    [SOURCE_OBJ_BLOB] = GIT_OBJECT_BLOB,
+    [SOURCE_OBJ_TAG] = GIT_OBJECT_TAG,
+};
+
+static int read_oid(struct source *src, const git_oid *oid, git_object_t type, struct buf *out)
+{
+	git_odb *odb = NULL;
+	git_odb_object *obj = NULL;
+	char hex[41];
+	int r = ML_MALFORMED_OBJECT;
+
+	git_oid_tostr(hex, sizeof(hex), oid);
+	if (git_repository_odb(&odb, src->repo) < 0) {
+		r = git_failure(ML_IO, "cannot open object database of", src->git_dir);
+		goto out;
+	}
+	if (git_odb_read(&obj, odb, oid) < 0) {
+		r = git_failure(ML_MALFORMED_OBJECT, "cannot read object", hex);
+		goto out;
+	}
+	if (git_odb_object_type(obj) != type) {
+		r = ml_fail(ML_MALFORMED_OBJECT, "object '%s' is a %s, not a %s", hex,
+		            git_object_type2string(git_odb_object_type(obj)),
+		            git_object_type2string(type));
+		goto out;
+	}
+	if (buf_append(out, git_odb_object_data(obj), git_odb_object_size(obj)) < 0) {
+		r = ml_fail(ML_IO, "object '%s' too large (%zu bytes)", hex,
+		            git_odb_object_size(obj));
+		goto out;
+	}
+	r = 0;
+out:
+	git_odb_object_free(obj);
+	git_odb_free(odb);
+	return r;
+}
+
+int source_read_object(struct source *src, const char *hex, enum source_object_type type,
+                       struct buf *out)
+{
+	git_oid oid;
+
+	if ((unsigned)type > SOURCE_OBJ_TAG)
+		return ml_fail(ML_CONFIG, "bad object type");
+	if (!is_full_hex(hex) || git_oid_fromstr(&oid, hex) < 0)
+		return ml_fail(ML_CONFIG, "bad object id '%.64s'", hex);
+	return read_oid(src, &oid, git_types[type], out);
+}
+
+struct walk {
+	struct source *src;
+	tree_entry_fn fn;
+	void *ctx;
+	char path[MAX_PATH_LEN + 1];
+};
+
+static int bad_name(const char *name)
+{
+	return name[0] == '\0' || strcmp(name, ".") == 0 || strcmp(name, "..") == 0 ||
+	       strcasecmp(name, ".git") == 0 || strchr(name, '/') != NULL;
+}
+
+static int walk_tree(struct walk *w, const git_oid *tree_oid, size_t path_len, int depth)
+{
+	git_tree *tree = NULL;
+	size_t i, count;
+	int r = ML_MALFORMED_OBJECT;
+	char hex[41];
+
+	git_oid_tostr(hex, sizeof(hex), tree_oid);
+	if (depth > MAX_TREE_DEPTH) {
+		r = ml_fail(ML_MALFORMED_OBJECT, "trees nested deeper than %d levels",
+		            MAX_TREE_DEPTH);
+		goto out;
+	}
+	if (git_tree_lookup(&tree, w->src->repo, tree_oid) < 0) {
+		r = git_failure(ML_MALFORMED_OBJECT, "cannot read tree", hex);
+		goto out;
+	}
+	count = git_tree_entrycount(tree);
+	for (i = 0; i < count; i++) {
+		const git_tree_entry *te = git_tree_entry_byindex(tree, i);
+		const char *name = git_tree_entry_name(te);
+		git_filemode_t mode = git_tree_entry_filemode(te);
+		size_t n = strlen(name), len = path_len + (path_len != 0) + n;
+		struct tree_entry e = {w->path, (unsigned)mode, NULL, 0};
+		struct buf data;
+
+		if (bad_name(name)) {
+			r = ml_fail(ML_MALFORMED_OBJECT, "refusing tree entry '%s' in tree '%s'",
+			            name, hex);
+			goto out;
+		}
+		if (mode == GIT_FILEMODE_COMMIT)
+			continue; /* submodule: not part of the signed content */
+		if (len > MAX_PATH_LEN) {
+			r = ml_fail(ML_MALFORMED_OBJECT, "path longer than %d bytes in tree '%s'",
+			            MAX_PATH_LEN, hex);
+			goto out;
+		}
+		if (path_len != 0)
+			w->path[path_len] = '/';
+		memcpy(w->path + len - n, name, n + 1);
+		if (mode == GIT_FILEMODE_TREE) {
+			e.mode = TREE_MODE_DIR;
+			if ((r = w->fn(w->ctx, &e)) != 0 ||
+			    (r = walk_tree(w, git_tree_entry_id(te), len, depth + 1)) != 0)
+				goto out;
+		} else if (mode == GIT_FILEMODE_BLOB || mode == GIT_FILEMODE_BLOB_EXECUTABLE ||
+		           mode == GIT_FILEMODE_LINK) {
+			e.mode = mode == GIT_FILEMODE_BLOB              ? TREE_MODE_FILE
+			         : mode == GIT_FILEMODE_BLOB_EXECUTABLE ? TREE_MODE_EXEC
+			                                                : TREE_MODE_SYMLINK;
+			buf_init(&data, SOURCE_MAX_FILE);
+			r = read_oid(w->src, git_tree_entry_id(te), GIT_OBJECT_BLOB, &data);
+			if (r == 0) {
+				e.data = data.data;
+				e.size = data.len;
+				r = w->fn(w->ctx, &e);
+			}
+			buf_release(&data);
+			if (r != 0)
+				goto out;
+		} else {
+			r = ml_fail(ML_MALFORMED_OBJECT, "unknown mode %o of '%s' in tree '%s'",
+			            (unsigned)mode, w->path, hex);
+			goto out;
+		}
+		w->path[path_len] = '\0';
+	}
+	r = 0;
+out:
+	git_tree_free(tree);
+	return r;
+}
+
+int source_tree_walk(struct source *src, const char *tree_hex, tree_entry_fn fn, void *ctx)
+{
+	struct walk *w;
+	git_oid oid;
+	int r;
+
+	if (!is_full_hex(tree_hex) || git_oid_fromstr(&oid, tree_hex) < 0)
+		return ml_fail(ML_CONFIG, "bad tree id '%.64s'", tree_hex);
+	if ((w = calloc(1, sizeof(*w))) == NULL)
+		return ml_fail(ML_IO, "out of memory");
+	w->src = src;
+	w->fn = fn;
+	w->ctx = ctx;
+	r = walk_tree(w, &oid, 0, 0);
+	free(w);
+	return r;
+}
+
+const char *source_git_dir(const struct source *src)
+{
+	return src->git_dir;
+}
+
+void source_close(struct source *src)
+{
+	if (src == NULL)
+		return;
+	git_repository_free(src->repo);
+	src->repo = NULL;
+	if (src->lock_fd >= 0) {
+		flock(src->lock_fd, LOCK_UN);
+		close(src->lock_fd);
+		src->lock_fd = -1;
+	}
+}
+
+void source_free(struct source *src)
+{
+	if (src == NULL)
+		return;
+	source_close(src);
+	free(src->url);
+	free(src->safe_url);
+	free(src->branch);
+	free(src->dir);
+	free(src->git_dir);
+	free(src->username);
+	if (src->password != NULL)
+		explicit_bzero(src->password, strlen(src->password));
+	free(src->password);
+	free(src->ssh_key);
+	free(src->ssh_host_key);
+	if (src->git_initialized)
+		git_libgit2_shutdown();
+	free(src);
+}

@@ -1,0 +1,101 @@
+/*
+ * The trusted repository's local cache: fetch with libgit2 into a bare
+ * repository, resolve names, read raw objects and walk trees. This is the
+ * only module that uses libgit2. Nothing here decides trust: callers parse
+ * the objects it returns (commit.h, tag.h) and verify their signatures.
+ *
+ * Layout of the cache directory: one subdirectory per source URL, named
+ * after the SHA-256 of the URL, holding the bare repository (git/), the URL
+ * (url) and a lock file (lock). Fetched refs live under refs/mainline/ only.
+ */
+#ifndef MAINLINE_SOURCE_H
+#define MAINLINE_SOURCE_H
+
+#include <stddef.h>
+
+#include "buf.h"
+#include "tree.h"
+
+#define SOURCE_DEFAULT_CACHE "/var/cache/mainline"
+#define SOURCE_DEFAULT_BRANCH "main"
+#define SOURCE_DEFAULT_LOCK_TIMEOUT 600 /* seconds */
+
+struct source_options {
+	const char *url;          /* local path, file://, git://, https://, ssh://, scp-like */
+	const char *branch;       /* NULL: "main" */
+	const char *cache_dir;    /* NULL: SOURCE_DEFAULT_CACHE */
+	unsigned lock_timeout;    /* seconds to wait for the cache lock; 0: default */
+	int offline;              /* never fetch, use the cache as it is */
+	const char *ca_file;      /* https: PEM bundle replacing the system CAs */
+	const char *cert_pin;     /* https: SHA-256 of the server certificate (DER), hex */
+	const char *username;     /* https: basic auth user (default "x-access-token") */
+	const char *password;     /* https: password or token */
+	const char *ssh_key;      /* ssh: private key file (no passphrase) */
+	const char *ssh_host_key; /* ssh: required pin, "SHA256:<b64>" or a known_hosts line */
+};
+
+struct source;
+
+/*
+ * Opens (creating on first use) the cache for opts->url and takes its lock,
+ * waiting at most lock_timeout seconds. Returns 0 with *out set, ML_CONFIG
+ * (bad option), ML_IO (cache unusable, lock timeout). Free with source_free.
+ */
+int source_open(struct source **out, const struct source_options *opts);
+
+/*
+ * Fetches the branch into refs/mainline/heads/<branch> and the tags into
+ * refs/mainline/tags/ (forced: rollback is judged by the verifier, not here).
+ * No-op when offline. 0 or ML_FETCH_FAILED (URL without credentials, and
+ * libgit2's message).
+ */
+int source_fetch(struct source *src);
+
+/* The fetched tip of the branch (40 hex + NUL). 0 or ML_FETCH_FAILED when absent. */
+int source_branch_tip(struct source *src, char out_hex[41]);
+
+/*
+ * Resolves spec: 40 hex digits (a commit in the cache), refs/heads/<branch>,
+ * refs/tags/<name>, or a bare name matching exactly one of the branch and a
+ * tag. out_commit gets the commit id; out_tag the annotated tag object's id
+ * when spec named one (verify that tag's signature), else "". 0, ML_CONFIG
+ * (unknown, ambiguous or abbreviated), ML_MALFORMED_OBJECT (not a commit).
+ */
+int source_resolve(struct source *src, const char *spec, char out_commit[41], char out_tag[41]);
+
+enum source_object_type {
+	SOURCE_OBJ_COMMIT,
+	SOURCE_OBJ_TREE,
+	SOURCE_OBJ_BLOB,
+	SOURCE_OBJ_TAG,
+};
+
+/*
+ * Appends the raw bytes of object hex (no "type len\0" prefix) to out, whose
+ * maximum bounds the size. The hash of the content is verified. 0, ML_CONFIG
+ * (bad id), ML_MALFORMED_OBJECT (missing, wrong type, hash mismatch), ML_IO.
+ */
+int source_read_object(struct source *src, const char *hex, enum source_object_type type,
+                       struct buf *out);
+
+/*
+ * Depth-first walk of tree hex, in tree order: directories before their
+ * contents, files (with content), symlinks (target as data). Submodule
+ * entries are skipped (their content is not part of the signed tree).
+ * Refuses (ML_MALFORMED_OBJECT) entries named ".", "..", ".git" (any case),
+ * unknown modes, paths over 4096 bytes, nesting over 256 levels, files over
+ * SOURCE_MAX_FILE. Returns 0, the callback's non-zero value, or an error.
+ */
+#define SOURCE_MAX_FILE (512u * 1024 * 1024)
+int source_tree_walk(struct source *src, const char *tree_hex, tree_entry_fn fn, void *ctx);
+
+/* The bare repository's directory (for messages and the audit record). */
+const char *source_git_dir(const struct source *src);
+
+/* Releases the repository and the cache lock; idempotent. */
+void source_close(struct source *src);
+
+/* source_close then frees; NULL is a no-op. */
+void source_free(struct source *src);
+
+#endif
