@@ -90,7 +90,7 @@ int verifier_run(struct source *src, struct state *st, const struct trust_roots 
 	struct commit_object c;
 	struct segment seg;
 	struct buf raw;
-	char id[41];
+	char id[41], parent[41];
 	size_t walked, i;
 	int r;
 
@@ -121,7 +121,7 @@ int verifier_run(struct source *src, struct state *st, const struct trust_roots 
 	 */
 	memcpy(id, out->tip, 41);
 	for (walked = 0;; walked++) {
-		int below, done;
+		int below, done, root;
 
 		if (walked >= max_walk)
 			break;
@@ -144,17 +144,20 @@ int verifier_run(struct source *src, struct state *st, const struct trust_roots 
 			break;
 		if ((r = read_commit(src, &raw, id, &c)) != 0)
 			goto out;
+		root = c.parent_count == 0;
+		if (!root)
+			memcpy(parent, c.parents[0], 41);
 		if (below && (seg.count == 0 || (chain && !anchor_done))) {
 			if ((r = segment_push(&seg, id, &c)) != 0)
 				goto out;
 		}
-		if (done || c.parent_count == 0) {
+		commit_release(&c);
+		if (done || root) {
 			if (!done && below && anchor == NULL)
 				anchor_done = 1; /* a chain without anchor ends at the root */
 			break;
 		}
-		memcpy(id, c.parents[0], 41);
-		commit_release(&c);
+		memcpy(id, parent, 41);
 	}
 	commit_release(&c);
 

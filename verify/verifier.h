@@ -31,6 +31,7 @@ struct verify_request {
 struct verify_result {
 	char commit[41];         /* the target, once resolved */
 	char tree[41];           /* its tree, once verified */
+	char tag[41];            /* annotated tag the target came through ("" when none) */
 	char tip[41];            /* the branch tip that was fetched */
 	char floor[41];          /* the rollback floor before this run ("" when none) */
 	char failed[41];         /* the commit a refusal is about ("" when none) */
