@@ -183,8 +183,12 @@ int verifier_run(struct source *src, struct state *st, const struct trust_roots 
 		goto out;
 	}
 
-	/* The target's signature always (it names the signer); the rest unless cached. */
-	for (i = 0; i < seg.count; i++) {
+	/*
+	 * Oldest first, so a refusal names the first commit after the anchor that
+	 * breaks the chain. The target's signature is always checked (it names the
+	 * signer); the others unless cached.
+	 */
+	for (i = seg.count; i-- > 0;) {
 		struct ml_signer signer;
 
 		if (i > 0 && st != NULL && state_cached(st, seg.ids[i], anchor, STATE_SIGNATURE)) {
