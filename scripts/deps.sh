@@ -7,7 +7,7 @@ build="build-essential pkg-config libgit2-dev libssl-dev libcurl4-openssl-dev li
 	libarchive-dev"
 case "${1:-test}" in
 test)  want="$build libcmocka-dev clang libclang-rt-14-dev git openssh-client gnupg perl
-	docker.io docker-registry apache2-utils lighttpd busybox-static curl ca-certificates
+	docker.io docker-registry apache2-utils lighttpd openssh-server busybox-static curl ca-certificates
 	iproute2 procps" ;;
 demo)  want="$build git openssh-client gnupg docker.io busybox-static debootstrap curl
 	ca-certificates procps" ;;

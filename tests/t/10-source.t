@@ -176,8 +176,9 @@ t_exit "a bad branch name is a configuration error" 2 "$ST" fetch "$U" "$T_TMP/c
 # -- git:// from a git daemon
 port=$(free_port)
 git daemon --reuseaddr --listen=127.0.0.1 --port="$port" --base-path="$T_TMP" --export-all \
-	--pid-file="$T_TMP/daemon.pid" --detach "$T_TMP"
-stop_daemon() { kill "$(cat "$T_TMP/daemon.pid")"; }
+	"$T_TMP" 2>/dev/null &
+daemon_pid=$!
+stop_daemon() { kill "$daemon_pid" && wait "$daemon_pid"; }
 T_CLEANUP="$T_CLEANUP stop_daemon"
 i=0
 while ! git ls-remote "git://127.0.0.1:$port/repo" >/dev/null 2>&1 && [ $i -lt 50 ]; do
@@ -213,8 +214,9 @@ alias.url = ("/git" => "/usr/lib/git-core/git-http-backend")
 	setenv.add-environment = ("GIT_PROJECT_ROOT" => "$T_TMP", "GIT_HTTP_EXPORT_ALL" => "")
 }
 CONF
-	lighttpd -f "$T_TMP/lighttpd.conf"
-	stop_httpd() { kill "$(cat "$T_TMP/lighttpd.pid")"; }
+	lighttpd -D -f "$T_TMP/lighttpd.conf" &
+	httpd_pid=$!
+	stop_httpd() { kill "$httpd_pid" && wait "$httpd_pid"; }
 	T_CLEANUP="$T_CLEANUP stop_httpd"
 	H="https://localhost:$hport/git/repo"
 	i=0
@@ -236,6 +238,60 @@ CONF
 else
 	echo "# https not tested: lighttpd with mod_openssl or openssl missing"
 fi
-echo "# ssh:// not tested: no sshd on this machine"
+# -- ssh:// from a private sshd (needs root for its privilege separation)
+if [ -x /usr/sbin/sshd ] && [ "$(id -u)" = 0 ]; then
+	mkdir -p "$T_TMP/ssh" /run/sshd
+	ssh-keygen -q -t ed25519 -N '' -C host -f "$T_TMP/ssh/host"
+	ssh-keygen -q -t ed25519 -N '' -C other -f "$T_TMP/ssh/other"
+	cp "$T_TMP/alice.pub" "$T_TMP/ssh/authorized_keys"
+	sport=$(free_port)
+	cat >"$T_TMP/ssh/sshd_config" <<CONF
+Port $sport
+ListenAddress 127.0.0.1
+HostKey $T_TMP/ssh/host
+PidFile $T_TMP/ssh/sshd.pid
+AuthorizedKeysFile $T_TMP/ssh/authorized_keys
+StrictModes no
+UsePAM no
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+PermitRootLogin prohibit-password
+CONF
+	/usr/sbin/sshd -D -f "$T_TMP/ssh/sshd_config" -E "$T_TMP/ssh/log" &
+	sshd_pid=$!
+	stop_sshd() { kill "$sshd_pid" && wait "$sshd_pid"; }
+	T_CLEANUP="$T_CLEANUP stop_sshd"
+	# libgit2 1.5.1 leaks in its ssh transport; only these fetches ignore that
+	LSAN_OPTIONS="${LSAN_OPTIONS:+$LSAN_OPTIONS:}suppressions=$T_ROOT/tests/lsan/libgit2-ssh.supp:print_suppressions=0"
+	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}fast_unwind_on_malloc=0"
+	export LSAN_OPTIONS ASAN_OPTIONS
+	SU="ssh://$(id -un)@127.0.0.1:$sport$R"
+	fp=$(ssh-keygen -lf "$T_TMP/ssh/host.pub" | awk '{ print $2 }')
+	i=0
+	while ! python3 -c "import socket; socket.create_connection(('127.0.0.1', $sport), 1)" 2>/dev/null &&
+		[ $i -lt 50 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	t_is "ssh with the pinned SHA256 host key fingerprint fetches the tip" \
+		"$("$ST" fetch "$SU" "$T_TMP/cs" main --ssh-key "$T_TMP/alice" --host-key "$fp" 2>&1)" \
+		"$second"
+	t_is "ssh with a pinned known_hosts line fetches the tip" \
+		"$("$ST" fetch "$SU" "$T_TMP/cs" main --ssh-key "$T_TMP/alice" \
+			--host-key "[127.0.0.1]:$sport $(cat "$T_TMP/ssh/host.pub")" 2>&1)" "$second"
+	t_exit "ssh with another host key pinned is refused" 2 "$ST" fetch "$SU" "$T_TMP/cs" main \
+		--ssh-key "$T_TMP/alice" --host-key "$(cat "$T_TMP/ssh/other.pub")"
+	t_like "... as a host key mismatch" "$(t_out)" "fetch_failed: .*host key does not match"
+	t_exit "ssh with another fingerprint pinned is refused" 2 "$ST" fetch "$SU" "$T_TMP/cs" main \
+		--ssh-key "$T_TMP/alice" \
+		--host-key "$(ssh-keygen -lf "$T_TMP/ssh/other.pub" | awk '{ print $2 }')"
+	t_exit "ssh without a pinned host key is refused" 2 "$ST" fetch "$SU" "$T_TMP/cs" main \
+		--ssh-key "$T_TMP/alice"
+	t_like "... saying a pin is needed" "$(t_out)" "no pinned host key"
+	t_exit "ssh with a key the server does not know is refused" 2 "$ST" fetch "$SU" "$T_TMP/cs" \
+		main --ssh-key "$T_TMP/ssh/other" --host-key "$fp"
+else
+	echo "# ssh:// not tested: needs /usr/sbin/sshd (openssh-server) and root"
+fi
 
 t_done
