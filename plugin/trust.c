@@ -21,22 +21,20 @@ static int digest_part(struct crypto_hash_ctx *h, const char *label, const void 
 	return 0;
 }
 
-int trust_load(struct trust_roots *out, char digest[65], const struct trust_input *in)
+int trust_load(struct trust_roots *out, char digest[65], const struct config *c)
 {
+	const struct strlist *keyrings = &c->keyring, *forge = &c->forge_keys;
 	struct crypto_hash_ctx *h = NULL;
 	uint8_t raw[CRYPTO_MAX_DIGEST];
-	char flags[96];
+	char flags[96], origin[64];
 	size_t i;
 	int r;
 
 	trust_roots_init(out);
-	if (in->forge_identity != NULL)
-		out->forge_identity = in->forge_identity;
-	if (in->max_skew >= 0)
-		out->max_skew = in->max_skew;
-	out->ssh_policy.require_user_presence = in->require_user_presence;
+	out->max_skew = c->max_skew;
+	out->ssh_policy.require_user_presence = c->require_user_presence;
 	out->now = (int64_t)time(NULL);
-	if (in->allowed_signers == NULL && in->keyring_count == 0) {
+	if (c->allowed_signers == NULL && keyrings->n == 0) {
 		r = ml_fail(ML_CONFIG,
 		            "no trust roots: give allowed signers or an OpenPGP keyring");
 		goto out;
@@ -45,26 +43,27 @@ int trust_load(struct trust_roots *out, char digest[65], const struct trust_inpu
 		r = ml_fail(ML_IO, "cannot start a digest");
 		goto out;
 	}
-	if (in->allowed_signers != NULL) {
-		if ((r = allowed_signers_parse(&out->ssh, in->allowed_signers,
-		                               in->allowed_signers_len,
-		                               in->allowed_signers_origin)) != 0)
+	if (c->allowed_signers != NULL) {
+		size_t len = strlen(c->allowed_signers);
+
+		if ((r = allowed_signers_parse(&out->ssh, c->allowed_signers, len,
+		                               "allowed_signers")) != 0)
 			goto out;
-		if (digest_part(h, "allowed_signers", in->allowed_signers,
-		                in->allowed_signers_len) < 0)
+		if (digest_part(h, "allowed_signers", c->allowed_signers, len) < 0)
 			goto digest_failed;
 	}
-	if (in->keyring_count > 0 && (r = pgp_keyring_new(&out->pgp)) != 0)
+	if (keyrings->n > 0 && (r = pgp_keyring_new(&out->pgp)) != 0)
 		goto out;
-	for (i = 0; i < in->keyring_count; i++) {
-		if ((r = pgp_keyring_add(out->pgp, (const uint8_t *)in->keyrings[i],
-		                         in->keyring_lens[i], in->keyring_origins[i])) != 0)
+	for (i = 0; i < keyrings->n; i++) {
+		snprintf(origin, sizeof(origin), "keyring %zu", i + 1);
+		if ((r = pgp_keyring_add(out->pgp, (const uint8_t *)keyrings->v[i],
+		                         keyrings->len[i], origin)) != 0)
 			goto out;
-		if (digest_part(h, "keyring", in->keyrings[i], in->keyring_lens[i]) < 0)
+		if (digest_part(h, "keyring", keyrings->v[i], keyrings->len[i]) < 0)
 			goto digest_failed;
 	}
-	for (i = 0; i < in->forge_key_count; i++) {
-		if ((r = trust_roots_add_forge_key(out, in->forge_keys[i])) != 0)
+	for (i = 0; i < forge->n; i++) {
+		if ((r = trust_roots_add_forge_key(out, forge->v[i])) != 0)
 			goto out;
 		if (digest_part(h, "forge", out->forge_keys[i], 40) < 0)
 			goto digest_failed;

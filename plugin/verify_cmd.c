@@ -11,12 +11,11 @@
 #include "buf.h"
 #include "error.h"
 #include "json.h"
-#include "source.h"
-#include "state.h"
-#include "trust.h"
+#include "check.h"
+#include "config.h"
+#include "policy.h"
 #include "verifier.h"
 
-#define TRUST_FILE_MAX (16u << 20)
 #define MAX_KEYRINGS 32
 #define MAX_FORGE_KEYS 32
 
@@ -33,6 +32,7 @@ struct verify_opts {
 	const char *state_dir;
 	const char *policy;
 	enum verify_mode mode;
+	int mode_given;
 	int json;
 	int offline;
 	int require_user_presence;
@@ -77,20 +77,6 @@ static int normalise_source(const char *source, char *out, size_t out_len)
 	return 0;
 }
 
-static int read_trust_file(const char *path, struct buf *b)
-{
-	buf_init(b, TRUST_FILE_MAX);
-	if (buf_read_file(b, path) < 0) {
-		int saved = errno;
-
-		buf_release(b);
-		errno = saved;
-		return ml_fail(errno == EFBIG ? ML_CONFIG : ML_IO, "cannot read '%s': %s", path,
-		               errno == EFBIG ? "larger than 16 MiB" : strerror(errno));
-	}
-	return 0;
-}
-
 static void default_state_dir(char *out, size_t len)
 {
 	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
@@ -103,8 +89,8 @@ static void default_state_dir(char *out, size_t len)
 		snprintf(out, len, "/var/cache/mainline");
 }
 
-static void print_result(const struct verify_opts *o, const char *source, int reason,
-                         const struct verify_result *res)
+static void print_result(const struct verify_opts *o, const char *source, const char *branch,
+                         int reason, const struct verify_result *res)
 {
 	const char *decision = reason == 0 ? "allow" : "refuse";
 	const char *message = reason == 0 ? "verified" : ml_error_message();
@@ -117,7 +103,7 @@ static void print_result(const struct verify_opts *o, const char *source, int re
 		cJSON_AddStringToObject(root, "reason", ml_reason_name(reason));
 		cJSON_AddStringToObject(root, "message", message);
 		cJSON_AddStringToObject(root, "source", source);
-		cJSON_AddStringToObject(root, "branch", o->branch);
+		cJSON_AddStringToObject(root, "branch", branch);
 		cJSON_AddStringToObject(root, "commit", res->commit);
 		cJSON_AddStringToObject(root, "tree", res->tree);
 		cJSON_AddNumberToObject(root, "checked", (double)res->checked);
@@ -141,7 +127,7 @@ static void print_result(const struct verify_opts *o, const char *source, int re
 	}
 	if (reason == 0) {
 		printf("allowed: commit %s (tree %s) of %s@%s\n", res->commit, res->tree, source,
-		       o->branch);
+		       branch);
 		printf("signed by %s (%s %s); %zu signature%s checked, %zu from cache\n",
 		       res->signer.principal, res->signer.format == SIGNER_SSH ? "ssh" : "openpgp",
 		       res->signer.key, res->checked, res->checked == 1 ? "" : "s", res->cached);
@@ -188,7 +174,6 @@ static int parse_args(struct verify_opts *o, int argc, char **argv)
 	int c;
 
 	memset(o, 0, sizeof(*o));
-	o->branch = "main";
 	o->mode = VERIFY_TIP;
 	optind = 1;
 	opterr = 0;
@@ -218,6 +203,7 @@ static int parse_args(struct verify_opts *o, int argc, char **argv)
 			o->forge_keys[o->forge_key_count++] = optarg;
 			break;
 		case OPT_MODE:
+			o->mode_given = 1;
 			if (strcmp(optarg, "tip") == 0)
 				o->mode = VERIFY_TIP;
 			else if (strcmp(optarg, "chain") == 0)
@@ -259,25 +245,67 @@ static int parse_args(struct verify_opts *o, int argc, char **argv)
 	return 0;
 }
 
+/* The options become settings, so `--policy` narrows them exactly as in plugin mode. */
+static int build_config(struct config *c, const struct verify_opts *o, const char *source,
+                        const char *state_dir)
+{
+	cJSON *list = NULL;
+	size_t i;
+	int r;
+
+	if ((r = config_set(c, CK_SOURCE, source)) != 0 ||
+	    (r = config_set(c, CK_CACHE, state_dir)) != 0 ||
+	    (r = config_set(c, CK_DRY_RUN, "true")) != 0)
+		return r;
+	if (o->branch != NULL && (r = config_set(c, CK_BRANCH, o->branch)) != 0)
+		return r;
+	if (o->commit != NULL && (r = config_set(c, CK_COMMIT, o->commit)) != 0)
+		return r;
+	if (o->anchor != NULL && (r = config_set(c, CK_ANCHOR, o->anchor)) != 0)
+		return r;
+	if (o->mode_given &&
+	    (r = config_set(c, CK_MODE, o->mode == VERIFY_CHAIN ? "chain" : "tip")) != 0)
+		return r;
+	if (o->require_user_presence && (r = config_set(c, CK_REQUIRE_USER_PRESENCE, "true")) != 0)
+		return r;
+	if (o->allowed_signers != NULL &&
+	    (r = config_set(c, CK_ALLOWED_SIGNERS, o->allowed_signers)) != 0)
+		return r;
+	if (o->keyring_count > 0) {
+		if ((list = cJSON_CreateArray()) == NULL)
+			return ml_fail(ML_IO, "out of memory");
+		for (i = 0; i < o->keyring_count; i++)
+			cJSON_AddItemToArray(list, cJSON_CreateString(o->keyrings[i]));
+		r = config_set_json(c, CK_KEYRING, list);
+		cJSON_Delete(list);
+		if (r != 0)
+			return r;
+	}
+	if (o->forge_key_count > 0) {
+		if ((list = cJSON_CreateArray()) == NULL)
+			return ml_fail(ML_IO, "out of memory");
+		for (i = 0; i < o->forge_key_count; i++)
+			cJSON_AddItemToArray(list, cJSON_CreateString(o->forge_keys[i]));
+		r = config_set_json(c, CK_FORGE_KEYS, list);
+		cJSON_Delete(list);
+		if (r != 0)
+			return r;
+	}
+	return 0;
+}
+
 int verify_cmd_main(int argc, char **argv)
 {
-	struct buf signers, keyrings[MAX_KEYRINGS];
-	const char *keyring_data[MAX_KEYRINGS];
-	size_t keyring_lens[MAX_KEYRINGS], i, loaded = 0;
-	struct trust_input in;
-	struct trust_roots tr;
+	struct config req, ceiling;
 	struct verify_opts o;
-	struct verify_result res;
-	struct verify_request req;
-	struct source_options so;
-	struct source *src = NULL;
-	struct state *st = NULL;
-	char source[4096], state_dir[4096], digest[65];
-	int r, have_roots = 0;
+	struct check chk;
+	char source[4096], state_dir[4096];
+	int r, found = 0;
 
 	ml_error_clear();
-	memset(&res, 0, sizeof(res));
-	buf_init(&signers, TRUST_FILE_MAX);
+	memset(&chk, 0, sizeof(chk));
+	config_init(&req);
+	config_init(&ceiling);
 	source[0] = '\0';
 	if ((r = parse_args(&o, argc, argv)) != 0) {
 		fprintf(stderr, "mainline verify: %s\n", ml_error_message());
@@ -290,61 +318,27 @@ int verify_cmd_main(int argc, char **argv)
 		snprintf(state_dir, sizeof(state_dir), "%s", o.state_dir);
 	else
 		default_state_dir(state_dir, sizeof(state_dir));
-
-	memset(&in, 0, sizeof(in));
-	in.max_skew = -1;
-	in.require_user_presence = o.require_user_presence;
-	if (o.allowed_signers != NULL) {
-		if ((r = read_trust_file(o.allowed_signers, &signers)) != 0)
+	if ((r = build_config(&req, &o, source, state_dir)) != 0)
+		goto out;
+	if (o.policy != NULL) {
+		if ((r = policy_load_file(&ceiling, o.policy, &found)) != 0)
 			goto out;
-		in.allowed_signers = buf_cstr(&signers);
-		in.allowed_signers_len = signers.len;
-		in.allowed_signers_origin = o.allowed_signers;
-	}
-	for (i = 0; i < o.keyring_count; i++) {
-		if ((r = read_trust_file(o.keyrings[i], &keyrings[i])) != 0)
+		if (!found) {
+			r = ml_fail(ML_CONFIG, "policy file '%s' does not exist", o.policy);
 			goto out;
-		loaded++;
-		keyring_data[i] = buf_cstr(&keyrings[i]);
-		keyring_lens[i] = keyrings[i].len;
+		}
+		if ((r = policy_apply(&ceiling, &req)) != 0)
+			goto out;
 	}
-	in.keyrings = keyring_data;
-	in.keyring_lens = keyring_lens;
-	in.keyring_origins = o.keyrings;
-	in.keyring_count = o.keyring_count;
-	in.forge_keys = o.forge_keys;
-	in.forge_key_count = o.forge_key_count;
-	if ((r = trust_load(&tr, digest, &in)) != 0)
+	if ((r = config_finish(&req)) != 0)
 		goto out;
-	have_roots = 1;
-
-	memset(&so, 0, sizeof(so));
-	so.url = source;
-	so.cache_dir = state_dir;
-	so.branch = o.branch;
-	so.offline = o.offline;
-	if ((r = source_open(&src, &so)) != 0 || (!o.offline && (r = source_fetch(src)) != 0))
-		goto out;
-	if ((r = state_open(&st, state_dir, source, o.branch, digest)) != 0)
-		goto out;
-
-	memset(&req, 0, sizeof(req));
-	req.branch = o.branch;
-	req.target = o.commit;
-	req.anchor = o.anchor;
-	req.mode = o.mode;
-	if ((r = verifier_run(src, st, &tr, &req, &res)) != 0)
-		goto out;
-	r = state_save(st);
+	r = check_run(&chk, &req, o.offline);
 out:
-	print_result(&o, source[0] != '\0' ? source : o.source, r, &res);
-	state_free(st);
-	source_free(src);
-	if (have_roots)
-		trust_roots_release(&tr);
-	for (i = 0; i < loaded; i++)
-		buf_release(&keyrings[i]);
-	buf_release(&signers);
+	print_result(&o, req.source != NULL ? req.source : o.source,
+	             req.branch != NULL ? req.branch : "main", r, &chk.res);
+	check_release(&chk);
+	config_release(&ceiling);
+	config_release(&req);
 	if (r == 0)
 		return 0;
 	return ml_reason_is_refusal(r) ? 1 : 2;

@@ -226,3 +226,38 @@ out:
 	buf_release(&raw);
 	return r;
 }
+
+int verifier_descends(struct source *src, const char *commit, const char *ancestor)
+{
+	struct commit_object c;
+	struct buf raw;
+	char id[41], tag[41];
+	size_t walked;
+	int r = ML_BEFORE_ANCHOR;
+
+	if (!is_full_id(ancestor))
+		return ml_fail(ML_CONFIG, "'%s' is not a full lower-case commit id", ancestor);
+	if ((r = source_resolve(src, commit, id, tag)) != 0)
+		return r;
+	memset(&c, 0, sizeof(c));
+	buf_init(&raw, COMMIT_OBJECT_MAX);
+	for (walked = 0; walked < MAX_WALK_DEFAULT; walked++) {
+		if (strcmp(id, ancestor) == 0) {
+			r = 0;
+			break;
+		}
+		if ((r = read_commit(src, &raw, id, &c)) != 0)
+			break;
+		if (c.parent_count == 0) {
+			r = ml_fail(ML_BEFORE_ANCHOR, "'%s' does not descend from '%s'", commit,
+			            ancestor);
+			break;
+		}
+		memcpy(id, c.parents[0], 41);
+		commit_release(&c);
+		r = ML_BEFORE_ANCHOR;
+	}
+	commit_release(&c);
+	buf_release(&raw);
+	return r;
+}

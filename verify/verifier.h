@@ -48,4 +48,10 @@ struct verify_result {
 int verifier_run(struct source *src, struct state *st, const struct trust_roots *tr,
                  const struct verify_request *req, struct verify_result *out);
 
+/*
+ * Whether `ancestor` (a full id) is `commit` or lies on commit's first-parent
+ * line. 0 when it does, ML_BEFORE_ANCHOR when not, or a read error.
+ */
+int verifier_descends(struct source *src, const char *commit, const char *ancestor);
+
 #endif

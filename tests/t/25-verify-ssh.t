@@ -201,6 +201,25 @@ t_is "chain: reason unsigned" "$(t_out | json_field reason)" unsigned
 t_is "chain: names the unsigned commit" "$(t_out | json_field failed_commit)" "$mid"
 t_exit "tip mode accepts the signed top" 0 verify tipmode --anchor "$c1"
 
+# a policy file is a ceiling: options may narrow it, never widen it
+printf '{"source":"%s","allowed_signers":"%s","mode":"chain","anchor":"%s"}\n' \
+	"$repo" "$signers" "$c1" >"$T_TMP/policy.json"
+git -C "$repo" update-ref refs/heads/main "$c4"
+t_exit "policy alone supplies source, roots, mode and anchor" 0 \
+	"$MAINLINE" verify --source "$repo" --policy "$T_TMP/policy.json" --state "$T_TMP/st-p1" --json
+t_like "policy: chain mode checked every commit after its anchor" "$(t_out)" '"checked":3'
+t_exit "policy: tip mode would widen chain: refused" 1 \
+	"$MAINLINE" verify --source "$repo" --policy "$T_TMP/policy.json" --mode tip --state "$T_TMP/st-p2" --json
+t_is "policy: reason policy_widened" "$(t_out | json_field reason)" policy_widened
+t_exit "policy: another source: refused" 1 \
+	"$MAINLINE" verify --source "$T_TMP/elsewhere" --policy "$T_TMP/policy.json" --state "$T_TMP/st-p3" --json
+t_is "policy: another source: reason policy_widened" "$(t_out | json_field reason)" policy_widened
+t_exit "policy: an extra signer: refused" 1 \
+	"$MAINLINE" verify --source "$repo" --policy "$T_TMP/policy.json" --allowed-signers "$expired" --state "$T_TMP/st-p4" --json
+t_is "policy: an extra signer: reason policy_widened" "$(t_out | json_field reason)" policy_widened
+t_exit "policy: a missing policy file is an error" 2 \
+	"$MAINLINE" verify --source "$repo" --policy "$T_TMP/nope.json" --allowed-signers "$signers" --state "$T_TMP/st-p5"
+
 # usage and configuration errors exit 2
 t_exit "missing --source is a usage error" 2 "$MAINLINE" verify --allowed-signers "$signers"
 t_exit "no trust roots is a configuration error" 2 "$MAINLINE" verify --source "$repo" --state "$T_TMP/s"

@@ -1,0 +1,84 @@
+#include "check.h"
+
+#include <string.h>
+#include <time.h>
+
+#include "error.h"
+#include "source.h"
+#include "state.h"
+#include "trust.h"
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+int check_run(struct check *out, const struct config *c, int offline)
+{
+	struct source_options so;
+	struct verify_request req;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	memset(&so, 0, sizeof(so));
+	so.url = c->source;
+	so.branch = c->branch;
+	so.cache_dir = c->cache;
+	so.offline = offline;
+	so.ca_file = c->ca_cert;
+	so.cert_pin = c->cert_pin;
+	so.username = c->git_username;
+	so.password = c->git_password;
+	so.ssh_host_key = c->ssh_known_hosts;
+
+	/* trust roots first: a bad root is a configuration error before any network I/O */
+	if ((r = trust_load(&out->tr, out->roots_digest, c)) != 0)
+		return r;
+	out->have_roots = 1;
+
+	out->fetch_start_ns = now_ns();
+	r = source_open(&out->src, &so);
+	if (r == 0 && !offline)
+		r = source_fetch(out->src);
+	out->fetch_end_ns = now_ns();
+	if (r != 0)
+		return r;
+
+	out->verify_start_ns = now_ns();
+	if ((r = state_open(&out->st, c->cache, c->source, c->branch, out->roots_digest)) != 0)
+		goto out;
+	if (c->policy_anchor != NULL && c->anchor != NULL &&
+	    strcmp(c->policy_anchor, c->anchor) != 0) {
+		/* a setting moved the anchor: it must lie on the line after the policy's */
+		if ((r = verifier_descends(out->src, c->anchor, c->policy_anchor)) != 0) {
+			r = ml_fail_override(
+			    ML_POLICY_WIDENED,
+			    "anchor '%s' does not descend from the policy's anchor "
+			    "'%s'",
+			    c->anchor, c->policy_anchor);
+			goto out;
+		}
+	}
+	memset(&req, 0, sizeof(req));
+	req.branch = c->branch;
+	req.target = c->commit;
+	req.anchor = c->anchor;
+	req.mode = c->mode == CONFIG_MODE_CHAIN ? VERIFY_CHAIN : VERIFY_TIP;
+	if ((r = verifier_run(out->src, out->st, &out->tr, &req, &out->res)) == 0)
+		r = state_save(out->st);
+out:
+	out->verify_end_ns = now_ns();
+	return r;
+}
+
+void check_release(struct check *chk)
+{
+	state_free(chk->st);
+	source_free(chk->src);
+	if (chk->have_roots)
+		trust_roots_release(&chk->tr);
+	memset(chk, 0, sizeof(*chk));
+}
