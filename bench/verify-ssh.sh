@@ -48,5 +48,5 @@ hyperfine --style basic --warmup 3 --runs 30 --export-markdown "$work/warm.md" \
 cat "$work/cold.md" "$work/warm.md"
 echo
 echo "OpenSSL alone (openssl speed ed25519), $n verifications:"
-openssl speed -seconds 3 ed25519 2>/dev/null | awk -v n="$n" '/ Ed25519/ && $NF ~ /^[0-9.]+$/ {
+openssl speed -seconds 3 ed25519 2>/dev/null | awk -v n="$n" '/Ed25519/ && $NF ~ /^[0-9.]+$/ {
 	printf "  %.1f verify/s -> %.1f ms for %d\n", $NF, n / $NF * 1000, n }'
