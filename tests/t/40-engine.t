@@ -1,0 +1,128 @@
+#!/bin/sh
+# The engine client against the real dockerd: output, exit codes, the tree
+# upload, labels, the socket bind, timeout and cancel cleanup, unreachable
+# and misbehaving engines.
+. "$(dirname "$0")/lib.sh"
+t_need docker busybox
+TOOL="$BUILD/tests/helpers/engine-tool"
+FAKE="$BUILD/tests/helpers/fake-engine"
+IMG=mainline-test/busybox:1
+curl -sf --max-time 3 --unix-socket /var/run/docker.sock http://d/_ping >/dev/null 2>&1 ||
+	t_skip_all "no docker engine answers"
+"$T_ROOT/scripts/test-image.sh" "$IMG" >/dev/null 2>&1 || t_skip_all "cannot build $IMG"
+tag="mainline.test=t40-$$"
+left() { docker ps -aq --filter "label=$tag" | wc -l | tr -d ' '; }
+
+t_ok "ping negotiates an API version" "$TOOL" ping
+t_like "version is at least 1.24" "$(t_out)" '^api 1\.(2[4-9]|[3-9][0-9])$'
+
+"$TOOL" run "$IMG" --pull never --label "$tag" -- echo hello >"$T_TMP/out" 2>"$T_TMP/err"
+t_is "happy path exits 0" "$?" 0
+t_is "happy path output" "$(cat "$T_TMP/out")" "hello"
+t_like "image digest reported" "$(cat "$T_TMP/err")" 'image sha256:[0-9a-f]{64} exit 0'
+
+t_exit "exit code 7 passes through" 7 "$TOOL" run "$IMG" --pull never --label "$tag" -- \
+	sh -c 'exit 7'
+
+"$TOOL" run "$IMG" --pull never --label "$tag" -- sh -c 'echo out; echo err >&2' \
+	>"$T_TMP/out" 2>"$T_TMP/err"
+t_is "stdout separated" "$(cat "$T_TMP/out")" "out"
+t_like "stderr separated" "$(grep -v '^engine-tool' "$T_TMP/err")" '^err$'
+
+# many small writes right after start: nothing is lost before attach
+"$TOOL" run "$IMG" --pull never --label "$tag" -- sh -c 'seq 1 2000' >"$T_TMP/out" 2>/dev/null
+t_is "all output of a fast container arrives" "$(wc -l <"$T_TMP/out" | tr -d ' ')" 2000
+
+# a tree with nested dirs, an executable script and a symlink
+mkdir -p "$T_TMP/tree/a/b"
+echo nested >"$T_TMP/tree/a/b/file.txt"
+printf '#!/bin/sh\necho script ran in $(pwd)\n' >"$T_TMP/tree/run.sh"
+chmod 755 "$T_TMP/tree/run.sh"
+ln -s a/b/file.txt "$T_TMP/tree/link"
+"$TOOL" run "$IMG" --pull never --label "$tag" --tree "$T_TMP/tree" --workdir /work/src -- \
+	sh -c 'ls -l run.sh; ls -l link; cat link; ./run.sh; stat -c "%u %g %Y" a/b/file.txt' \
+	>"$T_TMP/out" 2>"$T_TMP/err"
+t_is "tree run exits 0" "$?" 0
+t_like "script is executable" "$(sed -n 1p "$T_TMP/out")" '^-rwxr-xr-x +1 root +root'
+t_like "symlink preserved" "$(sed -n 2p "$T_TMP/out")" 'link -> a/b/file.txt$'
+t_is "nested file reached through the link" "$(sed -n 3p "$T_TMP/out")" "nested"
+t_is "script runs in the workdir" "$(sed -n 4p "$T_TMP/out")" "script ran in /work/src"
+t_is "owner root, fixed mtime" "$(sed -n 5p "$T_TMP/out")" "0 0 315532800"
+
+t_ok "docker socket bound with --socket" "$TOOL" run "$IMG" --pull never --label "$tag" \
+	--socket -- test -S /var/run/docker.sock
+t_exit "no socket without --socket" 1 "$TOOL" run "$IMG" --pull never --label "$tag" -- \
+	test -S /var/run/docker.sock
+
+# labels are visible while the container runs
+"$TOOL" run "$IMG" --pull never --label "$tag" --label mainline.extra=yes -- sleep 5 \
+	>/dev/null 2>&1 &
+pid=$!
+i=0
+while [ -z "$(docker ps -q --filter "label=$tag")" ] && [ $i -lt 50 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+id=$(docker ps -q --filter "label=$tag" | head -1)
+t_is "label visible in docker inspect" \
+	"$(docker inspect -f '{{index .Config.Labels "mainline.extra"}}' "$id" 2>/dev/null)" "yes"
+t_is "init process enabled" "$(docker inspect -f '{{.HostConfig.Init}}' "$id" 2>/dev/null)" \
+	"true"
+wait $pid
+
+start=$(date +%s)
+t_exit "timeout stops the run (exit 2)" 2 "$TOOL" run "$IMG" --pull never --label "$tag" \
+	--timeout 1000 --grace 1000 -- sleep 60
+t_like "timeout reason" "$(t_out)" "timeout: container '[0-9a-f]+' timed out"
+t_is "container gone after timeout" "$(left)" 0
+t_ok "timeout acted within seconds" test $(($(date +%s) - start)) -lt 15
+
+"$TOOL" run "$IMG" --pull never --label "$tag" -- sleep 60 >"$T_TMP/out" 2>"$T_TMP/err" &
+pid=$!
+i=0
+while [ "$(docker ps -q --filter "label=$tag" | wc -l)" = 0 ] && [ $i -lt 50 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+start=$(date +%s)
+kill -TERM $pid
+wait $pid
+rc=$?
+t_is "SIGTERM cancels the run (exit 2)" "$rc" 2
+t_like "canceled reason" "$(cat "$T_TMP/err")" 'canceled: run of container'
+t_is "container gone after SIGTERM" "$(left)" 0
+t_ok "cancel acted within seconds" test $(($(date +%s) - start)) -lt 15
+
+t_exit "never-pull of a missing image is an image error" 2 "$TOOL" run \
+	mainline-test/absent:1 --pull never -- true
+t_like "image error message" "$(t_out)" "image_error: image 'mainline-test/absent:1' is not present"
+
+t_exit "missing command exits 127 (init reports it)" 127 "$TOOL" run "$IMG" --pull never \
+	--label "$tag" -- /no/such/program
+t_exit "engine refusal is an engine error" 2 "$TOOL" run "$IMG" --pull never \
+	--label "$tag" --bind 'bad#name:/x' -- true
+t_like "engine message relayed" "$(t_out)" \
+	"engine_error: cannot create container from image '$IMG': .*invalid characters"
+t_is "no container left after failures" "$(left)" 0
+
+DOCKER_HOST=unix:///nonexistent t_exit "unreachable engine exits 2" 2 "$TOOL" ping
+t_like "unreachable engine names the host" "$(t_out)" \
+	"engine_error: cannot reach docker engine at 'unix:///nonexistent'"
+DOCKER_HOST=ftp://x t_exit "unsupported DOCKER_HOST is a config error" 2 "$TOOL" ping
+DOCKER_HOST=tcp://127.0.0.1:1 t_exit "closed tcp port exits 2" 2 "$TOOL" ping
+
+# a peer that speaks garbage: clear errors, no crash
+for mode in junk truncated badjson badstream badwait hugejson oldapi; do
+	sock="$T_TMP/fake-$mode.sock"
+	"$FAKE" "$sock" "$mode" &
+	fpid=$!
+	i=0
+	while [ ! -S "$sock" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	DOCKER_HOST="unix://$sock" t_exit "fake engine '$mode': exit 2" 2 "$TOOL" run x:1 \
+		--pull never -- true
+	t_like "fake engine '$mode': engine error" "$(t_out)" 'engine-tool: engine_error: [a-z]'
+	kill $fpid 2>/dev/null
+	wait $fpid 2>/dev/null
+done
+
+t_done
