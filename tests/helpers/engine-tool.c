@@ -4,7 +4,10 @@
  *   engine-tool pull IMAGE [--docker-config PATH]
  *   engine-tool run IMAGE [--pull always|if-not-exists|never] [--docker-config PATH]
  *       [--tree DIR] [--workdir D] [--timeout MS] [--grace MS] [--socket]
- *       [--label k=v]... [--env K=V]... [--bind S:D]... [--name-prefix P] -- CMD...
+ *       [--label k=v]... [--env K=V]... [--bind S:D]... [--name-prefix P]
+ *       [--synthetic-tree MIB] -- CMD...
+ * --synthetic-tree makes a tree of MIB files of 1 MiB sharing one buffer, so
+ * the tool's peak memory (printed after a run) shows the upload's own use.
  * Exit: the pipeline's exit code after a run, 0 for ping/pull, 1 for a
  * refusal, 2 for errors; the reason code and message go to stderr.
  */
@@ -16,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -121,6 +125,30 @@ static int walk_tree(void *walk_ctx, tree_entry_fn emit, void *emit_ctx)
 	return walk_dir(walk_ctx, "", emit, emit_ctx);
 }
 
+static uint8_t synthetic_block[1 << 20];
+
+static int walk_synthetic(void *walk_ctx, tree_entry_fn emit, void *emit_ctx)
+{
+	long i, n = *(const long *)walk_ctx;
+	struct tree_entry te = {.path = "data", .mode = TREE_MODE_DIR};
+	char path[64];
+	int r;
+
+	if ((r = emit(emit_ctx, &te)) != 0)
+		return r;
+	memset(synthetic_block, 'm', sizeof(synthetic_block));
+	for (i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "data/%04ld", i);
+		te.path = path;
+		te.mode = TREE_MODE_FILE;
+		te.data = synthetic_block;
+		te.size = sizeof(synthetic_block);
+		if ((r = emit(emit_ctx, &te)) != 0)
+			return r;
+	}
+	return 0;
+}
+
 static int usage(void)
 {
 	fprintf(stderr, "usage: engine-tool ping | pull IMAGE [--docker-config PATH] | run IMAGE "
@@ -140,6 +168,8 @@ int main(int argc, char **argv)
 	struct sigaction sa;
 	char digest[160];
 	const char *cmd;
+	struct rusage ru;
+	long synthetic_mib = 0;
 
 	if (argc < 2)
 		return usage();
@@ -182,6 +212,10 @@ int main(int argc, char **argv)
 		} else if (strcmp(a, "--tree") == 0) {
 			spec.tree_walk = walk_tree;
 			spec.tree_ctx = (void *)v;
+		} else if (strcmp(a, "--synthetic-tree") == 0) {
+			synthetic_mib = strtol(v, NULL, 10);
+			spec.tree_walk = walk_synthetic;
+			spec.tree_ctx = &synthetic_mib;
 		} else if (strcmp(a, "--workdir") == 0) {
 			spec.workdir = v;
 		} else if (strcmp(a, "--timeout") == 0) {
@@ -218,8 +252,9 @@ int main(int argc, char **argv)
 	} else if (strcmp(cmd, "run") == 0 && spec.image != NULL) {
 		r = engine_run(e, &spec, &res);
 		if (r == 0) {
-			fprintf(stderr, "engine-tool: container %.12s image %s exit %d\n",
-			        res.container_id, res.image_digest, res.exit_code);
+			getrusage(RUSAGE_SELF, &ru);
+			fprintf(stderr, "engine-tool: container %.12s image %s exit %d maxrss %ld\n",
+			        res.container_id, res.image_digest, res.exit_code, ru.ru_maxrss);
 			engine_free(e);
 			return res.exit_code;
 		}

@@ -49,6 +49,21 @@ t_is "nested file reached through the link" "$(sed -n 3p "$T_TMP/out")" "nested"
 t_is "script runs in the workdir" "$(sed -n 4p "$T_TMP/out")" "script ran in /work/src"
 t_is "owner root, fixed mtime" "$(sed -n 5p "$T_TMP/out")" "0 0 315532800"
 
+# constant memory: peak RSS of a 100 MiB upload and a 64 MiB log stream
+# stays within a few MiB of a trivial run's
+rss() { sed -n 's/.* maxrss \([0-9]*\)$/\1/p' "$1"; }
+"$TOOL" run "$IMG" --pull never --label "$tag" -- true 2>"$T_TMP/base" >/dev/null
+"$TOOL" run "$IMG" --pull never --label "$tag" --synthetic-tree 100 -- \
+	sh -c 'du -sm data | cut -f1' >"$T_TMP/out" 2>"$T_TMP/tree.err"
+t_is "100 MiB tree arrives" "$(cat "$T_TMP/out")" 101
+base=$(rss "$T_TMP/base")
+t_like "peak memory reported" "$base" '^[0-9]+$'
+t_ok "100 MiB tree upload in constant memory" test "$(rss "$T_TMP/tree.err")" -lt $((base + 16384))
+"$TOOL" run "$IMG" --pull never --label "$tag" -- sh -c 'head -c 67108864 /dev/zero' \
+	2>"$T_TMP/log" | wc -c >"$T_TMP/out"
+t_is "64 MiB log arrives" "$(tr -d ' ' <"$T_TMP/out")" 67108864
+t_ok "64 MiB log in constant memory" test "$(rss "$T_TMP/log")" -lt $((base + 16384))
+
 t_ok "docker socket bound with --socket" "$TOOL" run "$IMG" --pull never --label "$tag" \
 	--socket -- test -S /var/run/docker.sock
 t_exit "no socket without --socket" 1 "$TOOL" run "$IMG" --pull never --label "$tag" -- \
