@@ -253,7 +253,8 @@ int main(int argc, char **argv)
 		r = engine_run(e, &spec, &res);
 		if (r == 0) {
 			getrusage(RUSAGE_SELF, &ru);
-			fprintf(stderr, "engine-tool: container %.12s image %s exit %d maxrss %ld\n",
+			fprintf(stderr,
+			        "engine-tool: container %.12s image %s exit %d maxrss %ld\n",
 			        res.container_id, res.image_digest, res.exit_code, ru.ru_maxrss);
 			engine_free(e);
 			return res.exit_code;

@@ -1,6 +1,7 @@
 /* Engine client pieces that need no engine: parsers, auth, host and version handling. */
 #include "unit.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,33 +31,29 @@ static void test_parse_host(void **state)
 {
 	char sock[128], hp[128];
 
-	assert_int_equal(engine_parse_host("unix:///var/run/docker.sock", 0, sock, sizeof(sock), hp,
-	                                   sizeof(hp)),
-	                 0);
+	assert_int_equal(
+	    engine_parse_host("unix:///var/run/docker.sock", 0, sock, sizeof(sock), hp, sizeof(hp)),
+	    0);
 	assert_string_equal(sock, "/var/run/docker.sock");
-	assert_int_equal(engine_parse_host("tcp://127.0.0.1:2376", 1, sock, sizeof(sock), hp,
-	                                   sizeof(hp)),
-	                 0);
+	assert_int_equal(
+	    engine_parse_host("tcp://127.0.0.1:2376", 1, sock, sizeof(sock), hp, sizeof(hp)), 0);
 	assert_string_equal(hp, "127.0.0.1:2376");
 	assert_string_equal(sock, "");
-	assert_int_equal(engine_parse_host("tcp://docker.local", 0, sock, sizeof(sock), hp,
-	                                   sizeof(hp)),
-	                 0);
+	assert_int_equal(
+	    engine_parse_host("tcp://docker.local", 0, sock, sizeof(sock), hp, sizeof(hp)), 0);
 	assert_string_equal(hp, "docker.local:2375");
-	assert_int_equal(engine_parse_host("tcp://docker.local", 1, sock, sizeof(sock), hp,
-	                                   sizeof(hp)),
-	                 0);
+	assert_int_equal(
+	    engine_parse_host("tcp://docker.local", 1, sock, sizeof(sock), hp, sizeof(hp)), 0);
 	assert_string_equal(hp, "docker.local:2376");
-	assert_int_equal(engine_parse_host("tcp://[::1]:2375", 0, sock, sizeof(sock), hp,
-	                                   sizeof(hp)),
-	                 0);
+	assert_int_equal(
+	    engine_parse_host("tcp://[::1]:2375", 0, sock, sizeof(sock), hp, sizeof(hp)), 0);
 	assert_string_equal(hp, "[::1]:2375");
 	assert_int_equal(engine_parse_host("tcp://[::1]", 0, sock, sizeof(sock), hp, sizeof(hp)),
 	                 0);
 	assert_string_equal(hp, "[::1]:2375");
 
-	static const char *const bad[] = {"unix://",           "unix://relative", "tcp://",
-	                                  "tcp://a b:1",       "tcp://h:1/path",  "ssh://host",
+	static const char *const bad[] = {"unix://",          "unix://relative",     "tcp://",
+	                                  "tcp://a b:1",      "tcp://h:1/path",      "ssh://host",
 	                                  "http://host:2375", "/var/run/docker.sock"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		assert_int_equal(engine_parse_host(bad[i], 0, sock, sizeof(sock), hp, sizeof(hp)),
@@ -70,9 +67,8 @@ static void test_ref_split(void **state)
 	assert_int_equal(image_ref_split("busybox", repo, sizeof(repo), tag, sizeof(tag)), 0);
 	assert_string_equal(repo, "busybox");
 	assert_string_equal(tag, "latest");
-	assert_int_equal(image_ref_split("localhost:5000/a/b:1.2", repo, sizeof(repo), tag,
-	                                 sizeof(tag)),
-	                 0);
+	assert_int_equal(
+	    image_ref_split("localhost:5000/a/b:1.2", repo, sizeof(repo), tag, sizeof(tag)), 0);
 	assert_string_equal(repo, "localhost:5000/a/b");
 	assert_string_equal(tag, "1.2");
 	assert_int_equal(image_ref_split("localhost:5000/a", repo, sizeof(repo), tag, sizeof(tag)),
@@ -83,8 +79,8 @@ static void test_ref_split(void **state)
 	assert_string_equal(repo, "x");
 	assert_string_equal(tag, "sha256:abcd");
 
-	static const char *const bad[] = {"", "x:", "/x", ":1", "@sha256:1", "x y", "x/:1",
-	                                  "x\n", "a&fromSrc=evil"};
+	static const char *const bad[] = {
+	    "", "x:", "/x", ":1", "@sha256:1", "x y", "x/:1", "x\n", "a&fromSrc=evil"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		assert_int_equal(image_ref_split(bad[i], repo, sizeof(repo), tag, sizeof(tag)),
 		                 ML_IMAGE_ERROR);
@@ -198,9 +194,9 @@ struct lines {
 static void on_line(void *ctx, const char *line)
 {
 	struct lines *l = ctx;
+	size_t used = strlen(l->text);
 
-	strncat(l->text, line, sizeof(l->text) - strlen(l->text) - 2);
-	strcat(l->text, "\n");
+	snprintf(l->text + used, sizeof(l->text) - used, "%s\n", line);
 	l->count++;
 }
 
@@ -211,7 +207,8 @@ static void test_progress_changes_only(void **state)
 	    "{\"status\":\"Pulling fs layer\",\"progressDetail\":{},\"id\":\"abc\"}\n"
 	    "{\"status\":\"Downloading\",\"progressDetail\":{\"current\":1,\"total\":9},"
 	    "\"progress\":\"[=>  ]\",\"id\":\"abc\"}\r\n"
-	    "{\"status\":\"Downloading\",\"progressDetail\":{\"current\":5,\"total\":9},\"id\":\"abc\"}\n"
+	    "{\"status\":\"Downloading\",\"progressDetail\":{\"current\":5,\"total\":9},\"id\":"
+	    "\"abc\"}\n"
 	    "\n"
 	    "{\"status\":\"Download complete\",\"id\":\"abc\"}\n"
 	    "{\"status\":\"Digest: sha256:00\"}\n"
@@ -229,16 +226,18 @@ static void test_progress_changes_only(void **state)
 		for (off = 0; off < sizeof(stream) - 1; off += i) {
 			size_t n = sizeof(stream) - 1 - off < i ? sizeof(stream) - 1 - off : i;
 
-			assert_int_equal(pull_progress_feed(p, (const uint8_t *)stream + off, n), 0);
+			assert_int_equal(pull_progress_feed(p, (const uint8_t *)stream + off, n),
+			                 0);
 		}
 		assert_int_equal(pull_progress_finish(p), 0);
 		assert_int_equal(l.count, 6);
-		assert_string_equal(l.text, "pulling x:1: 1: Pulling from mainline-test/busybox\n"
-		                            "pulling x:1: abc: Pulling fs layer\n"
-		                            "pulling x:1: abc: Downloading\n"
-		                            "pulling x:1: abc: Download complete\n"
-		                            "pulling x:1: Digest: sha256:00\n"
-		                            "pulling x:1: Status: Downloaded newer image for x:1\n");
+		assert_string_equal(l.text,
+		                    "pulling x:1: 1: Pulling from mainline-test/busybox\n"
+		                    "pulling x:1: abc: Pulling fs layer\n"
+		                    "pulling x:1: abc: Downloading\n"
+		                    "pulling x:1: abc: Download complete\n"
+		                    "pulling x:1: Digest: sha256:00\n"
+		                    "pulling x:1: Status: Downloaded newer image for x:1\n");
 	}
 	free(p);
 }
@@ -303,21 +302,22 @@ static void test_digest_from_inspect(void **state)
 	                        "\"busybox@sha256:4444\"]}";
 	char d[160];
 
-	assert_int_equal(image_digest_from_inspect(j, strlen(j), "localhost:5000/x:1", d, sizeof(d)),
-	                 0);
+	assert_int_equal(
+	    image_digest_from_inspect(j, strlen(j), "localhost:5000/x:1", d, sizeof(d)), 0);
 	assert_string_equal(d, "sha256:3333");
-	assert_int_equal(image_digest_from_inspect(j, strlen(j), "docker.io/library/busybox:1", d,
-	                                           sizeof(d)),
-	                 0);
+	assert_int_equal(
+	    image_digest_from_inspect(j, strlen(j), "docker.io/library/busybox:1", d, sizeof(d)),
+	    0);
 	assert_string_equal(d, "sha256:4444");
 	assert_int_equal(image_digest_from_inspect(j, strlen(j), "mine:1", d, sizeof(d)), 0);
 	assert_string_equal(d, "sha256:1111");
 
-	static const char *const bad[] = {"{}", "{\"Id\":1}", "{\"Id\":\"\"}", "[]", "{\"Id\":\"x y\"}",
-	                                  "{\"Id\":\"sha256:1\"} x"};
+	static const char *const bad[] = {"{}", "{\"Id\":1}",       "{\"Id\":\"\"}",
+	                                  "[]", "{\"Id\":\"x y\"}", "{\"Id\":\"sha256:1\"} x"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		assert_int_equal(image_digest_from_inspect(bad[i], strlen(bad[i]), "x:1", d, sizeof(d)),
-		                 ML_ENGINE_ERROR);
+		assert_int_equal(
+		    image_digest_from_inspect(bad[i], strlen(bad[i]), "x:1", d, sizeof(d)),
+		    ML_ENGINE_ERROR);
 }
 
 static void test_wait_and_create_answers(void **state)
@@ -333,8 +333,13 @@ static void test_wait_and_create_answers(void **state)
 	assert_int_equal(container_parse_wait(exit0, strlen(exit0), &code), 0);
 	assert_int_equal(code, 0);
 	static const char *const bad_wait[] = {
-	    "{\"StatusCode\":\"0\"}", "{\"StatusCode\":1.5}", "{\"StatusCode\":-1}", "{}", "",
-	    "{\"StatusCode\":0,\"Error\":{\"Message\":\"container died\"}}", "{\"StatusCode\":1e300}"};
+	    "{\"StatusCode\":\"0\"}",
+	    "{\"StatusCode\":1.5}",
+	    "{\"StatusCode\":-1}",
+	    "{}",
+	    "",
+	    "{\"StatusCode\":0,\"Error\":{\"Message\":\"container died\"}}",
+	    "{\"StatusCode\":1e300}"};
 	for (size_t i = 0; i < sizeof(bad_wait) / sizeof(bad_wait[0]); i++)
 		assert_int_equal(container_parse_wait(bad_wait[i], strlen(bad_wait[i]), &code),
 		                 ML_ENGINE_ERROR);
@@ -344,7 +349,8 @@ static void test_wait_and_create_answers(void **state)
 	assert_int_equal(container_parse_created(good, strlen(good), id), 0);
 	assert_string_equal(id, "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
 	static const char *const bad_id[] = {
-	    "{\"Id\":\"0123\"}", "{\"Id\":\"../../etc/passwd/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"}",
+	    "{\"Id\":\"0123\"}",
+	    "{\"Id\":\"../../etc/passwd/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"}",
 	    "{\"Id\":\"0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef\"}",
 	    "{\"ID\":\"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\"}"};
 	for (size_t i = 0; i < sizeof(bad_id) / sizeof(bad_id[0]); i++)
@@ -358,8 +364,13 @@ static void test_create_body(void **state)
 	static const char *const env[] = {"A=1", NULL};
 	static const char *const labels[] = {"mainline.commit=abc", "x=y=z", NULL};
 	static const char *const binds[] = {"cache:/cache", "/host:/h:ro", NULL};
-	struct run_spec spec = {.image = "img:1", .argv = argv, .env = env, .workdir = "/src",
-	                        .labels = labels, .binds = binds, .docker_socket = 1};
+	struct run_spec spec = {.image = "img:1",
+	                        .argv = argv,
+	                        .env = env,
+	                        .workdir = "/src",
+	                        .labels = labels,
+	                        .binds = binds,
+	                        .docker_socket = 1};
 	const cJSON *host, *l;
 	cJSON *j;
 	char *body;
@@ -435,12 +446,18 @@ static void test_tar_paths(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_version_numbers),     cmocka_unit_test(test_parse_host),
-	    cmocka_unit_test(test_ref_split),           cmocka_unit_test(test_registry_host),
-	    cmocka_unit_test(test_auth_header),         cmocka_unit_test(test_progress_changes_only),
-	    cmocka_unit_test(test_progress_errors),     cmocka_unit_test(test_progress_line_limit),
-	    cmocka_unit_test(test_digest_from_inspect), cmocka_unit_test(test_wait_and_create_answers),
-	    cmocka_unit_test(test_create_body),         cmocka_unit_test(test_pull_policy),
+	    cmocka_unit_test(test_version_numbers),
+	    cmocka_unit_test(test_parse_host),
+	    cmocka_unit_test(test_ref_split),
+	    cmocka_unit_test(test_registry_host),
+	    cmocka_unit_test(test_auth_header),
+	    cmocka_unit_test(test_progress_changes_only),
+	    cmocka_unit_test(test_progress_errors),
+	    cmocka_unit_test(test_progress_line_limit),
+	    cmocka_unit_test(test_digest_from_inspect),
+	    cmocka_unit_test(test_wait_and_create_answers),
+	    cmocka_unit_test(test_create_body),
+	    cmocka_unit_test(test_pull_policy),
 	    cmocka_unit_test(test_tar_paths),
 	};
 

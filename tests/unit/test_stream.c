@@ -29,10 +29,10 @@ static int sink(void *ctx, int stream, const uint8_t *data, size_t len)
 }
 
 static const uint8_t sample[] = {
-    1, 0, 0, 0, 0, 0, 0, 6, 'h', 'e', 'l', 'l', 'o', '\n', /* stdout */
-    2, 0, 0, 0, 0, 0, 0, 4, 'e', 'r', 'r', '\n',           /* stderr */
-    0, 0, 0, 0, 0, 0, 0, 0,                                /* empty stdin frame */
-    0, 0, 0, 0, 0, 0, 0, 3, 'i', 'n', '\n',                /* stdin echo: stdout */
+    1, 0, 0, 0, 0, 0, 0, 6, 'h', 'e', 'l',  'l',  'o', '\n', /* stdout */
+    2, 0, 0, 0, 0, 0, 0, 4, 'e', 'r', 'r',  '\n',            /* stderr */
+    0, 0, 0, 0, 0, 0, 0, 0,                                  /* empty stdin frame */
+    0, 0, 0, 0, 0, 0, 0, 3, 'i', 'n', '\n',                  /* stdin echo: stdout */
 };
 
 static void test_every_split(void **state)
