@@ -1,7 +1,8 @@
 /*
  * A misbehaving Docker engine on a unix socket, for error-path tests:
  *   fake-engine SOCKET MODE
- * MODE: junk (not HTTP), truncated (headers cut), badjson (invalid JSON
+ * MODE: junk (not HTTP), truncated (headers cut), shortbody (answers cut
+ * before their Content-Length), badjson (invalid JSON
  * answers), badstream (a bad frame header on attach), badwait (malformed
  * wait answer), hugejson (an oversize answer), oldapi (API 1.12).
  * Each connection is served by a child process; runs until killed.
@@ -27,6 +28,9 @@ static void send_all(int fd, const void *data, size_t len)
 		len -= (size_t)n;
 	}
 }
+
+/* A string literal, without its NUL. */
+#define SEND_LITERAL(fd, s) send_all(fd, s, sizeof(s) - 1)
 
 static void reply(int fd, int status, const char *type, const char *body, size_t len)
 {
@@ -82,21 +86,24 @@ static void serve(int fd)
 	path = strchr(req, ' ');
 	path = path != NULL ? path + 1 : "";
 	if (strcmp(mode, "junk") == 0) {
-		send_all(fd, "\x01\x02garbage\xff\xfe not http at all\r\n\r\n", 35);
+		SEND_LITERAL(fd, "\x01\x02garbage\xff\xfe not http at all\r\n\r\n");
 		return;
 	}
 	if (strcmp(mode, "truncated") == 0) {
-		send_all(fd, "HTTP/1.1 200 OK\r\nContent-Le", 27);
+		SEND_LITERAL(fd, "HTTP/1.1 200 OK\r\nContent-Le");
 		return;
 	}
 	if (strncmp(path, "/_ping", 6) == 0) {
 		if (strcmp(mode, "oldapi") == 0)
-			send_all(
-			    fd,
-			    "HTTP/1.1 200 OK\r\nApi-Version: 1.12\r\nContent-Length: 2\r\n\r\nOK",
-			    58);
+			SEND_LITERAL(fd, "HTTP/1.1 200 OK\r\nApi-Version: 1.12\r\n"
+			                 "Content-Length: 2\r\n\r\nOK");
 		else
 			reply(fd, 200, "text/plain", "OK", 2);
+		return;
+	}
+	if (strcmp(mode, "shortbody") == 0) {
+		SEND_LITERAL(fd, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+		                 "Content-Length: 100\r\n\r\n{\"Id\":\"sha");
 		return;
 	}
 	if (strcmp(mode, "badjson") == 0) {
@@ -112,7 +119,6 @@ static void serve(int fd)
 		memset(big, ' ', n);
 		big[0] = '[';
 		big[n - 1] = ']';
-		reply_json(fd, 200, "");
 		reply(fd, 200, "application/json", big, n);
 		free(big);
 		return;
@@ -122,13 +128,11 @@ static void serve(int fd)
 	} else if (strstr(path, "/containers/create") != NULL) {
 		reply_json(fd, 201, id);
 	} else if (strstr(path, "/attach") != NULL) {
-		send_all(
-		    fd,
-		    "HTTP/1.1 200 OK\r\nContent-Type: application/vnd.docker.raw-stream\r\n\r\n",
-		    68);
+		SEND_LITERAL(fd, "HTTP/1.1 200 OK\r\n"
+		                 "Content-Type: application/vnd.docker.raw-stream\r\n\r\n");
 		if (strcmp(mode, "badstream") == 0)
-			send_all(fd, "\x01\x00\x00\x00\x00\x00\x00\x03ok\n\x07\xff\x00\x00junk",
-			         19);
+			SEND_LITERAL(fd,
+			             "\x01\x00\x00\x00\x00\x00\x00\x03ok\n\x07\xff\x00\x00junk");
 	} else if (strstr(path, "/wait") != NULL) {
 		sleep(1);
 		if (strcmp(mode, "badwait") == 0)

@@ -127,7 +127,14 @@ DOCKER_HOST=ftp://x t_exit "unsupported DOCKER_HOST is a config error" 2 "$TOOL"
 DOCKER_HOST=tcp://127.0.0.1:1 t_exit "closed tcp port exits 2" 2 "$TOOL" ping
 
 # a peer that speaks garbage: clear errors, no crash
-for mode in junk truncated badjson badstream badwait hugejson oldapi; do
+for case in "junk:cannot reach docker engine" "truncated:cannot parse the engine's inspect answer" \
+	"shortbody:cannot reach docker engine.*transfer closed" \
+	"badjson:cannot parse the engine's inspect answer" \
+	"badstream:invalid frame header in the container output" \
+	"badwait:cannot parse the engine's answer to container wait" \
+	"hugejson:response from docker engine is larger than" "oldapi:older than 1.24"; do
+	mode=${case%%:*}
+	msg=${case#*:}
 	sock="$T_TMP/fake-$mode.sock"
 	"$FAKE" "$sock" "$mode" &
 	fpid=$!
@@ -135,7 +142,7 @@ for mode in junk truncated badjson badstream badwait hugejson oldapi; do
 	while [ ! -S "$sock" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 	DOCKER_HOST="unix://$sock" t_exit "fake engine '$mode': exit 2" 2 "$TOOL" run x:1 \
 		--pull never -- true
-	t_like "fake engine '$mode': engine error" "$(t_out)" 'engine-tool: engine_error: [a-z]'
+	t_like "fake engine '$mode': engine error" "$(t_out)" "engine-tool: engine_error: .*$msg"
 	kill $fpid 2>/dev/null
 	wait $fpid 2>/dev/null
 done
