@@ -11,10 +11,14 @@ IMG=mainline-test/busybox:1
 curl -sf --max-time 3 --unix-socket /var/run/docker.sock http://d/_ping >/dev/null 2>&1 ||
 	t_skip_all "no docker engine answers"
 "$T_ROOT/scripts/test-image.sh" "$IMG" >/dev/null 2>&1 || t_skip_all "cannot build $IMG"
-restart() { (cd "$T_ROOT" && scripts/dockerd.sh); }
+tag="mainline.test=t49-$$"
+restart() {
+	(cd "$T_ROOT" && scripts/dockerd.sh)
+	docker ps -aq --filter "label=$tag" | xargs -r docker rm -f
+}
 T_CLEANUP="restart"
 
-"$TOOL" run "$IMG" --pull never -- sleep 60 >"$T_TMP/out" 2>"$T_TMP/err" &
+"$TOOL" run "$IMG" --pull never --label "$tag" -- sleep 60 >"$T_TMP/out" 2>"$T_TMP/err" &
 pid=$!
 sleep 2
 kill -9 "$(pidof dockerd)"
@@ -22,7 +26,7 @@ i=0
 while kill -0 $pid 2>/dev/null && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
 wait $pid
 t_is "engine death exits 2" "$?" 2
-t_like "engine death is an engine error" "$(cat "$T_TMP/err")" 'engine_error: '
+t_like "engine death is an engine error" "$(cat "$T_TMP/err")" 'engine_error: .*docker engine'
 restart >/dev/null 2>&1
 t_ok "dockerd answers again" curl -sf --max-time 3 --unix-socket /var/run/docker.sock http://d/_ping
 t_done
