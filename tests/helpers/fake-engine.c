@@ -130,9 +130,16 @@ static void serve(int fd)
 	} else if (strstr(path, "/attach") != NULL) {
 		SEND_LITERAL(fd, "HTTP/1.1 200 OK\r\n"
 		                 "Content-Type: application/vnd.docker.raw-stream\r\n\r\n");
+		if (strcmp(mode, "dies") == 0)
+			sleep(3);
 		if (strcmp(mode, "badstream") == 0)
 			SEND_LITERAL(fd,
 			             "\x01\x00\x00\x00\x00\x00\x00\x03ok\n\x07\xff\x00\x00junk");
+	} else if (strstr(path, "/wait") != NULL && strcmp(mode, "dies") == 0) {
+		SEND_LITERAL(fd, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+		                 "Transfer-Encoding: chunked\r\n\r\n");
+		sleep(1);
+		kill(getppid(), SIGKILL);
 	} else if (strstr(path, "/wait") != NULL) {
 		sleep(1);
 		if (strcmp(mode, "badwait") == 0)

@@ -70,7 +70,7 @@ t_exit "no socket without --socket" 1 "$TOOL" run "$IMG" --pull never --label "$
 	test -S /var/run/docker.sock
 
 # labels are visible while the container runs
-"$TOOL" run "$IMG" --pull never --label "$tag" --label mainline.extra=yes -- sleep 5 \
+"$TOOL" run "$IMG" --pull never --label "$tag" --label mainline.extra=yes -- sleep 30 \
 	>/dev/null 2>&1 &
 pid=$!
 i=0
@@ -83,6 +83,7 @@ t_is "label visible in docker inspect" \
 	"$(docker inspect -f '{{index .Config.Labels "mainline.extra"}}' "$id" 2>/dev/null)" "yes"
 t_is "init process enabled" "$(docker inspect -f '{{.HostConfig.Init}}' "$id" 2>/dev/null)" \
 	"true"
+kill -TERM $pid
 wait $pid
 
 start=$(date +%s)
@@ -132,7 +133,8 @@ for case in "junk:cannot reach docker engine" "truncated:cannot parse the engine
 	"badjson:cannot parse the engine's inspect answer" \
 	"badstream:invalid frame header in the container output" \
 	"badwait:cannot parse the engine's answer to container wait" \
-	"hugejson:response from docker engine is larger than" "oldapi:older than 1.24"; do
+	"hugejson:response from docker engine is larger than" "oldapi:older than 1.24" \
+	"dies:lost the docker engine while container '0123456789ab' ran"; do
 	mode=${case%%:*}
 	msg=${case#*:}
 	sock="$T_TMP/fake-$mode.sock"
