@@ -116,12 +116,28 @@ static int setup_tls(struct engine *e, const struct engine_options *opt)
 	return 0;
 }
 
+/*
+ * The HTTP layer names the URL, which for a unix socket is a placeholder:
+ * say which engine could not be reached instead.
+ */
+static void name_host(const struct engine *e)
+{
+	static const char prefix[] = "cannot reach docker engine at '";
+	const char *inner = ml_error_message(), *p;
+	char detail[300];
+
+	if (strncmp(inner, prefix, sizeof(prefix) - 1) != 0 || (p = strstr(inner, "': ")) == NULL)
+		return;
+	snprintf(detail, sizeof(detail), "%s", p + 3);
+	ml_fail_override(ML_ENGINE_ERROR, "cannot reach docker engine at '%s': %s", e->host,
+	                 detail);
+}
+
 static int negotiate(struct engine *e)
 {
 	struct http_request req = {.method = "GET"};
 	struct http_response res;
-	char url[700], value[32], detail[300];
-	const char *inner, *p;
+	char url[700], value[32];
 	int server, r = ML_ENGINE_ERROR;
 
 	http_response_init(&res, 4096);
@@ -133,10 +149,8 @@ static int negotiate(struct engine *e)
 	req.connect_timeout_ms = e->connect_timeout_ms;
 	req.timeout_ms = 30000;
 	if ((r = http_request(&req, &res, ML_ENGINE_ERROR)) != 0) {
-		inner = ml_error_message();
-		p = strstr(inner, "': ");
-		snprintf(detail, sizeof(detail), "%s", p != NULL ? p + 3 : inner);
-		r = ml_fail_override(r, "cannot reach docker engine at '%s': %s", e->host, detail);
+		if (r == ML_ENGINE_ERROR)
+			name_host(e);
 		goto out;
 	}
 	if (res.status != 200) {
@@ -247,6 +261,8 @@ int engine_request(struct engine *e, struct http_request *req, const char *path,
 		req->connect_timeout_ms = e->connect_timeout_ms;
 	r = http_request(req, res, ML_ENGINE_ERROR);
 	req->url = NULL;
+	if (r == ML_ENGINE_ERROR)
+		name_host(e);
 out:
 	buf_release(&url);
 	return r;

@@ -328,10 +328,14 @@ static int supervise(struct run *run, struct run_result *out)
 	out->run_ms = now_ms() - start;
 	if (run->wait.result != 0) {
 		bg_join(&run->wait);
-		if (run->wait.reason == ML_ENGINE_ERROR || run->wait.reason == ML_OK)
-			return ml_fail(ML_ENGINE_ERROR,
-			               "lost the docker engine while container '%.12s' ran: %s",
-			               run->id, run->wait.message);
+		if (run->wait.reason == ML_ENGINE_ERROR || run->wait.reason == ML_OK) {
+			const char *detail = strstr(run->wait.message, "': ");
+
+			return ml_fail(
+			    ML_ENGINE_ERROR,
+			    "lost the docker engine at '%s' while container '%.12s' ran: %s",
+			    run->e->host, run->id, detail != NULL ? detail + 3 : run->wait.message);
+		}
 		return bg_failure(&run->wait);
 	}
 	if (run->wait.status != 200)

@@ -134,7 +134,7 @@ for case in "junk:cannot reach docker engine" "truncated:cannot parse the engine
 	"badstream:invalid frame header in the container output" \
 	"badwait:cannot parse the engine's answer to container wait" \
 	"hugejson:response from docker engine is larger than" "oldapi:older than 1.24" \
-	"dies:lost the docker engine while container '0123456789ab' ran"; do
+	"dies:lost the docker engine at 'unix://.*' while container '0123456789ab' ran: "; do
 	mode=${case%%:*}
 	msg=${case#*:}
 	sock="$T_TMP/fake-$mode.sock"
