@@ -127,6 +127,56 @@ t_like "unreachable engine names the host" "$(t_out)" \
 DOCKER_HOST=ftp://x t_exit "unsupported DOCKER_HOST is a config error" 2 "$TOOL" ping
 DOCKER_HOST=tcp://127.0.0.1:1 t_exit "closed tcp port exits 2" 2 "$TOOL" ping
 
+# DOCKER_HOST=tcp:// with DOCKER_TLS_VERIFY against a TLS peer that
+# requires a client certificate (openssl s_server serving /_ping)
+tls_test() {
+	d="$T_TMP/tls"
+	mkdir -p "$d/www" "$d/other"
+	ec="-newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes"
+	# shellcheck disable=SC2086
+	openssl req -x509 $ec -keyout "$d/ca-key.pem" -out "$d/ca.pem" -days 2 -subj /CN=ca &&
+		openssl req -x509 $ec -keyout "$d/other/ca-key.pem" -out "$d/other/ca.pem" -days 2 \
+			-subj /CN=ca &&
+		openssl req $ec -keyout "$d/server-key.pem" -out "$d/server.csr" -subj /CN=127.0.0.1 &&
+		printf 'subjectAltName=IP:127.0.0.1\n' >"$d/ext" &&
+		openssl x509 -req -in "$d/server.csr" -CA "$d/ca.pem" -CAkey "$d/ca-key.pem" \
+			-CAcreateserial -out "$d/server.pem" -days 2 -extfile "$d/ext" &&
+		openssl req $ec -keyout "$d/key.pem" -out "$d/client.csr" -subj /CN=client &&
+		openssl x509 -req -in "$d/client.csr" -CA "$d/ca.pem" -CAkey "$d/ca-key.pem" \
+			-CAcreateserial -out "$d/cert.pem" -days 2 || return 1
+	cp "$d/cert.pem" "$d/key.pem" "$d/other/"
+	printf OK >"$d/www/_ping"
+	port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	(cd "$d/www" && exec openssl s_server -quiet -accept "127.0.0.1:$port" -cert ../server.pem \
+		-key ../server-key.pem -CAfile ../ca.pem -Verify 1 -WWW) >/dev/null 2>&1 &
+	TLS_PID=$!
+	i=0
+	until python3 -c "import socket; socket.create_connection(('127.0.0.1', $port)).close()" \
+		2>/dev/null || [ $i -gt 50 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
+stop_tls() { [ -n "${TLS_PID:-}" ] && kill "$TLS_PID"; }
+T_CLEANUP="stop_tls"
+if command -v openssl >/dev/null && command -v python3 >/dev/null && tls_test >/dev/null 2>&1; then
+	DOCKER_HOST=tcp://127.0.0.1:$port DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH="$T_TMP/tls" \
+		t_ok "tcp:// with TLS verify and a client certificate" "$TOOL" ping
+	DOCKER_HOST=tcp://127.0.0.1:$port DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH="$T_TMP/tls/other" \
+		t_exit "server certificate from another CA refused" 2 "$TOOL" ping
+	t_like "untrusted server: clear error" "$(t_out)" \
+		"engine_error: cannot reach docker engine at 'tcp://127.0.0.1:$port'"
+	mkdir -p "$T_TMP/tls/nocert"
+	cp "$T_TMP/tls/ca.pem" "$T_TMP/tls/nocert/"
+	DOCKER_HOST=tcp://127.0.0.1:$port DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH="$T_TMP/tls/nocert" \
+		t_exit "no client certificate: refused by the server" 2 "$TOOL" ping
+	DOCKER_HOST=tcp://127.0.0.1:$port DOCKER_TLS_VERIFY= \
+		t_exit "plain HTTP to a TLS engine fails" 2 "$TOOL" ping
+	DOCKER_HOST=tcp://127.0.0.1:$port DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH="$T_TMP/none" \
+		t_exit "missing CA file is a config error" 2 "$TOOL" ping
+	t_like "missing CA: clear error" "$(t_out)" "config_error: cannot read docker TLS CA"
+fi
+
 # a peer that speaks garbage: clear errors, no crash
 for case in "junk:cannot reach docker engine" "truncated:cannot parse the engine's inspect answer" \
 	"shortbody:cannot reach docker engine.*transfer closed" \
