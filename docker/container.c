@@ -231,8 +231,15 @@ out:
 	return r;
 }
 
+static int upload_canceled(void *ctx)
+{
+	volatile sig_atomic_t *cancel = ctx;
+
+	return cancel != NULL && *cancel;
+}
+
 int container_upload(struct engine *e, const char *id, const char *path, http_upload_fn upload,
-                     void *upload_ctx)
+                     void *upload_ctx, volatile sig_atomic_t *cancel)
 {
 	static const char *const headers[] = {"Content-Type: application/x-tar", NULL};
 	struct http_request req = {.method = "PUT", .headers = headers};
@@ -249,6 +256,8 @@ int container_upload(struct engine *e, const char *id, const char *path, http_up
 	}
 	req.upload = upload;
 	req.upload_ctx = upload_ctx;
+	req.should_abort = upload_canceled;
+	req.abort_ctx = (void *)cancel;
 	if ((r = engine_request(e, &req, buf_cstr(&url), &res)) != 0)
 		goto out;
 	if (res.status != 200) {

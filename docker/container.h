@@ -2,6 +2,7 @@
 #ifndef MAINLINE_CONTAINER_H
 #define MAINLINE_CONTAINER_H
 
+#include <signal.h>
 #include <stddef.h>
 
 #include "engine.h"
@@ -30,9 +31,12 @@ int container_parse_wait(const char *json, size_t len, int *exit_code);
 /* Creates a container named name (may be NULL). 0 or a reason code. */
 int container_create(struct engine *e, const struct run_spec *spec, const char *name, char *id);
 
-/* Streams an archive (upload callback) into the container at path. */
+/*
+ * Streams an archive (upload callback) into the container at path; a set
+ * *cancel (may be NULL) stops it with ML_CANCELED.
+ */
 int container_upload(struct engine *e, const char *id, const char *path, http_upload_fn upload,
-                     void *upload_ctx);
+                     void *upload_ctx, volatile sig_atomic_t *cancel);
 
 int container_start(struct engine *e, const char *id);
 

@@ -256,14 +256,10 @@ static int upload_tree(struct run *run)
 	                          run->spec->tree_mtime)) != 0)
 		return r;
 	r = container_upload(run->e, run->id, run->spec->workdir != NULL ? run->spec->workdir : "/",
-	                     tar_stream_read, tar);
-	/* the producer's own failure explains an aborted upload best */
-	if ((tr = tar_stream_finish(tar)) != 0) {
-		if (r != 0)
-			ml_fail_override((enum ml_reason)tr, "%s",
-			                 "cannot archive the tree for upload");
+	                     tar_stream_read, tar, run->spec->cancel);
+	/* a tree the producer refused explains the aborted upload best */
+	if ((tr = tar_stream_finish(tar)) != 0)
 		return tr;
-	}
 	return r;
 }
 

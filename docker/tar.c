@@ -141,7 +141,7 @@ out:
 	return r;
 }
 
-int tar_write_tree(int fd, tree_walk_fn walk, void *walk_ctx, int64_t mtime)
+static int write_tree(int fd, tree_walk_fn walk, void *walk_ctx, int64_t mtime, int *io_failed)
 {
 	struct writer w = {.fd = fd, .mtime = mtime != 0 ? mtime : TAR_DEFAULT_MTIME};
 	int r = ML_IO;
@@ -166,7 +166,15 @@ int tar_write_tree(int fd, tree_walk_fn walk, void *walk_ctx, int64_t mtime)
 	r = 0;
 out:
 	archive_write_free(w.a);
+	*io_failed = w.io_failed;
 	return r;
+}
+
+int tar_write_tree(int fd, tree_walk_fn walk, void *walk_ctx, int64_t mtime)
+{
+	int io_failed;
+
+	return write_tree(fd, walk, walk_ctx, mtime, &io_failed);
 }
 
 struct tar_stream {
@@ -177,6 +185,7 @@ struct tar_stream {
 	pthread_t thread;
 	int joined;
 	int result;
+	int reader_gone; /* the producer failed only because nobody read any more */
 	enum ml_reason reason;
 	char message[512];
 };
@@ -185,7 +194,7 @@ static void *produce(void *arg)
 {
 	struct tar_stream *t = arg;
 
-	t->result = tar_write_tree(t->fds[1], t->walk, t->walk_ctx, t->mtime);
+	t->result = write_tree(t->fds[1], t->walk, t->walk_ctx, t->mtime, &t->reader_gone);
 	if (t->result != 0) {
 		t->reason = ml_error_reason();
 		snprintf(t->message, sizeof(t->message), "%s", ml_error_message());
@@ -253,9 +262,10 @@ int tar_stream_finish(struct tar_stream *t)
 		return 0;
 	join_producer(t);
 	close(t->fds[0]);
-	r = t->result;
+	r = t->reader_gone ? 0 : t->result;
 	if (r != 0)
-		ml_fail(t->reason != ML_OK ? t->reason : (enum ml_reason)r, "%s", t->message);
+		ml_fail_override(t->reason != ML_OK ? t->reason : (enum ml_reason)r, "%s",
+		                 t->message);
 	free(t);
 	return r;
 }

@@ -39,7 +39,9 @@ long tar_stream_read(void *ctx, uint8_t *dst, size_t cap);
 
 /*
  * Stops the producer if it still runs, joins it and frees the stream.
- * Returns the producer's result (its message re-recorded here). NULL is a
+ * Returns the producer's own failure (its message recorded here, replacing
+ * the upload's, since it is the cause), or 0 when it succeeded or only
+ * stopped because the reader went away (the reader knows why). NULL is a
  * no-op returning 0.
  */
 int tar_stream_finish(struct tar_stream *t);

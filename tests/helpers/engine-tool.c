@@ -6,6 +6,7 @@
  *       [--tree DIR] [--workdir D] [--timeout MS] [--grace MS] [--socket]
  *       [--label k=v]... [--env K=V]... [--bind S:D]... [--name-prefix P]
  *       [--synthetic-tree MIB] -- CMD...
+ * --evil-tree uploads a tree with a '../escape' entry (must be refused).
  * --synthetic-tree makes a tree of MIB files of 1 MiB sharing one buffer, so
  * the tool's peak memory (printed after a run) shows the upload's own use.
  * Exit: the pipeline's exit code after a run, 0 for ping/pull, 1 for a
@@ -149,6 +150,17 @@ static int walk_synthetic(void *walk_ctx, tree_entry_fn emit, void *emit_ctx)
 	return 0;
 }
 
+static int walk_evil(void *walk_ctx, tree_entry_fn emit, void *emit_ctx)
+{
+	struct tree_entry te = {.path = "ok.txt", .mode = TREE_MODE_FILE, .data = "x", .size = 1};
+	int r;
+
+	if ((r = emit(emit_ctx, &te)) != 0)
+		return r;
+	te.path = "../escape";
+	return emit(emit_ctx, &te);
+}
+
 static int usage(void)
 {
 	fprintf(stderr, "usage: engine-tool ping | pull IMAGE [--docker-config PATH] | run IMAGE "
@@ -199,6 +211,10 @@ int main(int argc, char **argv)
 		}
 		if (strcmp(a, "--socket") == 0) {
 			spec.docker_socket = 1;
+			continue;
+		}
+		if (strcmp(a, "--evil-tree") == 0) {
+			spec.tree_walk = walk_evil;
 			continue;
 		}
 		if (v == NULL)

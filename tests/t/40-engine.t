@@ -49,6 +49,11 @@ t_is "nested file reached through the link" "$(sed -n 3p "$T_TMP/out")" "nested"
 t_is "script runs in the workdir" "$(sed -n 4p "$T_TMP/out")" "script ran in /work/src"
 t_is "owner root, fixed mtime" "$(sed -n 5p "$T_TMP/out")" "0 0 315532800"
 
+t_exit "tree entry with '..' refused (exit 1)" 1 "$TOOL" run "$IMG" --pull never \
+	--label "$tag" --evil-tree -- true
+t_like "refused path named" "$(t_out)" "malformed_object: refusing to archive path '\.\./escape'"
+t_is "no container left after a refused tree" "$(left)" 0
+
 # constant memory: peak RSS of a 100 MiB upload and a 64 MiB log stream
 # stays within a few MiB of a trivial run's
 rss() { sed -n 's/.* maxrss \([0-9]*\)$/\1/p' "$1"; }
