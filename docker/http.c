@@ -10,7 +10,9 @@
 struct transfer {
 	const struct http_request *req;
 	struct http_response *res;
+	CURL *curl;
 	int body_failed;
+	int headers_done;
 };
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
@@ -61,8 +63,20 @@ static size_t on_header(char *data, size_t size, size_t n, void *userdata)
 	struct transfer *t = userdata;
 	size_t len = size * n;
 
+	long status = 0;
+
 	/* over-long header blocks are cut, not fatal: only a few headers are read */
 	(void)buf_append(&t->res->headers, data, len);
+	if (t->req->on_headers == NULL || t->headers_done)
+		return len;
+	if ((len == 2 && data[0] == '\r' && data[1] == '\n') || (len == 1 && data[0] == '\n')) {
+		curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &status);
+		if (status >= 200) {
+			t->headers_done = 1;
+			if (t->req->on_headers(t->req->headers_ctx, status) != 0)
+				return 0;
+		}
+	}
 	return len;
 }
 
@@ -98,6 +112,7 @@ int http_request(const struct http_request *req, struct http_response *res, int 
 	pthread_once(&curl_once, curl_setup);
 	if ((curl = curl_easy_init()) == NULL)
 		return ml_fail(ML_IO, "cannot start an HTTP client for %s", what);
+	t.curl = curl;
 	for (line = req->headers; line != NULL && *line != NULL; line++) {
 		if ((h = curl_slist_append(headers, *line)) == NULL) {
 			r = ml_fail(ML_IO, "out of memory");

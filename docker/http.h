@@ -27,6 +27,13 @@ typedef long (*http_upload_fn)(void *ctx, uint8_t *dst, size_t cap);
 /* Returns non-zero to abort a running transfer (cancellation). */
 typedef int (*http_abort_fn)(void *ctx);
 
+/*
+ * Called once when the final (non-1xx) response header block is complete,
+ * before any body byte: lets a caller know a long-lived request (attach,
+ * wait) is established. Return 0 to go on, non-zero to abort.
+ */
+typedef int (*http_headers_fn)(void *ctx, long status);
+
 struct http_tls {
 	const char *ca_file;   /* verify the server against this CA (PEM) */
 	const char *cert_file; /* client certificate (PEM) */
@@ -48,9 +55,11 @@ struct http_request {
 	void *body_ctx;
 	http_abort_fn should_abort; /* polled about every 100 ms; may be NULL */
 	void *abort_ctx;
-	long connect_timeout_ms; /* 0: 10 s */
-	long timeout_ms;         /* whole transfer; 0: none */
-	const char *what;        /* names the peer in error messages ("docker engine") */
+	long connect_timeout_ms;    /* 0: 10 s */
+	long timeout_ms;            /* whole transfer; 0: none */
+	const char *what;           /* names the peer in error messages ("docker engine") */
+	http_headers_fn on_headers; /* may be NULL */
+	void *headers_ctx;
 };
 
 struct http_response {

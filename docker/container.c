@@ -1,0 +1,309 @@
+#include "container.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "buf.h"
+#include "error.h"
+#include "json.h"
+
+#define CONTAINER_SOCKET_PATH "/var/run/docker.sock"
+
+static int add_strings(cJSON *obj, const char *key, const char *const *list)
+{
+	cJSON *arr;
+
+	if ((arr = cJSON_AddArrayToObject(obj, key)) == NULL)
+		return -1;
+	for (; list != NULL && *list != NULL; list++) {
+		cJSON *s = cJSON_CreateString(*list);
+
+		if (s == NULL || !cJSON_AddItemToArray(arr, s)) {
+			cJSON_Delete(s);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int valid_bind(const char *b)
+{
+	const char *colon = strchr(b, ':');
+
+	return colon != NULL && colon != b && colon[1] == '/';
+}
+
+char *container_create_body(const struct run_spec *spec, const char *engine_socket)
+{
+	cJSON *root = NULL, *labels, *host, *binds, *s;
+	const char *const *p;
+	struct buf bind;
+	char *text = NULL;
+
+	buf_init(&bind, 8192);
+	if (spec->image == NULL || *spec->image == '\0') {
+		ml_fail(ML_CONFIG, "no image to run");
+		goto out;
+	}
+	if (spec->workdir != NULL && spec->workdir[0] != '/') {
+		ml_fail(ML_CONFIG, "working directory '%s' is not absolute", spec->workdir);
+		goto out;
+	}
+	if (spec->docker_socket && engine_socket == NULL) {
+		ml_fail(ML_CONFIG,
+		        "cannot bind the docker socket: the engine is not on a unix socket");
+		goto out;
+	}
+	for (p = spec->env; p != NULL && *p != NULL; p++) {
+		if (strchr(*p, '=') == NULL || **p == '=') {
+			ml_fail(ML_CONFIG, "invalid environment entry '%s': expected NAME=value",
+			        *p);
+			goto out;
+		}
+	}
+	for (p = spec->binds; p != NULL && *p != NULL; p++) {
+		if (!valid_bind(*p)) {
+			ml_fail(ML_CONFIG, "invalid bind '%s': expected source:/path[:ro]", *p);
+			goto out;
+		}
+	}
+	if ((root = cJSON_CreateObject()) == NULL ||
+	    cJSON_AddStringToObject(root, "Image", spec->image) == NULL ||
+	    (spec->argv != NULL && spec->argv[0] != NULL &&
+	     add_strings(root, "Cmd", spec->argv) < 0) ||
+	    add_strings(root, "Env", spec->env) < 0 ||
+	    (spec->workdir != NULL &&
+	     cJSON_AddStringToObject(root, "WorkingDir", spec->workdir) == NULL) ||
+	    cJSON_AddFalseToObject(root, "AttachStdin") == NULL ||
+	    cJSON_AddTrueToObject(root, "AttachStdout") == NULL ||
+	    cJSON_AddTrueToObject(root, "AttachStderr") == NULL ||
+	    cJSON_AddFalseToObject(root, "Tty") == NULL ||
+	    cJSON_AddFalseToObject(root, "OpenStdin") == NULL ||
+	    cJSON_AddFalseToObject(root, "StdinOnce") == NULL ||
+	    (labels = cJSON_AddObjectToObject(root, "Labels")) == NULL ||
+	    (host = cJSON_AddObjectToObject(root, "HostConfig")) == NULL ||
+	    cJSON_AddTrueToObject(host, "Init") == NULL ||
+	    add_strings(host, "Binds", spec->binds) < 0 ||
+	    (binds = cJSON_GetObjectItemCaseSensitive(host, "Binds")) == NULL)
+		goto oom;
+	for (p = spec->labels; p != NULL && *p != NULL; p++) {
+		const char *eq = strchr(*p, '=');
+		char key[256];
+
+		if (eq == NULL || eq == *p || (size_t)(eq - *p) >= sizeof(key)) {
+			ml_fail(ML_CONFIG, "invalid label '%s': expected key=value", *p);
+			goto out;
+		}
+		snprintf(key, sizeof(key), "%.*s", (int)(eq - *p), *p);
+		if (cJSON_AddStringToObject(labels, key, eq + 1) == NULL)
+			goto oom;
+	}
+	if (spec->docker_socket) {
+		if (buf_printf(&bind, "%s:%s", engine_socket, CONTAINER_SOCKET_PATH) < 0 ||
+		    (s = cJSON_CreateString(buf_cstr(&bind))) == NULL)
+			goto oom;
+		if (!cJSON_AddItemToArray(binds, s)) {
+			cJSON_Delete(s);
+			goto oom;
+		}
+	}
+	if ((text = cJSON_PrintUnformatted(root)) == NULL)
+		goto oom;
+	goto out;
+oom:
+	ml_fail(ML_IO, "out of memory");
+out:
+	cJSON_Delete(root);
+	buf_release(&bind);
+	return text;
+}
+
+int container_parse_created(const char *json, size_t len, char *id)
+{
+	cJSON *root;
+	const char *s;
+	int r = ML_ENGINE_ERROR;
+
+	root = json_parse(json, len, ENGINE_JSON_MAX);
+	s = root != NULL ? json_string(root, "Id") : NULL;
+	if (s == NULL || strlen(s) != CONTAINER_ID_LEN ||
+	    strspn(s, "0123456789abcdef") != CONTAINER_ID_LEN) {
+		r = ml_fail(ML_ENGINE_ERROR,
+		            "cannot parse the engine's answer to container create");
+		goto out;
+	}
+	memcpy(id, s, CONTAINER_ID_LEN + 1);
+	r = 0;
+out:
+	cJSON_Delete(root);
+	return r;
+}
+
+int container_parse_wait(const char *json, size_t len, int *exit_code)
+{
+	const cJSON *err;
+	const char *msg;
+	cJSON *root;
+	int64_t code;
+	int r = ML_ENGINE_ERROR;
+
+	root = json_parse(json, len, ENGINE_JSON_MAX);
+	if (root == NULL || !cJSON_IsObject(root) || json_int64(root, "StatusCode", &code) < 0 ||
+	    code < 0 || code > 255 * 256) {
+		r = ml_fail(ML_ENGINE_ERROR, "cannot parse the engine's answer to container wait");
+		goto out;
+	}
+	if ((err = json_object(root, "Error")) != NULL &&
+	    (msg = json_string(err, "Message")) != NULL && *msg != '\0') {
+		r = ml_fail(ML_ENGINE_ERROR, "cannot wait for the container: %s", msg);
+		goto out;
+	}
+	*exit_code = (int)code;
+	r = 0;
+out:
+	cJSON_Delete(root);
+	return r;
+}
+
+int container_create(struct engine *e, const struct run_spec *spec, const char *name, char *id)
+{
+	static const char *const headers[] = {"Content-Type: application/json", NULL};
+	struct http_request req = {.method = "POST", .headers = headers, .timeout_ms = 120000};
+	struct http_response res;
+	struct buf path;
+	char *body = NULL;
+	int r = ML_ENGINE_ERROR;
+
+	http_response_init(&res, ENGINE_JSON_MAX);
+	buf_init(&path, 4096);
+	if ((body = container_create_body(spec, e->unix_socket)) == NULL) {
+		r = ml_error_reason() != ML_OK ? (int)ml_error_reason() : ML_CONFIG;
+		goto out;
+	}
+	if (buf_append_str(&path, "/containers/create") < 0 ||
+	    (name != NULL &&
+	     (buf_append_str(&path, "?name=") < 0 || http_query_escape(name, &path) < 0))) {
+		r = ml_fail(ML_CONFIG, "container name '%s' is too long", name);
+		goto out;
+	}
+	req.body = body;
+	req.body_len = strlen(body);
+	if ((r = engine_request(e, &req, buf_cstr(&path), &res)) != 0)
+		goto out;
+	if (res.status == 404) {
+		r = engine_fail(ML_IMAGE_ERROR, &res, "cannot create container from image '%s'",
+		                spec->image);
+		goto out;
+	}
+	if (res.status != 201) {
+		r = engine_fail(ML_ENGINE_ERROR, &res, "cannot create container from image '%s'",
+		                spec->image);
+		goto out;
+	}
+	r = container_parse_created((const char *)res.body.data, res.body.len, id);
+out:
+	cJSON_free(body);
+	buf_release(&path);
+	http_response_release(&res);
+	return r;
+}
+
+/* One short request about a container; ok_status lists accepted answers (0-terminated). */
+static int simple_call(struct engine *e, const char *method, const char *path, const char *id,
+                       long timeout_ms, const long *ok_status, const char *what)
+{
+	struct http_request req = {.method = method, .timeout_ms = timeout_ms};
+	struct http_response res;
+	int r = ML_ENGINE_ERROR;
+
+	http_response_init(&res, ENGINE_JSON_MAX);
+	if ((r = engine_request(e, &req, path, &res)) != 0)
+		goto out;
+	for (; *ok_status != 0; ok_status++) {
+		if (res.status == *ok_status) {
+			r = 0;
+			goto out;
+		}
+	}
+	r = engine_fail(ML_ENGINE_ERROR, &res, "cannot %s container '%.12s'", what, id);
+out:
+	http_response_release(&res);
+	return r;
+}
+
+static int upload_canceled(void *ctx)
+{
+	volatile sig_atomic_t *cancel = ctx;
+
+	return cancel != NULL && *cancel;
+}
+
+int container_upload(struct engine *e, const char *id, const char *path, http_upload_fn upload,
+                     void *upload_ctx, volatile sig_atomic_t *cancel)
+{
+	static const char *const headers[] = {"Content-Type: application/x-tar", NULL};
+	struct http_request req = {.method = "PUT", .headers = headers};
+	struct http_response res;
+	struct buf url;
+	int r = ML_ENGINE_ERROR;
+
+	http_response_init(&res, ENGINE_JSON_MAX);
+	buf_init(&url, 8192);
+	if (buf_printf(&url, "/containers/%s/archive?path=", id) < 0 ||
+	    http_query_escape(path, &url) < 0) {
+		r = ml_fail(ML_CONFIG, "working directory '%s' is too long", path);
+		goto out;
+	}
+	req.upload = upload;
+	req.upload_ctx = upload_ctx;
+	req.should_abort = upload_canceled;
+	req.abort_ctx = (void *)cancel;
+	if ((r = engine_request(e, &req, buf_cstr(&url), &res)) != 0)
+		goto out;
+	if (res.status != 200) {
+		r = engine_fail(ML_ENGINE_ERROR, &res,
+		                "cannot upload the tree to '%s' in container '%.12s'", path, id);
+		goto out;
+	}
+	r = 0;
+out:
+	buf_release(&url);
+	http_response_release(&res);
+	return r;
+}
+
+int container_start(struct engine *e, const char *id)
+{
+	static const long ok[] = {204, 304, 0};
+	char path[128];
+
+	snprintf(path, sizeof(path), "/containers/%.64s/start", id);
+	return simple_call(e, "POST", path, id, 60000, ok, "start");
+}
+
+int container_kill(struct engine *e, const char *id, const char *signal)
+{
+	static const long ok[] = {204, 404, 409, 0};
+	char path[160];
+
+	snprintf(path, sizeof(path), "/containers/%.64s/kill?signal=%.16s", id, signal);
+	return simple_call(e, "POST", path, id, 30000, ok, "signal");
+}
+
+int container_stop(struct engine *e, const char *id, int seconds)
+{
+	static const long ok[] = {204, 304, 404, 0};
+	char path[160];
+
+	snprintf(path, sizeof(path), "/containers/%.64s/stop?t=%d", id, seconds);
+	return simple_call(e, "POST", path, id, (seconds + 30) * 1000L, ok, "stop");
+}
+
+int container_remove(struct engine *e, const char *id)
+{
+	static const long ok[] = {204, 404, 0};
+	char path[160];
+
+	snprintf(path, sizeof(path), "/containers/%.64s?force=1&v=1", id);
+	return simple_call(e, "DELETE", path, id, 60000, ok, "remove");
+}

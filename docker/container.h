@@ -1,0 +1,52 @@
+/* Single container operations of the Engine API and their answers. */
+#ifndef MAINLINE_CONTAINER_H
+#define MAINLINE_CONTAINER_H
+
+#include <signal.h>
+#include <stddef.h>
+
+#include "engine.h"
+#include "http.h"
+#include "run.h"
+
+#define CONTAINER_ID_LEN 64
+
+/*
+ * Builds the JSON body of POST /containers/create for spec (Cmd, Env,
+ * WorkingDir, Labels, HostConfig.Binds, Init, attach flags). The socket bind
+ * is added when spec->docker_socket (needs a unix engine socket). Returns a
+ * string to free with cJSON_free, or NULL with ML_CONFIG recorded.
+ */
+char *container_create_body(const struct run_spec *spec, const char *engine_socket);
+
+/* Reads {"Id": "<64 hex>"} into id (65 bytes). 0 or ML_ENGINE_ERROR. */
+int container_parse_created(const char *json, size_t len, char *id);
+
+/*
+ * Reads a wait answer {"StatusCode": n, "Error": {"Message": ...}}. 0 with
+ * *exit_code set, or ML_ENGINE_ERROR (malformed, or the engine's error).
+ */
+int container_parse_wait(const char *json, size_t len, int *exit_code);
+
+/* Creates a container named name (may be NULL). 0 or a reason code. */
+int container_create(struct engine *e, const struct run_spec *spec, const char *name, char *id);
+
+/*
+ * Streams an archive (upload callback) into the container at path; a set
+ * *cancel (may be NULL) stops it with ML_CANCELED.
+ */
+int container_upload(struct engine *e, const char *id, const char *path, http_upload_fn upload,
+                     void *upload_ctx, volatile sig_atomic_t *cancel);
+
+int container_start(struct engine *e, const char *id);
+
+/* Sends signal (e.g. "SIGINT"); a container that is not running is not an error. */
+int container_kill(struct engine *e, const char *id, const char *signal);
+
+/* POST /stop?t=seconds; a container that is not running is not an error. */
+int container_stop(struct engine *e, const char *id, int seconds);
+
+/* DELETE ?force=1&v=1; an already removed container is not an error. */
+int container_remove(struct engine *e, const char *id);
+
+#endif

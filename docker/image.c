@@ -1,0 +1,595 @@
+#include "image.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "encoding.h"
+#include "error.h"
+#include "json.h"
+
+#define CONFIG_MAX (1u << 20)
+
+int pull_policy_parse(const char *s, enum pull_policy *out)
+{
+	if (s == NULL || *s == '\0' || strcmp(s, "if-not-exists") == 0 || strcmp(s, "missing") == 0)
+		*out = PULL_IF_NOT_EXISTS;
+	else if (strcmp(s, "always") == 0)
+		*out = PULL_ALWAYS;
+	else if (strcmp(s, "never") == 0)
+		*out = PULL_NEVER;
+	else
+		return ml_fail(ML_CONFIG,
+		               "invalid pull policy '%s': use always, if-not-exists or never", s);
+	return 0;
+}
+
+int image_ref_split(const char *ref, char *repo, size_t repo_len, char *tag, size_t tag_len)
+{
+	static const char allowed[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	                              "0123456789._-/:@";
+	const char *at, *slash, *colon, *sep = NULL;
+	size_t n = strlen(ref), repo_n;
+
+	if (n == 0 || n > IMAGE_REF_MAX || strspn(ref, allowed) != n || ref[0] == '/' ||
+	    ref[0] == ':' || ref[0] == '@')
+		return ml_fail(ML_IMAGE_ERROR, "invalid image reference '%s'", ref);
+	if ((at = strchr(ref, '@')) != NULL) {
+		sep = at;
+	} else {
+		slash = strrchr(ref, '/');
+		colon = strrchr(ref, ':');
+		if (colon != NULL && (slash == NULL || colon > slash))
+			sep = colon;
+	}
+	repo_n = sep != NULL ? (size_t)(sep - ref) : n;
+	if (repo_n == 0 || repo_n >= repo_len || ref[repo_n - 1] == '/' ||
+	    (sep != NULL && (sep[1] == '\0' || strlen(sep + 1) >= tag_len)) ||
+	    (sep == NULL && tag_len < sizeof("latest")))
+		return ml_fail(ML_IMAGE_ERROR, "invalid image reference '%s'", ref);
+	memcpy(repo, ref, repo_n);
+	repo[repo_n] = '\0';
+	snprintf(tag, tag_len, "%s", sep != NULL ? sep + 1 : "latest");
+	return 0;
+}
+
+void image_registry_host(const char *ref, char *out, size_t out_len)
+{
+	size_t n = strcspn(ref, "/");
+
+	if (ref[n] == '/' &&
+	    (memchr(ref, '.', n) != NULL || memchr(ref, ':', n) != NULL ||
+	     (n == 9 && strncmp(ref, "localhost", 9) == 0)) &&
+	    !(n == 9 && strncmp(ref, "docker.io", 9) == 0) &&
+	    !(n == 15 && strncmp(ref, "index.docker.io", 15) == 0))
+		snprintf(out, out_len, "%.*s", (int)n, ref);
+	else
+		snprintf(out, out_len, "docker.io");
+}
+
+/* The host part of an auths key: scheme and path dropped, as the docker CLI does. */
+static void key_hostname(const char *key, char *out, size_t out_len)
+{
+	if (strncmp(key, "https://", 8) == 0)
+		key += 8;
+	else if (strncmp(key, "http://", 7) == 0)
+		key += 7;
+	snprintf(out, out_len, "%.*s", (int)strcspn(key, "/"), key);
+}
+
+static int is_hub_host(const char *h)
+{
+	return strcmp(h, "docker.io") == 0 || strcmp(h, "index.docker.io") == 0 ||
+	       strcmp(h, "registry-1.docker.io") == 0;
+}
+
+static int entry_credentials(const cJSON *entry, struct buf *user, struct buf *pass)
+{
+	const char *auth = json_string(entry, "auth");
+	const char *u = json_string(entry, "username"), *p = json_string(entry, "password");
+	struct buf raw;
+	const char *colon;
+	int r = ML_CONFIG;
+
+	buf_init(&raw, 8192);
+	if (auth != NULL && *auth != '\0') {
+		if (base64_decode(auth, strlen(auth), &raw) < 0 ||
+		    memchr(raw.data, '\0', raw.len) != NULL ||
+		    (colon = strchr(buf_cstr(&raw), ':')) == NULL) {
+			r = ml_fail(ML_CONFIG, "invalid 'auth' field in docker config");
+			goto out;
+		}
+		if (buf_append(user, raw.data, (size_t)(colon - buf_cstr(&raw))) < 0 ||
+		    buf_append_str(pass, colon + 1) < 0) {
+			r = ml_fail(ML_CONFIG, "credentials in docker config are too long");
+			goto out;
+		}
+	} else if (u != NULL && p != NULL) {
+		if (buf_append_str(user, u) < 0 || buf_append_str(pass, p) < 0) {
+			r = ml_fail(ML_CONFIG, "credentials in docker config are too long");
+			goto out;
+		}
+	} else {
+		r = 1;
+		goto out;
+	}
+	r = 0;
+out:
+	buf_release(&raw);
+	return r;
+}
+
+int registry_auth_header(const char *config, size_t len, const char *host, struct buf *out)
+{
+	cJSON *root = NULL, *auth_json = NULL;
+	const cJSON *auths, *entry;
+	struct buf user, pass, b64;
+	char key_host[256];
+	char *text = NULL;
+	size_t i;
+	int hub = is_hub_host(host), r = ML_CONFIG;
+
+	buf_init(&user, 4096);
+	buf_init(&pass, 4096);
+	buf_init(&b64, 32768);
+	if ((root = json_parse(config, len, CONFIG_MAX)) == NULL || !cJSON_IsObject(root)) {
+		r = ml_fail(ML_CONFIG, "cannot parse docker config: not a JSON object");
+		goto out;
+	}
+	r = 1;
+	if ((auths = json_object(root, "auths")) == NULL)
+		goto out;
+	cJSON_ArrayForEach(entry, auths)
+	{
+		if (!cJSON_IsObject(entry) || entry->string == NULL)
+			continue;
+		key_hostname(entry->string, key_host, sizeof(key_host));
+		if (hub ? !is_hub_host(key_host) : strcmp(key_host, host) != 0)
+			continue;
+		if ((r = entry_credentials(entry, &user, &pass)) != 0)
+			goto out;
+		break;
+	}
+	if (entry == NULL) {
+		r = 1;
+		goto out;
+	}
+	if ((auth_json = cJSON_CreateObject()) == NULL ||
+	    cJSON_AddStringToObject(auth_json, "username", buf_cstr(&user)) == NULL ||
+	    cJSON_AddStringToObject(auth_json, "password", buf_cstr(&pass)) == NULL ||
+	    cJSON_AddStringToObject(auth_json, "serveraddress",
+	                            hub ? IMAGE_DOCKER_HUB_AUTH : host) == NULL ||
+	    (text = cJSON_PrintUnformatted(auth_json)) == NULL ||
+	    base64_encode(text, strlen(text), &b64) < 0) {
+		r = ml_fail(ML_IO, "cannot encode registry credentials");
+		goto out;
+	}
+	/* the engine expects the URL-safe alphabet (Go's base64.URLEncoding) */
+	for (i = 0; i < b64.len; i++) {
+		if (b64.data[i] == '+')
+			b64.data[i] = '-';
+		else if (b64.data[i] == '/')
+			b64.data[i] = '_';
+	}
+	if (buf_append(out, b64.data, b64.len) < 0) {
+		r = ml_fail(ML_IO, "registry credentials are too long");
+		goto out;
+	}
+	r = 0;
+out:
+	if (text != NULL) {
+		memset(text, 0, strlen(text));
+		cJSON_free(text);
+	}
+	cJSON_Delete(auth_json);
+	cJSON_Delete(root);
+	if (pass.data != NULL)
+		memset(pass.data, 0, pass.len);
+	buf_release(&user);
+	buf_release(&pass);
+	buf_release(&b64);
+	return r;
+}
+
+void pull_progress_init(struct pull_progress *p, const char *ref, image_progress_fn fn, void *ctx)
+{
+	memset(p, 0, sizeof(*p));
+	p->ref = ref;
+	p->progress = fn;
+	p->progress_ctx = ctx;
+}
+
+/* Whether this (id, status) pair differs from the last one reported for id. */
+static int status_changed(struct pull_progress *p, const char *id, const char *status)
+{
+	unsigned i;
+
+	for (i = 0; i < sizeof(p->seen) / sizeof(p->seen[0]); i++) {
+		if (strcmp(p->seen[i].id, id) != 0)
+			continue;
+		if (strncmp(p->seen[i].status, status, sizeof(p->seen[i].status) - 1) == 0)
+			return 0;
+		snprintf(p->seen[i].status, sizeof(p->seen[i].status), "%s", status);
+		return 1;
+	}
+	i = p->next_seen++ % (sizeof(p->seen) / sizeof(p->seen[0]));
+	snprintf(p->seen[i].id, sizeof(p->seen[i].id), "%s", id);
+	snprintf(p->seen[i].status, sizeof(p->seen[i].status), "%s", status);
+	return 1;
+}
+
+int pull_progress_line(struct pull_progress *p, const char *line, size_t len)
+{
+	const cJSON *detail;
+	const char *status, *id, *err;
+	char out[600];
+	cJSON *root = NULL;
+	size_t i;
+	int r = ML_IMAGE_ERROR;
+
+	for (i = 0; i < len && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r'); i++)
+		;
+	if (i == len)
+		return 0; /* blank lines between objects are harmless */
+	if ((root = json_parse(line, len, IMAGE_PROGRESS_LINE_MAX)) == NULL ||
+	    !cJSON_IsObject(root)) {
+		p->failed = 1;
+		r = ml_fail(ML_IMAGE_ERROR, "cannot parse pull progress of image '%s'", p->ref);
+		goto out;
+	}
+	err = json_string(root, "error");
+	if ((detail = json_object(root, "errorDetail")) != NULL && json_string(detail, "message"))
+		err = json_string(detail, "message");
+	if (err != NULL || json_object(root, "errorDetail") != NULL) {
+		p->failed = 1;
+		snprintf(p->error, sizeof(p->error), "%s", err != NULL ? err : "unknown error");
+		r = ml_fail(ML_IMAGE_ERROR, "cannot pull image '%s': %s", p->ref, p->error);
+		goto out;
+	}
+	status = json_string(root, "status");
+	id = json_string(root, "id");
+	if (status != NULL && p->progress != NULL &&
+	    status_changed(p, id != NULL ? id : "", status)) {
+		if (id != NULL && *id != '\0')
+			snprintf(out, sizeof(out), "pulling %s: %.80s: %.200s", p->ref, id, status);
+		else
+			snprintf(out, sizeof(out), "pulling %s: %.300s", p->ref, status);
+		for (i = 0; out[i] != '\0'; i++) {
+			if ((unsigned char)out[i] < 0x20 || out[i] == 0x7f)
+				out[i] = '?';
+		}
+		p->progress(p->progress_ctx, out);
+	}
+	r = 0;
+out:
+	cJSON_Delete(root);
+	return r;
+}
+
+int pull_progress_feed(struct pull_progress *p, const uint8_t *data, size_t len)
+{
+	const uint8_t *nl;
+	size_t n;
+	int r;
+
+	if (p->failed)
+		return ML_IMAGE_ERROR;
+	while (len > 0) {
+		nl = memchr(data, '\n', len);
+		n = nl != NULL ? (size_t)(nl - data) : len;
+		if (n > sizeof(p->line) - p->len) {
+			p->failed = 1;
+			return ml_fail(ML_IMAGE_ERROR,
+			               "pull progress line of image '%s' is longer than %u bytes",
+			               p->ref, IMAGE_PROGRESS_LINE_MAX);
+		}
+		memcpy(p->line + p->len, data, n);
+		p->len += n;
+		if (nl == NULL)
+			break;
+		if ((r = pull_progress_line(p, p->line, p->len)) != 0)
+			return r;
+		p->len = 0;
+		data += n + 1;
+		len -= n + 1;
+	}
+	return 0;
+}
+
+int pull_progress_finish(struct pull_progress *p)
+{
+	int r;
+
+	if (p->failed)
+		return ML_IMAGE_ERROR;
+	if (p->len == 0)
+		return 0;
+	r = pull_progress_line(p, p->line, p->len);
+	p->len = 0;
+	return r;
+}
+
+/* "docker.io/library/x" and "x" name the same repository. */
+static const char *short_repo(const char *repo)
+{
+	if (strncmp(repo, "docker.io/", 10) == 0)
+		repo += 10;
+	else if (strncmp(repo, "index.docker.io/", 16) == 0)
+		repo += 16;
+	if (strncmp(repo, "library/", 8) == 0 && strchr(repo + 8, '/') == NULL)
+		repo += 8;
+	return repo;
+}
+
+int image_digest_from_inspect(const char *json, size_t len, const char *ref, char *digest,
+                              size_t digest_len)
+{
+	char repo[IMAGE_REF_MAX + 1], tag[IMAGE_REF_MAX + 1], want[IMAGE_REF_MAX + 1];
+	const cJSON *digests, *item;
+	const char *id, *s, *at;
+	cJSON *root = NULL;
+	int r = ML_ENGINE_ERROR;
+
+	if ((r = image_ref_split(ref, repo, sizeof(repo), tag, sizeof(tag))) != 0)
+		goto out;
+	snprintf(want, sizeof(want), "%s", short_repo(repo));
+	if ((root = json_parse(json, len, ENGINE_JSON_MAX)) == NULL || !cJSON_IsObject(root) ||
+	    (id = json_string(root, "Id")) == NULL || *id == '\0') {
+		r = ml_fail(ML_ENGINE_ERROR,
+		            "cannot parse the engine's inspect answer for image '%s'", ref);
+		goto out;
+	}
+	if ((digests = json_array(root, "RepoDigests")) != NULL) {
+		cJSON_ArrayForEach(item, digests)
+		{
+			char name[IMAGE_REF_MAX + 1];
+
+			if (!cJSON_IsString(item) || (s = item->valuestring) == NULL ||
+			    (at = strchr(s, '@')) == NULL || (size_t)(at - s) >= sizeof(name))
+				continue;
+			snprintf(name, sizeof(name), "%.*s", (int)(at - s), s);
+			if (strcmp(short_repo(name), want) == 0 &&
+			    strspn(at + 1, "abcdefghijklmnopqrstuvwxyz0123456789:") ==
+			        strlen(at + 1) &&
+			    strlen(at + 1) < digest_len) {
+				snprintf(digest, digest_len, "%s", at + 1);
+				r = 0;
+				goto out;
+			}
+		}
+	}
+	if (strspn(id, "abcdefghijklmnopqrstuvwxyz0123456789:") != strlen(id) ||
+	    strlen(id) >= digest_len) {
+		r = ml_fail(ML_ENGINE_ERROR, "engine sent an invalid id for image '%s'", ref);
+		goto out;
+	}
+	snprintf(digest, digest_len, "%s", id);
+	r = 0;
+out:
+	cJSON_Delete(root);
+	return r;
+}
+
+int image_inspect(struct engine *e, const char *ref, char *digest, size_t digest_len)
+{
+	struct http_request req = {.method = "GET", .timeout_ms = 60000};
+	struct http_response res;
+	char repo[IMAGE_REF_MAX + 1], tag[IMAGE_REF_MAX + 1];
+	struct buf path;
+	int r = ML_ENGINE_ERROR;
+
+	http_response_init(&res, ENGINE_JSON_MAX);
+	buf_init(&path, 4096);
+	if ((r = image_ref_split(ref, repo, sizeof(repo), tag, sizeof(tag))) != 0)
+		goto out;
+	if (buf_append_str(&path, "/images/") < 0 || http_query_escape(ref, &path) < 0 ||
+	    buf_append_str(&path, "/json") < 0) {
+		r = ml_fail(ML_IMAGE_ERROR, "invalid image reference '%s'", ref);
+		goto out;
+	}
+	if ((r = engine_request(e, &req, buf_cstr(&path), &res)) != 0)
+		goto out;
+	if (res.status == 404) {
+		r = 1;
+		goto out;
+	}
+	if (res.status != 200) {
+		r = engine_fail(ML_ENGINE_ERROR, &res, "cannot inspect image '%s'", ref);
+		goto out;
+	}
+	r = image_digest_from_inspect((const char *)res.body.data, res.body.len, ref, digest,
+	                              digest_len);
+out:
+	buf_release(&path);
+	http_response_release(&res);
+	return r;
+}
+
+static int read_config(const struct image_options *o, struct buf *out)
+{
+	const char *path = o->docker_config, *env, *home;
+	char file[4096];
+	size_t n;
+
+	if (o->docker_config_json != NULL) {
+		if (buf_append_str(out, o->docker_config_json) < 0)
+			return ml_fail(ML_CONFIG, "docker config is larger than %u bytes",
+			               CONFIG_MAX);
+		return 0;
+	}
+	if (path != NULL && *path != '\0') {
+		n = strlen(path);
+		/* a DOCKER_CONFIG-style directory holds config.json */
+		if (buf_read_file(out, path) == 0)
+			return 0;
+		snprintf(file, sizeof(file), "%s%sconfig.json", path,
+		         path[n - 1] == '/' ? "" : "/");
+		buf_reset(out);
+		if (buf_read_file(out, file) < 0)
+			return ml_fail(ML_CONFIG, "cannot read docker config '%s'", path);
+		return 0;
+	}
+	if ((env = getenv("DOCKER_CONFIG")) != NULL && *env != '\0')
+		snprintf(file, sizeof(file), "%s/config.json", env);
+	else if ((home = getenv("HOME")) != NULL && *home != '\0')
+		snprintf(file, sizeof(file), "%s/.docker/config.json", home);
+	else
+		return 1;
+	if (buf_read_file(out, file) < 0) {
+		buf_reset(out);
+		return 1; /* no config: anonymous pull, as the docker CLI does */
+	}
+	return 0;
+}
+
+struct pull_ctx {
+	struct pull_progress *progress;
+	volatile sig_atomic_t *cancel;
+	long status;
+	struct buf error_body; /* a non-200 answer's body, for its message */
+};
+
+static int on_pull_headers(void *ctx, long status)
+{
+	struct pull_ctx *c = ctx;
+
+	c->status = status;
+	return 0;
+}
+
+static int on_pull_body(void *ctx, const uint8_t *data, size_t len)
+{
+	struct pull_ctx *c = ctx;
+
+	if (c->status != 200) {
+		/* cut, not fatal: only the start of the message is shown */
+		(void)buf_append(&c->error_body, data, len);
+		return 0;
+	}
+	return pull_progress_feed(c->progress, data, len);
+}
+
+static int pull_should_abort(void *ctx)
+{
+	struct pull_ctx *c = ctx;
+
+	return c->cancel != NULL && *c->cancel;
+}
+
+int image_pull(struct engine *e, const char *ref, const struct image_options *o)
+{
+	struct http_request req = {.method = "POST"};
+	struct http_response res;
+	struct pull_ctx ctx = {.progress = NULL};
+	char repo[IMAGE_REF_MAX + 1], tag[IMAGE_REF_MAX + 1], host[256];
+	const char *headers[2] = {NULL, NULL};
+	struct buf path, config, auth;
+	int r = ML_IMAGE_ERROR, have_config;
+
+	http_response_init(&res, ENGINE_JSON_MAX);
+	buf_init(&path, 4096);
+	buf_init(&config, CONFIG_MAX);
+	buf_init(&auth, 65536);
+	buf_init(&ctx.error_body, 64 * 1024);
+	if ((r = image_ref_split(ref, repo, sizeof(repo), tag, sizeof(tag))) != 0)
+		goto out;
+	image_registry_host(ref, host, sizeof(host));
+	if ((have_config = read_config(o, &config)) != 0 && have_config != 1) {
+		r = have_config;
+		goto out;
+	}
+	if (have_config == 0) {
+		if (buf_append_str(&auth, "X-Registry-Auth: ") < 0) {
+			r = ml_fail(ML_IO, "out of memory");
+			goto out;
+		}
+		r = registry_auth_header((const char *)config.data, config.len, host, &auth);
+		if (r == 0)
+			headers[0] = buf_cstr(&auth);
+		else if (r != 1)
+			goto out;
+	}
+	if (buf_append_str(&path, "/images/create?fromImage=") < 0 ||
+	    http_query_escape(repo, &path) < 0 || buf_append_str(&path, "&tag=") < 0 ||
+	    http_query_escape(tag, &path) < 0) {
+		r = ml_fail(ML_IMAGE_ERROR, "invalid image reference '%s'", ref);
+		goto out;
+	}
+	if ((ctx.progress = malloc(sizeof(*ctx.progress))) == NULL) {
+		r = ml_fail(ML_IO, "out of memory");
+		goto out;
+	}
+	pull_progress_init(ctx.progress, ref, o->progress, o->progress_ctx);
+	ctx.cancel = o->cancel;
+	req.headers = headers;
+	req.on_headers = on_pull_headers;
+	req.headers_ctx = &ctx;
+	req.on_body = on_pull_body;
+	req.body_ctx = &ctx;
+	req.should_abort = pull_should_abort;
+	req.abort_ctx = &ctx;
+	if ((r = engine_request(e, &req, buf_cstr(&path), &res)) != 0) {
+		if (r == ML_ENGINE_ERROR && ctx.progress->failed)
+			r = ML_IMAGE_ERROR;
+		goto out;
+	}
+	if (res.status != 200) {
+		res.body = ctx.error_body;
+		r = engine_fail(ML_IMAGE_ERROR, &res, "cannot pull image '%s'", ref);
+		buf_init(&res.body, 0);
+		goto out;
+	}
+	if ((r = pull_progress_finish(ctx.progress)) != 0)
+		goto out;
+	r = 0;
+out:
+	if (auth.data != NULL)
+		memset(auth.data, 0, auth.len);
+	if (config.data != NULL)
+		memset(config.data, 0, config.len);
+	free(ctx.progress);
+	buf_release(&ctx.error_body);
+	buf_release(&path);
+	buf_release(&config);
+	buf_release(&auth);
+	http_response_release(&res);
+	return r;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int image_ensure(struct engine *e, const char *ref, const struct image_options *o, char *digest,
+                 size_t digest_len, int64_t *pull_ms)
+{
+	int64_t start;
+	int r;
+
+	if (pull_ms != NULL)
+		*pull_ms = 0;
+	if (o->pull != PULL_ALWAYS) {
+		if ((r = image_inspect(e, ref, digest, digest_len)) == 0)
+			return 0;
+		if (r != 1)
+			return r;
+		if (o->pull == PULL_NEVER)
+			return ml_fail(ML_IMAGE_ERROR,
+			               "image '%s' is not present and the pull policy is 'never'",
+			               ref);
+	}
+	start = now_ms();
+	if ((r = image_pull(e, ref, o)) != 0)
+		return r;
+	if (pull_ms != NULL)
+		*pull_ms = now_ms() - start;
+	/* a stream cut short without an error line is caught here */
+	if ((r = image_inspect(e, ref, digest, digest_len)) == 1)
+		return ml_fail(ML_IMAGE_ERROR, "image '%s' is still missing after the pull", ref);
+	return r;
+}
