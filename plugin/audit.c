@@ -91,9 +91,10 @@ static size_t utf8_seq(const unsigned char *s, size_t n)
 }
 
 /*
- * A copy of s that is valid UTF-8 (invalid bytes become U+FFFD) and at most
- * AUDIT_FIELD_MAX bytes, cut at a character boundary. cJSON escapes the
- * quotes and control characters; it does not check the encoding.
+ * A copy of s that is valid UTF-8 (invalid bytes become U+FFFD), without the
+ * userinfo of any URL in it (error messages may quote a URL with its
+ * token), at most AUDIT_FIELD_MAX bytes cut at a character boundary. cJSON
+ * escapes the quotes and control characters; it does not check the encoding.
  */
 static char *clean_text(const char *s)
 {
@@ -104,8 +105,19 @@ static char *clean_text(const char *s)
 	buf_init(&b, AUDIT_FIELD_MAX);
 	while (i < n) {
 		size_t len = utf8_seq(p + i, n - i);
-		int r = len > 0 ? buf_append(&b, p + i, len) : buf_append(&b, "\xef\xbf\xbd", 3);
+		int r;
 
+		if (p[i] == ':' && n - i >= 3 && memcmp(p + i, "://", 3) == 0) {
+			size_t auth = i + 3, end = auth + strcspn(s + auth, "/?# \t\"'<>"), at;
+
+			for (at = end; at > auth && p[at - 1] != '@'; at--)
+				;
+			if (buf_append(&b, "://", 3) < 0)
+				break;
+			i = at;
+			continue;
+		}
+		r = len > 0 ? buf_append(&b, p + i, len) : buf_append(&b, "\xef\xbf\xbd", 3);
 		if (r < 0)
 			break;
 		i += len > 0 ? len : 1;
@@ -314,7 +326,7 @@ static int append_printable(struct buf *out, const char *s, size_t max)
 
 	if (s == NULL || *s == '\0')
 		s = "?";
-	for (i = 0; s[i] != '\0' && i < max; i++) {
+	for (i = 0; i < max && s[i] != '\0'; i++) {
 		unsigned char c = (unsigned char)s[i];
 		char ch = c < 0x20 || c == 0x7f ? '?' : (char)c;
 
@@ -373,8 +385,14 @@ int audit_log_end_line(const struct audit_record *rec, struct buf *out)
 	} else {
 		r = buf_printf(out, "%s: %s: ", rec->decision == AUDIT_REFUSE ? "refused" : "error",
 		               ml_reason_name(rec->reason));
-		if (r == 0)
-			r = append_printable(out, rec->message, AUDIT_FIELD_MAX);
+		if (r == 0) {
+			char *msg = rec->message != NULL ? clean_text(rec->message) : NULL;
+
+			r = rec->message != NULL && msg == NULL
+			        ? -1
+			        : append_printable(out, msg, AUDIT_FIELD_MAX);
+			free(msg);
+		}
 	}
 	return r < 0 ? ml_fail(ML_IO, "cannot format the audit log line") : 0;
 }
@@ -386,7 +404,7 @@ static int set_label(struct audit_label *l, const char *key, const char *value)
 	if (value == NULL || *value == '\0')
 		return 0;
 	l->key = key;
-	for (i = 0; value[i] != '\0' && i < sizeof(l->value) - 1; i++) {
+	for (i = 0; i < sizeof(l->value) - 1 && value[i] != '\0'; i++) {
 		unsigned char c = (unsigned char)value[i];
 
 		l->value[i] = c < 0x20 || c == 0x7f ? '?' : (char)c;
