@@ -51,6 +51,7 @@ int audit_record_init(struct audit_record *rec)
 	rec->reason = ML_ENGINE_ERROR;
 	rec->checked = -1;
 	rec->exit_code = -1;
+	rec->total.start_ns = audit_now_ns();
 	if (crypto_random(id, sizeof(id)) < 0)
 		return ml_fail(ML_IO, "cannot draw random bytes for the audit record id");
 	hex_encode(id, sizeof(id), rec->id);

@@ -89,7 +89,8 @@ struct audit_record {
 
 /*
  * Empties rec: decision "error", reason ML_ENGINE_ERROR, no exit code, nothing
- * checked, and a fresh random id. 0, or ML_IO when no random bytes.
+ * checked, a fresh random id, and total.start_ns = now (the start of the
+ * run; the caller sets total.end_ns). 0, or ML_IO when no random bytes.
  */
 int audit_record_init(struct audit_record *rec);
 

@@ -156,6 +156,10 @@ int webhook_send(const struct webhook *wh, const struct audit_record *rec,
 	buf_init(&body, AUDIT_LINE_MAX);
 	buf_init(&spool, WEBHOOK_SPOOL_MAX);
 	buf_init(&rest, WEBHOOK_SPOOL_MAX);
+	if (wh->url == NULL || *wh->url == '\0') {
+		r = ml_fail(ML_CONFIG, "audit webhook has no URL");
+		goto out;
+	}
 	if ((r = audit_record_json(rec, &body)) != 0)
 		goto out;
 	if (wh->spool == NULL || *wh->spool == '\0') {

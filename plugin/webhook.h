@@ -13,6 +13,8 @@
 #define WEBHOOK_SIGNATURE_HEADER "X-Mainline-Signature"
 /* "sha256=" + 64 hex digits + NUL */
 #define WEBHOOK_SIGNATURE_LEN 72
+/* The spool's file name inside the cache directory. */
+#define WEBHOOK_SPOOL_NAME "audit-spool.jsonl"
 /* A spool larger than this takes no more records. */
 #define WEBHOOK_SPOOL_MAX (16u << 20)
 
@@ -45,7 +47,8 @@ int webhook_post(const struct webhook *wh, const char *body, size_t len);
  * and then rec; what cannot be delivered is appended to the spool. A lock
  * file (<spool>.lock) serialises concurrent runs, so each spooled record is
  * sent once. Returns 0 when rec was delivered or spooled, ML_IO when it is
- * lost (no spool, or the spool cannot be written). stats may be NULL.
+ * lost (no spool, or the spool cannot be written), ML_CONFIG without a URL.
+ * stats may be NULL.
  */
 int webhook_send(const struct webhook *wh, const struct audit_record *rec,
                  struct webhook_stats *stats);

@@ -105,12 +105,17 @@ t_like "... naming line 6" "$(t_out)" '^line 6: bad signature$'
 cp signed.jsonl sigmove.jsonl
 sed -i '2s/,"sig":"\([^"]*\)"}$/}/' sigmove.jsonl
 t_exit "a stripped signature is refused" 1 "$TOOL" verify sigmove.jsonl --pubkey pub.pem
-t_like "... naming line 2" "$(t_out)" '^line 2: '
+t_like "... naming line 2" "$(t_out)" '^line 2: signature missing$'
 t_exit "missing file is an I/O error" 2 "$TOOL" verify nope.jsonl
 
 # --- concurrent appends ---
-for p in 1 2 3 4; do "$TOOL" append conc.jsonl --count 20 --key key.pem & done
-wait
+writers=""
+for p in 1 2 3 4; do
+	"$TOOL" append conc.jsonl --count 20 --key key.pem &
+	writers="$writers $!"
+done
+# shellcheck disable=SC2086
+wait $writers
 t_is "4 writers x 20 records give 80 lines" "$(wc -l <conc.jsonl)" 80
 t_ok "concurrent chain is intact and signed" "$TOOL" verify conc.jsonl --pubkey pub.pem
 
@@ -144,6 +149,21 @@ t_ok "a later run sends only its own record" "$TOOL" webhook "$URL" "$CANARY" sp
 t_is "spooled record was delivered once" "$(count '"build_number":43,' hook2.bodies)" 1
 t_is "three bodies in all" "$(wc -l <hook2.bodies)" 3
 stop_sink "$hook_pid"
+
+# two runs racing over one spooled record deliver it once
+port=$SINK_PORT
+stop_sink "$SINK_PID" 2>/dev/null
+t_ok "receiver down again: record 6 spooled" "$TOOL" webhook "$URL" "$CANARY" race.jsonl 6
+start_sink race --port "$port"
+"$TOOL" webhook "$URL" "$CANARY" race.jsonl 7 >/dev/null &
+run7=$!
+"$TOOL" webhook "$URL" "$CANARY" race.jsonl 8 >/dev/null &
+run8=$!
+wait "$run7" "$run8"
+t_is "racing runs deliver the spooled record once" "$(count '"build_number":47,' race.bodies)" 1
+t_is "... and both new records" "$(wc -l <race.bodies)" 3
+t_ok "... leaving no spool" test ! -e race.jsonl
+stop_sink "$SINK_PID"
 
 start_sink hook3 --fail 1
 t_ok "a 500 answer is retried" "$TOOL" webhook "http://127.0.0.1:$SINK_PORT/" "" spool3.jsonl 5

@@ -61,6 +61,8 @@ static void test_empty_record_is_an_error_with_nulls(void **state)
 	text = render(&rec);
 	assert_non_null(strstr(text, "\"decision\":\"error\",\"reason\":\"engine_error\""));
 	assert_non_null(strstr(text, "\"source\":null"));
+	assert_null(strstr(text, "\"time\":null"));
+	assert_non_null(strstr(text, "\"total\":null"));
 	assert_non_null(strstr(text, "\"signer\":null"));
 	assert_non_null(strstr(text, "\"exit_code\":null"));
 	assert_non_null(strstr(text, "\"checked\":null"));
