@@ -188,7 +188,10 @@ rm -f card.out
 t_ok "schema URL can be overridden" "$TOOL" card https://cards.example.org/mainline.json
 t_like "... and is used" "$(sed "s/^${esc}]1338;//; s/${esc}]0m\$//" card.out | base64 -d)" \
 	'^\{"schema":"https://cards.example.org/mainline.json"'
+DRONE_CARD_PATH=/dev/stdout "$TOOL" card >stdout-card.out
+t_like "card goes to /dev/stdout as Drone sets it" "$(head -c 7 stdout-card.out | od -An -c | tr -d ' ')" '^033]1338;$'
 unset DRONE_CARD_PATH
+t_ok "no DRONE_CARD_PATH: no card, no error" "$TOOL" card
 
 # --- OpenTelemetry ---
 start_sink otlp
