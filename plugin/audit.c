@@ -1,0 +1,438 @@
+#include "audit.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "crypto.h"
+#include "encoding.h"
+#include "error.h"
+#include "version.h"
+
+static const char *const phase_names[AUDIT_PHASE_COUNT] = {
+    [AUDIT_PHASE_GATE] = "gate", [AUDIT_PHASE_FETCH] = "fetch", [AUDIT_PHASE_VERIFY] = "verify",
+    [AUDIT_PHASE_PULL] = "pull", [AUDIT_PHASE_RUN] = "run",
+};
+
+const char *audit_phase_name(enum audit_phase p)
+{
+	return (unsigned)p < AUDIT_PHASE_COUNT ? phase_names[p] : "unknown";
+}
+
+const char *audit_decision_name(enum audit_decision d)
+{
+	switch (d) {
+	case AUDIT_ALLOW:
+		return "allow";
+	case AUDIT_REFUSE:
+		return "refuse";
+	default:
+		return "error";
+	}
+}
+
+int64_t audit_now_ns(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_REALTIME, &ts) < 0)
+		return 0;
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+int audit_record_init(struct audit_record *rec)
+{
+	uint8_t id[16];
+
+	memset(rec, 0, sizeof(*rec));
+	rec->decision = AUDIT_ERROR;
+	rec->reason = ML_ENGINE_ERROR;
+	rec->checked = -1;
+	rec->exit_code = -1;
+	rec->total.start_ns = audit_now_ns();
+	if (crypto_random(id, sizeof(id)) < 0)
+		return ml_fail(ML_IO, "cannot draw random bytes for the audit record id");
+	hex_encode(id, sizeof(id), rec->id);
+	return 0;
+}
+
+/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 when invalid. */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+	size_t len, i;
+	uint32_t cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		len = 2;
+		cp = s[0] & 0x1f;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		len = 3;
+		cp = s[0] & 0x0f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		len = 4;
+		cp = s[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return len;
+}
+
+/*
+ * A copy of s that is valid UTF-8 (invalid bytes become U+FFFD), without the
+ * userinfo of any URL in it (error messages may quote a URL with its
+ * token), at most AUDIT_FIELD_MAX bytes cut at a character boundary. cJSON
+ * escapes the quotes and control characters; it does not check the encoding.
+ */
+static char *clean_text(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s), i = 0;
+	struct buf b;
+
+	buf_init(&b, AUDIT_FIELD_MAX);
+	while (i < n) {
+		size_t len = utf8_seq(p + i, n - i);
+		int r;
+
+		if (p[i] == ':' && n - i >= 3 && memcmp(p + i, "://", 3) == 0) {
+			size_t auth = i + 3, end = auth + strcspn(s + auth, "/?# \t\"'<>"), at;
+
+			for (at = end; at > auth && p[at - 1] != '@'; at--)
+				;
+			if (buf_append(&b, "://", 3) < 0)
+				break;
+			i = at;
+			continue;
+		}
+		r = len > 0 ? buf_append(&b, p + i, len) : buf_append(&b, "\xef\xbf\xbd", 3);
+		if (r < 0)
+			break;
+		i += len > 0 ? len : 1;
+	}
+	return buf_detach(&b, NULL);
+}
+
+static int add_text(cJSON *obj, const char *key, const char *s)
+{
+	cJSON *item;
+	char *clean;
+
+	if (s == NULL || *s == '\0')
+		return cJSON_AddNullToObject(obj, key) != NULL ? 0 : -1;
+	if ((clean = clean_text(s)) == NULL)
+		return -1;
+	item = cJSON_AddStringToObject(obj, key, clean);
+	free(clean);
+	return item != NULL ? 0 : -1;
+}
+
+static int add_url(cJSON *obj, const char *key, const char *url)
+{
+	struct buf b;
+	int r;
+
+	if (url == NULL || *url == '\0')
+		return cJSON_AddNullToObject(obj, key) != NULL ? 0 : -1;
+	buf_init(&b, 64 * 1024);
+	r = audit_strip_credentials(url, &b) < 0 ? -1 : add_text(obj, key, buf_cstr(&b));
+	buf_release(&b);
+	return r;
+}
+
+static int add_int(cJSON *obj, const char *key, int64_t v, int known)
+{
+	if (!known)
+		return cJSON_AddNullToObject(obj, key) != NULL ? 0 : -1;
+	return cJSON_AddNumberToObject(obj, key, (double)v) != NULL ? 0 : -1;
+}
+
+static int format_time(int64_t ns, char *out, size_t len)
+{
+	time_t secs = (time_t)(ns / 1000000000);
+	struct tm tm;
+	char day[32];
+
+	if (ns <= 0 || gmtime_r(&secs, &tm) == NULL ||
+	    strftime(day, sizeof(day), "%Y-%m-%dT%H:%M:%S", &tm) == 0)
+		return -1;
+	snprintf(out, len, "%s.%03dZ", day, (int)((ns / 1000000) % 1000));
+	return 0;
+}
+
+static int64_t span_ms(const struct audit_span *s)
+{
+	if (s->start_ns <= 0 || s->end_ns < s->start_ns)
+		return -1;
+	return (s->end_ns - s->start_ns) / 1000000;
+}
+
+static const char *signer_format_name(enum signer_format f)
+{
+	switch (f) {
+	case SIGNER_SSH:
+		return "ssh";
+	case SIGNER_OPENPGP:
+		return "openpgp";
+	default:
+		return NULL;
+	}
+}
+
+static int add_signer(cJSON *obj, const struct ml_signer *s)
+{
+	cJSON *o;
+
+	if (signer_format_name(s->format) == NULL)
+		return cJSON_AddNullToObject(obj, "signer") != NULL ? 0 : -1;
+	if ((o = cJSON_AddObjectToObject(obj, "signer")) == NULL)
+		return -1;
+	if (add_text(o, "format", signer_format_name(s->format)) < 0 ||
+	    add_text(o, "principal", s->principal) < 0 || add_text(o, "key", s->key) < 0 ||
+	    add_text(o, "algorithm", s->algorithm) < 0 ||
+	    add_int(o, "signed_at", s->signed_at, s->signed_at > 0) < 0)
+		return -1;
+	return 0;
+}
+
+static int add_drone(cJSON *obj, const struct audit_drone *d)
+{
+	cJSON *o;
+
+	if ((o = cJSON_AddObjectToObject(obj, "drone")) == NULL)
+		return -1;
+	if (add_text(o, "repo", d->repo) < 0 ||
+	    add_int(o, "build_number", d->build_number, d->build_number > 0) < 0 ||
+	    add_url(o, "build_link", d->build_link) < 0 || add_text(o, "event", d->event) < 0 ||
+	    add_text(o, "ref", d->ref) < 0 || add_text(o, "commit", d->commit) < 0 ||
+	    add_text(o, "tag", d->tag) < 0 || add_text(o, "deploy_to", d->deploy_to) < 0 ||
+	    add_text(o, "step", d->step) < 0)
+		return -1;
+	return 0;
+}
+
+static int add_durations(cJSON *obj, const struct audit_record *rec)
+{
+	cJSON *o;
+	int64_t ms;
+	int i;
+
+	if ((o = cJSON_AddObjectToObject(obj, "durations_ms")) == NULL)
+		return -1;
+	for (i = 0; i < AUDIT_PHASE_COUNT; i++) {
+		ms = span_ms(&rec->phase[i]);
+		if (add_int(o, phase_names[i], ms, ms >= 0) < 0)
+			return -1;
+	}
+	ms = span_ms(&rec->total);
+	return add_int(o, "total", ms, ms >= 0);
+}
+
+cJSON *audit_record_object(const struct audit_record *rec)
+{
+	cJSON *obj = cJSON_CreateObject();
+	char when[64];
+	int time_known = format_time(rec->total.start_ns, when, sizeof(when)) == 0;
+
+	if (obj == NULL)
+		return NULL;
+	if (add_text(obj, "schema", AUDIT_SCHEMA) < 0 || add_text(obj, "id", rec->id) < 0 ||
+	    add_text(obj, "time", time_known ? when : NULL) < 0 ||
+	    add_text(obj, "decision", audit_decision_name(rec->decision)) < 0 ||
+	    add_text(obj, "reason", ml_reason_name(rec->reason)) < 0 ||
+	    add_text(obj, "message", rec->message) < 0 || add_drone(obj, &rec->drone) < 0 ||
+	    add_url(obj, "source", rec->source) < 0 || add_text(obj, "branch", rec->branch) < 0 ||
+	    add_text(obj, "commit", rec->commit) < 0 || add_text(obj, "tree", rec->tree) < 0 ||
+	    add_text(obj, "anchor", rec->anchor) < 0 ||
+	    add_text(obj, "previous_tip", rec->previous_tip) < 0 ||
+	    add_text(obj, "mode", rec->mode) < 0 ||
+	    add_int(obj, "checked", rec->checked, rec->checked >= 0) < 0 ||
+	    add_signer(obj, &rec->signer) < 0 ||
+	    add_text(obj, "policy_digest", rec->policy_digest) < 0 ||
+	    add_text(obj, "image", rec->image) < 0 ||
+	    add_text(obj, "image_digest", rec->image_digest) < 0 ||
+	    add_text(obj, "container_id", rec->container_id) < 0 ||
+	    add_int(obj, "exit_code", rec->exit_code, rec->exit_code >= 0) < 0 ||
+	    add_durations(obj, rec) < 0 || add_text(obj, "version", MAINLINE_VERSION) < 0) {
+		cJSON_Delete(obj);
+		return NULL;
+	}
+	return obj;
+}
+
+int audit_record_json(const struct audit_record *rec, struct buf *out)
+{
+	cJSON *obj = audit_record_object(rec);
+	char *text = NULL;
+	int r = ML_IO;
+
+	if (obj == NULL || (text = cJSON_PrintUnformatted(obj)) == NULL) {
+		r = ml_fail(ML_IO, "out of memory while rendering the audit record");
+		goto out;
+	}
+	if (strlen(text) > AUDIT_LINE_MAX || buf_append_str(out, text) < 0) {
+		r = ml_fail(ML_IO, "audit record is larger than %u bytes", AUDIT_LINE_MAX);
+		goto out;
+	}
+	r = 0;
+out:
+	cJSON_free(text);
+	cJSON_Delete(obj);
+	return r;
+}
+
+int audit_strip_credentials(const char *url, struct buf *out)
+{
+	const char *scheme = strstr(url, "://");
+	const char *host, *end, *at;
+
+	if (scheme == NULL) {
+		/* scp-like "user:pw@host:path": a ':' before the '@' marks a password */
+		const char *colon = strchr(url, ':'), *slash = strchr(url, '/');
+
+		at = strchr(url, '@');
+		if (at != NULL && colon != NULL && colon < at && (slash == NULL || slash > at))
+			return buf_append_str(out, at + 1);
+		return buf_append_str(out, url);
+	}
+	host = scheme + 3;
+	end = host + strcspn(host, "/?#");
+	if (buf_append(out, url, (size_t)(host - url)) < 0)
+		return -1;
+	/* the last '@' of the authority ends the userinfo (passwords may hold '@') */
+	for (at = end; at > host && at[-1] != '@'; at--)
+		;
+	if (buf_append(out, at, (size_t)(end - at)) < 0)
+		return -1;
+	return buf_append(out, end, strcspn(end, "?#"));
+}
+
+/* Appends s with control characters replaced, for a terminal. */
+static int append_printable(struct buf *out, const char *s, size_t max)
+{
+	size_t i;
+
+	if (s == NULL || *s == '\0')
+		s = "?";
+	for (i = 0; i < max && s[i] != '\0'; i++) {
+		unsigned char c = (unsigned char)s[i];
+		char ch = c < 0x20 || c == 0x7f ? '?' : (char)c;
+
+		if (buf_append(out, &ch, 1) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int audit_log_start_line(const struct audit_record *rec, struct buf *out)
+{
+	struct buf src;
+	int r = ML_IO;
+
+	buf_init(&src, 64 * 1024);
+	if (rec->source != NULL && audit_strip_credentials(rec->source, &src) < 0)
+		goto fail;
+	if (buf_append_str(out, "running pipeline ") < 0 ||
+	    append_printable(out, rec->commit, 12) < 0 || buf_append_str(out, " (tree ") < 0 ||
+	    append_printable(out, rec->tree, 12) < 0 || buf_append_str(out, ") from ") < 0 ||
+	    append_printable(out, buf_cstr(&src), AUDIT_FIELD_MAX) < 0 ||
+	    buf_append_str(out, "@") < 0 || append_printable(out, rec->branch, AUDIT_FIELD_MAX) < 0)
+		goto fail;
+	if (rec->signer.format == SIGNER_NONE) {
+		if (buf_append_str(out, ", unsigned") < 0)
+			goto fail;
+	} else if (buf_append_str(out, ", signed by ") < 0 ||
+	           append_printable(out, rec->signer.principal, AUDIT_FIELD_MAX) < 0 ||
+	           buf_append_str(out, " (") < 0 ||
+	           append_printable(out, rec->signer.key, AUDIT_FIELD_MAX) < 0 ||
+	           buf_append_str(out, ")") < 0) {
+		goto fail;
+	}
+	r = 0;
+	goto out;
+fail:
+	r = ml_fail(ML_IO, "cannot format the audit log line");
+out:
+	buf_release(&src);
+	return r;
+}
+
+int audit_log_end_line(const struct audit_record *rec, struct buf *out)
+{
+	int64_t ms = span_ms(&rec->phase[AUDIT_PHASE_RUN]);
+	int r;
+
+	if (rec->decision == AUDIT_ALLOW && rec->exit_code >= 0) {
+		if (ms < 0)
+			r = buf_printf(out, "pipeline exited %d", rec->exit_code);
+		else
+			r = buf_printf(out, "pipeline exited %d after %" PRId64 ".%" PRId64 " s",
+			               rec->exit_code, ms / 1000, (ms % 1000) / 100);
+	} else if (rec->decision == AUDIT_ALLOW) {
+		r = buf_append_str(out, "allowed: ok");
+	} else {
+		r = buf_printf(out, "%s: %s: ", rec->decision == AUDIT_REFUSE ? "refused" : "error",
+		               ml_reason_name(rec->reason));
+		if (r == 0) {
+			char *msg = rec->message != NULL ? clean_text(rec->message) : NULL;
+
+			r = rec->message != NULL && msg == NULL
+			        ? -1
+			        : append_printable(out, msg, AUDIT_FIELD_MAX);
+			free(msg);
+		}
+	}
+	return r < 0 ? ml_fail(ML_IO, "cannot format the audit log line") : 0;
+}
+
+static int set_label(struct audit_label *l, const char *key, const char *value)
+{
+	size_t i;
+
+	if (value == NULL || *value == '\0')
+		return 0;
+	l->key = key;
+	for (i = 0; i < sizeof(l->value) - 1 && value[i] != '\0'; i++) {
+		unsigned char c = (unsigned char)value[i];
+
+		l->value[i] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+	}
+	l->value[i] = '\0';
+	return 1;
+}
+
+size_t audit_container_labels(const struct audit_record *rec,
+                              struct audit_label out[AUDIT_LABEL_COUNT])
+{
+	struct buf b;
+	size_t n = 0;
+
+	buf_init(&b, 64 * 1024);
+	if (rec->source != NULL && audit_strip_credentials(rec->source, &b) == 0)
+		n += set_label(&out[n], "org.mainline.source", buf_cstr(&b));
+	n += set_label(&out[n], "org.mainline.commit", rec->commit);
+	n += set_label(&out[n], "org.mainline.tree", rec->tree);
+	buf_reset(&b);
+	if (rec->drone.build_link != NULL &&
+	    audit_strip_credentials(rec->drone.build_link, &b) == 0)
+		n += set_label(&out[n], "org.mainline.build-link", buf_cstr(&b));
+	buf_reset(&b);
+	if (rec->signer.format != SIGNER_NONE &&
+	    buf_printf(&b, "%s (%s)", rec->signer.principal, rec->signer.key) == 0)
+		n += set_label(&out[n], "org.mainline.signer", buf_cstr(&b));
+	buf_release(&b);
+	return n;
+}

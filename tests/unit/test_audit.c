@@ -1,0 +1,224 @@
+/* The audit record: fixed key order, hostile strings, credential stripping, log lines. */
+#include "unit.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit.h"
+#include "audit_sample.h"
+#include "card.h"
+#include "encoding.h"
+#include "json.h"
+#include "otel.h"
+
+static char *render(const struct audit_record *rec)
+{
+	struct buf b;
+
+	buf_init(&b, AUDIT_LINE_MAX);
+	assert_int_equal(audit_record_json(rec, &b), 0);
+	return buf_detach(&b, NULL);
+}
+
+static void test_fixed_key_order(void **state)
+{
+	static const char *const keys[] = {
+	    "schema",       "id",           "time",      "decision",     "reason",        "message",
+	    "drone",        "source",       "branch",    "commit",       "tree",          "anchor",
+	    "previous_tip", "mode",         "checked",   "signer",       "policy_digest", "image",
+	    "image_digest", "container_id", "exit_code", "durations_ms", "version"};
+	struct audit_record rec;
+	const cJSON *item;
+	char *text;
+	cJSON *root;
+	size_t i = 0;
+
+	audit_sample(&rec, 1);
+	text = render(&rec);
+	root = json_parse(text, strlen(text), AUDIT_LINE_MAX);
+	assert_non_null(root);
+	for (item = root->child; item != NULL; item = item->next, i++) {
+		assert_true(i < sizeof(keys) / sizeof(keys[0]));
+		assert_string_equal(item->string, keys[i]);
+	}
+	assert_int_equal(i, sizeof(keys) / sizeof(keys[0]));
+	assert_non_null(strstr(text, "{\"schema\":\"mainline.audit/v1\","));
+	assert_non_null(strstr(text, "\"time\":\"2025-11-24T16:01:00.000Z\""));
+	assert_non_null(strstr(text, "\"durations_ms\":{\"gate\":150,\"fetch\":300,\"verify\":450,"
+	                             "\"pull\":600,\"run\":750,\"total\":2255}"));
+	assert_null(strchr(text, '\n'));
+	cJSON_Delete(root);
+	free(text);
+}
+
+static void test_empty_record_is_an_error_with_nulls(void **state)
+{
+	struct audit_record rec;
+	char *text;
+
+	assert_int_equal(audit_record_init(&rec), 0);
+	assert_int_equal(strlen(rec.id), 32);
+	text = render(&rec);
+	assert_non_null(strstr(text, "\"decision\":\"error\",\"reason\":\"engine_error\""));
+	assert_non_null(strstr(text, "\"source\":null"));
+	assert_null(strstr(text, "\"time\":null"));
+	assert_non_null(strstr(text, "\"total\":null"));
+	assert_non_null(strstr(text, "\"signer\":null"));
+	assert_non_null(strstr(text, "\"exit_code\":null"));
+	assert_non_null(strstr(text, "\"checked\":null"));
+	assert_non_null(strstr(text, "\"gate\":null"));
+	free(text);
+}
+
+static void test_hostile_strings_are_escaped(void **state)
+{
+	struct audit_record rec;
+	cJSON *root;
+	char *text;
+	char longer[3000];
+
+	memset(longer, 'x', sizeof(longer) - 1);
+	longer[sizeof(longer) - 1] = '\0';
+	audit_sample(&rec, 1);
+	rec.message = "quote \" backslash \\ newline \n nul-free \x01 esc \x1b[31m";
+	rec.branch = "bad utf8 \xff\xfe and overlong \xc0\xaf and surrogate \xed\xa0\x80";
+	rec.mode = longer;
+	text = render(&rec);
+	assert_null(strchr(text, '\n'));
+	assert_null(strchr(text, '\x1b'));
+	assert_null(strstr(text, "\xff"));
+	assert_non_null(strstr(text, "quote \\\" backslash \\\\ newline \\n"));
+	assert_non_null(strstr(text, "\\u001b[31m"));
+	root = json_parse(text, strlen(text), AUDIT_LINE_MAX);
+	assert_non_null(root);
+	assert_non_null(strstr(json_string(root, "branch"), "\xef\xbf\xbd"));
+	assert_int_equal(strlen(json_string(root, "mode")), AUDIT_FIELD_MAX);
+	cJSON_Delete(root);
+	free(text);
+}
+
+static void test_strip_credentials(void **state)
+{
+	static const struct {
+		const char *in, *want;
+	} cases[] = {
+	    {"https://user:pw@host/org/repo.git", "https://host/org/repo.git"},
+	    {"https://token@host", "https://host"},
+	    {"https://u:p@ss@host:8443/r", "https://host:8443/r"},
+	    {"https://host/r?access_token=x#frag", "https://host/r"},
+	    {"https://host/a@b", "https://host/a@b"},
+	    {"ssh://git@host:22/r", "ssh://host:22/r"},
+	    {"git@github.com:org/repo.git", "git@github.com:org/repo.git"},
+	    {"user:secret@host:org/repo.git", "host:org/repo.git"},
+	    {"/srv/git/pipelines.git", "/srv/git/pipelines.git"},
+	    {"file:///srv/git/p.git", "file:///srv/git/p.git"},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct buf b;
+
+		buf_init(&b, 4096);
+		assert_int_equal(audit_strip_credentials(cases[i].in, &b), 0);
+		assert_string_equal(buf_cstr(&b), cases[i].want);
+		buf_release(&b);
+	}
+}
+
+static void test_log_lines(void **state)
+{
+	struct audit_record rec;
+	struct buf b;
+
+	buf_init(&b, 4096);
+	audit_sample(&rec, 1);
+	rec.phase[AUDIT_PHASE_RUN].end_ns = rec.phase[AUDIT_PHASE_RUN].start_ns + 12345000000;
+	assert_int_equal(audit_log_start_line(&rec, &b), 0);
+	assert_string_equal(
+	    buf_cstr(&b), "running pipeline 89abcdef0123 (tree fedcba987654) from "
+	                  "https://git.example.org/example/pipelines.git@main, signed by "
+	                  "alice@example.org (SHA256:uSDKVvdnvQe5pc6FJ4nS8VNk0eZ0OlV6GQS3L6vcNHs)");
+	buf_reset(&b);
+	assert_int_equal(audit_log_end_line(&rec, &b), 0);
+	assert_string_equal(buf_cstr(&b), "pipeline exited 0 after 12.3 s");
+	buf_reset(&b);
+	rec.decision = AUDIT_REFUSE;
+	rec.reason = ML_UNSIGNED;
+	rec.message = "commit 'abc' has no signature\n\x1b[2J";
+	assert_int_equal(audit_log_end_line(&rec, &b), 0);
+	assert_string_equal(buf_cstr(&b), "refused: unsigned: commit 'abc' has no signature??[2J");
+	buf_release(&b);
+}
+
+static void test_labels(void **state)
+{
+	struct audit_label labels[AUDIT_LABEL_COUNT];
+	struct audit_record rec;
+
+	audit_sample(&rec, 1);
+	assert_int_equal(audit_container_labels(&rec, labels), 5);
+	assert_string_equal(labels[0].key, "org.mainline.source");
+	assert_string_equal(labels[0].value, "https://git.example.org/example/pipelines.git");
+	assert_string_equal(labels[3].key, "org.mainline.build-link");
+	assert_string_equal(labels[3].value, "https://drone.example.org/example/app/42");
+	assert_string_equal(
+	    labels[4].value,
+	    "alice@example.org (SHA256:uSDKVvdnvQe5pc6FJ4nS8VNk0eZ0OlV6GQS3L6vcNHs)");
+	assert_int_equal(audit_record_init(&rec), 0);
+	rec.commit = "abc";
+	assert_int_equal(audit_container_labels(&rec, labels), 1);
+	assert_string_equal(labels[0].key, "org.mainline.commit");
+}
+
+/* Every rendering of a record holding canary credentials is free of them. */
+static void test_no_canary_in_any_output(void **state)
+{
+	struct audit_label labels[AUDIT_LABEL_COUNT];
+	struct audit_record rec;
+	struct otel_trace t;
+	struct buf b, card;
+	size_t i, n;
+
+	buf_init(&b, 1 << 20);
+	buf_init(&card, 1 << 20);
+	audit_sample(&rec, 1);
+	rec.message = "cannot fetch 'https://x:" AUDIT_CANARY "@host/r.git': refused";
+	rec.decision = AUDIT_REFUSE;
+	assert_int_equal(audit_record_json(&rec, &b), 0);
+	assert_int_equal(audit_log_start_line(&rec, &b), 0);
+	assert_int_equal(audit_log_end_line(&rec, &b), 0);
+	n = audit_container_labels(&rec, labels);
+	for (i = 0; i < n; i++)
+		assert_int_equal(buf_append_str(&b, labels[i].value), 0);
+	assert_int_equal(otel_trace_init(&t, NULL), 0);
+	assert_int_equal(otel_spans_json(&t, &rec, &b), 0);
+	{
+		cJSON *data = audit_record_object(&rec);
+
+		assert_int_equal(card_encode(NULL, data, &card), 0);
+		cJSON_Delete(data);
+	}
+	/* the card is base64: decode the part between the escape sequences */
+	assert_int_equal(base64_decode((const char *)card.data + 7, card.len - 7 - 5, &b), 0);
+	assert_null(strstr(buf_cstr(&b), AUDIT_CANARY));
+	assert_null(strstr(buf_cstr(&b), "ci-bot"));
+	assert_non_null(strstr(buf_cstr(&b), "git.example.org"));
+	assert_non_null(strstr(buf_cstr(&b), "cannot fetch 'https://host/r.git': refused"));
+	buf_release(&b);
+	buf_release(&card);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_fixed_key_order),
+	    cmocka_unit_test(test_empty_record_is_an_error_with_nulls),
+	    cmocka_unit_test(test_hostile_strings_are_escaped),
+	    cmocka_unit_test(test_strip_credentials),
+	    cmocka_unit_test(test_log_lines),
+	    cmocka_unit_test(test_labels),
+	    cmocka_unit_test(test_no_canary_in_any_output),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
