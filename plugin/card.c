@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -53,7 +54,16 @@ int card_write(const char *path, const char *schema_url, const cJSON *data)
 	}
 	if ((r = card_encode(schema_url, data, &card)) != 0)
 		goto out;
-	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, 0644);
+	/*
+	 * Drone's runner sets /dev/stdout: write to the descriptor itself, so the
+	 * card lands in order with the log even when stdout is a regular file.
+	 */
+	if (strcmp(path, "/dev/stdout") == 0) {
+		fflush(stdout);
+		fd = dup(STDOUT_FILENO);
+	} else {
+		fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, 0644);
+	}
 	if (fd < 0) {
 		r = ml_fail(ML_IO, "cannot open card path '%s': %s", path, strerror(errno));
 		goto out;

@@ -1,0 +1,417 @@
+#include "step.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "audit.h"
+#include "audit_log.h"
+#include "card.h"
+#include "check.h"
+#include "config.h"
+#include "engine.h"
+#include "error.h"
+#include "gate.h"
+#include "otel.h"
+#include "policy.h"
+#include "run.h"
+#include "source.h"
+#include "webhook.h"
+
+#define BAKED_POLICY "/etc/mainline/policy.json"
+#define EXIT_SKIP 78
+#define MAX_ENV 512
+
+static volatile sig_atomic_t canceled;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	canceled = 1;
+}
+
+struct tree_source {
+	struct source *src;
+	const char *tree;
+};
+
+static int walk_verified_tree(void *walk_ctx, tree_entry_fn emit, void *emit_ctx)
+{
+	const struct tree_source *ts = walk_ctx;
+
+	return source_tree_walk(ts->src, ts->tree, emit, emit_ctx);
+}
+
+/* Everything one run needs, released in one place. */
+struct plugin_run {
+	struct config cfg;
+	int have_cfg;
+	struct audit_record rec;
+	struct otel_trace trace;
+	struct check chk;
+	struct engine *engine;
+	char policy_digest[65];
+	char image_digest[160];
+	char container_id[65];
+	char *env[MAX_ENV + 1];
+	size_t env_count;
+};
+
+static void phase_begin(struct plugin_run *p, enum audit_phase ph)
+{
+	p->rec.phase[ph].start_ns = audit_now_ns();
+}
+
+static void phase_end(struct plugin_run *p, enum audit_phase ph)
+{
+	p->rec.phase[ph].end_ns = audit_now_ns();
+}
+
+static int env_push(struct plugin_run *p, const char *name, const char *value)
+{
+	size_t n = strlen(name) + strlen(value) + 2;
+	char *kv;
+
+	if (p->env_count == MAX_ENV)
+		return ml_fail(ML_CONFIG, "more than %d environment variables for the pipeline",
+			       MAX_ENV);
+	if ((kv = malloc(n)) == NULL)
+		return ml_fail(ML_IO, "out of memory");
+	snprintf(kv, n, "%s=%s", name, value);
+	p->env[p->env_count++] = kv;
+	p->env[p->env_count] = NULL;
+	return 0;
+}
+
+static const char *env_lookup(char **envp, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (; *envp != NULL; envp++)
+		if (strncmp(*envp, name, n) == 0 && (*envp)[n] == '=')
+			return *envp + n + 1;
+	return NULL;
+}
+
+/*
+ * The pipeline sees only what it is given: the Drone build context, the
+ * variables the `env` setting names, Dagger's and OpenTelemetry's own
+ * variables when set, and a TRACEPARENT under mainline's run span.
+ */
+static int build_env(struct plugin_run *p, char **envp)
+{
+	static const char *const passthrough[] = {
+		"DAGGER_CLOUD_TOKEN", "_EXPERIMENTAL_DAGGER_RUNNER_HOST", NULL,
+	};
+	const struct strlist *names = config_list(&p->cfg, CK_ENV);
+	char traceparent[OTEL_TRACEPARENT_LEN + 1];
+	char **e;
+	size_t i;
+	int r;
+
+	for (e = envp; *e != NULL; e++) {
+		if (strncmp(*e, "DRONE_", 6) == 0 && strncmp(*e, "DRONE_NETRC_", 12) != 0 &&
+		    strncmp(*e, "DRONE_CARD_PATH=", 16) != 0) {
+			char name[256];
+			const char *eq = strchr(*e, '=');
+
+			if (eq == NULL || (size_t)(eq - *e) >= sizeof(name))
+				continue;
+			memcpy(name, *e, (size_t)(eq - *e));
+			name[eq - *e] = '\0';
+			if ((r = env_push(p, name, eq + 1)) != 0)
+				return r;
+		}
+		if (strncmp(*e, "OTEL_", 5) == 0) {
+			const char *eq = strchr(*e, '=');
+			char name[256];
+
+			if (eq == NULL || (size_t)(eq - *e) >= sizeof(name))
+				continue;
+			memcpy(name, *e, (size_t)(eq - *e));
+			name[eq - *e] = '\0';
+			if ((r = env_push(p, name, eq + 1)) != 0)
+				return r;
+		}
+	}
+	for (i = 0; passthrough[i] != NULL; i++) {
+		const char *v = env_lookup(envp, passthrough[i]);
+
+		if (v != NULL && (r = env_push(p, passthrough[i], v)) != 0)
+			return r;
+	}
+	for (i = 0; names != NULL && i < names->n; i++) {
+		const char *v = env_lookup(envp, names->v[i]);
+
+		if (v == NULL)
+			return ml_fail(ML_CONFIG,
+				       "variable '%s' named in env is not set (a withheld secret?)",
+				       names->v[i]);
+		if ((r = env_push(p, names->v[i], v)) != 0)
+			return r;
+	}
+	otel_traceparent_for_child(&p->trace, traceparent);
+	return env_push(p, "TRACEPARENT", traceparent);
+}
+
+static void fill_record(struct plugin_run *p);
+
+static void pull_progress(void *ctx, const char *line)
+{
+	(void)ctx;
+	fprintf(stderr, "%s\n", line);
+}
+
+static int execute(struct plugin_run *p, char **envp, int *exit_code)
+{
+	struct audit_label labels[AUDIT_LABEL_COUNT];
+	char label_text[AUDIT_LABEL_COUNT][1200];
+	const char *label_ptrs[AUDIT_LABEL_COUNT + 1];
+	const struct strlist *command = config_list(&p->cfg, CK_COMMAND);
+	const struct strlist *volumes = config_list(&p->cfg, CK_VOLUMES);
+	struct tree_source ts = {.src = p->chk.src, .tree = p->chk.res.tree};
+	struct engine_options eo;
+	struct run_result rr;
+	struct run_spec spec;
+	struct buf line;
+	size_t i, n;
+	int r;
+
+	if ((r = build_env(p, envp)) != 0)
+		return r;
+	fill_record(p); /* the start line and the labels name the verified commit */
+	n = audit_container_labels(&p->rec, labels);
+	for (i = 0; i < n; i++) {
+		snprintf(label_text[i], sizeof(label_text[i]), "%s=%s", labels[i].key,
+			 labels[i].value);
+		label_ptrs[i] = label_text[i];
+	}
+	label_ptrs[n] = NULL;
+
+	memset(&eo, 0, sizeof(eo));
+	if ((r = engine_open(&p->engine, &eo)) != 0)
+		return r;
+
+	memset(&spec, 0, sizeof(spec));
+	spec.image = config_string(&p->cfg, CK_IMAGE);
+	spec.argv = command != NULL ? (const char *const *)command->v : NULL;
+	spec.env = (const char *const *)p->env;
+	spec.workdir = config_string(&p->cfg, CK_WORKDIR);
+	spec.labels = label_ptrs;
+	spec.binds = volumes != NULL ? (const char *const *)volumes->v : NULL;
+	spec.docker_socket = (int)config_number(&p->cfg, CK_DOCKER_SOCKET);
+	spec.name_prefix = "mainline-";
+	spec.tree_walk = walk_verified_tree;
+	spec.tree_ctx = &ts;
+	spec.timeout_ms = (long)config_number(&p->cfg, CK_TIMEOUT) * 1000L;
+	spec.cancel = &canceled;
+	spec.out_fd = STDOUT_FILENO;
+	spec.err_fd = STDERR_FILENO;
+	spec.pull = (enum pull_policy)config_number(&p->cfg, CK_PULL);
+	spec.docker_config_json = config_string(&p->cfg, CK_DOCKER_CONFIG);
+	spec.progress = pull_progress;
+
+	buf_init(&line, 4096);
+	if (audit_log_start_line(&p->rec, &line) == 0)
+		fprintf(stderr, "%s\n", buf_cstr(&line));
+	buf_release(&line);
+
+	memset(&rr, 0, sizeof(rr));
+	rr.exit_code = -1;
+	phase_begin(p, AUDIT_PHASE_RUN);
+	r = engine_run(p->engine, &spec, &rr);
+	phase_end(p, AUDIT_PHASE_RUN);
+	/* the engine reports pull time inside the run; split it out for the record */
+	if (rr.pull_ms > 0) {
+		p->rec.phase[AUDIT_PHASE_PULL].start_ns = p->rec.phase[AUDIT_PHASE_RUN].start_ns;
+		p->rec.phase[AUDIT_PHASE_PULL].end_ns =
+			p->rec.phase[AUDIT_PHASE_RUN].start_ns + rr.pull_ms * 1000000;
+	}
+	p->rec.exit_code = rr.exit_code;
+	snprintf(p->image_digest, sizeof(p->image_digest), "%s", rr.image_digest);
+	snprintf(p->container_id, sizeof(p->container_id), "%s", rr.container_id);
+	p->rec.image_digest = p->image_digest;
+	p->rec.container_id = p->container_id;
+	*exit_code = rr.exit_code;
+	return r;
+}
+
+static void fill_record(struct plugin_run *p)
+{
+	const struct drone_context *d = &p->cfg.drone;
+
+	p->rec.drone.repo = d->repo;
+	p->rec.drone.build_number = d->build_number != NULL ? strtoll(d->build_number, NULL, 10) : 0;
+	p->rec.drone.build_link = d->build_link;
+	p->rec.drone.event = d->build_event;
+	p->rec.drone.ref = d->commit_ref;
+	p->rec.drone.commit = d->commit_sha;
+	p->rec.drone.tag = d->tag;
+	p->rec.drone.deploy_to = d->deploy_to;
+	p->rec.drone.step = d->step_name;
+	p->rec.source = config_string(&p->cfg, CK_SOURCE);
+	p->rec.branch = config_string(&p->cfg, CK_BRANCH);
+	p->rec.anchor = config_string(&p->cfg, CK_ANCHOR);
+	p->rec.mode = config_number(&p->cfg, CK_MODE) == CONFIG_MODE_CHAIN ? "chain" : "tip";
+	p->rec.image = config_string(&p->cfg, CK_IMAGE);
+	p->rec.policy_digest = p->policy_digest[0] != '\0' ? p->policy_digest : NULL;
+	if (p->chk.res.commit[0] != '\0')
+		p->rec.commit = p->chk.res.commit;
+	if (p->chk.res.tree[0] != '\0')
+		p->rec.tree = p->chk.res.tree;
+	if (p->chk.res.floor[0] != '\0')
+		p->rec.previous_tip = p->chk.res.floor;
+	p->rec.checked = (int64_t)p->chk.res.checked;
+	p->rec.signer = p->chk.res.signer;
+}
+
+/* Every sink gets the record; a sink that fails is reported and fails the step. */
+static int write_audit(struct plugin_run *p)
+{
+	const char *audit_file = config_string(&p->cfg, CK_AUDIT_FILE);
+	const char *webhook_url = config_string(&p->cfg, CK_AUDIT_WEBHOOK);
+	const char *otlp = config_string(&p->cfg, CK_OTLP_ENDPOINT);
+	const char *card_path = p->cfg.drone.card_path;
+	char spool[4200];
+	struct buf line;
+	int failed = 0;
+
+	p->rec.total.end_ns = audit_now_ns();
+	buf_init(&line, 4096);
+	if (audit_log_end_line(&p->rec, &line) == 0)
+		fprintf(stderr, "%s\n", buf_cstr(&line));
+	buf_release(&line);
+	ml_error_clear();
+	if (card_path != NULL && card_write_record(card_path, NULL, &p->rec) != 0) {
+		fprintf(stderr, "mainline: warning: cannot write the Drone card: %s\n",
+			ml_error_message());
+		ml_error_clear();
+	}
+	if (audit_file != NULL &&
+	    audit_log_append(audit_file, &p->rec, config_string(&p->cfg, CK_AUDIT_KEY)) != 0) {
+		fprintf(stderr, "mainline: audit record not written: %s\n", ml_error_message());
+		ml_error_clear();
+		failed = 1;
+	}
+	if (webhook_url != NULL) {
+		struct webhook wh = {
+			.url = webhook_url,
+			.secret = config_string(&p->cfg, CK_AUDIT_SECRET),
+			.spool = spool,
+		};
+
+		snprintf(spool, sizeof(spool), "%s/audit-spool.jsonl",
+			 config_string(&p->cfg, CK_CACHE));
+		if (webhook_send(&wh, &p->rec, NULL) != 0) {
+			fprintf(stderr, "mainline: audit record lost for the webhook: %s\n",
+				ml_error_message());
+			ml_error_clear();
+			failed = 1;
+		}
+	}
+	if (otlp != NULL && otel_export(otlp, &p->trace, &p->rec) != 0) {
+		fprintf(stderr, "mainline: warning: cannot export traces: %s\n",
+			ml_error_message());
+		ml_error_clear();
+	}
+	return failed;
+}
+
+static const char *baked_policy_path(void)
+{
+	/*
+	 * The image's baked policy always wins. Only an image without one honours
+	 * MAINLINE_POLICY_FILE (tests, installs outside a container): a ceiling can
+	 * only narrow, so a variable that adds one cannot widen anything.
+	 */
+	if (access(BAKED_POLICY, F_OK) == 0)
+		return BAKED_POLICY;
+	return getenv("MAINLINE_POLICY_FILE");
+}
+
+int plugin_main(char **envp)
+{
+	struct plugin_run *p;
+	struct sigaction sa;
+	int r, exit_code = -1, code;
+	char message[512];
+
+	if ((p = calloc(1, sizeof(*p))) == NULL) {
+		fprintf(stderr, "mainline: out of memory\n");
+		return 2;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	ml_error_clear();
+	audit_record_init(&p->rec);
+	p->rec.total.start_ns = audit_now_ns();
+	otel_trace_init(&p->trace, env_lookup(envp, "TRACEPARENT"));
+
+	config_init(&p->cfg);
+	p->have_cfg = 1;
+	phase_begin(p, AUDIT_PHASE_GATE);
+	r = policy_effective_config(&p->cfg, envp, baked_policy_path());
+	if (r == 0)
+		r = policy_digest(&p->cfg, p->policy_digest);
+	if (r == 0) {
+		struct gate_result gate;
+
+		r = gate_check(&p->cfg, &gate);
+		if (r == 0 && gate.reason != ML_OK)
+			r = gate.reason;
+		if (r != 0)
+			ml_fail(r, "%s", gate.message[0] != '\0' ? gate.message : ml_reason_name(r));
+	}
+	if (r == 0 && config_number(&p->cfg, CK_GATE_COMMIT))
+		r = ml_fail(ML_UNSUPPORTED,
+			    "setting gate_commit is not supported by this version of mainline");
+	phase_end(p, AUDIT_PHASE_GATE);
+	if (r == 0) {
+		r = check_run(&p->chk, &p->cfg, 0);
+		p->rec.phase[AUDIT_PHASE_FETCH].start_ns = p->chk.fetch_start_ns;
+		p->rec.phase[AUDIT_PHASE_FETCH].end_ns = p->chk.fetch_end_ns;
+		p->rec.phase[AUDIT_PHASE_VERIFY].start_ns = p->chk.verify_start_ns;
+		p->rec.phase[AUDIT_PHASE_VERIFY].end_ns = p->chk.verify_end_ns;
+	}
+	if (r == 0 && !config_number(&p->cfg, CK_DRY_RUN)) {
+		/* the cache lock is not held while the pipeline runs: objects are immutable */
+		r = execute(p, envp, &exit_code);
+	}
+
+	snprintf(message, sizeof(message), "%s", r == 0 ? "" : ml_error_message());
+	fill_record(p);
+	p->rec.reason = (enum ml_reason)r;
+	p->rec.message = message[0] != '\0' ? message : NULL;
+	if (r == 0 && exit_code > 0)
+		p->rec.reason = ML_PIPELINE_FAILED;
+	p->rec.decision = r == 0 ? AUDIT_ALLOW : ml_reason_is_refusal(r) ? AUDIT_REFUSE
+									 : AUDIT_ERROR;
+	if (r != 0)
+		fprintf(stderr, "mainline: %s (%s): %s\n",
+			ml_reason_is_refusal(r) ? "refused" : "error", ml_reason_name(r), message);
+	else if (config_number(&p->cfg, CK_DRY_RUN))
+		fprintf(stderr, "mainline: dry run: commit %s verified, pipeline not started\n",
+			p->chk.res.commit);
+
+	if (r == 0)
+		code = exit_code > 0 ? exit_code : 0;
+	else if (ml_reason_is_refusal(r))
+		code = config_number(&p->cfg, CK_ON_REFUSE) == CONFIG_ON_REFUSE_SKIP ? EXIT_SKIP : 1;
+	else
+		code = 2;
+	if (write_audit(p) != 0 && code == 0)
+		code = 2;
+
+	for (size_t i = 0; i < p->env_count; i++)
+		free(p->env[i]);
+	engine_free(p->engine);
+	check_release(&p->chk);
+	config_release(&p->cfg);
+	free(p);
+	return code;
+}

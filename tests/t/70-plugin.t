@@ -1,0 +1,137 @@
+#!/bin/sh
+# Plugin mode end to end against the real Docker engine: the gate, the
+# verification, the pipeline run with its exit code, output and environment,
+# and the audit sinks — with Drone's environment variables, as the runner sets them.
+. "$(dirname "$0")/lib.sh"
+t_need git ssh-keygen docker
+curl -sf --max-time 3 --unix-socket /var/run/docker.sock http://d/_ping >/dev/null 2>&1 ||
+	t_skip_all "no Docker engine answers"
+"$T_ROOT/scripts/test-image.sh" || t_skip_all "cannot build the test image"
+image=mainline-test/busybox:1
+
+ssh-keygen -q -t ed25519 -N '' -C release -f "$T_TMP/key"
+ssh-keygen -q -t ed25519 -N '' -C intruder -f "$T_TMP/intruder"
+signers=$(printf 'release@example.org %s' "$(cut -d' ' -f1,2 "$T_TMP/key.pub")")
+repo="$T_TMP/pipelines"
+git init -q "$repo"
+git -C "$repo" config gpg.format ssh
+git -C "$repo" config user.signingkey "$T_TMP/key"
+mkdir -p "$repo/ci"
+cat >"$repo/ci/run.sh" <<'SH'
+#!/bin/sh
+echo "pipeline ran in $(pwd) for build $DRONE_BUILD_NUMBER"
+[ -n "${SHOW_ENV:-}" ] && env | sort
+[ -n "${CHECK_SOCKET:-}" ] && { test -S /var/run/docker.sock && echo socket present || echo socket absent; }
+[ -n "${SLEEP:-}" ] && sleep "$SLEEP"
+exit "${EXIT_CODE:-0}"
+SH
+chmod +x "$repo/ci/run.sh"
+git -C "$repo" add ci
+git -C "$repo" commit -q -S -m "pipeline"
+good=$(git -C "$repo" rev-parse HEAD)
+
+# the plugin's environment, as Drone's docker runner passes it
+EXEC=
+plugin() {
+	$EXEC env -i PATH="$PATH" HOME="$HOME" \
+		PLUGIN_SOURCE="$repo" PLUGIN_ALLOWED_SIGNERS="$signers" PLUGIN_IMAGE="$image" \
+		PLUGIN_COMMAND='["./ci/run.sh"]' PLUGIN_CACHE="$T_TMP/cache" \
+		DRONE_BUILD_EVENT=push DRONE_COMMIT_REF=refs/heads/main DRONE_COMMIT_BRANCH=main \
+		DRONE_COMMIT_SHA=0123456789abcdef0123456789abcdef01234567 DRONE_REPO=acme/app \
+		DRONE_REPO_OWNER=acme DRONE_REPO_NAME=app DRONE_BUILD_NUMBER=42 \
+		DRONE_BUILD_LINK=https://drone.example/acme/app/42 DRONE_STEP_NAME=release \
+		"$@" "$MAINLINE"
+}
+containers() { docker ps -aq --filter "label=org.mainline.commit=$good" | wc -l | tr -d ' '; }
+
+t_exit "push to main: the verified pipeline runs" 0 plugin
+t_like "its output is streamed" "$(t_out)" "pipeline ran in /pipeline for build 42"
+t_like "the log names the commit and the signer" "$(t_out)" "release@example.org"
+t_is "no container is left behind" "$(containers)" 0
+
+t_exit "the pipeline's exit code is passed through" 3 plugin EXIT_CODE=3 PLUGIN_ENV=EXIT_CODE
+t_exit "a variable named in env that is not set is an error" 2 plugin PLUGIN_ENV=NOT_SET
+
+t_exit "a canary variable not named in env does not reach the pipeline" 0 \
+	plugin CANARY=s3cr3t-canary SHOW_ENV=1 PLUGIN_ENV=SHOW_ENV
+out=$(t_out)
+t_fails "canary absent from the pipeline's environment" sh -c 'echo "$1" | grep -q s3cr3t-canary' - "$out"
+t_like "the Drone context is passed" "$out" "DRONE_REPO=acme/app"
+t_like "a TRACEPARENT is passed" "$out" "TRACEPARENT=00-[0-9a-f]{32}-[0-9a-f]{16}-01"
+t_exit "a variable named in env reaches the pipeline" 0 \
+	plugin CANARY=s3cr3t-canary SHOW_ENV=1 PLUGIN_ENV=SHOW_ENV,CANARY
+t_like "named variable present" "$(t_out)" "CANARY=s3cr3t-canary"
+
+t_exit "docker_socket: the socket is mounted" 0 plugin CHECK_SOCKET=1 PLUGIN_ENV=CHECK_SOCKET PLUGIN_DOCKER_SOCKET=true
+t_like "docker_socket: socket present" "$(t_out)" "socket present"
+t_exit "without docker_socket: no socket" 0 plugin CHECK_SOCKET=1 PLUGIN_ENV=CHECK_SOCKET
+t_like "without docker_socket: socket absent" "$(t_out)" "socket absent"
+
+t_exit "dry run verifies without running" 0 plugin PLUGIN_DRY_RUN=true
+cp "$T_TMP/.out" "$T_TMP/dry.out"
+t_fails "dry run: the pipeline did not run" grep -q "pipeline ran" "$T_TMP/dry.out"
+
+# --- refusals, before anything runs -------------------------------------------
+refused() { # DESC REASON ENV...
+	r_desc=$1; r_reason=$2; shift 2
+	t_exit "$r_desc: refused" 1 plugin "$@"
+	t_like "$r_desc: reason $r_reason" "$(t_out)" "\\($r_reason\\)"
+	cp "$T_TMP/.out" "$T_TMP/refused.out"
+	t_fails "$r_desc: nothing ran" grep -q "pipeline ran" "$T_TMP/refused.out"
+}
+refused "pull_request event" pull_request DRONE_BUILD_EVENT=pull_request DRONE_COMMIT_REF=refs/pull/7/head DRONE_PULL_REQUEST=7
+refused "promote of a pull-request build" pull_request DRONE_BUILD_EVENT=promote DRONE_COMMIT_REF=refs/pull/7/head
+refused "rollback of a pull-request build" pull_request DRONE_BUILD_EVENT=rollback DRONE_COMMIT_REF=refs/pull/7/head
+refused "push to another branch" branch_not_allowed DRONE_COMMIT_REF=refs/heads/feature DRONE_COMMIT_BRANCH=feature
+t_exit "on_refuse: skip turns a refusal into 78" 78 plugin PLUGIN_ON_REFUSE=skip DRONE_BUILD_EVENT=pull_request DRONE_COMMIT_REF=refs/pull/7/head
+
+t_exit "an unknown setting is an error" 2 plugin PLUGIN_BOGUS=1
+t_like "it names the setting" "$(t_out)" "PLUGIN_BOGUS"
+t_exit "a withheld allowed_signers secret is an error" 2 plugin PLUGIN_ALLOWED_SIGNERS=
+t_like "it says the secret may be withheld" "$(t_out)" "allowed_signers"
+
+printf '{"source":"%s","events":["tag"]}\n' "$repo" >"$T_TMP/policy.json"
+t_exit "a baked policy ceiling: push is outside its events" 1 plugin MAINLINE_POLICY_FILE="$T_TMP/policy.json"
+t_exit "a baked policy ceiling: a setting cannot widen it" 1 plugin MAINLINE_POLICY_FILE="$T_TMP/policy.json" PLUGIN_EVENTS=push,tag
+t_like "reason policy_widened" "$(t_out)" "policy_widened"
+
+git -C "$repo" config user.signingkey "$T_TMP/intruder"
+echo 'echo evil' >>"$repo/ci/run.sh"
+git -C "$repo" commit -q -S -am "small fix"
+refused "a tip signed by an unknown key" unknown_key PLUGIN_CACHE="$T_TMP/cache2"
+git -C "$repo" reset -q --hard "$good"
+
+t_exit "engine unreachable: an error" 2 plugin DOCKER_HOST=unix:///nonexistent/docker.sock
+t_like "it names the socket" "$(t_out)" "nonexistent"
+
+# --- audit --------------------------------------------------------------------
+audit="$T_TMP/audit.jsonl"
+plugin PLUGIN_AUDIT_FILE="$audit" >/dev/null 2>&1
+plugin PLUGIN_AUDIT_FILE="$audit" DRONE_BUILD_EVENT=pull_request DRONE_COMMIT_REF=refs/pull/9/head >/dev/null 2>&1
+plugin PLUGIN_AUDIT_FILE="$audit" EXIT_CODE=5 PLUGIN_ENV=EXIT_CODE >/dev/null 2>&1
+t_is "one audit record per run" "$(wc -l <"$audit" | tr -d ' ')" 3
+t_ok "the audit chain verifies" "$MAINLINE" audit verify "$audit"
+t_like "allowed run recorded with its commit" "$(sed -n 1p "$audit")" "\"decision\":\"allow\".*\"commit\":\"$good\""
+t_like "refused run recorded with its reason" "$(sed -n 2p "$audit")" '"decision":"refuse","reason":"pull_request"'
+t_like "failed pipeline recorded with its exit code" "$(sed -n 3p "$audit")" '"exit_code":5'
+t_fails "no secret in the audit file" grep -q "$(cut -d' ' -f2 "$T_TMP/key.pub")" "$audit"
+sed -i '2s/pull_request/push/' "$audit"
+t_exit "an edited audit record is detected" 1 "$MAINLINE" audit verify "$audit"
+
+t_exit "a Drone card is written" 0 plugin DRONE_CARD_PATH=/dev/stdout
+cp "$T_TMP/.out" "$T_TMP/card.out"
+t_ok "the card escape sequence starts a line of the output" grep -q "^$(printf '\033')]1338;" "$T_TMP/card.out"
+
+# --- cancel -------------------------------------------------------------------
+(EXEC=exec plugin SLEEP=60 PLUGIN_ENV=SLEEP >"$T_TMP/sleep.out" 2>&1) &
+pid=$!
+i=0
+while [ "$(containers)" = 0 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+t_is "a long pipeline is running" "$(containers)" 1
+kill -TERM $pid
+i=0
+while kill -0 $pid 2>/dev/null && [ $i -lt 200 ]; do sleep 0.1; i=$((i + 1)); done
+wait $pid
+t_like "SIGTERM: mainline exits non-zero" "$?" '^[1-9]'
+t_is "SIGTERM: the container is gone" "$(containers)" 0
+t_done
