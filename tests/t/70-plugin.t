@@ -68,16 +68,14 @@ t_exit "without docker_socket: no socket" 0 plugin CHECK_SOCKET=1 PLUGIN_ENV=CHE
 t_like "without docker_socket: socket absent" "$(t_out)" "socket absent"
 
 t_exit "dry run verifies without running" 0 plugin PLUGIN_DRY_RUN=true
-cp "$T_TMP/.out" "$T_TMP/dry.out"
-t_fails "dry run: the pipeline did not run" grep -q "pipeline ran" "$T_TMP/dry.out"
+t_fails "dry run: the pipeline did not run" grep -q "pipeline ran" "$T_TMP/.out"
 
 # --- refusals, before anything runs -------------------------------------------
 refused() { # DESC REASON ENV...
 	r_desc=$1; r_reason=$2; shift 2
 	t_exit "$r_desc: refused" 1 plugin "$@"
 	t_like "$r_desc: reason $r_reason" "$(t_out)" "\\($r_reason\\)"
-	cp "$T_TMP/.out" "$T_TMP/refused.out"
-	t_fails "$r_desc: nothing ran" grep -q "pipeline ran" "$T_TMP/refused.out"
+		t_fails "$r_desc: nothing ran" grep -q "pipeline ran" "$T_TMP/.out"
 }
 refused "pull_request event" pull_request DRONE_BUILD_EVENT=pull_request DRONE_COMMIT_REF=refs/pull/7/head DRONE_PULL_REQUEST=7
 refused "promote of a pull-request build" pull_request DRONE_BUILD_EVENT=promote DRONE_COMMIT_REF=refs/pull/7/head
@@ -119,8 +117,7 @@ sed -i '2s/pull_request/push/' "$audit"
 t_exit "an edited audit record is detected" 1 "$MAINLINE" audit verify "$audit"
 
 t_exit "a Drone card is written" 0 plugin DRONE_CARD_PATH=/dev/stdout
-cp "$T_TMP/.out" "$T_TMP/card.out"
-t_ok "the card escape sequence starts a line of the output" grep -q "^$(printf '\033')]1338;" "$T_TMP/card.out"
+t_ok "the card escape sequence starts a line of the output" grep -q "^$(printf '\033')]1338;" "$T_TMP/.out"
 
 # --- cancel -------------------------------------------------------------------
 (EXEC=exec plugin SLEEP=60 PLUGIN_ENV=SLEEP >"$T_TMP/sleep.out" 2>&1) &

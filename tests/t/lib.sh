@@ -48,9 +48,18 @@ t_result() { # DESC OK
 	fi
 }
 
+# The command's output goes to a fresh file that replaces .out only once the
+# command has finished, so a command may read the previous output in .out.
+t_run() {
+	"$@" >"$T_TMP/.out.new" 2>&1
+	t_status=$?
+	mv -f "$T_TMP/.out.new" "$T_TMP/.out"
+	return $t_status
+}
+
 t_ok() {
 	d=$1; shift
-	if "$@" >"$T_TMP/.out" 2>&1; then t_result "$d" 0; else
+	if t_run "$@"; then t_result "$d" 0; else
 		t_result "$d" 1
 		sed 's/^/# /' "$T_TMP/.out" | tail -20
 	fi
@@ -58,7 +67,7 @@ t_ok() {
 
 t_fails() {
 	d=$1; shift
-	if "$@" >"$T_TMP/.out" 2>&1; then
+	if t_run "$@"; then
 		t_result "$d" 1
 		sed 's/^/# /' "$T_TMP/.out" | tail -20
 	else t_result "$d" 0; fi
@@ -66,11 +75,8 @@ t_fails() {
 
 t_exit() {
 	d=$1; want=$2; shift 2
-	set +e
-	"$@" >"$T_TMP/.out" 2>&1
+	t_run "$@"
 	got=$?
-	set -e 2>/dev/null || true
-	set +e
 	if [ "$got" = "$want" ]; then t_result "$d" 0; else
 		t_result "$d" 1
 		echo "# exit $got, wanted $want"
