@@ -88,7 +88,8 @@ deps:
 
 demo:
 	@scripts/deps.sh demo
-	@$(MAKE) --no-print-directory all
+	@echo "building mainline"
+	@$(MAKE) --no-print-directory -s all
 	@BUILD=$(BUILD) scripts/demo.sh
 
 lint:

@@ -34,7 +34,8 @@ static int audit_verify_main(int argc, char **argv)
 		} else if (argv[i][0] != '-' && file == NULL) {
 			file = argv[i];
 		} else {
-			fprintf(stderr, "mainline audit verify: unexpected argument '%s'\n", argv[i]);
+			fprintf(stderr, "mainline audit verify: unexpected argument '%s'\n",
+			        argv[i]);
 			return 2;
 		}
 	}

@@ -77,7 +77,7 @@ static int env_push(struct plugin_run *p, const char *name, const char *value)
 
 	if (p->env_count == MAX_ENV)
 		return ml_fail(ML_CONFIG, "more than %d environment variables for the pipeline",
-			       MAX_ENV);
+		               MAX_ENV);
 	if ((kv = malloc(n)) == NULL)
 		return ml_fail(ML_IO, "out of memory");
 	snprintf(kv, n, "%s=%s", name, value);
@@ -104,7 +104,9 @@ static const char *env_lookup(char **envp, const char *name)
 static int build_env(struct plugin_run *p, char **envp)
 {
 	static const char *const passthrough[] = {
-		"DAGGER_CLOUD_TOKEN", "_EXPERIMENTAL_DAGGER_RUNNER_HOST", NULL,
+	    "DAGGER_CLOUD_TOKEN",
+	    "_EXPERIMENTAL_DAGGER_RUNNER_HOST",
+	    NULL,
 	};
 	const struct strlist *names = config_list(&p->cfg, CK_ENV);
 	char traceparent[OTEL_TRACEPARENT_LEN + 1];
@@ -148,8 +150,8 @@ static int build_env(struct plugin_run *p, char **envp)
 
 		if (v == NULL)
 			return ml_fail(ML_CONFIG,
-				       "variable '%s' named in env is not set (a withheld secret?)",
-				       names->v[i]);
+			               "variable '%s' named in env is not set (a withheld secret?)",
+			               names->v[i]);
 		if ((r = env_push(p, names->v[i], v)) != 0)
 			return r;
 	}
@@ -186,7 +188,7 @@ static int execute(struct plugin_run *p, char **envp, int *exit_code)
 	n = audit_container_labels(&p->rec, labels);
 	for (i = 0; i < n; i++) {
 		snprintf(label_text[i], sizeof(label_text[i]), "%s=%s", labels[i].key,
-			 labels[i].value);
+		         labels[i].value);
 		label_ptrs[i] = label_text[i];
 	}
 	label_ptrs[n] = NULL;
@@ -228,7 +230,7 @@ static int execute(struct plugin_run *p, char **envp, int *exit_code)
 	if (rr.pull_ms > 0) {
 		p->rec.phase[AUDIT_PHASE_PULL].start_ns = p->rec.phase[AUDIT_PHASE_RUN].start_ns;
 		p->rec.phase[AUDIT_PHASE_PULL].end_ns =
-			p->rec.phase[AUDIT_PHASE_RUN].start_ns + rr.pull_ms * 1000000;
+		    p->rec.phase[AUDIT_PHASE_RUN].start_ns + rr.pull_ms * 1000000;
 	}
 	p->rec.exit_code = rr.exit_code;
 	snprintf(p->image_digest, sizeof(p->image_digest), "%s", rr.image_digest);
@@ -244,7 +246,8 @@ static void fill_record(struct plugin_run *p)
 	const struct drone_context *d = &p->cfg.drone;
 
 	p->rec.drone.repo = d->repo;
-	p->rec.drone.build_number = d->build_number != NULL ? strtoll(d->build_number, NULL, 10) : 0;
+	p->rec.drone.build_number =
+	    d->build_number != NULL ? strtoll(d->build_number, NULL, 10) : 0;
 	p->rec.drone.build_link = d->build_link;
 	p->rec.drone.event = d->build_event;
 	p->rec.drone.ref = d->commit_ref;
@@ -287,7 +290,7 @@ static int write_audit(struct plugin_run *p)
 	ml_error_clear();
 	if (card_path != NULL && card_write_record(card_path, NULL, &p->rec) != 0) {
 		fprintf(stderr, "mainline: warning: cannot write the Drone card: %s\n",
-			ml_error_message());
+		        ml_error_message());
 		ml_error_clear();
 	}
 	if (audit_file != NULL &&
@@ -298,23 +301,23 @@ static int write_audit(struct plugin_run *p)
 	}
 	if (webhook_url != NULL) {
 		struct webhook wh = {
-			.url = webhook_url,
-			.secret = config_string(&p->cfg, CK_AUDIT_SECRET),
-			.spool = spool,
+		    .url = webhook_url,
+		    .secret = config_string(&p->cfg, CK_AUDIT_SECRET),
+		    .spool = spool,
 		};
 
 		snprintf(spool, sizeof(spool), "%s/audit-spool.jsonl",
-			 config_string(&p->cfg, CK_CACHE));
+		         config_string(&p->cfg, CK_CACHE));
 		if (webhook_send(&wh, &p->rec, NULL) != 0) {
 			fprintf(stderr, "mainline: audit record lost for the webhook: %s\n",
-				ml_error_message());
+			        ml_error_message());
 			ml_error_clear();
 			failed = 1;
 		}
 	}
 	if (otlp != NULL && otel_export(otlp, &p->trace, &p->rec) != 0) {
 		fprintf(stderr, "mainline: warning: cannot export traces: %s\n",
-			ml_error_message());
+		        ml_error_message());
 		ml_error_clear();
 	}
 	return failed;
@@ -365,11 +368,12 @@ int plugin_main(char **envp)
 		if (r == 0 && gate.reason != ML_OK)
 			r = gate.reason;
 		if (r != 0)
-			ml_fail(r, "%s", gate.message[0] != '\0' ? gate.message : ml_reason_name(r));
+			ml_fail(r, "%s",
+			        gate.message[0] != '\0' ? gate.message : ml_reason_name(r));
 	}
 	if (r == 0 && config_number(&p->cfg, CK_GATE_COMMIT))
 		r = ml_fail(ML_UNSUPPORTED,
-			    "setting gate_commit is not supported by this version of mainline");
+		            "setting gate_commit is not supported by this version of mainline");
 	phase_end(p, AUDIT_PHASE_GATE);
 	if (r == 0) {
 		r = check_run(&p->chk, &p->cfg, 0);
@@ -389,19 +393,19 @@ int plugin_main(char **envp)
 	p->rec.message = message[0] != '\0' ? message : NULL;
 	if (r == 0 && exit_code > 0)
 		p->rec.reason = ML_PIPELINE_FAILED;
-	p->rec.decision = r == 0 ? AUDIT_ALLOW : ml_reason_is_refusal(r) ? AUDIT_REFUSE
-									 : AUDIT_ERROR;
-	if (r != 0)
-		fprintf(stderr, "mainline: %s (%s): %s\n",
-			ml_reason_is_refusal(r) ? "refused" : "error", ml_reason_name(r), message);
-	else if (config_number(&p->cfg, CK_DRY_RUN))
+	p->rec.decision = r == 0                    ? AUDIT_ALLOW
+	                  : ml_reason_is_refusal(r) ? AUDIT_REFUSE
+	                                            : AUDIT_ERROR;
+	/* a refusal or error is told by the audit end line */
+	if (r == 0 && config_number(&p->cfg, CK_DRY_RUN))
 		fprintf(stderr, "mainline: dry run: commit %s verified, pipeline not started\n",
-			p->chk.res.commit);
+		        p->chk.res.commit);
 
 	if (r == 0)
 		code = exit_code > 0 ? exit_code : 0;
 	else if (ml_reason_is_refusal(r))
-		code = config_number(&p->cfg, CK_ON_REFUSE) == CONFIG_ON_REFUSE_SKIP ? EXIT_SKIP : 1;
+		code =
+		    config_number(&p->cfg, CK_ON_REFUSE) == CONFIG_ON_REFUSE_SKIP ? EXIT_SKIP : 1;
 	else
 		code = 2;
 	if (write_audit(p) != 0 && code == 0)

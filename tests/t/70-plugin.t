@@ -74,7 +74,7 @@ t_fails "dry run: the pipeline did not run" grep -q "pipeline ran" "$T_TMP/.out"
 refused() { # DESC REASON ENV...
 	r_desc=$1; r_reason=$2; shift 2
 	t_exit "$r_desc: refused" 1 plugin "$@"
-	t_like "$r_desc: reason $r_reason" "$(t_out)" "\\($r_reason\\)"
+	t_like "$r_desc: reason $r_reason" "$(t_out)" "refused: $r_reason:"
 		t_fails "$r_desc: nothing ran" grep -q "pipeline ran" "$T_TMP/.out"
 }
 refused "pull_request event" pull_request DRONE_BUILD_EVENT=pull_request DRONE_COMMIT_REF=refs/pull/7/head DRONE_PULL_REQUEST=7
