@@ -364,6 +364,7 @@ int engine_run(struct engine *e, const struct run_spec *spec, struct run_result 
 	    .progress_ctx = spec->progress_ctx,
 	    .cancel = spec->cancel,
 	};
+	struct run_spec pinned;
 	struct run run;
 	char name[128];
 	int r = ML_ENGINE_ERROR, rr, named;
@@ -388,7 +389,10 @@ int engine_run(struct engine *e, const struct run_spec *spec, struct run_result 
 		r = named;
 		goto out;
 	}
-	if ((r = container_create(e, spec, named == 0 ? name : NULL, run.id)) != 0)
+	/* create from the digest just recorded: a tag moved meanwhile cannot slip in */
+	pinned = *spec;
+	pinned.image = out->image_digest;
+	if ((r = container_create(e, &pinned, named == 0 ? name : NULL, run.id)) != 0)
 		goto out;
 	snprintf(out->container_id, sizeof(out->container_id), "%s", run.id);
 	if (spec->tree_walk != NULL && (r = upload_tree(&run)) != 0)

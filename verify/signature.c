@@ -73,60 +73,85 @@ static int is_forge_key(const struct trust_roots *tr, const char *fingerprint)
 	return 0;
 }
 
-int signature_verify_commit(const struct trust_roots *tr, const struct commit_object *c,
-                            const char *id, struct ml_signer *out)
+/*
+ * One signature over one payload: `what` and `id` name the object in
+ * messages, `when` and `identity` are its committer (or tagger) time and
+ * "Name <email>".
+ */
+static int verify_object(const struct trust_roots *tr, const char *what, const char *id,
+                         const char *signature, size_t signature_len, const uint8_t *payload,
+                         size_t payload_len, int64_t when, const char *identity,
+                         struct ml_signer *out)
 {
 	struct ml_signer signer;
 	int r;
 
 	memset(&signer, 0, sizeof(signer));
-	if (c->sig_kind == COMMIT_SIG_NONE || c->signature == NULL)
-		return ml_fail(ML_UNSIGNED, "commit '%s' is not signed", id);
+	if (signature == NULL || signature_len == 0)
+		return ml_fail(ML_UNSIGNED, "%s '%s' is not signed", what, id);
 
-	if (starts_with(c->signature, c->signature_len, SSH_ARMOR)) {
+	if (starts_with(signature, signature_len, SSH_ARMOR)) {
 		if (tr->ssh == NULL)
 			return ml_fail(ML_UNKNOWN_KEY,
-			               "commit '%s' has an SSH signature but no allowed signers "
+			               "%s '%s' has an SSH signature but no allowed signers "
 			               "are configured",
-			               id);
-		r = sshsig_verify_git(tr->ssh, &tr->ssh_policy, c->signature, c->signature_len,
-		                      c->payload, c->payload_len, c->committer_time, &signer);
-	} else if (starts_with(c->signature, c->signature_len, PGP_ARMOR)) {
+			               what, id);
+		r = sshsig_verify_git(tr->ssh, &tr->ssh_policy, signature, signature_len, payload,
+		                      payload_len, when, &signer);
+	} else if (starts_with(signature, signature_len, PGP_ARMOR)) {
 		struct pgp_verify_opts opts = {
 		    .now = tr->now,
-		    .committer_time = c->committer_time,
+		    .committer_time = when,
 		    .max_skew = tr->max_skew,
 		};
 
 		if (tr->pgp == NULL)
 			return ml_fail(ML_UNKNOWN_KEY,
-			               "commit '%s' has an OpenPGP signature but no keyring is "
+			               "%s '%s' has an OpenPGP signature but no keyring is "
 			               "configured",
-			               id);
-		r = pgp_verify_detached(tr->pgp, c->signature, c->signature_len, c->payload,
-		                        c->payload_len, &opts, &signer);
-	} else if (starts_with(c->signature, c->signature_len, X509_ARMOR)) {
-		return ml_fail(ML_UNSUPPORTED, "commit '%s' has an X.509 signature (not supported)",
-		               id);
+			               what, id);
+		r = pgp_verify_detached(tr->pgp, signature, signature_len, payload, payload_len,
+		                        &opts, &signer);
+	} else if (starts_with(signature, signature_len, X509_ARMOR)) {
+		return ml_fail(ML_UNSUPPORTED, "%s '%s' has an X.509 signature (not supported)",
+		               what, id);
 	} else {
-		return ml_fail(ML_BAD_SIGNATURE, "commit '%s' has a signature of unknown format",
+		return ml_fail(ML_BAD_SIGNATURE, "%s '%s' has a signature of unknown format", what,
 		               id);
 	}
 	if (r != 0) {
 		char inner[400];
 
 		snprintf(inner, sizeof(inner), "%s", ml_error_message());
-		return ml_fail_override(r, "commit '%s': %s", id,
+		return ml_fail_override(r, "%s '%s': %s", what, id,
 		                        inner[0] != '\0' ? inner : ml_reason_name(r));
 	}
 
 	if (signer.format == SIGNER_OPENPGP && is_forge_key(tr, signer.key) &&
-	    (c->committer == NULL || strcmp(c->committer, tr->forge_identity) != 0))
+	    (identity == NULL || strcmp(identity, tr->forge_identity) != 0))
 		return ml_fail(ML_WRONG_IDENTITY,
-		               "commit '%s' is signed by forge key %s but its committer is '%s', "
-		               "not '%s'",
-		               id, signer.key, c->committer != NULL ? c->committer : "",
-		               tr->forge_identity);
+		               "%s '%s' is signed by forge key %s but its %s is '%s', not '%s'",
+		               what, id, signer.key,
+		               strcmp(what, "tag") == 0 ? "tagger" : "committer",
+		               identity != NULL ? identity : "", tr->forge_identity);
 	*out = signer;
 	return 0;
+}
+
+int signature_verify_commit(const struct trust_roots *tr, const struct commit_object *c,
+                            const char *id, struct ml_signer *out)
+{
+	if (c->sig_kind == COMMIT_SIG_NONE)
+		return ml_fail(ML_UNSIGNED, "commit '%s' is not signed", id);
+	return verify_object(tr, "commit", id, c->signature, c->signature_len, c->payload,
+	                     c->payload_len, c->committer_time, c->committer, out);
+}
+
+int signature_verify_tag(const struct trust_roots *tr, const struct tag_object *t, const char *id,
+                         struct ml_signer *out)
+{
+	if (t->sig_kind == TAG_SIG_NONE)
+		return ml_fail(ML_UNSIGNED, "tag '%s' is not signed", id);
+	return verify_object(tr, "tag", id, t->signature, t->signature_len, t->payload,
+	                     t->payload_len, t->tagger_time, t->tagger, out);
 }

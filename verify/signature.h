@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "commit.h"
+#include "tag.h"
 #include "signer.h"
 #include "sshsig.h"
 
@@ -41,5 +42,9 @@ int trust_roots_add_forge_key(struct trust_roots *tr, const char *fingerprint);
  */
 int signature_verify_commit(const struct trust_roots *tr, const struct commit_object *c,
                             const char *id, struct ml_signer *out);
+
+/* The same for an annotated tag (the tagger stands in for the committer). */
+int signature_verify_tag(const struct trust_roots *tr, const struct tag_object *t, const char *id,
+                         struct ml_signer *out);
 
 #endif

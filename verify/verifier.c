@@ -9,6 +9,7 @@
 #include "error.h"
 #include "source.h"
 #include "state.h"
+#include "tag.h"
 
 #define MAX_WALK_DEFAULT 1000000u
 #define COMMIT_OBJECT_MAX (16u << 20)
@@ -68,6 +69,28 @@ static int read_commit(struct source *src, struct buf *raw, const char *id,
 		return ml_fail_override(r, "commit '%s' is malformed: %s", id, inner);
 	}
 	return 0;
+}
+
+static int check_tag(struct source *src, const struct trust_roots *tr, const char *id)
+{
+	struct ml_signer signer;
+	struct tag_object t;
+	struct buf raw;
+	int r;
+
+	memset(&t, 0, sizeof(t));
+	buf_init(&raw, COMMIT_OBJECT_MAX);
+	if ((r = source_read_object(src, id, SOURCE_OBJ_TAG, &raw)) != 0)
+		goto out;
+	if ((r = tag_parse(&t, raw.data, raw.len)) != 0)
+		goto out;
+	/* an unsigned annotated tag adds nothing; the commit's signature decided */
+	if (t.sig_kind != TAG_SIG_NONE)
+		r = signature_verify_tag(tr, &t, id, &signer);
+out:
+	tag_release(&t);
+	buf_release(&raw);
+	return r;
 }
 
 static int is_full_id(const char *s)
@@ -204,6 +227,12 @@ int verifier_run(struct source *src, struct state *st, const struct trust_roots 
 			out->signer = signer;
 	}
 	memcpy(out->tree, seg.commits[0].tree, 41);
+
+	/* reached through an annotated tag: a signed tag must verify too */
+	if (out->tag[0] != '\0' && (r = check_tag(src, tr, out->tag)) != 0) {
+		memcpy(out->failed, out->tag, 41);
+		goto out;
+	}
 
 	if (st != NULL) {
 		unsigned flags = STATE_SIGNATURE | (chain ? STATE_CHAIN : 0);

@@ -220,6 +220,20 @@ t_is "policy: an extra signer: reason policy_widened" "$(t_out | json_field reas
 t_exit "policy: a missing policy file is an error" 2 \
 	"$MAINLINE" verify --source "$repo" --policy "$T_TMP/nope.json" --allowed-signers "$signers" --state "$T_TMP/st-p5"
 
+# annotated tags: the commit must verify, and a signed tag must verify too
+git -C "$repo" update-ref refs/heads/main "$top"
+git -C "$repo" tag -s -m "release 1" v1 "$top"
+git -C "$repo" tag -a -m "unsigned release" v1-unsigned "$top"
+git -C "$repo" -c user.signingkey="$keys/mallory" tag -s -m "forged release" v1-forged "$top"
+git -C "$repo" tag -s -m "side release" v1-side "$side"
+t_exit "signed tag of a signed main commit: allowed" 0 verify tags --commit refs/tags/v1
+t_ok "git verify-tag agrees" git -C "$repo" verify-tag v1
+t_exit "unsigned annotated tag of a signed main commit: allowed" 0 verify tags --commit refs/tags/v1-unsigned
+refused "tag signed by an unknown key" unknown_key tags --commit refs/tags/v1-forged
+t_is "names the tag object" "$(t_out | json_field failed_commit)" "$(git -C "$repo" rev-parse v1-forged)"
+t_fails "git verify-tag refuses too" git -C "$repo" verify-tag v1-forged
+refused "signed tag of a side-branch commit" not_on_branch tags --commit refs/tags/v1-side
+
 # usage and configuration errors exit 2
 t_exit "missing --source is a usage error" 2 "$MAINLINE" verify --allowed-signers "$signers"
 t_exit "no trust roots is a configuration error" 2 "$MAINLINE" verify --source "$repo" --state "$T_TMP/s"

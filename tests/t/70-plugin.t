@@ -119,6 +119,31 @@ t_exit "an edited audit record is detected" 1 "$MAINLINE" audit verify "$audit"
 t_exit "a Drone card is written" 0 plugin DRONE_CARD_PATH=/dev/stdout
 t_ok "the card escape sequence starts a line of the output" grep -q "^$(printf '\033')]1338;" "$T_TMP/.out"
 
+# webhook and OpenTelemetry sinks, from a real plugin run
+sink="$BUILD/tests/helpers/http-sink"
+"$sink" --headers "$T_TMP/hook.headers" "$T_TMP/hook.bodies" >"$T_TMP/hook.out" &
+hook_pid=$!
+"$sink" "$T_TMP/otlp.bodies" >"$T_TMP/otlp.out" &
+otlp_pid=$!
+stop_sinks() { kill $hook_pid $otlp_pid 2>/dev/null; }
+T_CLEANUP="$T_CLEANUP stop_sinks"
+i=0
+while { ! grep -q '^port ' "$T_TMP/hook.out" || ! grep -q '^port ' "$T_TMP/otlp.out"; } 2>/dev/null &&
+	[ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+hook_port=$(sed -n 's/^port //p' "$T_TMP/hook.out")
+otlp_port=$(sed -n 's/^port //p' "$T_TMP/otlp.out")
+t_exit "a run with webhook and trace export" 0 plugin \
+	PLUGIN_AUDIT_WEBHOOK="http://127.0.0.1:$hook_port/audit" PLUGIN_AUDIT_SECRET=hook-s3cret \
+	PLUGIN_OTLP_ENDPOINT="http://127.0.0.1:$otlp_port" \
+	TRACEPARENT=00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01
+t_like "the webhook received the record" "$(cat "$T_TMP/hook.bodies")" "\"decision\":\"allow\".*\"commit\":\"$good\""
+body=$(head -n 1 "$T_TMP/hook.bodies")
+want=$(printf '%s' "$body" | openssl dgst -sha256 -hmac hook-s3cret | sed 's/.*= //')
+t_like "the webhook request carries the HMAC of the body" "$(cat "$T_TMP/hook.headers")" "sha256=$want"
+t_fails "the webhook secret is not in the record" grep -q hook-s3cret "$T_TMP/hook.bodies"
+t_like "spans joined the incoming trace" "$(cat "$T_TMP/otlp.bodies")" '"traceId":"0af7651916cd43dd8448eb211c80319c"'
+t_like "there is a span for the run phase" "$(cat "$T_TMP/otlp.bodies")" '"name":"run"'
+
 # --- cancel -------------------------------------------------------------------
 (EXEC=exec plugin SLEEP=60 PLUGIN_ENV=SLEEP >"$T_TMP/sleep.out" 2>&1) &
 pid=$!
