@@ -10,6 +10,8 @@
 #include <openssl/param_build.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 struct crypto_hash_ctx {
@@ -190,13 +192,86 @@ out:
 	return r;
 }
 
-int crypto_verify_rsa(const uint8_t *n, size_t n_len, const uint8_t *e, size_t e_len,
-                      enum crypto_hash h, const uint8_t *digest, size_t digest_len,
-                      const uint8_t *sig, size_t sig_len)
+/*
+ * Building an EVP_PKEY from parameters costs about as much as the RSA
+ * verification itself; a chain checks hundreds of signatures by the same few
+ * keys, so the last few keys are kept.
+ */
+#define RSA_KEY_CACHE 8
+
+struct rsa_cached_key {
+	uint8_t *n, *e;
+	size_t n_len, e_len;
+	EVP_PKEY *pkey;
+};
+
+static struct rsa_cached_key rsa_cache[RSA_KEY_CACHE];
+static unsigned rsa_cache_next;
+static pthread_mutex_t rsa_cache_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static EVP_PKEY *rsa_pkey_build(const uint8_t *n, size_t n_len, const uint8_t *e, size_t e_len)
 {
 	OSSL_PARAM_BLD *bld = NULL;
 	EVP_PKEY *pkey = NULL;
 	BIGNUM *bn = NULL, *be = NULL;
+
+	if ((bn = BN_bin2bn(n, (int)n_len, NULL)) != NULL &&
+	    (be = BN_bin2bn(e, (int)e_len, NULL)) != NULL && (bld = OSSL_PARAM_BLD_new()) != NULL &&
+	    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, bn) == 1 &&
+	    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, be) == 1)
+		pkey = pkey_from_params("RSA", bld);
+	BN_free(bn);
+	BN_free(be);
+	OSSL_PARAM_BLD_free(bld);
+	return pkey;
+}
+
+/* A new reference to the key for (n, e), from the cache when it is there. */
+static EVP_PKEY *rsa_pkey_get(const uint8_t *n, size_t n_len, const uint8_t *e, size_t e_len)
+{
+	struct rsa_cached_key *slot;
+	EVP_PKEY *pkey = NULL;
+	size_t i;
+
+	pthread_mutex_lock(&rsa_cache_lock);
+	for (i = 0; i < RSA_KEY_CACHE; i++) {
+		slot = &rsa_cache[i];
+		if (slot->pkey != NULL && slot->n_len == n_len && slot->e_len == e_len &&
+		    memcmp(slot->n, n, n_len) == 0 && memcmp(slot->e, e, e_len) == 0) {
+			if (EVP_PKEY_up_ref(slot->pkey) == 1)
+				pkey = slot->pkey;
+			goto out;
+		}
+	}
+	if ((pkey = rsa_pkey_build(n, n_len, e, e_len)) == NULL)
+		goto out;
+	slot = &rsa_cache[rsa_cache_next++ % RSA_KEY_CACHE];
+	EVP_PKEY_free(slot->pkey);
+	free(slot->n);
+	free(slot->e);
+	memset(slot, 0, sizeof(*slot));
+	if ((slot->n = malloc(n_len)) == NULL || (slot->e = malloc(e_len)) == NULL ||
+	    EVP_PKEY_up_ref(pkey) != 1) {
+		free(slot->n);
+		free(slot->e);
+		memset(slot, 0, sizeof(*slot));
+		goto out; /* the key still works, uncached */
+	}
+	memcpy(slot->n, n, n_len);
+	memcpy(slot->e, e, e_len);
+	slot->n_len = n_len;
+	slot->e_len = e_len;
+	slot->pkey = pkey;
+out:
+	pthread_mutex_unlock(&rsa_cache_lock);
+	return pkey;
+}
+
+int crypto_verify_rsa(const uint8_t *n, size_t n_len, const uint8_t *e, size_t e_len,
+                      enum crypto_hash h, const uint8_t *digest, size_t digest_len,
+                      const uint8_t *sig, size_t sig_len)
+{
+	EVP_PKEY *pkey = NULL;
 	uint8_t *padded = NULL;
 	size_t mod_len;
 	int r = -1;
@@ -206,24 +281,17 @@ int crypto_verify_rsa(const uint8_t *n, size_t n_len, const uint8_t *e, size_t e
 		n_len--;
 	}
 	mod_len = n_len;
-	if (mod_len == 0 || sig_len > mod_len || digest_len != crypto_hash_len(h))
+	if (mod_len == 0 || e_len == 0 || sig_len > mod_len || digest_len != crypto_hash_len(h))
 		return -1;
 	if ((padded = calloc(1, mod_len)) == NULL)
 		return -1;
 	memcpy(padded + (mod_len - sig_len), sig, sig_len);
-	if ((bn = BN_bin2bn(n, (int)n_len, NULL)) == NULL ||
-	    (be = BN_bin2bn(e, (int)e_len, NULL)) == NULL || (bld = OSSL_PARAM_BLD_new()) == NULL ||
-	    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, bn) != 1 ||
-	    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, be) != 1 ||
-	    (pkey = pkey_from_params("RSA", bld)) == NULL)
+	if ((pkey = rsa_pkey_get(n, n_len, e, e_len)) == NULL)
 		goto out;
 	r = verify_pkey(pkey, md_of(h), digest, digest_len, padded, mod_len, RSA_PKCS1_PADDING);
 out:
 	free(padded);
-	BN_free(bn);
-	BN_free(be);
 	EVP_PKEY_free(pkey);
-	OSSL_PARAM_BLD_free(bld);
 	return r;
 }
 
