@@ -27,6 +27,9 @@ while kill -0 $pid 2>/dev/null && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); do
 wait $pid
 t_is "engine death exits 2" "$?" 2
 t_like "engine death is an engine error" "$(cat "$T_TMP/err")" 'engine_error: .*docker engine'
+(cd "$T_ROOT" && scripts/dockerd.sh) >/dev/null 2>&1
+t_is "after the engine restarts, nothing of the run is left running" \
+	"$(docker ps -q --filter "label=$tag" | wc -l | tr -d ' ')" 0
 restart >/dev/null 2>&1
 t_ok "dockerd answers again" curl -sf --max-time 3 --unix-socket /var/run/docker.sock http://d/_ping
 t_done
