@@ -6,9 +6,21 @@ cJSON *json_parse(const char *data, size_t len, size_t max)
 {
 	const char *end = NULL;
 	cJSON *root;
+	size_t i;
 
 	if (data == NULL || len > max)
 		return NULL;
+	/*
+	 * cJSON takes raw control bytes inside strings, and a NUL ends a C string
+	 * early: "source_repo\0x" would read as "source_repo". JSON allows
+	 * neither, so refuse them before parsing.
+	 */
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)data[i];
+
+		if (c < 0x20 && c != '\t' && c != '\n' && c != '\r')
+			return NULL;
+	}
 	root = cJSON_ParseWithLengthOpts(data, len, &end, 0);
 	if (root == NULL)
 		return NULL;
