@@ -323,7 +323,7 @@ static const char *short_repo(const char *repo)
 }
 
 int image_digest_from_inspect(const char *json, size_t len, const char *ref, char *digest,
-                              size_t digest_len)
+                              size_t digest_len, char *id_out, size_t id_len)
 {
 	char repo[IMAGE_REF_MAX + 1], tag[IMAGE_REF_MAX + 1], want[IMAGE_REF_MAX + 1];
 	const cJSON *digests, *item;
@@ -340,6 +340,13 @@ int image_digest_from_inspect(const char *json, size_t len, const char *ref, cha
 		            "cannot parse the engine's inspect answer for image '%s'", ref);
 		goto out;
 	}
+	if (strspn(id, "abcdefghijklmnopqrstuvwxyz0123456789:") != strlen(id) ||
+	    strlen(id) >= digest_len || (id_out != NULL && strlen(id) >= id_len)) {
+		r = ml_fail(ML_ENGINE_ERROR, "engine sent an invalid id for image '%s'", ref);
+		goto out;
+	}
+	if (id_out != NULL)
+		snprintf(id_out, id_len, "%s", id);
 	if ((digests = json_array(root, "RepoDigests")) != NULL) {
 		cJSON_ArrayForEach(item, digests)
 		{
@@ -359,11 +366,6 @@ int image_digest_from_inspect(const char *json, size_t len, const char *ref, cha
 			}
 		}
 	}
-	if (strspn(id, "abcdefghijklmnopqrstuvwxyz0123456789:") != strlen(id) ||
-	    strlen(id) >= digest_len) {
-		r = ml_fail(ML_ENGINE_ERROR, "engine sent an invalid id for image '%s'", ref);
-		goto out;
-	}
 	snprintf(digest, digest_len, "%s", id);
 	r = 0;
 out:
@@ -371,7 +373,8 @@ out:
 	return r;
 }
 
-int image_inspect(struct engine *e, const char *ref, char *digest, size_t digest_len)
+int image_inspect(struct engine *e, const char *ref, char *digest, size_t digest_len, char *id,
+                  size_t id_len)
 {
 	struct http_request req = {.method = "GET", .timeout_ms = 60000};
 	struct http_response res;
@@ -399,7 +402,7 @@ int image_inspect(struct engine *e, const char *ref, char *digest, size_t digest
 		goto out;
 	}
 	r = image_digest_from_inspect((const char *)res.body.data, res.body.len, ref, digest,
-	                              digest_len);
+	                              digest_len, id, id_len);
 out:
 	buf_release(&path);
 	http_response_release(&res);
@@ -566,7 +569,7 @@ static int64_t now_ms(void)
 }
 
 int image_ensure(struct engine *e, const char *ref, const struct image_options *o, char *digest,
-                 size_t digest_len, int64_t *pull_ms)
+                 size_t digest_len, char *id, size_t id_len, int64_t *pull_ms)
 {
 	int64_t start;
 	int r;
@@ -574,7 +577,7 @@ int image_ensure(struct engine *e, const char *ref, const struct image_options *
 	if (pull_ms != NULL)
 		*pull_ms = 0;
 	if (o->pull != PULL_ALWAYS) {
-		if ((r = image_inspect(e, ref, digest, digest_len)) == 0)
+		if ((r = image_inspect(e, ref, digest, digest_len, id, id_len)) == 0)
 			return 0;
 		if (r != 1)
 			return r;
@@ -589,7 +592,7 @@ int image_ensure(struct engine *e, const char *ref, const struct image_options *
 	if (pull_ms != NULL)
 		*pull_ms = now_ms() - start;
 	/* a stream cut short without an error line is caught here */
-	if ((r = image_inspect(e, ref, digest, digest_len)) == 1)
+	if ((r = image_inspect(e, ref, digest, digest_len, id, id_len)) == 1)
 		return ml_fail(ML_IMAGE_ERROR, "image '%s' is still missing after the pull", ref);
 	return r;
 }

@@ -92,26 +92,29 @@ int pull_progress_finish(struct pull_progress *p);
 
 /*
  * Reads an image inspect answer: the RepoDigests entry for ref's repository
- * ("repo@sha256:…") if any, else the image Id. 0 or ML_ENGINE_ERROR.
+ * ("repo@sha256:…") if any, else the image Id, into digest; the image Id into
+ * id when id is not NULL. 0 or ML_ENGINE_ERROR.
  */
 int image_digest_from_inspect(const char *json, size_t len, const char *ref, char *digest,
-                              size_t digest_len);
+                              size_t digest_len, char *id, size_t id_len);
 
 /*
  * Inspects ref. 0 with digest filled, 1 when the engine does not have it,
  * or a reason code.
  */
-int image_inspect(struct engine *e, const char *ref, char *digest, size_t digest_len);
+int image_inspect(struct engine *e, const char *ref, char *digest, size_t digest_len, char *id,
+                  size_t id_len);
 
 /* Pulls ref (progress and auth per o). 0 or ML_IMAGE_ERROR / ML_ENGINE_ERROR / ML_CANCELED. */
 int image_pull(struct engine *e, const char *ref, const struct image_options *o);
 
 /*
- * Makes sure ref is present per o->pull and records its digest; *pull_ms
+ * Makes sure ref is present per o->pull and records its digest and image id
+ * (the id names exactly the image to create a container from); *pull_ms
  * (may be NULL) gets the time spent pulling. A missing image under "never"
  * is ML_IMAGE_ERROR.
  */
 int image_ensure(struct engine *e, const char *ref, const struct image_options *o, char *digest,
-                 size_t digest_len, int64_t *pull_ms);
+                 size_t digest_len, char *id, size_t id_len, int64_t *pull_ms);
 
 #endif

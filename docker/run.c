@@ -365,6 +365,7 @@ int engine_run(struct engine *e, const struct run_spec *spec, struct run_result 
 	    .cancel = spec->cancel,
 	};
 	struct run_spec pinned;
+	char image_id[160];
 	struct run run;
 	char name[128];
 	int r = ML_ENGINE_ERROR, rr, named;
@@ -383,7 +384,7 @@ int engine_run(struct engine *e, const struct run_spec *spec, struct run_result 
 	http_response_init(&run.wait.res, 64 * 1024);
 
 	if ((r = image_ensure(e, spec->image, &io, out->image_digest, sizeof(out->image_digest),
-	                      &out->pull_ms)) != 0)
+	                      image_id, sizeof(image_id), &out->pull_ms)) != 0)
 		goto out;
 	if ((named = make_name(spec->name_prefix, name, sizeof(name))) != 0 && named != 1) {
 		r = named;
@@ -391,7 +392,7 @@ int engine_run(struct engine *e, const struct run_spec *spec, struct run_result 
 	}
 	/* create from the digest just recorded: a tag moved meanwhile cannot slip in */
 	pinned = *spec;
-	pinned.image = out->image_digest;
+	pinned.image = image_id;
 	if ((r = container_create(e, &pinned, named == 0 ? name : NULL, run.id)) != 0)
 		goto out;
 	snprintf(out->container_id, sizeof(out->container_id), "%s", run.id);

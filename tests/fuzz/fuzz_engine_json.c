@@ -40,7 +40,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	case 1:
 		(void)image_digest_from_inspect(json, len, "localhost:5000/x:1", digest,
-		                                sizeof(digest));
+		                                sizeof(digest), NULL, 0);
 		break;
 	case 2:
 		if (container_parse_created(json, len, id) == 0 && strlen(id) != CONTAINER_ID_LEN)

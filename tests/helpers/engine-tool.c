@@ -261,7 +261,7 @@ int main(int argc, char **argv)
 		r = 0;
 	} else if (strcmp(cmd, "pull") == 0 && spec.image != NULL) {
 		if ((r = image_pull(e, spec.image, &io)) == 0 &&
-		    (r = image_inspect(e, spec.image, digest, sizeof(digest))) == 0)
+		    (r = image_inspect(e, spec.image, digest, sizeof(digest), NULL, 0)) == 0)
 			printf("digest %s\n", digest);
 		else if (r == 1)
 			r = ml_fail(ML_IMAGE_ERROR, "image '%s' missing after pull", spec.image);

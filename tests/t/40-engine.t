@@ -123,7 +123,7 @@ t_exit "missing command exits 127 (init reports it)" 127 "$TOOL" run "$IMG" --pu
 t_exit "engine refusal is an engine error" 2 "$TOOL" run "$IMG" --pull never \
 	--label "$tag" --bind 'bad#name:/x' -- true
 t_like "engine message relayed" "$(t_out)" \
-	"engine_error: cannot create container from image '$IMG': .*invalid characters"
+	"engine_error: cannot create container from image 'sha256:[0-9a-f]{64}': .*invalid characters"
 t_is "no container left after failures" "$(left)" 0
 
 DOCKER_HOST=unix:///nonexistent t_exit "unreachable engine exits 2" 2 "$TOOL" ping

@@ -303,20 +303,31 @@ static void test_digest_from_inspect(void **state)
 	char d[160];
 
 	assert_int_equal(
-	    image_digest_from_inspect(j, strlen(j), "localhost:5000/x:1", d, sizeof(d)), 0);
-	assert_string_equal(d, "sha256:3333");
-	assert_int_equal(
-	    image_digest_from_inspect(j, strlen(j), "docker.io/library/busybox:1", d, sizeof(d)),
+	    image_digest_from_inspect(j, strlen(j), "localhost:5000/x:1", d, sizeof(d), NULL, 0),
 	    0);
+	assert_string_equal(d, "sha256:3333");
+	{
+		char id[160];
+
+		/* the id names the image to create from, whatever digest is recorded */
+		assert_int_equal(image_digest_from_inspect(j, strlen(j), "localhost:5000/x:1", d,
+		                                           sizeof(d), id, sizeof(id)),
+		                 0);
+		assert_string_equal(id, "sha256:1111");
+	}
+	assert_int_equal(image_digest_from_inspect(j, strlen(j), "docker.io/library/busybox:1", d,
+	                                           sizeof(d), NULL, 0),
+	                 0);
 	assert_string_equal(d, "sha256:4444");
-	assert_int_equal(image_digest_from_inspect(j, strlen(j), "mine:1", d, sizeof(d)), 0);
+	assert_int_equal(image_digest_from_inspect(j, strlen(j), "mine:1", d, sizeof(d), NULL, 0),
+	                 0);
 	assert_string_equal(d, "sha256:1111");
 
 	static const char *const bad[] = {"{}", "{\"Id\":1}",       "{\"Id\":\"\"}",
 	                                  "[]", "{\"Id\":\"x y\"}", "{\"Id\":\"sha256:1\"} x"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		assert_int_equal(
-		    image_digest_from_inspect(bad[i], strlen(bad[i]), "x:1", d, sizeof(d)),
+		    image_digest_from_inspect(bad[i], strlen(bad[i]), "x:1", d, sizeof(d), NULL, 0),
 		    ML_ENGINE_ERROR);
 }
 
