@@ -144,7 +144,11 @@ t_fails "the webhook secret is not in the record" grep -q hook-s3cret "$T_TMP/ho
 t_like "spans joined the incoming trace" "$(cat "$T_TMP/otlp.bodies")" '"traceId":"0af7651916cd43dd8448eb211c80319c"'
 t_like "there is a span for the run phase" "$(cat "$T_TMP/otlp.bodies")" '"name":"run"'
 
-# --- cancel -------------------------------------------------------------------
+# --- timeout and cancel --------------------------------------------------------
+t_exit "timeout: the step fails" 2 plugin SLEEP=30 PLUGIN_ENV=SLEEP PLUGIN_TIMEOUT=2s
+t_like "timeout: reason timeout" "$(t_out)" "timeout"
+t_is "timeout: the container is gone" "$(containers)" 0
+----------------------------------------------------------------
 (EXEC=exec plugin SLEEP=60 PLUGIN_ENV=SLEEP >"$T_TMP/sleep.out" 2>&1) &
 pid=$!
 i=0
