@@ -113,6 +113,9 @@ t_exit "git credentials win over netrc: a wrong token is not rescued" 2 \
 	netrc DRONE_NETRC_MACHINE=localhost PLUGIN_GIT_PASSWORD="$wrong"
 t_fails "... neither token is in the message" grep -qE "$token|$wrong" "$T_TMP/.out"
 
+t_exit "credentials in the URL itself: verified" 0 plugin PLUGIN_CA_CERT="$T_TMP/srv.crt" \
+	PLUGIN_SOURCE="https://ci-bot:$token@localhost:$hport/git/pipelines" PLUGIN_DRY_RUN=true
+t_fails "... the token is not in the log" grep -q "$token" "$T_TMP/.out"
 t_ok "the audit file has a record per run" test -s "$T_TMP/audit.jsonl"
 t_fails "no token in the audit records" grep -qE "$token|$wrong" "$T_TMP/audit.jsonl"
 t_like "the audit records name the source" "$(head -1 "$T_TMP/audit.jsonl")" "\"source\":\"$H\""
