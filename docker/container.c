@@ -307,3 +307,47 @@ int container_remove(struct engine *e, const char *id)
 	snprintf(path, sizeof(path), "/containers/%.64s?force=1&v=1", id);
 	return simple_call(e, "DELETE", path, id, 60000, ok, "remove");
 }
+
+static int status_known(void *ctx, long status)
+{
+	long *out = ctx;
+
+	*out = status;
+	return 1; /* the archive itself is not wanted */
+}
+
+int container_path_exists(struct engine *e, const char *id, const char *path)
+{
+	struct http_request req = {.method = "GET", .timeout_ms = 30000};
+	struct http_response res;
+	struct buf url;
+	long status = 0;
+	int r = ML_ENGINE_ERROR;
+
+	http_response_init(&res, ENGINE_JSON_MAX);
+	buf_init(&url, 8192);
+	if (buf_printf(&url, "/containers/%.64s/archive?path=", id) < 0 ||
+	    http_query_escape(path, &url) < 0) {
+		r = ml_fail(ML_CONFIG, "path '%s' is too long", path);
+		goto out;
+	}
+	req.on_headers = status_known;
+	req.headers_ctx = &status;
+	r = engine_request(e, &req, buf_cstr(&url), &res);
+	if (status == 200 || status == 404) {
+		/* the abort after the status is ours, not a failure */
+		if (r != 0)
+			ml_error_clear();
+		r = status == 200;
+		goto out;
+	}
+	if (status != 0) {
+		ml_error_clear();
+		r = ml_fail(ML_ENGINE_ERROR, "cannot look for '%s' in container '%.12s': HTTP %ld",
+		            path, id, status);
+	}
+out:
+	buf_release(&url);
+	http_response_release(&res);
+	return r;
+}

@@ -49,4 +49,11 @@ int container_stop(struct engine *e, const char *id, int seconds);
 /* DELETE ?force=1&v=1; an already removed container is not an error. */
 int container_remove(struct engine *e, const char *id);
 
+/*
+ * Whether path exists in container id (created or running), asked with a
+ * GET /containers/{id}/archive that is dropped as soon as its status is
+ * known. 1 present, 0 absent (404), or a reason code.
+ */
+int container_path_exists(struct engine *e, const char *id, const char *path);
+
 #endif

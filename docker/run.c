@@ -398,6 +398,9 @@ int engine_run(struct engine *e, const struct run_spec *spec, struct run_result 
 	snprintf(out->container_id, sizeof(out->container_id), "%s", run.id);
 	if (spec->tree_walk != NULL && (r = upload_tree(&run)) != 0)
 		goto out;
+	if (spec->before_start != NULL &&
+	    (r = spec->before_start(spec->before_start_ctx, e, run.id)) != 0)
+		goto out;
 	if (canceled(spec)) {
 		r = ml_fail(ML_CANCELED, "run of container '%.12s' canceled", run.id);
 		goto out;

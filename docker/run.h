@@ -38,6 +38,9 @@ struct run_spec {
 	void *progress_ctx;
 	long grace_ms;      /* after SIGINT on cancel/timeout; 0: RUN_DEFAULT_GRACE_MS */
 	int64_t tree_mtime; /* mtime of uploaded files; 0: TAR_DEFAULT_MTIME */
+	/* called after create and tree upload, before start; 0 or a reason code (stops the run) */
+	int (*before_start)(void *ctx, struct engine *e, const char *id);
+	void *before_start_ctx;
 };
 
 struct run_result {

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "credentials.h"
 #include "error.h"
 #include "source.h"
 #include "state.h"
@@ -20,6 +21,7 @@ int check_run(struct check *out, const struct config *c, int offline)
 {
 	struct source_options so;
 	struct verify_request req;
+	struct credentials cr;
 	int r;
 
 	memset(out, 0, sizeof(*out));
@@ -30,9 +32,6 @@ int check_run(struct check *out, const struct config *c, int offline)
 	so.offline = offline;
 	so.ca_file = c->ca_cert;
 	so.cert_pin = c->cert_pin;
-	so.username = c->git_username;
-	so.password = c->git_password;
-	so.ssh_host_key = c->ssh_known_hosts;
 
 	/* trust roots first: a bad root is a configuration error before any network I/O */
 	if ((r = trust_load(&out->tr, out->roots_digest, c)) != 0)
@@ -40,9 +39,13 @@ int check_run(struct check *out, const struct config *c, int offline)
 	out->have_roots = 1;
 
 	out->fetch_start_ns = now_ns();
-	r = source_open(&out->src, &so);
+	/* the ssh key file exists only while the fetch runs */
+	r = credentials_prepare(&cr, c, &so);
+	if (r == 0)
+		r = source_open(&out->src, &so);
 	if (r == 0 && !offline)
 		r = source_fetch(out->src);
+	credentials_release(&cr);
 	out->fetch_end_ns = now_ns();
 	if (r != 0)
 		return r;

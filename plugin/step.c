@@ -12,6 +12,7 @@
 #include "card.h"
 #include "check.h"
 #include "config.h"
+#include "container.h"
 #include "engine.h"
 #include "error.h"
 #include "gate.h"
@@ -20,6 +21,7 @@
 #include "run.h"
 #include "source.h"
 #include "webhook.h"
+#include "workspace.h"
 
 #define BAKED_POLICY "/etc/mainline/policy.json"
 #define EXIT_SKIP 78
@@ -161,6 +163,49 @@ static int build_env(struct plugin_run *p, char **envp)
 
 static void fill_record(struct plugin_run *p);
 
+struct before_start {
+	const struct workspace *ws;
+	const char *image;
+	int docker_socket;
+};
+
+/*
+ * Dagger starts its engine with the docker CLI of the pipeline's image: say
+ * so before the run when the socket is given and no CLI is where Dagger
+ * looks. Only a warning: a pipeline may bring its own.
+ */
+static void warn_without_docker_cli(struct engine *e, const char *id, const char *image)
+{
+	static const char *const places[] = {"/usr/bin/docker", "/usr/local/bin/docker", NULL};
+	size_t i;
+
+	for (i = 0; places[i] != NULL; i++) {
+		int r = container_path_exists(e, id, places[i]);
+
+		if (r != 0) {
+			if (r != 1)
+				ml_error_clear(); /* unknown is not absent: no warning */
+			return;
+		}
+	}
+	fprintf(stderr,
+	        "mainline: warning: image '%s' has no docker CLI; Dagger needs it to "
+	        "start its engine\n",
+	        image);
+}
+
+static int before_start(void *ctx, struct engine *e, const char *id)
+{
+	const struct before_start *bs = ctx;
+	int r;
+
+	if ((r = workspace_upload(bs->ws, e, id, &canceled)) != 0)
+		return r;
+	if (bs->docker_socket)
+		warn_without_docker_cli(e, id, bs->image);
+	return 0;
+}
+
 static void pull_progress(void *ctx, const char *line)
 {
 	(void)ctx;
@@ -175,6 +220,9 @@ static int execute(struct plugin_run *p, char **envp, int *exit_code)
 	const struct strlist *command = config_list(&p->cfg, CK_COMMAND);
 	const struct strlist *volumes = config_list(&p->cfg, CK_VOLUMES);
 	struct tree_source ts = {.src = p->chk.src, .tree = p->chk.res.tree};
+	const char *binds[CONFIG_LIST_MAX + 2];
+	struct before_start bs;
+	struct workspace ws;
 	struct engine_options eo;
 	struct run_result rr;
 	struct run_spec spec;
@@ -196,6 +244,24 @@ static int execute(struct plugin_run *p, char **envp, int *exit_code)
 	memset(&eo, 0, sizeof(eo));
 	if ((r = engine_open(&p->engine, &eo)) != 0)
 		return r;
+	if ((r = workspace_plan(&ws, p->engine, &p->cfg)) != 0)
+		return r;
+	for (n = 0; volumes != NULL && n < volumes->n && n < CONFIG_LIST_MAX; n++)
+		binds[n] = volumes->v[n];
+	if (ws.mode == WORKSPACE_MOUNT) {
+		binds[n++] = ws.bind;
+		fprintf(stderr, "mainline: workspace '%s' shared with the pipeline (%s)\n", ws.path,
+		        ws.bind);
+	} else if (ws.mode == WORKSPACE_UPLOAD) {
+		fprintf(stderr,
+		        "mainline: workspace '%s' copied into the pipeline's container (%s); "
+		        "its changes stay there\n",
+		        ws.path, ws.why);
+	}
+	binds[n] = NULL;
+	bs.ws = &ws;
+	bs.image = config_string(&p->cfg, CK_IMAGE);
+	bs.docker_socket = (int)config_number(&p->cfg, CK_DOCKER_SOCKET);
 
 	memset(&spec, 0, sizeof(spec));
 	spec.image = config_string(&p->cfg, CK_IMAGE);
@@ -203,7 +269,7 @@ static int execute(struct plugin_run *p, char **envp, int *exit_code)
 	spec.env = (const char *const *)p->env;
 	spec.workdir = config_string(&p->cfg, CK_WORKDIR);
 	spec.labels = label_ptrs;
-	spec.binds = volumes != NULL ? (const char *const *)volumes->v : NULL;
+	spec.binds = binds;
 	spec.docker_socket = (int)config_number(&p->cfg, CK_DOCKER_SOCKET);
 	spec.name_prefix = "mainline-";
 	spec.tree_walk = walk_verified_tree;
@@ -215,6 +281,8 @@ static int execute(struct plugin_run *p, char **envp, int *exit_code)
 	spec.pull = (enum pull_policy)config_number(&p->cfg, CK_PULL);
 	spec.docker_config_json = config_string(&p->cfg, CK_DOCKER_CONFIG);
 	spec.progress = pull_progress;
+	spec.before_start = before_start;
+	spec.before_start_ctx = &bs;
 
 	buf_init(&line, 4096);
 	if (audit_log_start_line(&p->rec, &line) == 0)
@@ -361,6 +429,8 @@ int plugin_main(char **envp)
 	r = policy_effective_config(&p->cfg, envp, baked_policy_path());
 	if (r == 0)
 		r = policy_digest(&p->cfg, p->policy_digest);
+	if (r == 0)
+		r = workspace_check_config(&p->cfg);
 	if (r == 0) {
 		struct gate_result gate;
 

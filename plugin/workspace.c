@@ -1,0 +1,544 @@
+#include "workspace.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "container.h"
+#include "error.h"
+#include "json.h"
+#include "tar.h"
+
+#define PROC_TEXT_MAX (1u << 20)
+#define WALK_DEPTH_MAX 256
+#define WALK_PATH_MAX 4096
+
+static size_t trimmed_len(const char *p)
+{
+	size_t n = strlen(p);
+
+	while (n > 0 && p[n - 1] == '/')
+		n--;
+	return n;
+}
+
+int path_overlaps(const char *a, const char *b)
+{
+	size_t la = trimmed_len(a), lb = trimmed_len(b);
+
+	if (la > lb) {
+		const char *t = a;
+		size_t tl = la;
+
+		a = b;
+		la = lb;
+		b = t;
+		lb = tl;
+	}
+	/* a is the shorter: equal, or a parent of b ("/" is everyone's parent) */
+	return strncmp(a, b, la) == 0 && (lb == la || b[la] == '/');
+}
+
+/* Absolute, no empty, "." or ".." component, no trailing '/', no ':' or ','. */
+static int clean_abs_path(const char *p)
+{
+	const char *c;
+
+	if (p == NULL || p[0] != '/')
+		return 0;
+	if (strcmp(p, "/") == 0)
+		return 1;
+	if (strpbrk(p, ":,") != NULL)
+		return 0;
+	for (c = p; *c != '\0';) {
+		const char *end;
+		size_t n;
+
+		c++; /* the '/' */
+		end = strchr(c, '/');
+		n = end != NULL ? (size_t)(end - c) : strlen(c);
+		if (n == 0 || (n == 1 && c[0] == '.') || (n == 2 && c[0] == '.' && c[1] == '.'))
+			return 0;
+		c += n;
+	}
+	return 1;
+}
+
+static int check_volume(const char *item, const char *workdir, const char *workspace)
+{
+	const char *colon = strchr(item, ':');
+	char name[256], dest[4096];
+	const char *opt;
+	size_t n, dn;
+
+	if (colon == NULL)
+		return ml_fail(ML_CONFIG, "invalid volume '%s': expected name:/path", item);
+	n = (size_t)(colon - item);
+	if (n == 0 || item[0] == '/' || item[0] == '.' || item[0] == '~' ||
+	    memchr(item, '/', n) != NULL)
+		return ml_fail(ML_CONFIG,
+		               "volume '%s' names a host path: only engine volumes "
+		               "(name:/path) may be mounted",
+		               item);
+	if (n >= sizeof(name) || !isalnum((unsigned char)item[0]))
+		goto bad_name;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)item[i]) && item[i] != '_' && item[i] != '.' &&
+		    item[i] != '-')
+			goto bad_name;
+	memcpy(name, item, n);
+	name[n] = '\0';
+	opt = strchr(colon + 1, ':');
+	dn = opt != NULL ? (size_t)(opt - colon - 1) : strlen(colon + 1);
+	if (opt != NULL && strcmp(opt, ":ro") != 0 && strcmp(opt, ":rw") != 0)
+		return ml_fail(ML_CONFIG, "volume '%s': unknown option '%s' (want ro or rw)", item,
+		               opt + 1);
+	if (dn >= sizeof(dest))
+		return ml_fail(ML_CONFIG, "volume '%s': destination is too long", item);
+	memcpy(dest, colon + 1, dn);
+	dest[dn] = '\0';
+	if (!clean_abs_path(dest) || strcmp(dest, "/") == 0)
+		return ml_fail(ML_CONFIG,
+		               "volume '%s': destination '%s' is not a clean absolute path", item,
+		               dest);
+	if (workdir != NULL && path_overlaps(dest, workdir))
+		return ml_fail(ML_CONFIG, "volume '%s': destination overlaps the workdir '%s'",
+		               item, workdir);
+	if (workspace != NULL && path_overlaps(dest, workspace))
+		return ml_fail(ML_CONFIG, "volume '%s': destination overlaps the workspace '%s'",
+		               item, workspace);
+	if (path_overlaps(dest, WORKSPACE_SOCKET_PATH))
+		return ml_fail(ML_CONFIG,
+		               "volume '%s': destination overlaps the docker socket '%s'", item,
+		               WORKSPACE_SOCKET_PATH);
+	return 0;
+bad_name:
+	return ml_fail(
+	    ML_CONFIG,
+	    "invalid volume name in '%s': want [A-Za-z0-9][A-Za-z0-9_.-]* before the ':'", item);
+}
+
+int workspace_check_config(const struct config *c)
+{
+	const struct strlist *volumes = config_list(c, CK_VOLUMES);
+	const char *workdir = config_string(c, CK_WORKDIR);
+	const char *ws = c->drone.workspace;
+	size_t i;
+	int r;
+
+	if (ws != NULL) {
+		if (!clean_abs_path(ws))
+			return ml_fail(
+			    ML_CONFIG,
+			    "workspace '%s' (DRONE_WORKSPACE) is not a clean absolute path", ws);
+		if (workdir != NULL && path_overlaps(workdir, ws))
+			return ml_fail(
+			    ML_CONFIG,
+			    "workdir '%s' overlaps the workspace '%s': the verified tree "
+			    "must stay apart from the build's files",
+			    workdir, ws);
+	}
+	for (i = 0; volumes != NULL && i < volumes->n; i++)
+		if ((r = check_volume(volumes->v[i], workdir, ws)) != 0)
+			return r;
+	return 0;
+}
+
+static int is_hex64(const char *p)
+{
+	for (int i = 0; i < 64; i++)
+		if (!((p[i] >= '0' && p[i] <= '9') || (p[i] >= 'a' && p[i] <= 'f')))
+			return 0;
+	return 1;
+}
+
+int workspace_id_from_mountinfo(const char *text, char out[65])
+{
+	const char *p = text;
+
+	while ((p = strstr(p, "/containers/")) != NULL) {
+		p += strlen("/containers/");
+		if (strlen(p) >= 65 && is_hex64(p) && p[64] == '/') {
+			memcpy(out, p, 64);
+			out[64] = '\0';
+			return 0;
+		}
+	}
+	return -1;
+}
+
+int workspace_id_from_cgroup(const char *text, char out[65])
+{
+	const char *p;
+
+	for (p = text; *p != '\0'; p++) {
+		int boundary = p == text || p[-1] == '/' || p[-1] == '-';
+
+		if (boundary && strlen(p) >= 64 && is_hex64(p) &&
+		    (p[64] == '\0' || p[64] == '\n' || p[64] == '.' || p[64] == '/')) {
+			memcpy(out, p, 64);
+			out[64] = '\0';
+			return 0;
+		}
+	}
+	return -1;
+}
+
+int workspace_mount_from_inspect(const char *json, size_t len, const char *workspace,
+                                 const char *hostname, char *bind, size_t bind_len, char *dest,
+                                 size_t dest_len, char *why, size_t why_len)
+{
+	const cJSON *mounts, *m, *best = NULL, *cfg;
+	const char *type, *src, *d;
+	cJSON *root;
+	size_t best_len = 0;
+	int rw = 1, r = ML_ENGINE_ERROR;
+
+	root = json_parse(json, len, ENGINE_JSON_MAX);
+	if (root == NULL || !cJSON_IsObject(root) ||
+	    ((mounts = json_array(root, "Mounts")) == NULL &&
+	     cJSON_GetObjectItemCaseSensitive(root, "Mounts") != NULL &&
+	     !cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(root, "Mounts")))) {
+		r = ml_fail(ML_ENGINE_ERROR,
+		            "cannot parse the engine's answer to container inspect");
+		goto out;
+	}
+	if (hostname != NULL) {
+		const char *h = (cfg = json_object(root, "Config")) != NULL
+		                    ? json_string(cfg, "Hostname")
+		                    : NULL;
+
+		if (h == NULL || strcmp(h, hostname) != 0) {
+			snprintf(why, why_len, "the container named '%s' is not mainline's own",
+			         hostname);
+			r = 1;
+			goto out;
+		}
+	}
+	cJSON_ArrayForEach(m, mounts)
+	{
+		size_t dl;
+
+		if ((d = json_string(m, "Destination")) == NULL || d[0] != '/')
+			continue;
+		dl = trimmed_len(d);
+		if (path_overlaps(d, workspace) && dl <= trimmed_len(workspace) &&
+		    (best == NULL || dl > best_len)) {
+			best = m;
+			best_len = dl;
+		}
+	}
+	if (best == NULL) {
+		snprintf(why, why_len, "no mount of mainline's container holds '%s'", workspace);
+		r = 1;
+		goto out;
+	}
+	d = json_string(best, "Destination");
+	type = json_string(best, "Type");
+	if (type != NULL && strcmp(type, "volume") == 0)
+		src = json_string(best, "Name");
+	else if (type != NULL && strcmp(type, "bind") == 0)
+		src = json_string(best, "Source");
+	else
+		src = NULL;
+	if (src == NULL || *src == '\0' || strchr(src, ':') != NULL || strchr(d, ':') != NULL) {
+		snprintf(why, why_len,
+		         "the workspace is on a %s mount at '%s', which cannot be shared",
+		         type != NULL ? type : "unknown", d);
+		r = 1;
+		goto out;
+	}
+	(void)json_bool(best, "RW", &rw);
+	if ((size_t)snprintf(bind, bind_len, "%s:%s%s", src, d, rw ? "" : ":ro") >= bind_len ||
+	    (size_t)snprintf(dest, dest_len, "%s", d) >= dest_len) {
+		snprintf(why, why_len, "the workspace mount's source is too long");
+		r = 1;
+		goto out;
+	}
+	r = 0;
+out:
+	cJSON_Delete(root);
+	return r;
+}
+
+static int read_proc(const char *path, struct buf *b)
+{
+	return buf_read_file(b, path);
+}
+
+/* Our own container's id, or else our hostname as a name to ask the engine about. */
+static int self_reference(char *out, size_t len, int *by_name)
+{
+	struct buf b;
+	char id[65];
+	int found = 0;
+
+	*by_name = 0;
+	buf_init(&b, PROC_TEXT_MAX);
+	if (read_proc("/proc/self/mountinfo", &b) == 0 &&
+	    workspace_id_from_mountinfo(buf_cstr(&b), id) == 0)
+		found = 1;
+	buf_release(&b);
+	if (!found) {
+		buf_init(&b, PROC_TEXT_MAX);
+		if (read_proc("/proc/self/cgroup", &b) == 0 &&
+		    workspace_id_from_cgroup(buf_cstr(&b), id) == 0)
+			found = 1;
+		buf_release(&b);
+	}
+	ml_error_clear(); /* an unreadable /proc file only means: look elsewhere */
+	if (found) {
+		snprintf(out, len, "%s", id);
+		return 0;
+	}
+	if (gethostname(out, len) != 0 || out[0] == '\0')
+		return -1;
+	out[len - 1] = '\0';
+	for (const char *p = out; *p != '\0'; p++)
+		if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_' && *p != '.')
+			return -1;
+	*by_name = 1;
+	return 0;
+}
+
+static int plan_upload(struct workspace *out)
+{
+	struct stat st;
+
+	if (stat(out->path, &st) != 0 || !S_ISDIR(st.st_mode))
+		return ml_fail(ML_CONFIG,
+		               "cannot share the workspace '%s': %s, and it is no "
+		               "directory here to upload",
+		               out->path, out->why);
+	out->mode = WORKSPACE_UPLOAD;
+	return 0;
+}
+
+int workspace_plan(struct workspace *out, struct engine *e, const struct config *c)
+{
+	struct http_request req = {.method = "GET", .timeout_ms = 30000};
+	struct http_response res;
+	const char *workdir = config_string(c, CK_WORKDIR);
+	char self[256], dest[4096], path[400];
+	int by_name, r = ML_ENGINE_ERROR;
+
+	memset(out, 0, sizeof(*out));
+	if ((out->path = c->drone.workspace) == NULL)
+		return 0;
+	if (e->unix_socket == NULL) {
+		snprintf(out->why, sizeof(out->why), "the engine at '%.200s' is remote", e->host);
+		return plan_upload(out);
+	}
+	if (self_reference(self, sizeof(self), &by_name) != 0) {
+		snprintf(out->why, sizeof(out->why), "mainline does not know its own container");
+		return plan_upload(out);
+	}
+	http_response_init(&res, ENGINE_JSON_MAX);
+	snprintf(path, sizeof(path), "/containers/%s/json", self);
+	if ((r = engine_request(e, &req, path, &res)) != 0)
+		goto out;
+	if (res.status == 404) {
+		snprintf(out->why, sizeof(out->why),
+		         "mainline does not run in a container of this engine");
+		r = plan_upload(out);
+		goto out;
+	}
+	if (res.status != 200) {
+		r = engine_fail(ML_ENGINE_ERROR, &res,
+		                "cannot inspect mainline's own container '%.64s'", self);
+		goto out;
+	}
+	r = workspace_mount_from_inspect((const char *)res.body.data, res.body.len, out->path,
+	                                 by_name ? self : NULL, out->bind, sizeof(out->bind), dest,
+	                                 sizeof(dest), out->why, sizeof(out->why));
+	if (r == 1) {
+		r = plan_upload(out);
+		goto out;
+	}
+	if (r != 0)
+		goto out;
+	if (workdir != NULL && path_overlaps(workdir, dest)) {
+		r = ml_fail(ML_CONFIG,
+		            "workdir '%s' lies on the workspace's mount '%s': the verified tree "
+		            "must stay apart from the build's files",
+		            workdir, dest);
+		goto out;
+	}
+	out->mode = WORKSPACE_MOUNT;
+	r = 0;
+out:
+	http_response_release(&res);
+	return r;
+}
+
+/* --- the upload: a directory walk feeding the tar stream ----------------------------------- */
+
+struct dir_walk {
+	const char *root;
+	tree_entry_fn emit;
+	void *emit_ctx;
+	char path[WALK_PATH_MAX + 1];
+};
+
+static int emit_file(struct dir_walk *w, int dirfd, const char *name)
+{
+	struct tree_entry te = {.path = w->path};
+	struct stat st;
+	void *map = NULL;
+	int fd, r = ML_IO;
+
+	if ((fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return ml_fail(ML_IO, "cannot open '%s/%s' to upload it: %s", w->root, w->path,
+		               strerror(errno));
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		r = ml_fail(ML_IO, "cannot upload '%s': it changed while being read", w->path);
+		goto out;
+	}
+	if (st.st_size > 0 &&
+	    (map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0)) == MAP_FAILED) {
+		map = NULL;
+		r = ml_fail(ML_IO, "cannot map '%s' to upload it: %s", w->path, strerror(errno));
+		goto out;
+	}
+	te.mode = (st.st_mode & 0111) != 0 ? TREE_MODE_EXEC : TREE_MODE_FILE;
+	te.data = map;
+	te.size = (size_t)st.st_size;
+	r = w->emit(w->emit_ctx, &te);
+out:
+	if (map != NULL)
+		munmap(map, (size_t)st.st_size);
+	close(fd);
+	return r;
+}
+
+static int walk_dir(struct dir_walk *w, int fd, size_t plen, int depth)
+{
+	struct dirent *de;
+	DIR *dir;
+	int r = 0;
+
+	if (depth > WALK_DEPTH_MAX)
+		return ml_fail(ML_IO, "workspace nests deeper than %d directories at '%s'",
+		               WALK_DEPTH_MAX, w->path);
+	if ((dir = fdopendir(fd)) == NULL) {
+		close(fd);
+		return ml_fail(ML_IO, "cannot read directory '%s': %s", w->path, strerror(errno));
+	}
+	while (r == 0 && (errno = 0, de = readdir(dir)) != NULL) {
+		const char *name = de->d_name;
+		size_t n = strlen(name);
+		struct stat st;
+
+		if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+			continue;
+		if (plen + 1 + n > WALK_PATH_MAX) {
+			r = ml_fail(ML_IO, "workspace path '%s/%s' is too long", w->path, name);
+			break;
+		}
+		w->path[plen] = '/';
+		memcpy(w->path + plen + 1, name, n + 1);
+		if (fstatat(dirfd(dir), name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+			r = ml_fail(ML_IO, "cannot stat '%s': %s", w->path, strerror(errno));
+		} else if (S_ISDIR(st.st_mode)) {
+			struct tree_entry te = {.path = w->path, .mode = TREE_MODE_DIR};
+			int sub;
+
+			if ((r = w->emit(w->emit_ctx, &te)) != 0)
+				break;
+			sub = openat(dirfd(dir), name,
+			             O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (sub < 0)
+				r = ml_fail(ML_IO, "cannot open directory '%s': %s", w->path,
+				            strerror(errno));
+			else
+				r = walk_dir(w, sub, plen + 1 + n, depth + 1);
+		} else if (S_ISREG(st.st_mode)) {
+			r = emit_file(w, dirfd(dir), name);
+		} else if (S_ISLNK(st.st_mode)) {
+			char target[TAR_SYMLINK_MAX + 1];
+			ssize_t tn = readlinkat(dirfd(dir), name, target, sizeof(target));
+			struct tree_entry te = {.path = w->path, .mode = TREE_MODE_SYMLINK};
+
+			if (tn <= 0 || (size_t)tn > TAR_SYMLINK_MAX) {
+				r = ml_fail(ML_IO, "cannot read symlink '%s'", w->path);
+				break;
+			}
+			te.data = target;
+			te.size = (size_t)tn;
+			r = w->emit(w->emit_ctx, &te);
+		}
+		/* sockets, fifos and devices are not part of a workspace worth copying */
+		w->path[plen] = '\0';
+	}
+	if (r == 0 && errno != 0)
+		r = ml_fail(ML_IO, "cannot read directory '%s': %s", w->path, strerror(errno));
+	closedir(dir);
+	return r;
+}
+
+static int walk_workspace(void *walk_ctx, tree_entry_fn emit, void *emit_ctx)
+{
+	struct dir_walk *w = walk_ctx;
+	size_t plen;
+	char *slash;
+	int fd, r;
+
+	w->emit = emit;
+	w->emit_ctx = emit_ctx;
+	/* the path's own directories first, so the archive extracts at "/" */
+	if ((plen = trimmed_len(w->root + 1)) > WALK_PATH_MAX)
+		return ml_fail(ML_IO, "workspace path '%s' is too long", w->root);
+	memcpy(w->path, w->root + 1, plen);
+	w->path[plen] = '\0';
+	for (slash = w->path;; slash++) {
+		struct tree_entry te = {.path = w->path, .mode = TREE_MODE_DIR};
+
+		slash = strchr(slash, '/');
+		if (slash != NULL)
+			*slash = '\0';
+		r = emit(emit_ctx, &te);
+		if (slash != NULL)
+			*slash = '/';
+		if (r != 0)
+			return r;
+		if (slash == NULL)
+			break;
+	}
+	if ((fd = open(w->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return ml_fail(ML_IO, "cannot open the workspace '%s': %s", w->root,
+		               strerror(errno));
+	return walk_dir(w, fd, plen, 0);
+}
+
+int workspace_upload(const struct workspace *w, struct engine *e, const char *id,
+                     volatile sig_atomic_t *cancel)
+{
+	struct dir_walk *walk;
+	struct tar_stream *tar = NULL;
+	int r, tr;
+
+	if (w->mode != WORKSPACE_UPLOAD)
+		return 0;
+	if (strcmp(w->path, "/") == 0)
+		return ml_fail(ML_CONFIG, "refusing to upload '/' as the workspace");
+	if ((walk = calloc(1, sizeof(*walk))) == NULL)
+		return ml_fail(ML_IO, "out of memory");
+	walk->root = w->path;
+	if ((r = tar_stream_start(&tar, walk_workspace, walk, (int64_t)time(NULL))) != 0)
+		goto out;
+	r = container_upload(e, id, "/", tar_stream_read, tar, cancel);
+	if ((tr = tar_stream_finish(tar)) != 0)
+		r = tr;
+out:
+	free(walk);
+	return r;
+}

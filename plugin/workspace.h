@@ -1,0 +1,87 @@
+/*
+ * What the pipeline container sees besides the verified tree: the build's
+ * workspace (DRONE_WORKSPACE) at the same path, read-write, and the cache
+ * volumes of the `volumes` setting. See docs/workspace.md.
+ *
+ * The workspace is shared by giving the pipeline the same mount mainline's
+ * own container has (a named volume or a bind, found with GET
+ * /containers/{id}/json); where that is impossible (mainline is not in a
+ * container of this engine, the engine is remote, the workspace is not on a
+ * mount) the directory is uploaded as a tar stream before the start, and
+ * changes do not come back.
+ */
+#ifndef MAINLINE_WORKSPACE_H
+#define MAINLINE_WORKSPACE_H
+
+#include <signal.h>
+#include <stddef.h>
+
+#include "config.h"
+#include "engine.h"
+
+#define WORKSPACE_SOCKET_PATH "/var/run/docker.sock"
+
+/* Whether absolute paths a and b are equal or one lies inside the other (by components). */
+int path_overlaps(const char *a, const char *b);
+
+/*
+ * Checks the run's paths before anything runs: the workdir must not equal,
+ * lie inside or contain the workspace (c->drone.workspace, when set); every
+ * `volumes` entry must be `name:/path[:ro|:rw]` with a volume name
+ * ([A-Za-z0-9][A-Za-z0-9_.-]*, never a host path) and a clean absolute
+ * destination that overlaps neither the workdir, the workspace nor the
+ * docker socket. 0 or ML_CONFIG naming the entry.
+ */
+int workspace_check_config(const struct config *c);
+
+enum workspace_mode {
+	WORKSPACE_NONE = 0, /* DRONE_WORKSPACE unset: nothing shared */
+	WORKSPACE_MOUNT,    /* the same mount as mainline's own container: bind */
+	WORKSPACE_UPLOAD,   /* the directory is copied in before the start */
+};
+
+struct workspace {
+	enum workspace_mode mode;
+	const char *path; /* DRONE_WORKSPACE (borrowed from the config) */
+	char bind[4200];  /* WORKSPACE_MOUNT: "source:destination[:ro]" for HostConfig.Binds */
+	char why[256];    /* WORKSPACE_UPLOAD: why the mount could not be shared */
+};
+
+/*
+ * Decides how the workspace reaches the pipeline on engine e: finds
+ * mainline's own container (container id from /proc/self/mountinfo or
+ * /proc/self/cgroup, else the hostname) and the mount holding
+ * c->drone.workspace. 0, ML_CONFIG (the workdir lies on the workspace's
+ * mount, or an upload source that is no directory) or ML_ENGINE_ERROR.
+ */
+int workspace_plan(struct workspace *out, struct engine *e, const struct config *c);
+
+/*
+ * Streams directory w->path (as seen by mainline) into container id at the
+ * same path: directories, regular files (mode bits 0644/0755), symlinks;
+ * other file types are skipped. Files are mapped, not read into memory.
+ * 0 or a reason code.
+ */
+int workspace_upload(const struct workspace *w, struct engine *e, const char *id,
+                     volatile sig_atomic_t *cancel);
+
+/* Pure helpers (unit tested). */
+
+/* The first 64-hex container id in a /proc/self/mountinfo text ("/containers/<id>/"). */
+int workspace_id_from_mountinfo(const char *text, char out[65]);
+/* The first 64-hex container id in a /proc/self/cgroup text (docker-<id>.scope, /docker/<id>). */
+int workspace_id_from_cgroup(const char *text, char out[65]);
+
+/*
+ * From a container inspect answer, the bind ("name:dest", "/host:dest", with
+ * ":ro" for a read-only mount) of the mount whose Destination is the
+ * workspace or its nearest parent. 0 found, 1 no such mount (or one that
+ * cannot be shared, like tmpfs; why says so), ML_ENGINE_ERROR malformed.
+ * hostname, when not NULL, must equal Config.Hostname (a container found by
+ * name must be this one).
+ */
+int workspace_mount_from_inspect(const char *json, size_t len, const char *workspace,
+                                 const char *hostname, char *bind, size_t bind_len, char *dest,
+                                 size_t dest_len, char *why, size_t why_len);
+
+#endif

@@ -1,0 +1,48 @@
+/*
+ * Finding mainline's own container and the workspace's mount: the inspect
+ * answer of the engine, /proc/self/mountinfo and /proc/self/cgroup texts.
+ * The first byte selects the reader.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "workspace.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char bind[64], dest[64], why[128], id[65];
+	char *text;
+	int r;
+
+	if (size < 1)
+		return 0;
+	ml_error_clear();
+	switch (data[0] % 3) {
+	case 0:
+		r = workspace_mount_from_inspect((const char *)data + 1, size - 1, "/drone/src",
+		                                 (data[0] & 4) ? "host" : NULL, bind, sizeof(bind),
+		                                 dest, sizeof(dest), why, sizeof(why));
+		/* a shared mount holds the workspace and is named in the bind */
+		if (r == 0 && (!path_overlaps(dest, "/drone/src") || strstr(bind, dest) == NULL))
+			__builtin_trap();
+		break;
+	case 1:
+	case 2:
+		if ((text = malloc(size)) == NULL)
+			return 0;
+		memcpy(text, data + 1, size - 1);
+		text[size - 1] = '\0';
+		r = data[0] % 3 == 1 ? workspace_id_from_mountinfo(text, id)
+		                     : workspace_id_from_cgroup(text, id);
+		if (r == 0 && strspn(id, "0123456789abcdef") != 64)
+			__builtin_trap();
+		free(text);
+		break;
+	}
+	return 0;
+}

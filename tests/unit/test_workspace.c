@@ -1,0 +1,256 @@
+/* Workspace paths, own-container discovery, inspect answers; source URL hosts for netrc. */
+#include "unit.h"
+
+#include <string.h>
+
+#include "config.h"
+#include "credentials.h"
+#include "error.h"
+#include "workspace.h"
+
+static void test_path_overlaps(void **state)
+{
+	(void)state;
+	assert_true(path_overlaps("/drone/src", "/drone/src"));
+	assert_true(path_overlaps("/drone/src", "/drone/src/"));
+	assert_true(path_overlaps("/drone", "/drone/src"));
+	assert_true(path_overlaps("/drone/src/ci", "/drone/src"));
+	assert_true(path_overlaps("/", "/pipeline"));
+	assert_false(path_overlaps("/drone/srcx", "/drone/src"));
+	assert_false(path_overlaps("/drone/src", "/drone/srcx"));
+	assert_false(path_overlaps("/pipeline", "/drone/src"));
+	assert_false(path_overlaps("/cache", "/var/run/docker.sock"));
+}
+
+struct volume_case {
+	const char *volume, *workspace, *workdir;
+	int ok;
+	const char *message_part;
+};
+
+static const struct volume_case volume_cases[] = {
+    {"gocache:/root/.cache/go", NULL, NULL, 1, NULL},
+    {"go-mod.cache_1:/go/pkg/mod", "/drone/src", NULL, 1, NULL},
+    {"c:/cache:ro", NULL, NULL, 1, NULL},
+    {"c:/cache:rw", NULL, NULL, 1, NULL},
+    {"/etc:/cache", NULL, NULL, 0, "host path"},
+    {"/var/lib/docker:/x", NULL, NULL, 0, "host path"},
+    {"./data:/cache", NULL, NULL, 0, "host path"},
+    {"..:/cache", NULL, NULL, 0, "host path"},
+    {"~:/cache", NULL, NULL, 0, "host path"},
+    {"a/b:/cache", NULL, NULL, 0, "host path"},
+    {"_c:/cache", NULL, NULL, 0, "volume name"},
+    {"-c:/cache", NULL, NULL, 0, "volume name"},
+    {"c$:/cache", NULL, NULL, 0, "volume name"},
+    {"c", NULL, NULL, 0, "expected name:/path"},
+    {":/cache", NULL, NULL, 0, "host path"},
+    {"c:cache", NULL, NULL, 0, "clean absolute path"},
+    {"c:/", NULL, NULL, 0, "clean absolute path"},
+    {"c:/a/../etc", NULL, NULL, 0, "clean absolute path"},
+    {"c:/a//b", NULL, NULL, 0, "clean absolute path"},
+    {"c:/a/./b", NULL, NULL, 0, "clean absolute path"},
+    {"c:/cache:z", NULL, NULL, 0, "unknown option"},
+    {"c:/cache:ro:rw", NULL, NULL, 0, "unknown option"},
+    {"c:/pipeline", NULL, NULL, 0, "overlaps the workdir '/pipeline'"},
+    {"c:/pipeline/.cache", NULL, NULL, 0, "overlaps the workdir"},
+    {"c:/work", NULL, "/work/tree", 0, "overlaps the workdir '/work/tree'"},
+    {"c:/drone", "/drone/src", NULL, 0, "overlaps the workspace '/drone/src'"},
+    {"c:/drone/src/cache", "/drone/src", NULL, 0, "overlaps the workspace"},
+    {"c:/var/run", NULL, NULL, 0, "overlaps the docker socket"},
+    {"c:/var/run/docker.sock", NULL, NULL, 0, "overlaps the docker socket"},
+};
+
+static void test_volumes(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(volume_cases) / sizeof(volume_cases[0]); i++) {
+		const struct volume_case *vc = &volume_cases[i];
+		struct config c;
+		int r;
+
+		config_init(&c);
+		assert_int_equal(strlist_push(&c.volumes, vc->volume), 0);
+		c.set |= CONFIG_BIT(CK_VOLUMES);
+		c.workdir = strdup(vc->workdir != NULL ? vc->workdir : "/pipeline");
+		c.drone.workspace = vc->workspace != NULL ? strdup(vc->workspace) : NULL;
+		ml_error_clear();
+		r = workspace_check_config(&c);
+		if (vc->ok != (r == 0))
+			fail_msg("volume '%s': got %d (%s)", vc->volume, r, ml_error_message());
+		if (!vc->ok) {
+			assert_int_equal(r, ML_CONFIG);
+			if (strstr(ml_error_message(), vc->message_part) == NULL)
+				fail_msg("volume '%s': message '%s' lacks '%s'", vc->volume,
+				         ml_error_message(), vc->message_part);
+		}
+		config_release(&c);
+	}
+}
+
+static void test_workdir_against_workspace(void **state)
+{
+	static const struct {
+		const char *workdir, *workspace;
+		int ok;
+	} cases[] = {
+	    {"/pipeline", "/drone/src", 1},  {"/drone/srcx", "/drone/src", 1},
+	    {"/drone/src", "/drone/src", 0}, {"/drone/src/ci", "/drone/src", 0},
+	    {"/drone", "/drone/src", 0},     {"/", "/drone/src", 0},
+	    {"/pipeline", "drone/src", 0},   {"/pipeline", "/drone/../src", 0},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct config c;
+		int r;
+
+		config_init(&c);
+		c.workdir = strdup(cases[i].workdir);
+		c.drone.workspace = strdup(cases[i].workspace);
+		ml_error_clear();
+		r = workspace_check_config(&c);
+		if (cases[i].ok != (r == 0))
+			fail_msg("workdir '%s', workspace '%s': got %d", cases[i].workdir,
+			         cases[i].workspace, r);
+		config_release(&c);
+	}
+}
+
+#define ID "4f3c2b1a0e9d8c7b6a5f4e3d2c1b0a9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b"
+
+static void test_own_id(void **state)
+{
+	char id[65];
+
+	(void)state;
+	assert_int_equal(workspace_id_from_mountinfo("1 0 0:1 / / rw - overlay overlay rw\n"
+	                                             "2 1 8:1 /var/lib/docker/containers/" ID
+	                                             "/hostname /etc/hostname "
+	                                             "rw - ext4 /dev/sda1 rw\n",
+	                                             id),
+	                 0);
+	assert_string_equal(id, ID);
+	assert_int_equal(
+	    workspace_id_from_mountinfo("2 1 8:1 /containers/" ID "x/h /etc/h rw\n", id), -1);
+	assert_int_equal(workspace_id_from_mountinfo("2 1 8:1 /containers/abc/hostname /x\n", id),
+	                 -1);
+	assert_int_equal(workspace_id_from_mountinfo("", id), -1);
+	assert_int_equal(workspace_id_from_cgroup("0::/system.slice/docker-" ID ".scope\n", id), 0);
+	assert_string_equal(id, ID);
+	assert_int_equal(workspace_id_from_cgroup("12:cpu:/docker/" ID "\n", id), 0);
+	assert_int_equal(workspace_id_from_cgroup("0::/\n", id), -1);
+	assert_int_equal(workspace_id_from_cgroup("0::/x" ID "\n", id), -1);
+}
+
+struct inspect_case {
+	const char *json, *workspace, *hostname;
+	int want;
+	const char *bind, *dest, *why_part;
+};
+
+static const struct inspect_case inspect_cases[] = {
+    {"{\"Config\":{\"Hostname\":\"abc\"},\"Mounts\":[{\"Type\":\"volume\",\"Name\":\"ws1\","
+     "\"Source\":\"/var/lib/docker/volumes/ws1/_data\",\"Destination\":\"/drone\",\"RW\":true}]}",
+     "/drone/src", NULL, 0, "ws1:/drone", "/drone", NULL},
+    {"{\"Mounts\":[{\"Type\":\"bind\",\"Source\":\"/srv/ws\",\"Destination\":\"/drone/src\","
+     "\"RW\":false}]}",
+     "/drone/src", NULL, 0, "/srv/ws:/drone/src:ro", "/drone/src", NULL},
+    /* the nearest parent wins; a mount below the workspace does not hold it */
+    {"{\"Mounts\":[{\"Type\":\"volume\",\"Name\":\"outer\",\"Destination\":\"/drone\"},"
+     "{\"Type\":\"volume\",\"Name\":\"inner\",\"Destination\":\"/drone/src\"},"
+     "{\"Type\":\"volume\",\"Name\":\"below\",\"Destination\":\"/drone/src/x\"}]}",
+     "/drone/src", NULL, 0, "inner:/drone/src", "/drone/src", NULL},
+    {"{\"Mounts\":[{\"Type\":\"volume\",\"Name\":\"x\",\"Destination\":\"/drone/srcx\"}]}",
+     "/drone/src", NULL, 1, NULL, NULL, "no mount"},
+    {"{\"Mounts\":[]}", "/drone/src", NULL, 1, NULL, NULL, "no mount"},
+    {"{\"Mounts\":null}", "/drone/src", NULL, 1, NULL, NULL, "no mount"},
+    {"{}", "/drone/src", NULL, 1, NULL, NULL, "no mount"},
+    {"{\"Mounts\":[{\"Type\":\"tmpfs\",\"Destination\":\"/drone\"}]}", "/drone/src", NULL, 1, NULL,
+     NULL, "tmpfs mount"},
+    {"{\"Mounts\":[{\"Type\":\"volume\",\"Destination\":\"/drone\"}]}", "/drone/src", NULL, 1, NULL,
+     NULL, "cannot be shared"},
+    {"{\"Mounts\":[{\"Type\":\"bind\",\"Source\":\"/a:b\",\"Destination\":\"/drone\"}]}",
+     "/drone/src", NULL, 1, NULL, NULL, "cannot be shared"},
+    /* found by hostname: it must be this container */
+    {"{\"Config\":{\"Hostname\":\"other\"},\"Mounts\":[{\"Type\":\"volume\",\"Name\":\"w\","
+     "\"Destination\":\"/drone\"}]}",
+     "/drone/src", "mine", 1, NULL, NULL, "not mainline's own"},
+    {"{\"Config\":{\"Hostname\":\"mine\"},\"Mounts\":[{\"Type\":\"volume\",\"Name\":\"w\","
+     "\"Destination\":\"/drone\"}]}",
+     "/drone/src", "mine", 0, "w:/drone", "/drone", NULL},
+    /* malformed */
+    {"[]", "/drone/src", NULL, ML_ENGINE_ERROR, NULL, NULL, NULL},
+    {"{\"Mounts\":{}}", "/drone/src", NULL, ML_ENGINE_ERROR, NULL, NULL, NULL},
+    {"{\"Mounts\":[]} x", "/drone/src", NULL, ML_ENGINE_ERROR, NULL, NULL, NULL},
+};
+
+static void test_inspect(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(inspect_cases) / sizeof(inspect_cases[0]); i++) {
+		const struct inspect_case *ic = &inspect_cases[i];
+		char bind[256] = "", dest[256] = "", why[256] = "";
+		int r;
+
+		ml_error_clear();
+		r = workspace_mount_from_inspect(ic->json, strlen(ic->json), ic->workspace,
+		                                 ic->hostname, bind, sizeof(bind), dest,
+		                                 sizeof(dest), why, sizeof(why));
+		if (r != ic->want)
+			fail_msg("case %zu: got %d, want %d (%s)", i, r, ic->want, why);
+		if (ic->bind != NULL) {
+			assert_string_equal(bind, ic->bind);
+			assert_string_equal(dest, ic->dest);
+		}
+		if (ic->why_part != NULL && strstr(why, ic->why_part) == NULL)
+			fail_msg("case %zu: '%s' lacks '%s'", i, why, ic->why_part);
+	}
+}
+
+static void test_url_host(void **state)
+{
+	static const struct {
+		const char *url, *host;
+	} cases[] = {
+	    {"https://github.com/acme/ci.git", "github.com"},
+	    {"https://Git.Example.ORG:8443/x", "git.example.org"},
+	    {"https://user:p@ss@git.example.org/x", "git.example.org"},
+	    {"http://localhost:8080", "localhost"},
+	    {"https://[::1]:8443/x", "::1"},
+	    {"https://host?x=@evil", "host"},
+	    {"ssh://git@github.com/acme/ci.git", NULL},
+	    {"git@github.com:acme/ci.git", NULL},
+	    {"/srv/git/ci", NULL},
+	    {"https:///x", NULL},
+	    {"https://[::1/x", NULL},
+	};
+	char host[256];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int r = credentials_url_host(cases[i].url, host, sizeof(host));
+
+		if (cases[i].host == NULL) {
+			if (r != -1)
+				fail_msg("'%s': got host '%s'", cases[i].url, host);
+		} else {
+			if (r != 0)
+				fail_msg("'%s': no host", cases[i].url);
+			assert_string_equal(host, cases[i].host);
+		}
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_path_overlaps),
+	    cmocka_unit_test(test_volumes),
+	    cmocka_unit_test(test_workdir_against_workspace),
+	    cmocka_unit_test(test_own_id),
+	    cmocka_unit_test(test_inspect),
+	    cmocka_unit_test(test_url_host),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
