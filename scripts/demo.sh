@@ -53,12 +53,10 @@ echo "pipeline: running verified code from $(pwd)"
 echo "pipeline: build $DRONE_BUILD_NUMBER of $DRONE_REPO, event $DRONE_BUILD_EVENT, tag ${DRONE_TAG:-none}"
 echo "pipeline: starting a sibling container through the mounted Docker socket (as Dagger starts its engine)"
 docker run --rm mainline-test/busybox:1 echo "sibling: hello from a container started by the pipeline"
-if [ -d "${DRONE_WORKSPACE:-/nonexistent}" ] && [ -w "$DRONE_WORKSPACE" ]; then
-	mkdir -p "$DRONE_WORKSPACE/dist"
-	echo "release ${DRONE_TAG:-snapshot} built by $(git rev-parse HEAD 2>/dev/null || echo pipeline)" \
-		>"$DRONE_WORKSPACE/dist/release.txt"
-	echo "pipeline: wrote dist/release.txt into the workspace for the next step"
-fi
+cd "$DRONE_WORKSPACE"
+echo "pipeline: building the project checked out in $DRONE_WORKSPACE"
+sh ./build.sh "${DRONE_TAG:-snapshot}"
+echo "pipeline: artefact dist/app-${DRONE_TAG:-snapshot}.txt is in the workspace for the next step"
 echo "pipeline: published"
 SH
 chmod +x "$repo/ci/publish.sh"
@@ -66,6 +64,15 @@ git -C "$repo" add ci
 git -C "$repo" commit -q -S -m "ci: publish pipeline"
 printf '%s\n' "$signers" >"$work/allowed_signers"
 git -C "$repo" -c gpg.ssh.allowedSignersFile="$work/allowed_signers" log --format='%h %G? %s' main
+
+say "Drone's clone step: the project's checkout in the workspace volume"
+docker volume create "$workspace" >/dev/null
+docker run --rm -v "$workspace:/drone/src" mainline-test/busybox:1 sh -c '
+	cd /drone/src
+	echo "hello, release" >app.txt
+	printf "%s\n" "#!/bin/sh" "mkdir -p dist" \
+		"{ echo \"app \$1\"; cat app.txt; } >dist/app-\$1.txt" >build.sh
+	ls -l /drone/src'
 
 # What Drone's docker runner does for a plugin step: DRONE_* variables, PLUGIN_*
 # settings, the workspace volume at /drone/src, here also the socket and a cache.
@@ -93,6 +100,9 @@ printf '$ docker run ... -e DRONE_BUILD_EVENT=tag -e DRONE_TAG=v1.0.0 %s\n' "$pl
 set +e
 step -e DRONE_BUILD_EVENT=tag -e DRONE_COMMIT_REF=refs/tags/v1.0.0 -e DRONE_TAG=v1.0.0
 echo "(step exit code $?)"
+
+say "The next step of the build finds the artefact in the workspace"
+docker run --rm -v "$workspace:/drone/src" mainline-test/busybox:1 cat /drone/src/dist/app-v1.0.0.txt
 
 say "Pull request from a fork: refused before anything is fetched or run"
 printf '$ docker run ... -e DRONE_BUILD_EVENT=pull_request -e DRONE_COMMIT_REF=refs/pull/12/head %s\n' "$plugin_image"
