@@ -40,9 +40,9 @@ while [ $i -lt 100 ]; do
 done
 hyperfine --style basic --warmup 1 --runs 8 --export-markdown "$work/tree.md" \
 	-n "mainline engine path (tar streamed from the tree)" \
-	"$tool run --tree $work/tree --workdir /w $image -- true" \
+	"$tool run $image --tree $work/tree --workdir /w -- true" \
 	-n "docker create + docker cp + start + rm" \
 	"sh -c 'c=\$(docker create $image true) && docker cp $work/tree \$c:/w && docker start -a \$c && docker rm \$c >/dev/null'"
 cat "$work/tree.md"
 /usr/bin/time -f "mainline engine path, 100 MiB tree: peak RSS %M KiB" \
-	"$tool" run --tree "$work/tree" --workdir /w "$image" -- true 2>&1 >/dev/null | tail -1
+	"$tool" run "$image" --tree "$work/tree" --workdir /w -- true 2>&1 >/dev/null | tail -1

@@ -447,6 +447,11 @@ static int check_volume(enum config_key k, char *item)
 	const char *colon = strchr(item, ':');
 	const char *p;
 
+	if (item[0] == '/' || item[0] == '.' || item[0] == '~')
+		return ml_fail(ML_CONFIG,
+		               "volume '%s' in setting '%s' names a host path; only named engine "
+		               "volumes are allowed (name:/path)",
+		               item, settings[k].name);
 	if (colon == NULL || colon == item || colon[1] != '/')
 		goto bad;
 	for (p = item; p < colon; p++)

@@ -9,6 +9,7 @@
 
 #include "audit.h"
 #include "audit_log.h"
+#include "build_commit.h"
 #include "card.h"
 #include "check.h"
 #include "config.h"
@@ -442,8 +443,7 @@ int plugin_main(char **envp)
 			        gate.message[0] != '\0' ? gate.message : ml_reason_name(r));
 	}
 	if (r == 0 && config_number(&p->cfg, CK_GATE_COMMIT))
-		r = ml_fail(ML_UNSUPPORTED,
-		            "setting gate_commit is not supported by this version of mainline");
+		r = build_commit_check(&p->cfg);
 	phase_end(p, AUDIT_PHASE_GATE);
 	if (r == 0) {
 		r = check_run(&p->chk, &p->cfg, 0);

@@ -102,6 +102,25 @@ git -C "$repo" reset -q --hard "$good"
 t_exit "engine unreachable: an error" 2 plugin DOCKER_HOST=unix:///nonexistent/docker.sock
 t_like "it names the socket" "$(t_out)" "nonexistent"
 
+# gate_commit: the commit Drone builds must be on the project's main line
+project="$T_TMP/project"
+git init -q "$project"
+git -C "$project" commit -q --allow-empty -m "project: first"
+on_main=$(git -C "$project" rev-parse HEAD)
+git -C "$project" checkout -q -b feature
+git -C "$project" commit -q --allow-empty -m "project: unreviewed work"
+on_feature=$(git -C "$project" rev-parse HEAD)
+git -C "$project" checkout -q main
+t_exit "gate_commit: a tag of a main-line commit runs" 0 plugin PLUGIN_GATE_COMMIT=true \
+	DRONE_GIT_HTTP_URL="$project" DRONE_BUILD_EVENT=tag DRONE_COMMIT_REF=refs/tags/v1 \
+	DRONE_TAG=v1 DRONE_COMMIT_SHA="$on_main"
+t_like "gate_commit: the pipeline ran" "$(t_out)" "pipeline ran"
+refused "gate_commit: a tag of a commit off the main line" not_on_branch PLUGIN_GATE_COMMIT=true \
+	DRONE_GIT_HTTP_URL="$project" DRONE_BUILD_EVENT=tag DRONE_COMMIT_REF=refs/tags/v2 \
+	DRONE_TAG=v2 DRONE_COMMIT_SHA="$on_feature"
+t_exit "gate_commit without the project's URL: an error" 2 plugin PLUGIN_GATE_COMMIT=true \
+	DRONE_COMMIT_SHA="$on_main"
+
 # --- audit --------------------------------------------------------------------
 audit="$T_TMP/audit.jsonl"
 plugin PLUGIN_AUDIT_FILE="$audit" >/dev/null 2>&1

@@ -1,0 +1,20 @@
+/*
+ * gate_commit: for release and tag builds, the commit Drone is building
+ * (DRONE_COMMIT_SHA) must lie on the first-parent line of the project's main
+ * branch, fetched from the project's own repository (DRONE_GIT_HTTP_URL) into
+ * the cache. Drone's shallow clone of a tag does not hold main, so the
+ * workspace cannot answer this on its own.
+ */
+#ifndef MAINLINE_BUILD_COMMIT_H
+#define MAINLINE_BUILD_COMMIT_H
+
+#include "config.h"
+
+/*
+ * 0 when the build's commit is on the line; ML_NOT_ON_BRANCH when it is not;
+ * ML_CONFIG when the Drone context lacks what the check needs;
+ * ML_FETCH_FAILED when the project cannot be fetched.
+ */
+int build_commit_check(const struct config *c);
+
+#endif
