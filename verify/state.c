@@ -89,7 +89,9 @@ static int grow(struct state *st)
 	return 0;
 }
 
-static int put(struct state *st, const char *commit, const char *anchor, unsigned flags)
+/* Adds or extends an entry; *changed (may be NULL) tells whether anything was new. */
+static int put(struct state *st, const char *commit, const char *anchor, unsigned flags,
+               int *changed)
 {
 	struct cache_entry *e;
 	int r;
@@ -103,6 +105,8 @@ static int put(struct state *st, const char *commit, const char *anchor, unsigne
 		snprintf(e->anchor, sizeof(e->anchor), "%s", anchor);
 		st->used++;
 	}
+	if (changed != NULL && (e->flags | flags) != e->flags)
+		*changed = 1;
 	e->flags |= flags;
 	return 0;
 }
@@ -180,7 +184,7 @@ static int load_cache(struct state *st)
 		     (strlen(anchor) != 40 || !is_hex40(anchor))) ||
 		    *end != '\0' || f == 0 || f > (STATE_SIGNATURE | STATE_CHAIN))
 			goto corrupt;
-		if ((r = put(st, commit, anchor, (unsigned)f)) != 0)
+		if ((r = put(st, commit, anchor, (unsigned)f, NULL)) != 0)
 			goto out;
 	}
 	r = 0;
@@ -242,8 +246,9 @@ int state_open(struct state **out, const char *dir, const char *source_url, cons
 		r = ml_fail(ML_IO, "cannot create state directory '%s': %s", path, strerror(errno));
 		goto out;
 	}
+	/* names the directory for people; written once */
 	snprintf(path, sizeof(path), "%s/source", st->dir);
-	if (write_atomic(path, id.data, id.len) < 0) {
+	if (access(path, F_OK) != 0 && write_atomic(path, id.data, id.len) < 0) {
 		r = ml_fail(ML_IO, "cannot write '%s': %s", path, strerror(errno));
 		goto out;
 	}
@@ -277,12 +282,14 @@ int state_cached(const struct state *st, const char *commit, const char *anchor,
 
 int state_remember(struct state *st, const char *commit, const char *anchor, unsigned flags)
 {
-	st->dirty = 1;
-	return put(st, commit, anchor != NULL ? anchor : NO_ANCHOR, flags);
+	/* an unchanged tip changes nothing: no rewrite, no fsync on the warm path */
+	return put(st, commit, anchor != NULL ? anchor : NO_ANCHOR, flags, &st->dirty);
 }
 
 void state_set_floor(struct state *st, const char *commit)
 {
+	if (st->has_floor && strcmp(st->floor, commit) == 0)
+		return;
 	memcpy(st->floor, commit, 40);
 	st->floor[40] = '\0';
 	st->has_floor = 1;
