@@ -51,7 +51,6 @@ static int walk_verified_tree(void *walk_ctx, tree_entry_fn emit, void *emit_ctx
 /* Everything one run needs, released in one place. */
 struct plugin_run {
 	struct config cfg;
-	int have_cfg;
 	struct audit_record rec;
 	struct otel_trace trace;
 	struct check chk;
@@ -73,20 +72,34 @@ static void phase_end(struct plugin_run *p, enum audit_phase ph)
 	p->rec.phase[ph].end_ns = audit_now_ns();
 }
 
-static int env_push(struct plugin_run *p, const char *name, const char *value)
+/* Takes ownership of kv ("NAME=value"). */
+static int env_adopt(struct plugin_run *p, char *kv)
 {
-	size_t n = strlen(name) + strlen(value) + 2;
-	char *kv;
-
-	if (p->env_count == MAX_ENV)
+	if (kv == NULL)
+		return ml_fail(ML_IO, "out of memory");
+	if (p->env_count == MAX_ENV) {
+		free(kv);
 		return ml_fail(ML_CONFIG, "more than %d environment variables for the pipeline",
 		               MAX_ENV);
-	if ((kv = malloc(n)) == NULL)
-		return ml_fail(ML_IO, "out of memory");
-	snprintf(kv, n, "%s=%s", name, value);
+	}
 	p->env[p->env_count++] = kv;
 	p->env[p->env_count] = NULL;
 	return 0;
+}
+
+static int env_push(struct plugin_run *p, const char *name, const char *value)
+{
+	size_t n = strlen(name) + strlen(value) + 2;
+	char *kv = malloc(n);
+
+	if (kv != NULL)
+		snprintf(kv, n, "%s=%s", name, value);
+	return env_adopt(p, kv);
+}
+
+static int env_push_entry(struct plugin_run *p, const char *entry)
+{
+	return env_adopt(p, strdup(entry));
 }
 
 static const char *env_lookup(char **envp, const char *name)
@@ -118,29 +131,13 @@ static int build_env(struct plugin_run *p, char **envp)
 	int r;
 
 	for (e = envp; *e != NULL; e++) {
-		if (strncmp(*e, "DRONE_", 6) == 0 && strncmp(*e, "DRONE_NETRC_", 12) != 0 &&
-		    strncmp(*e, "DRONE_CARD_PATH=", 16) != 0) {
-			char name[256];
-			const char *eq = strchr(*e, '=');
+		/* Drone's netrc credentials and card path are mainline's, not the pipeline's */
+		int drone = strncmp(*e, "DRONE_", 6) == 0 && strncmp(*e, "DRONE_NETRC_", 12) != 0 &&
+		            strncmp(*e, "DRONE_CARD_PATH=", 16) != 0;
 
-			if (eq == NULL || (size_t)(eq - *e) >= sizeof(name))
-				continue;
-			memcpy(name, *e, (size_t)(eq - *e));
-			name[eq - *e] = '\0';
-			if ((r = env_push(p, name, eq + 1)) != 0)
-				return r;
-		}
-		if (strncmp(*e, "OTEL_", 5) == 0) {
-			const char *eq = strchr(*e, '=');
-			char name[256];
-
-			if (eq == NULL || (size_t)(eq - *e) >= sizeof(name))
-				continue;
-			memcpy(name, *e, (size_t)(eq - *e));
-			name[eq - *e] = '\0';
-			if ((r = env_push(p, name, eq + 1)) != 0)
-				return r;
-		}
+		if ((drone || strncmp(*e, "OTEL_", 5) == 0) && strchr(*e, '=') != NULL &&
+		    (r = env_push_entry(p, *e)) != 0)
+			return r;
 	}
 	for (i = 0; passthrough[i] != NULL; i++) {
 		const char *v = env_lookup(envp, passthrough[i]);
@@ -425,7 +422,6 @@ int plugin_main(char **envp)
 	otel_trace_init(&p->trace, env_lookup(envp, "TRACEPARENT"));
 
 	config_init(&p->cfg);
-	p->have_cfg = 1;
 	phase_begin(p, AUDIT_PHASE_GATE);
 	r = policy_effective_config(&p->cfg, envp, baked_policy_path());
 	if (r == 0)
