@@ -21,16 +21,6 @@ static void upper_hex(const uint8_t *data, size_t len, char *out)
 		out[i] = (char)toupper((unsigned char)out[i]);
 }
 
-static int only_space(const char *s, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n')
-			return 0;
-	return 1;
-}
-
 /* Hash policy, checked before any cryptography. */
 static int check_hash(uint8_t id)
 {
@@ -94,7 +84,7 @@ static int read_signature(const char *armored, size_t len, struct buf *bin, stru
 		return ml_fail(ML_MALFORMED_OBJECT, "OpenPGP signature too large");
 	if ((ret = pgp_dearmor(armored, len, "SIGNATURE", bin, &used)) != 0)
 		return ret;
-	if (!only_space(armored + used, len - used))
+	if (!pgp_only_space(armored + used, len - used))
 		return ml_fail(ML_MALFORMED_OBJECT, "trailing data after OpenPGP signature armor");
 	reader_init(&r, bin->data, bin->len);
 	if ((ret = pgp_packet_next(&r, &tag, &body)) != 0)

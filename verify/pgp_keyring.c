@@ -435,16 +435,6 @@ static int parse_packets(struct builder *b, const uint8_t *data, size_t len)
 	return 0;
 }
 
-static int only_space(const char *s, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n')
-			return 0;
-	return 1;
-}
-
 /* The binary packets of data: as given, or decoded from armored blocks. */
 static int binary_of(const uint8_t *data, size_t len, struct buf *bin)
 {
@@ -461,7 +451,7 @@ static int binary_of(const uint8_t *data, size_t len, struct buf *bin)
 		if ((r = pgp_dearmor(text + pos, len - pos, "PUBLIC KEY BLOCK", bin, &used)) != 0)
 			return r;
 		pos += used;
-	} while (!only_space(text + pos, len - pos));
+	} while (!pgp_only_space(text + pos, len - pos));
 	return 0;
 }
 

@@ -86,6 +86,16 @@ static int is_header_line(const char *line, size_t len)
 	return 1;
 }
 
+int pgp_only_space(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n')
+			return 0;
+	return 1;
+}
+
 int pgp_dearmor(const char *in, size_t len, const char *type, struct buf *out, size_t *consumed)
 {
 	struct buf text, crc_bytes;

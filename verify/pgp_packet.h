@@ -104,6 +104,9 @@ struct pgp_sig {
 	size_t mpi_len[2];
 };
 
+/* Whether the len bytes at s are all white space (what may follow an armor block). */
+int pgp_only_space(const char *s, size_t len);
+
 /*
  * Decodes one ASCII-armored block of the given type ("SIGNATURE", "PUBLIC
  * KEY BLOCK") starting at in, after optional blank lines. Appends the binary
