@@ -167,7 +167,6 @@ t_like "there is a span for the run phase" "$(cat "$T_TMP/otlp.bodies")" '"name"
 t_exit "timeout: the step fails" 2 plugin SLEEP=30 PLUGIN_ENV=SLEEP PLUGIN_TIMEOUT=2s
 t_like "timeout: reason timeout" "$(t_out)" "timeout"
 t_is "timeout: the container is gone" "$(containers)" 0
-----------------------------------------------------------------
 (EXEC=exec plugin SLEEP=60 PLUGIN_ENV=SLEEP >"$T_TMP/sleep.out" 2>&1) &
 pid=$!
 i=0
