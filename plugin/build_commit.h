@@ -11,7 +11,12 @@
 #include "config.h"
 
 /*
+ * Also, for tag builds when tag signers are set (tag_allowed_signers,
+ * tag_keyring): DRONE_TAG must be an annotated tag of DRONE_COMMIT_SHA,
+ * signed by one of them. Does nothing when neither check is asked for.
+ *
  * 0 when the build's commit is on the line; ML_NOT_ON_BRANCH when it is not;
+ * ML_UNSIGNED, ML_TAG_NOT_ALLOWED or a signature reason for the tag;
  * ML_CONFIG when the Drone context lacks what the check needs;
  * ML_FETCH_FAILED when the project cannot be fetched.
  */

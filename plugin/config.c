@@ -89,6 +89,9 @@ static const struct setting settings[CK_COUNT] = {
     S(CK_SOURCE, "source", T_STR, source, 0, NULL, NULL),
     S(CK_SSH_KEY, "ssh_key", T_CONTENTS, ssh_key, F_SECRET, NULL, NULL),
     S(CK_SSH_KNOWN_HOSTS, "ssh_known_hosts", T_STR, ssh_known_hosts, 0, NULL, NULL),
+    S(CK_TAG_ALLOWED_SIGNERS, "tag_allowed_signers", T_CONTENTS, tag_allowed_signers, 0, NULL,
+      NULL),
+    S(CK_TAG_KEYRING, "tag_keyring", T_CONTENTS_LIST, tag_keyring, F_BINARY, NULL, NULL),
     S(CK_TAGS, "tags", T_LIST, tags, 0, NULL, NULL),
     S(CK_TIMEOUT, "timeout", T_DURATION, timeout, 0, NULL, NULL),
     S(CK_VOLUMES, "volumes", T_LIST, volumes, 0, NULL, check_volume),
@@ -519,7 +522,8 @@ static int looks_like_contents(enum config_key k, const char *v)
 	if (strchr(v, '\n') != NULL || strstr(v, "-----BEGIN ") != NULL || v[0] == '{')
 		return 1;
 	/* a one-line allowed_signers secret: "principal key-type base64" */
-	if (k == CK_ALLOWED_SIGNERS && (strchr(v, ' ') != NULL || strchr(v, '\t') != NULL))
+	if ((k == CK_ALLOWED_SIGNERS || k == CK_TAG_ALLOWED_SIGNERS) &&
+	    (strchr(v, ' ') != NULL || strchr(v, '\t') != NULL))
 		return 1;
 	return 0;
 }

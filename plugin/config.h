@@ -60,6 +60,8 @@ enum config_key {
 	CK_SOURCE,
 	CK_SSH_KEY,
 	CK_SSH_KNOWN_HOSTS,
+	CK_TAG_ALLOWED_SIGNERS,
+	CK_TAG_KEYRING,
 	CK_TAGS,
 	CK_TIMEOUT,
 	CK_VOLUMES,
@@ -127,6 +129,8 @@ struct config {
 	struct strlist tags;     /* empty: any tag */
 	enum config_on_refuse on_refuse;
 	int gate_commit;
+	char *tag_allowed_signers;  /* contents: who may sign the project's release tags */
+	struct strlist tag_keyring; /* contents of each keyring for the project's tags */
 	/* state and audit */
 	char *cache; /* default "/var/cache/mainline" */
 	char *audit_file;

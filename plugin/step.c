@@ -438,7 +438,7 @@ int plugin_main(char **envp)
 			ml_fail(r, "%s",
 			        gate.message[0] != '\0' ? gate.message : ml_reason_name(r));
 	}
-	if (r == 0 && config_number(&p->cfg, CK_GATE_COMMIT))
+	if (r == 0)
 		r = build_commit_check(&p->cfg);
 	phase_end(p, AUDIT_PHASE_GATE);
 	if (r == 0) {

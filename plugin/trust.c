@@ -23,7 +23,13 @@ static int digest_part(struct crypto_hash_ctx *h, const char *label, const void 
 
 int trust_load(struct trust_roots *out, char digest[65], const struct config *c)
 {
-	const struct strlist *keyrings = &c->keyring, *forge = &c->forge_keys;
+	return trust_load_from(out, digest, c->allowed_signers, &c->keyring, &c->forge_keys, c);
+}
+
+int trust_load_from(struct trust_roots *out, char digest[65], const char *allowed_signers,
+                    const struct strlist *keyrings, const struct strlist *forge,
+                    const struct config *c)
+{
 	struct crypto_hash_ctx *h = NULL;
 	uint8_t raw[CRYPTO_MAX_DIGEST];
 	char flags[96], origin[64];
@@ -34,7 +40,7 @@ int trust_load(struct trust_roots *out, char digest[65], const struct config *c)
 	out->max_skew = c->max_skew;
 	out->ssh_policy.require_user_presence = c->require_user_presence;
 	out->now = (int64_t)time(NULL);
-	if (c->allowed_signers == NULL && keyrings->n == 0) {
+	if (allowed_signers == NULL && keyrings->n == 0) {
 		r = ml_fail(ML_CONFIG,
 		            "no trust roots: give allowed signers or an OpenPGP keyring");
 		goto out;
@@ -43,13 +49,13 @@ int trust_load(struct trust_roots *out, char digest[65], const struct config *c)
 		r = ml_fail(ML_IO, "cannot start a digest");
 		goto out;
 	}
-	if (c->allowed_signers != NULL) {
-		size_t len = strlen(c->allowed_signers);
+	if (allowed_signers != NULL) {
+		size_t len = strlen(allowed_signers);
 
-		if ((r = allowed_signers_parse(&out->ssh, c->allowed_signers, len,
+		if ((r = allowed_signers_parse(&out->ssh, allowed_signers, len,
 		                               "allowed_signers")) != 0)
 			goto out;
-		if (digest_part(h, "allowed_signers", c->allowed_signers, len) < 0)
+		if (digest_part(h, "allowed_signers", allowed_signers, len) < 0)
 			goto digest_failed;
 	}
 	if (keyrings->n > 0 && (r = pgp_keyring_new(&out->pgp)) != 0)

@@ -15,4 +15,12 @@
  */
 int trust_load(struct trust_roots *out, char digest[65], const struct config *c);
 
+/*
+ * The same from explicit roots (the project's tag signers, say); the options
+ * (user presence, skew) still come from c.
+ */
+int trust_load_from(struct trust_roots *out, char digest[65], const char *allowed_signers,
+                    const struct strlist *keyrings, const struct strlist *forge,
+                    const struct config *c);
+
 #endif

@@ -121,6 +121,33 @@ refused "gate_commit: a tag of a commit off the main line" not_on_branch PLUGIN_
 t_exit "gate_commit without the project's URL: an error" 2 plugin PLUGIN_GATE_COMMIT=true \
 	DRONE_COMMIT_SHA="$on_main"
 
+# the project's release tags: signed annotated tags by the release team only
+ssh-keygen -q -t ed25519 -N '' -C tagger -f "$T_TMP/tagger"
+tag_signers=$(printf 'tagger@example.org %s' "$(cut -d' ' -f1,2 "$T_TMP/tagger.pub")")
+git -C "$project" -c gpg.format=ssh -c user.signingkey="$T_TMP/tagger" tag -s -m "v3" v3 "$on_main"
+git -C "$project" -c gpg.format=ssh -c user.signingkey="$T_TMP/intruder" tag -s -m "v4" v4 "$on_main"
+git -C "$project" tag -a -m "v5" v5 "$on_main"
+git -C "$project" tag v6 "$on_main"
+git -C "$project" -c gpg.format=ssh -c user.signingkey="$T_TMP/tagger" tag -s -m "v7" v7 "$on_feature"
+tag_build() { # TAG [more environment]
+	t=$1; shift
+	plugin PLUGIN_TAG_ALLOWED_SIGNERS="$tag_signers" DRONE_GIT_HTTP_URL="$project" \
+		DRONE_BUILD_EVENT=tag DRONE_COMMIT_REF="refs/tags/$t" DRONE_TAG="$t" \
+		DRONE_COMMIT_SHA="$on_main" "$@"
+}
+t_exit "a release tag signed by a tag signer: runs" 0 tag_build v3
+t_like "the pipeline ran" "$(t_out)" "pipeline ran"
+t_exit "a tag signed by another key: refused" 1 tag_build v4
+t_like "reason unknown_key" "$(t_out)" "refused: unknown_key:"
+t_exit "an unsigned annotated tag: refused" 1 tag_build v5
+t_like "reason unsigned" "$(t_out)" "refused: unsigned:"
+t_exit "a lightweight tag: refused" 1 tag_build v6
+t_like "reason unsigned (lightweight)" "$(t_out)" "lightweight"
+t_exit "a signed tag of another commit than the one built: refused" 1 tag_build v7
+t_like "reason tag_not_allowed" "$(t_out)" "refused: tag_not_allowed:"
+t_exit "tag signers do not apply to push builds" 0 plugin \
+	PLUGIN_TAG_ALLOWED_SIGNERS="$tag_signers" DRONE_GIT_HTTP_URL="$project"
+
 # --- audit --------------------------------------------------------------------
 audit="$T_TMP/audit.jsonl"
 plugin PLUGIN_AUDIT_FILE="$audit" >/dev/null 2>&1
