@@ -13,11 +13,19 @@
 #define TREE_MODE_EXEC 0100755u
 #define TREE_MODE_SYMLINK 0120000u
 
+/*
+ * Reads the next bytes of a file's content into dst (at most cap): the count,
+ * 0 at the end, -1 on error. For content that is not held in memory.
+ */
+typedef long (*tree_read_fn)(void *ctx, void *dst, size_t cap);
+
 struct tree_entry {
 	const char *path; /* relative, '/'-separated, no leading '/', no '..' */
 	unsigned mode;    /* one of TREE_MODE_* */
 	const void *data; /* file content or symlink target; NULL for directories */
 	size_t size;
+	tree_read_fn read; /* a regular file with data NULL: its size bytes come from here */
+	void *read_ctx;
 };
 
 /* Receives one entry; a directory comes before its contents. 0 or a reason code. */

@@ -36,6 +36,7 @@ struct writer {
 	struct archive *a;
 	int64_t mtime;
 	int io_failed;
+	uint8_t chunk[TAR_CHUNK]; /* content read through tree_entry.read */
 };
 
 static la_ssize_t on_archive_write(struct archive *a, void *ctx, const void *data, size_t len)
@@ -98,7 +99,7 @@ static int emit_entry(void *ctx, const struct tree_entry *e)
 		break;
 	case TREE_MODE_FILE:
 	case TREE_MODE_EXEC:
-		if (e->size > 0 && e->data == NULL) {
+		if (e->size > 0 && e->data == NULL && e->read == NULL) {
 			r = ml_fail(ML_MALFORMED_OBJECT, "file '%s' has no content", e->path);
 			goto out;
 		}
@@ -128,8 +129,22 @@ static int emit_entry(void *ctx, const struct tree_entry *e)
 	}
 	if (archive_entry_filetype(ae) == AE_IFREG) {
 		for (off = 0; off < e->size; off += n) {
+			const uint8_t *chunk = data + off;
+
 			n = e->size - off < TAR_CHUNK ? e->size - off : TAR_CHUNK;
-			if (archive_write_data(w->a, data + off, n) != (la_ssize_t)n) {
+			if (data == NULL) {
+				/* the header promised size bytes: a file that shrank is an error */
+				long got = e->read(e->read_ctx, w->chunk, n);
+
+				if (got <= 0) {
+					r = ml_fail(ML_IO, "'%s' %s while being uploaded", e->path,
+					            got == 0 ? "shrank" : "could not be read");
+					goto out;
+				}
+				n = (size_t)got;
+				chunk = w->chunk;
+			}
+			if (archive_write_data(w->a, chunk, n) != (la_ssize_t)n) {
 				r = archive_failed(w, e->path);
 				goto out;
 			}

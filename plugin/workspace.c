@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -389,11 +388,25 @@ struct dir_walk {
 	char path[WALK_PATH_MAX + 1];
 };
 
+static long read_fd(void *ctx, void *dst, size_t cap)
+{
+	const int *fd = ctx;
+	ssize_t n;
+
+	do {
+		n = read(*fd, dst, cap);
+	} while (n < 0 && errno == EINTR);
+	return (long)n;
+}
+
+/*
+ * Streams the file through read(2): a file another step truncates meanwhile
+ * ends the upload with an error instead of faulting a mapping.
+ */
 static int emit_file(struct dir_walk *w, int dirfd, const char *name)
 {
 	struct tree_entry te = {.path = w->path};
 	struct stat st;
-	void *map = NULL;
 	int fd, r = ML_IO;
 
 	if ((fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
@@ -403,19 +416,12 @@ static int emit_file(struct dir_walk *w, int dirfd, const char *name)
 		r = ml_fail(ML_IO, "cannot upload '%s': it changed while being read", w->path);
 		goto out;
 	}
-	if (st.st_size > 0 &&
-	    (map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0)) == MAP_FAILED) {
-		map = NULL;
-		r = ml_fail(ML_IO, "cannot map '%s' to upload it: %s", w->path, strerror(errno));
-		goto out;
-	}
 	te.mode = (st.st_mode & 0111) != 0 ? TREE_MODE_EXEC : TREE_MODE_FILE;
-	te.data = map;
 	te.size = (size_t)st.st_size;
+	te.read = read_fd;
+	te.read_ctx = &fd;
 	r = w->emit(w->emit_ctx, &te);
 out:
-	if (map != NULL)
-		munmap(map, (size_t)st.st_size);
 	close(fd);
 	return r;
 }

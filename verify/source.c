@@ -651,7 +651,7 @@ static int walk_tree(struct walk *w, const git_oid *tree_oid, size_t path_len, i
 		const char *name = git_tree_entry_name(te);
 		git_filemode_t mode = git_tree_entry_filemode(te);
 		size_t n = strlen(name), len = path_len + (path_len != 0) + n;
-		struct tree_entry e = {w->path, (unsigned)mode, NULL, 0};
+		struct tree_entry e = {.path = w->path, .mode = (unsigned)mode};
 		struct buf data;
 
 		if (bad_name(name)) {

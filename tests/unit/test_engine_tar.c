@@ -96,6 +96,57 @@ static void test_round_trip(void **state)
 	fclose(f);
 }
 
+/* Content handed out in small pieces, as a file read(2) gives it; `have` may fall short. */
+struct piecewise {
+	const char *text;
+	size_t have, off;
+};
+
+static long read_piece(void *ctx, void *dst, size_t cap)
+{
+	struct piecewise *p = ctx;
+	size_t n = p->have - p->off;
+
+	if (n > 3)
+		n = 3;
+	if (n > cap)
+		n = cap;
+	memcpy(dst, p->text + p->off, n);
+	p->off += n;
+	return (long)n;
+}
+
+static void test_content_through_reader(void **state)
+{
+	struct piecewise whole = {"streamed content\n", 17, 0};
+	struct piecewise shrunk = {"streamed content\n", 9, 0};
+	struct tree_entry e = {.path = "f.txt",
+	                       .mode = TREE_MODE_FILE,
+	                       .size = 17,
+	                       .read = read_piece,
+	                       .read_ctx = &whole};
+	struct archive_entry *ae;
+	struct archive *a;
+	char data[32];
+	FILE *f;
+
+	f = write_tree(&e, 1, 0);
+	a = archive_read_new();
+	archive_read_support_format_tar(a);
+	assert_int_equal(archive_read_open_FILE(a, f), ARCHIVE_OK);
+	assert_int_equal(archive_read_next_header(a, &ae), ARCHIVE_OK);
+	assert_int_equal(archive_read_data(a, data, sizeof(data)), 17);
+	assert_memory_equal(data, "streamed content\n", 17);
+	archive_read_free(a);
+	fclose(f);
+
+	/* the file shrank after its size was taken: an error, never a short or padded file */
+	e.read_ctx = &shrunk;
+	f = write_tree(&e, 1, ML_IO);
+	assert_non_null(strstr(ml_error_message(), "shrank"));
+	fclose(f);
+}
+
 static void test_deterministic(void **state)
 {
 	FILE *a = write_tree(good, sizeof(good) / sizeof(good[0]), 0);
@@ -179,6 +230,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_round_trip),
 	    cmocka_unit_test(test_deterministic),
+	    cmocka_unit_test(test_content_through_reader),
 	    cmocka_unit_test(test_refused_entries),
 	    cmocka_unit_test(test_stream_reports_producer_failure),
 	};
