@@ -7,9 +7,6 @@ t_need git ssh-keygen python3
 ST="$BUILD/tests/helpers/source-tool"
 C="$T_TMP/cache"
 
-free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 
 # Bytes git signs: the commit without its gpgsig header and continuation lines
 # ("sig" prints that header's value instead). Written independently of the C parser.
@@ -174,7 +171,7 @@ t_fails "... and the password is not in the message" grep -q s3cret "$T_TMP/.out
 t_exit "a bad branch name is a configuration error" 2 "$ST" fetch "$U" "$T_TMP/c3" 'a..b'
 
 # -- git:// from a git daemon
-port=$(free_port)
+port=$(t_free_port)
 git daemon --reuseaddr --listen=127.0.0.1 --port="$port" --base-path="$T_TMP" --export-all \
 	"$T_TMP" 2>/dev/null &
 daemon_pid=$!
@@ -197,7 +194,7 @@ if command -v lighttpd >/dev/null && command -v openssl >/dev/null &&
 		-keyout "$T_TMP/srv.key" -out "$T_TMP/srv.crt" >/dev/null 2>&1
 	cat "$T_TMP/srv.crt" "$T_TMP/srv.key" >"$T_TMP/srv.pem"
 	pin=$(openssl x509 -in "$T_TMP/srv.crt" -outform DER | sha256sum | cut -c1-64)
-	hport=$(free_port)
+	hport=$(t_free_port)
 	mkdir -p "$T_TMP/www"
 	cat >"$T_TMP/lighttpd.conf" <<CONF
 server.modules = ("mod_alias", "mod_cgi", "mod_setenv", "mod_openssl")
@@ -219,12 +216,7 @@ CONF
 	stop_httpd() { kill "$httpd_pid" && wait "$httpd_pid"; }
 	T_CLEANUP="$T_CLEANUP stop_httpd"
 	H="https://localhost:$hport/git/repo"
-	i=0
-	while ! python3 -c "import socket; socket.create_connection(('127.0.0.1', $hport), 1)" 2>/dev/null &&
-		[ $i -lt 50 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
+	t_wait_port "$hport"
 	t_is "https with the CA file fetches the tip" \
 		"$("$ST" fetch "$H" "$T_TMP/ch" main --ca "$T_TMP/srv.crt" 2>&1)" "$second"
 	t_exit "https without the CA is refused" 2 "$ST" fetch "$H" "$T_TMP/ch" main
@@ -240,39 +232,9 @@ else
 fi
 # -- ssh:// from a private sshd (needs root for its privilege separation)
 if [ -x /usr/sbin/sshd ] && [ "$(id -u)" = 0 ]; then
-	mkdir -p "$T_TMP/ssh" /run/sshd
-	ssh-keygen -q -t ed25519 -N '' -C host -f "$T_TMP/ssh/host"
-	ssh-keygen -q -t ed25519 -N '' -C other -f "$T_TMP/ssh/other"
-	cp "$T_TMP/alice.pub" "$T_TMP/ssh/authorized_keys"
-	sport=$(free_port)
-	cat >"$T_TMP/ssh/sshd_config" <<CONF
-Port $sport
-ListenAddress 127.0.0.1
-HostKey $T_TMP/ssh/host
-PidFile $T_TMP/ssh/sshd.pid
-AuthorizedKeysFile $T_TMP/ssh/authorized_keys
-StrictModes no
-UsePAM no
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-PermitRootLogin prohibit-password
-CONF
-	/usr/sbin/sshd -D -f "$T_TMP/ssh/sshd_config" -E "$T_TMP/ssh/log" &
-	sshd_pid=$!
-	stop_sshd() { kill "$sshd_pid" && wait "$sshd_pid"; }
-	T_CLEANUP="$T_CLEANUP stop_sshd"
-	# libgit2 1.5.1 leaks in its ssh transport; only these fetches ignore that
-	LSAN_OPTIONS="${LSAN_OPTIONS:+$LSAN_OPTIONS:}suppressions=$T_ROOT/tests/lsan/libgit2-ssh.supp:print_suppressions=0"
-	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}fast_unwind_on_malloc=0"
-	export LSAN_OPTIONS ASAN_OPTIONS
+	t_start_sshd "$T_TMP/alice.pub"
 	SU="ssh://$(id -un)@127.0.0.1:$sport$R"
 	fp=$(ssh-keygen -lf "$T_TMP/ssh/host.pub" | awk '{ print $2 }')
-	i=0
-	while ! python3 -c "import socket; socket.create_connection(('127.0.0.1', $sport), 1)" 2>/dev/null &&
-		[ $i -lt 50 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
 	t_is "ssh with the pinned SHA256 host key fingerprint fetches the tip" \
 		"$("$ST" fetch "$SU" "$T_TMP/cs" main --ssh-key "$T_TMP/alice" --host-key "$fp" 2>&1)" \
 		"$second"

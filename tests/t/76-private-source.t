@@ -8,17 +8,6 @@ t_need git ssh-keygen python3 lighttpd openssl
 [ -e /usr/lib/lighttpd/mod_openssl.so ] && [ -e /usr/lib/lighttpd/mod_authn_file.so ] ||
 	t_skip_all "lighttpd without mod_openssl or mod_authn_file"
 
-free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-wait_port() {
-	i=0
-	while ! python3 -c "import socket; socket.create_connection(('127.0.0.1', $1), 1)" 2>/dev/null &&
-		[ $i -lt 50 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-}
 
 ssh-keygen -q -t ed25519 -N '' -C release -f "$T_TMP/key"
 signers=$(printf 'release@example.org %s' "$(cut -d' ' -f1,2 "$T_TMP/key.pub")")
@@ -42,7 +31,7 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
 	-keyout "$T_TMP/srv.key" -out "$T_TMP/srv.crt" >/dev/null 2>&1
 cat "$T_TMP/srv.crt" "$T_TMP/srv.key" >"$T_TMP/srv.pem"
 printf 'ci-bot:%s\n' "$token" >"$T_TMP/users"
-hport=$(free_port)
+hport=$(t_free_port)
 mkdir -p "$T_TMP/www"
 cat >"$T_TMP/lighttpd.conf" <<CONF
 server.modules = ("mod_auth", "mod_authn_file", "mod_alias", "mod_cgi", "mod_setenv", "mod_openssl")
@@ -66,7 +55,7 @@ lighttpd -D -f "$T_TMP/lighttpd.conf" &
 httpd_pid=$!
 stop_httpd() { kill "$httpd_pid" && wait "$httpd_pid"; }
 T_CLEANUP="$T_CLEANUP stop_httpd"
-wait_port "$hport"
+t_wait_port "$hport"
 H="https://localhost:$hport/git/pipelines"
 
 n=0
@@ -122,32 +111,8 @@ t_like "the audit records name the source" "$(head -1 "$T_TMP/audit.jsonl")" "\"
 
 # -- ssh:// from a private sshd (needs root for its privilege separation)
 if [ -x /usr/sbin/sshd ] && [ "$(id -u)" = 0 ]; then
-	mkdir -p "$T_TMP/ssh" /run/sshd
-	ssh-keygen -q -t ed25519 -N '' -C host -f "$T_TMP/ssh/host"
-	ssh-keygen -q -t ed25519 -N '' -C other -f "$T_TMP/ssh/other"
 	ssh-keygen -q -t ed25519 -N '' -C deploy -f "$T_TMP/deploy"
-	cp "$T_TMP/deploy.pub" "$T_TMP/ssh/authorized_keys"
-	sport=$(free_port)
-	cat >"$T_TMP/ssh/sshd_config" <<CONF
-Port $sport
-ListenAddress 127.0.0.1
-HostKey $T_TMP/ssh/host
-PidFile $T_TMP/ssh/sshd.pid
-AuthorizedKeysFile $T_TMP/ssh/authorized_keys
-StrictModes no
-UsePAM no
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-PermitRootLogin prohibit-password
-CONF
-	/usr/sbin/sshd -D -f "$T_TMP/ssh/sshd_config" -E "$T_TMP/ssh/log" &
-	sshd_pid=$!
-	stop_sshd() { kill "$sshd_pid" && wait "$sshd_pid"; }
-	T_CLEANUP="$T_CLEANUP stop_sshd"
-	# libgit2 1.5.1 leaks in its ssh transport; only these fetches ignore that
-	LSAN_OPTIONS="${LSAN_OPTIONS:+$LSAN_OPTIONS:}suppressions=$T_ROOT/tests/lsan/libgit2-ssh.supp:print_suppressions=0"
-	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}fast_unwind_on_malloc=0"
-	wait_port "$sport"
+	t_start_sshd "$T_TMP/deploy.pub"
 	S="ssh://$(id -un)@127.0.0.1:$sport$repo"
 	fp=$(ssh-keygen -lf "$T_TMP/ssh/host.pub" | awk '{ print $2 }')
 	ssh() { plugin PLUGIN_SOURCE="$S" PLUGIN_DRY_RUN=true "$@"; }
