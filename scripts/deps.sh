@@ -6,7 +6,7 @@ set -eu
 build="build-essential pkg-config libgit2-dev libssl-dev libcurl4-openssl-dev libcjson-dev
 	libarchive-dev"
 case "${1:-test}" in
-test)  want="$build libcmocka-dev clang libclang-rt-14-dev git openssh-client gnupg perl python3
+test)  want="$build libcmocka-dev clang libclang-rt-14-dev git openssh-client gnupg openssl perl python3
 	docker.io docker-registry apache2-utils lighttpd openssh-server busybox-static curl ca-certificates
 	iproute2 procps" ;;
 demo)  want="$build git openssh-client gnupg docker.io busybox-static debootstrap curl
