@@ -9,6 +9,7 @@
 
 #include "audit.h"
 #include "audit_log.h"
+#include "buf.h"
 #include "build_commit.h"
 #include "card.h"
 #include "check.h"
@@ -463,9 +464,18 @@ int plugin_main(char **envp)
 	                  : ml_reason_is_refusal(r) ? AUDIT_REFUSE
 	                                            : AUDIT_ERROR;
 	/* a refusal or error is told by the audit end line */
-	if (r == 0 && config_number(&p->cfg, CK_DRY_RUN))
+	if (r == 0 && config_number(&p->cfg, CK_DRY_RUN)) {
+		struct buf described;
+
+		/* a dry run shows what a real run would use, secrets redacted */
+		buf_init(&described, 1u << 20);
+		if (config_describe(&p->cfg, &described) == 0)
+			fprintf(stderr, "mainline: effective configuration:\n%s",
+			        buf_cstr(&described));
+		buf_release(&described);
 		fprintf(stderr, "mainline: dry run: commit %s verified, pipeline not started\n",
 		        p->chk.res.commit);
+	}
 
 	if (r == 0)
 		code = exit_code > 0 ? exit_code : 0;

@@ -67,7 +67,9 @@ t_like "docker_socket: socket present" "$(t_out)" "socket present"
 t_exit "without docker_socket: no socket" 0 plugin CHECK_SOCKET=1 PLUGIN_ENV=CHECK_SOCKET
 t_like "without docker_socket: socket absent" "$(t_out)" "socket absent"
 
-t_exit "dry run verifies without running" 0 plugin PLUGIN_DRY_RUN=true
+t_exit "dry run verifies without running" 0 plugin PLUGIN_DRY_RUN=true PLUGIN_AUDIT_SECRET=dry-s3cret
+t_like "dry run shows the effective configuration" "$(t_out)" "image.*$image"
+t_fails "dry run: the secret setting is redacted" grep -q dry-s3cret "$T_TMP/.out"
 t_fails "dry run: the pipeline did not run" grep -q "pipeline ran" "$T_TMP/.out"
 
 # --- refusals, before anything runs -------------------------------------------
