@@ -1053,6 +1053,29 @@ int config_format_duration(int64_t secs, char *out, size_t len)
 	return n < 0 || (size_t)n >= len ? -1 : 0;
 }
 
+/* Like put_escaped, but "scheme://user:pass@host/..." loses its user part. */
+static int put_without_userinfo(struct buf *out, const char *v)
+{
+	const char *scheme = strstr(v, "://"), *host, *at, *slash;
+	struct buf tmp;
+	int r;
+
+	if (scheme == NULL)
+		return put_escaped(out, v);
+	host = scheme + 3;
+	slash = strchr(host, '/');
+	at = memchr(host, '@', slash != NULL ? (size_t)(slash - host) : strlen(host));
+	if (at == NULL)
+		return put_escaped(out, v);
+	buf_init(&tmp, CONFIG_VALUE_MAX + 8);
+	r = buf_append(&tmp, v, (size_t)(host - v)) < 0 || buf_append_str(&tmp, "***") < 0 ||
+	            buf_append_str(&tmp, at) < 0
+	        ? -1
+	        : put_escaped(out, buf_cstr(&tmp));
+	buf_release(&tmp);
+	return r;
+}
+
 static int describe_value(const struct config *c, enum config_key k, struct buf *out)
 {
 	const struct setting *s = &settings[k];
@@ -1063,13 +1086,13 @@ static int describe_value(const struct config *c, enum config_key k, struct buf 
 		return buf_append_str(out, "(secret)");
 	switch (s->type) {
 	case T_STR:
-		return put_escaped(out, *cstr_field(c, k));
+		return put_without_userinfo(out, *cstr_field(c, k));
 	case T_CONTENTS:
 		return buf_printf(out, "(%zu bytes)", strlen(*cstr_field(c, k)));
 	case T_LIST:
 		for (i = 0; i < clist_field(c, k)->n; i++)
 			if ((i > 0 && buf_append_str(out, ",") < 0) ||
-			    put_escaped(out, clist_field(c, k)->v[i]) < 0)
+			    put_without_userinfo(out, clist_field(c, k)->v[i]) < 0)
 				return -1;
 		return 0;
 	case T_CONTENTS_LIST:

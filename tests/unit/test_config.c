@@ -353,6 +353,27 @@ static void test_describe_redacts_secrets(void **state)
 	config_release(&c);
 }
 
+static void test_describe_strips_url_credentials(void **state)
+{
+	char *envp[] = {"PLUGIN_SOURCE=https://robot:tok-SECRET-7@example.org/ci.git",
+	                "PLUGIN_ALLOWED_SIGNERS=" SIGNER_LINE, "PLUGIN_DRY_RUN=true",
+	                "PLUGIN_AUDIT_WEBHOOK=https://hook:hook-SECRET-8@audit.example/in", NULL};
+	struct config c;
+	struct buf out;
+	const char *s;
+
+	assert_int_equal(load(&c, envp), 0);
+	assert_int_equal(config_finish(&c), 0);
+	buf_init(&out, 1 << 20);
+	assert_int_equal(config_describe(&c, &out), 0);
+	s = buf_cstr(&out);
+	assert_null(strstr(s, "SECRET"));
+	assert_non_null(strstr(s, "source: https://***@example.org/ci.git\n"));
+	assert_non_null(strstr(s, "audit_webhook: https://***@audit.example/in\n"));
+	buf_release(&out);
+	config_release(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -367,6 +388,7 @@ int main(void)
 	    cmocka_unit_test(test_contents_or_path),
 	    cmocka_unit_test(test_drone_context),
 	    cmocka_unit_test(test_describe_redacts_secrets),
+	    cmocka_unit_test(test_describe_strips_url_credentials),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
