@@ -77,10 +77,18 @@ static void escape_in_place(char *s)
 	}
 }
 
+/*
+ * Formats into a temporary first: callers add context to the recorded
+ * message with ml_fail_override(r, "...: %s", ml_error_message()), so an
+ * argument may point into the buffer being written.
+ */
 static int record(enum ml_reason r, const char *fmt, va_list ap)
 {
-	vsnprintf(message, sizeof(message), fmt, ap);
-	escape_in_place(message);
+	char text[ML_ERROR_MAX];
+
+	vsnprintf(text, sizeof(text), fmt, ap);
+	escape_in_place(text);
+	memcpy(message, text, sizeof(message));
 	reason = r;
 	return (int)r;
 }

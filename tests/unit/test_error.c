@@ -1,0 +1,69 @@
+/* The recorded error message: first cause wins, context added on top, bytes escaped. */
+#include "unit.h"
+
+#include <string.h>
+
+#include "error.h"
+
+static void test_first_message_wins(void **state)
+{
+	ml_error_clear();
+	assert_int_equal(ml_fail(ML_BAD_SIGNATURE, "inner %d", 1), ML_BAD_SIGNATURE);
+	assert_int_equal(ml_fail(ML_CONFIG, "outer"), ML_CONFIG);
+	assert_string_equal(ml_error_message(), "inner 1");
+	assert_int_equal(ml_error_reason(), ML_BAD_SIGNATURE);
+	ml_error_clear();
+	assert_string_equal(ml_error_message(), "");
+	assert_int_equal(ml_error_reason(), ML_OK);
+}
+
+static void test_override_quotes_the_recorded_message(void **state)
+{
+	ml_error_clear();
+	ml_fail(ML_CONFIG, "unknown key 'eventz' in policy");
+	ml_fail_override(ML_CONFIG, "invalid setting 'policy': %s", ml_error_message());
+	assert_string_equal(ml_error_message(),
+	                    "invalid setting 'policy': unknown key 'eventz' in policy");
+	/* twice over: each layer quotes the one below it whole */
+	ml_fail_override(ML_IO, "cannot run: %s (%s)", ml_error_message(), ml_error_message());
+	assert_string_equal(ml_error_message(),
+	                    "cannot run: invalid setting 'policy': unknown key 'eventz' in "
+	                    "policy (invalid setting 'policy': unknown key 'eventz' in policy)");
+	assert_int_equal(ml_error_reason(), ML_IO);
+	ml_error_clear();
+}
+
+static void test_override_of_a_long_message_is_cut_not_garbled(void **state)
+{
+	char inner[600];
+
+	memset(inner, 'a', sizeof(inner) - 1);
+	inner[sizeof(inner) - 1] = '\0';
+	ml_error_clear();
+	ml_fail(ML_CONFIG, "%s", inner);
+	ml_fail_override(ML_CONFIG, "outer: %s", ml_error_message());
+	assert_memory_equal(ml_error_message(), "outer: aaaa", 11);
+	assert_int_equal(strspn(ml_error_message() + 7, "a"), strlen(ml_error_message()) - 7);
+	assert_true(strlen(ml_error_message()) < sizeof(inner));
+	ml_error_clear();
+}
+
+static void test_control_bytes_are_escaped(void **state)
+{
+	ml_error_clear();
+	ml_fail(ML_CONFIG, "bad name '%s'", "a\033[2Jb\nc\x7f");
+	assert_string_equal(ml_error_message(), "bad name 'a?[2Jb?c?'");
+	ml_error_clear();
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_first_message_wins),
+	    cmocka_unit_test(test_override_quotes_the_recorded_message),
+	    cmocka_unit_test(test_override_of_a_long_message_is_cut_not_garbled),
+	    cmocka_unit_test(test_control_bytes_are_escaped),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
