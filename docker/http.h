@@ -1,7 +1,8 @@
 /*
- * The libcurl seam: the only file that includes curl headers. Every HTTP
- * exchange of mainline (Docker Engine API, Drone API, audit webhook, OTLP)
- * goes through http_request().
+ * The libcurl seam: with common/url.c (URLs through libcurl's URL API), the
+ * only file that includes curl headers. Every HTTP exchange of mainline
+ * (Docker Engine API, Drone API, audit webhook, OTLP) goes through
+ * http_request().
  */
 #ifndef MAINLINE_HTTP_H
 #define MAINLINE_HTTP_H
