@@ -56,6 +56,30 @@ static void test_control_bytes_are_escaped(void **state)
 	ml_error_clear();
 }
 
+static void test_urls_lose_their_credentials(void **state)
+{
+	char path[700];
+
+	ml_error_clear();
+	ml_fail(ML_FETCH_FAILED, "cannot fetch '%s': %s",
+	        "https://bot:tok-SECRET-1@git.example/ci.git?private_token=tok-SECRET-2",
+	        "failed at https://u:tok-SECRET-3@git.example/x");
+	assert_string_equal(ml_error_message(),
+	                    "cannot fetch 'https://***@git.example/ci.git?private_token=***': "
+	                    "failed at https://***@git.example/x");
+	/* a URL that ends beyond the message's size is redacted before the cut */
+	memset(path, 'p', sizeof(path) - 1);
+	path[sizeof(path) - 1] = '\0';
+	ml_error_clear();
+	ml_fail(ML_FETCH_FAILED, "cannot fetch 'https://u:tok-SECRET-4@h/%s?t=tok-SECRET-5'", path);
+	assert_null(strstr(ml_error_message(), "SECRET"));
+	assert_non_null(strstr(ml_error_message(), "https://***@h/ppp"));
+	/* and one the caller wrote into the message itself */
+	ml_fail_override(ML_IO, "outer %s", ml_error_message());
+	assert_null(strstr(ml_error_message(), "SECRET"));
+	ml_error_clear();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -63,6 +87,7 @@ int main(void)
 	    cmocka_unit_test(test_override_quotes_the_recorded_message),
 	    cmocka_unit_test(test_override_of_a_long_message_is_cut_not_garbled),
 	    cmocka_unit_test(test_control_bytes_are_escaped),
+	    cmocka_unit_test(test_urls_lose_their_credentials),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
