@@ -11,6 +11,7 @@
 #include "encoding.h"
 #include "error.h"
 #include "json.h"
+#include "url.h"
 
 enum value_type {
 	T_STR,           /* one line of text */
@@ -24,6 +25,7 @@ enum value_type {
 
 #define F_SECRET 0x1u /* never printed */
 #define F_BINARY 0x2u /* contents may hold NUL bytes (binary OpenPGP keyring) */
+#define F_URL 0x4u    /* a URL or repository location: printed in its credential-free form */
 
 typedef int (*item_check_fn)(enum config_key k, char *item);
 
@@ -48,6 +50,8 @@ static int check_event(enum config_key k, char *item);
 static int check_env_name(enum config_key k, char *item);
 static int check_volume(enum config_key k, char *item);
 static int check_abs_path(enum config_key k, char *item);
+static int check_location(enum config_key k, char *item);
+static int check_http_url(enum config_key k, char *item);
 
 #define S(key, nm, ty, field, fl, ch, chk)                                                         \
 	[key] = {nm, ty, offsetof(struct config, field), fl, ch, chk}
@@ -58,7 +62,7 @@ static const struct setting settings[CK_COUNT] = {
     S(CK_AUDIT_FILE, "audit_file", T_STR, audit_file, 0, NULL, NULL),
     S(CK_AUDIT_KEY, "audit_key", T_CONTENTS, audit_key, F_SECRET, NULL, NULL),
     S(CK_AUDIT_SECRET, "audit_secret", T_STR, audit_secret, F_SECRET, NULL, NULL),
-    S(CK_AUDIT_WEBHOOK, "audit_webhook", T_STR, audit_webhook, 0, NULL, NULL),
+    S(CK_AUDIT_WEBHOOK, "audit_webhook", T_STR, audit_webhook, F_URL, NULL, check_http_url),
     S(CK_BRANCH, "branch", T_STR, branch, 0, NULL, NULL),
     S(CK_BRANCHES, "branches", T_LIST, branches, 0, NULL, NULL),
     S(CK_CA_CERT, "ca_cert", T_STR, ca_cert, 0, NULL, NULL),
@@ -81,12 +85,12 @@ static const struct setting settings[CK_COUNT] = {
     S(CK_MAX_SKEW, "max_skew", T_DURATION, max_skew, 0, NULL, NULL),
     S(CK_MODE, "mode", T_ENUM, mode, 0, mode_names, NULL),
     S(CK_ON_REFUSE, "on_refuse", T_ENUM, on_refuse, 0, on_refuse_names, NULL),
-    S(CK_OTLP_ENDPOINT, "otlp_endpoint", T_STR, otlp_endpoint, 0, NULL, NULL),
+    S(CK_OTLP_ENDPOINT, "otlp_endpoint", T_STR, otlp_endpoint, F_URL, NULL, check_http_url),
     S(CK_POLICY, "policy", T_CONTENTS, policy, 0, NULL, NULL),
     S(CK_PULL, "pull", T_ENUM, pull, 0, pull_names, NULL),
     S(CK_REQUIRE_USER_PRESENCE, "require_user_presence", T_BOOL, require_user_presence, 0, NULL,
       NULL),
-    S(CK_SOURCE, "source", T_STR, source, 0, NULL, NULL),
+    S(CK_SOURCE, "source", T_STR, source, F_URL, NULL, check_location),
     S(CK_SSH_KEY, "ssh_key", T_CONTENTS, ssh_key, F_SECRET, NULL, NULL),
     S(CK_SSH_KNOWN_HOSTS, "ssh_known_hosts", T_STR, ssh_known_hosts, 0, NULL, NULL),
     S(CK_TAG_ALLOWED_SIGNERS, "tag_allowed_signers", T_CONTENTS, tag_allowed_signers, 0, NULL,
@@ -471,6 +475,35 @@ static int check_abs_path(enum config_key k, char *item)
 	if (item[0] != '/')
 		return ml_fail(ML_CONFIG, "setting '%s' must be an absolute path, not '%s'",
 		               settings[k].name, item);
+	return 0;
+}
+
+/* A repository location (url.h): a well-formed URL, a scp-like location or a path. */
+static int check_location(enum config_key k, char *item)
+{
+	struct url_info info;
+	const char *why;
+
+	/* the value may hold a password: the message never quotes it */
+	if (url_check(item, &info, &why) < 0)
+		return ml_fail(ML_CONFIG, "setting '%s' is not a valid URL: %s", settings[k].name,
+		               why);
+	return 0;
+}
+
+static int check_http_url(enum config_key k, char *item)
+{
+	struct url_info info;
+	const char *why;
+	int r;
+
+	if ((r = check_location(k, item)) != 0)
+		return r;
+	(void)url_check(item, &info, &why);
+	if (info.form != URL_FULL ||
+	    (strcmp(info.scheme, "http") != 0 && strcmp(info.scheme, "https") != 0))
+		return ml_fail(ML_CONFIG, "setting '%s' must be an http or https URL",
+		               settings[k].name);
 	return 0;
 }
 
@@ -1053,23 +1086,14 @@ int config_format_duration(int64_t secs, char *out, size_t len)
 	return n < 0 || (size_t)n >= len ? -1 : 0;
 }
 
-/* Like put_escaped, but "scheme://user:pass@host/..." loses its user part. */
-static int put_without_userinfo(struct buf *out, const char *v)
+/* Like put_escaped, with URLs in their credential-free form (url.h). */
+static int put_redacted(struct buf *out, enum config_key k, const char *v)
 {
-	const char *scheme = strstr(v, "://"), *host, *at, *slash;
 	struct buf tmp;
 	int r;
 
-	if (scheme == NULL)
-		return put_escaped(out, v);
-	host = scheme + 3;
-	slash = strchr(host, '/');
-	at = memchr(host, '@', slash != NULL ? (size_t)(slash - host) : strlen(host));
-	if (at == NULL)
-		return put_escaped(out, v);
-	buf_init(&tmp, CONFIG_VALUE_MAX + 8);
-	r = buf_append(&tmp, v, (size_t)(host - v)) < 0 || buf_append_str(&tmp, "***") < 0 ||
-	            buf_append_str(&tmp, at) < 0
+	buf_init(&tmp, 4 * strlen(v) + 64);
+	r = ((settings[k].flags & F_URL) ? url_redact(v, &tmp) : url_redact_text(v, &tmp)) < 0
 	        ? -1
 	        : put_escaped(out, buf_cstr(&tmp));
 	buf_release(&tmp);
@@ -1086,13 +1110,13 @@ static int describe_value(const struct config *c, enum config_key k, struct buf 
 		return buf_append_str(out, "(secret)");
 	switch (s->type) {
 	case T_STR:
-		return put_without_userinfo(out, *cstr_field(c, k));
+		return put_redacted(out, k, *cstr_field(c, k));
 	case T_CONTENTS:
 		return buf_printf(out, "(%zu bytes)", strlen(*cstr_field(c, k)));
 	case T_LIST:
 		for (i = 0; i < clist_field(c, k)->n; i++)
 			if ((i > 0 && buf_append_str(out, ",") < 0) ||
-			    put_without_userinfo(out, clist_field(c, k)->v[i]) < 0)
+			    put_redacted(out, k, clist_field(c, k)->v[i]) < 0)
 				return -1;
 		return 0;
 	case T_CONTENTS_LIST:
