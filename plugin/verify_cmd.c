@@ -14,6 +14,7 @@
 #include "check.h"
 #include "config.h"
 #include "policy.h"
+#include "url.h"
 #include "verifier.h"
 
 #define MAX_KEYRINGS 32
@@ -89,11 +90,18 @@ static void default_state_dir(char *out, size_t len)
 		snprintf(out, len, "/var/cache/mainline");
 }
 
-static void print_result(const struct verify_opts *o, const char *source, const char *branch,
+static void print_result(const struct verify_opts *o, const char *url, const char *branch,
                          int reason, const struct verify_result *res)
 {
 	const char *decision = reason == 0 ? "allow" : "refuse";
 	const char *message = reason == 0 ? "verified" : ml_error_message();
+	const char *source = "";
+	struct buf shown;
+
+	/* the source is printed in its credential-free form */
+	buf_init(&shown, 4 * strlen(url) + 64);
+	if (url_redact(url, &shown) == 0)
+		source = buf_cstr(&shown);
 
 	if (o->json) {
 		cJSON *root = cJSON_CreateObject(), *signer;
@@ -123,6 +131,7 @@ static void print_result(const struct verify_opts *o, const char *source, const 
 			printf("%s\n", text);
 		cJSON_free(text);
 		cJSON_Delete(root);
+		buf_release(&shown);
 		return;
 	}
 	if (reason == 0) {
@@ -134,6 +143,7 @@ static void print_result(const struct verify_opts *o, const char *source, const 
 	} else {
 		fprintf(stderr, "mainline: refused (%s): %s\n", ml_reason_name(reason), message);
 	}
+	buf_release(&shown);
 }
 
 static int parse_args(struct verify_opts *o, int argc, char **argv)
