@@ -43,6 +43,7 @@ static const char *const reason_names[ML_REASON_COUNT] = {
     [ML_PIPELINE_FAILED] = "pipeline_failed",
     [ML_IMAGE_ERROR] = "image_error",
     [ML_SOURCE_REPO] = "source_repo",
+    [ML_BUILD_PARAMETER] = "build_parameter",
 };
 
 const char *ml_reason_name(enum ml_reason r)

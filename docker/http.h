@@ -61,6 +61,7 @@ struct http_request {
 	const char *what;           /* names the peer in error messages ("docker engine") */
 	http_headers_fn on_headers; /* may be NULL */
 	void *headers_ctx;
+	int direct; /* 1: no proxy, whatever the environment's proxy variables say */
 };
 
 struct http_response {

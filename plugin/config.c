@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "crypto.h"
@@ -124,6 +125,7 @@ static const struct drone_var drone_vars[] = {
     D("DRONE_REPO_OWNER", repo_owner),
     D("DRONE_REPO_NAME", repo_name),
     D("DRONE_BUILD_NUMBER", build_number),
+    D("DRONE_BUILD_PARENT", build_parent),
     D("DRONE_BUILD_LINK", build_link),
     D("DRONE_SYSTEM_PROTO", system_proto),
     D("DRONE_SYSTEM_HOST", system_host),
@@ -139,6 +141,87 @@ static const struct drone_var drone_vars[] = {
     D("DRONE_NETRC_PASSWORD", netrc_password),
 };
 #define DRONE_VAR_COUNT (sizeof(drone_vars) / sizeof(drone_vars[0]))
+
+/*
+ * Every environment variable mainline reads or passes to the pipeline,
+ * besides the settings (a name ending in '_' is a family). A build
+ * parameter naming one of these is refused (drone_api.c), and without the
+ * Drone API the CONFIG_ENV_RUN ones cannot be told from parameters (gate.c).
+ */
+static const struct env_var {
+	const char *name;
+	unsigned use;
+	const char *what;
+} env_vars[] = {
+    {"PLUGIN_", CONFIG_ENV_SETTING | CONFIG_ENV_READ, "a setting"},
+    {"DRONE_", CONFIG_ENV_READ | CONFIG_ENV_PIPELINE, "the Drone build context"},
+    {"OTEL_", CONFIG_ENV_PIPELINE, "the pipeline's OpenTelemetry settings"},
+    {"TRACEPARENT", CONFIG_ENV_READ, "the trace context"},
+    {"DAGGER_CLOUD_TOKEN", CONFIG_ENV_PIPELINE, "Dagger Cloud"},
+    {"_EXPERIMENTAL_DAGGER_RUNNER_HOST", CONFIG_ENV_PIPELINE | CONFIG_ENV_RUN, "the Dagger engine"},
+    {"MAINLINE_", CONFIG_ENV_READ, "mainline's installation (MAINLINE_POLICY_FILE)"},
+    {"DOCKER_", CONFIG_ENV_READ | CONFIG_ENV_RUN, "the Docker engine and registry"},
+    {"HOME", CONFIG_ENV_READ, "file locations"},
+    {"TMPDIR", CONFIG_ENV_READ, "file locations"},
+    {"XDG_CACHE_HOME", CONFIG_ENV_READ, "file locations"},
+    {"http_proxy", CONFIG_ENV_READ | CONFIG_ENV_RUN, "the HTTP client's proxy"},
+    {"https_proxy", CONFIG_ENV_READ | CONFIG_ENV_RUN, "the HTTP client's proxy"},
+    {"all_proxy", CONFIG_ENV_READ | CONFIG_ENV_RUN, "the HTTP client's proxy"},
+    {"no_proxy", CONFIG_ENV_READ | CONFIG_ENV_RUN, "the HTTP client's proxy"},
+    {"SSL_CERT_FILE", CONFIG_ENV_READ | CONFIG_ENV_RUN, "TLS"},
+    {"SSL_CERT_DIR", CONFIG_ENV_READ | CONFIG_ENV_RUN, "TLS"},
+    {"SSLKEYLOGFILE", CONFIG_ENV_READ | CONFIG_ENV_RUN, "TLS"},
+    {"OPENSSL_", CONFIG_ENV_READ | CONFIG_ENV_RUN, "OpenSSL"},
+    {"LD_", CONFIG_ENV_READ | CONFIG_ENV_RUN, "the dynamic loader"},
+};
+
+static int env_name_matches(const char *pattern, const char *name)
+{
+	size_t n = strlen(pattern);
+
+	if (pattern[n - 1] == '_')
+		return strncasecmp(name, pattern, n) == 0;
+	return strcasecmp(name, pattern) == 0;
+}
+
+unsigned config_env_use(const struct config *c, const char *name, const char **what)
+{
+	const struct strlist *names = c != NULL ? &c->env : NULL;
+	unsigned use = 0;
+	size_t i;
+
+	if (what != NULL)
+		*what = NULL;
+	for (i = 0; i < sizeof(env_vars) / sizeof(env_vars[0]); i++) {
+		if (env_name_matches(env_vars[i].name, name)) {
+			use |= env_vars[i].use;
+			if (what != NULL && *what == NULL)
+				*what = env_vars[i].what;
+		}
+	}
+	for (i = 0; names != NULL && i < names->n; i++) {
+		if (strcasecmp(names->v[i], name) == 0) {
+			use |= CONFIG_ENV_PIPELINE;
+			if (what != NULL && *what == NULL)
+				*what = "the pipeline (setting 'env')";
+		}
+	}
+	return use;
+}
+
+const char *config_env_passthrough(size_t i)
+{
+	size_t k, n = 0;
+
+	for (k = 0; k < sizeof(env_vars) / sizeof(env_vars[0]); k++) {
+		const char *name = env_vars[k].name;
+
+		if ((env_vars[k].use & CONFIG_ENV_PIPELINE) && name[strlen(name) - 1] != '_' &&
+		    n++ == i)
+			return name;
+	}
+	return NULL;
+}
 
 static char **str_field(struct config *c, enum config_key k)
 {
@@ -936,6 +1019,7 @@ static int read_plugin_var(struct config *c, const char *entry, uint64_t *seen)
 	if (*seen & CONFIG_BIT(k))
 		return ml_fail(ML_CONFIG, "setting '%s' appears twice", lower);
 	*seen |= CONFIG_BIT(k);
+	c->in_env |= CONFIG_BIT(k);
 	if (eq[1] == '\0') {
 		c->empty |= CONFIG_BIT(k);
 		return 0;
@@ -944,6 +1028,22 @@ static int read_plugin_var(struct config *c, const char *entry, uint64_t *seen)
 unknown:
 	return ml_fail(ML_CONFIG, "unknown setting '%.*s' (from %.*s)", (int)(len < 64 ? len : 64),
 	               name, (int)((size_t)(eq - entry) < 80 ? eq - entry : 80), entry);
+}
+
+/* Remembers the first variable that decides the run, as the gate must know (gate.c). */
+static void note_run_var(struct config *c, const char *entry)
+{
+	size_t n = (size_t)(strchr(entry, '=') - entry);
+	char name[sizeof(c->run_var)];
+
+	if (c->run_var[0] != '\0' || n == 0)
+		return;
+	if (n >= sizeof(name))
+		n = sizeof(name) - 1; /* a family still matches the cut name */
+	memcpy(name, entry, n);
+	name[n] = '\0';
+	if (config_env_use(NULL, name, NULL) & CONFIG_ENV_RUN)
+		memcpy(c->run_var, name, n + 1);
 }
 
 int config_from_env(struct config *out, char **envp)
@@ -960,6 +1060,7 @@ int config_from_env(struct config *out, char **envp)
 
 		if (strchr(entry, '=') == NULL)
 			continue;
+		note_run_var(out, entry);
 		if (strncmp(entry, "PLUGIN_", 7) == 0) {
 			if ((r = read_plugin_var(out, entry, &seen_plugin)) != 0)
 				return r;
