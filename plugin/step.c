@@ -377,6 +377,7 @@ static int write_audit(struct plugin_run *p)
 			failed = 1;
 		}
 	}
+	ml_error_clear(); /* a spooled webhook record may have left its message */
 	if (otlp != NULL && otel_export(otlp, &p->trace, &p->rec) != 0) {
 		fprintf(stderr, "mainline: warning: cannot export traces: %s\n",
 		        ml_error_message());
