@@ -60,9 +60,12 @@ static void verify_usage(FILE *f)
 /* Relative local paths become absolute so the cache and state key on one name. */
 static int normalise_source(const char *source, char *out, size_t out_len)
 {
+	struct url_info info;
+	const char *why;
 	struct stat st;
 
-	if (strstr(source, "://") == NULL && source[0] != '/' && stat(source, &st) == 0) {
+	if (url_check(source, &info, &why) == 0 && info.form == URL_PATH && source[0] != '/' &&
+	    stat(source, &st) == 0) {
 		char *abs = realpath(source, NULL);
 
 		if (abs == NULL)
