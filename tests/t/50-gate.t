@@ -95,13 +95,8 @@ printf '{"number":7,"source_repo"' >"$b/7"
 printf '{"number":8,"source_repo":"","event":"promote","params":{"PLUGIN_KEYRING":"k-SECRET-1"}}' >"$b/8"
 printf '{"number":9,"source_repo":"","event":"promote","params":{"VERSION":"1.2.3"}}' >"$b/9"
 printf '{"number":10,"source_repo":"","event":"promote","params":["PLUGIN_KEYRING"]}' >"$b/10"
-"$SERVER" "$T_TMP/www" "$T_TMP/port" "$T_TMP/requests.log" &
-server_pid=$!
-stop_server() { kill "$server_pid" 2>/dev/null; wait "$server_pid" 2>/dev/null; }
-T_CLEANUP="stop_server"
-i=0
-while [ ! -s "$T_TMP/port" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-port=$(cat "$T_TMP/port")
+t_start_json_server "$T_TMP/www" "$T_TMP/requests.log"
+port=$json_port
 
 api() { # BUILD_NUMBER [ENV...]
 	n=$1; shift
@@ -131,7 +126,7 @@ t_exit "api: a promote with other parameters is allowed" 0 api 9 $promote
 t_exit "api: parameters of the wrong type are refused" 1 api 10 $promote
 t_like "api: ... naming the problem" "$(t_out)" "'params' of the wrong type"
 t_exit "api: a restarted push build is checked too" 1 api 8 DRONE_BUILD_PARENT=4
-stop_server
+t_stop_json_server
 t_exit "api: server down is refused" 1 api 5
 t_like "api: unreachable server is named" "$(t_out)" "cannot ask the drone api"
 t_done

@@ -58,13 +58,8 @@ printf '{"number":54,"source_repo":"","event":"promote","params":"PLUGIN_KEYRING
 printf '{"number":55,"source_repo":"", "params":{' >"$b/55"
 printf '{"number":56,"source_repo":"","event":"promote"}' >"$b/56"
 printf '{"number":57,"source_repo":"","event":"promote","params":{"DOCKER_HOST":"tcp://evil:2375"}}' >"$b/57"
-"$SERVER" "$T_TMP/www" "$T_TMP/port" "$T_TMP/requests.log" &
-server_pid=$!
-stop_server() { kill "$server_pid" 2>/dev/null; wait "$server_pid" 2>/dev/null; }
-T_CLEANUP="stop_server"
-i=0
-while [ ! -s "$T_TMP/port" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-port=$(cat "$T_TMP/port")
+t_start_json_server "$T_TMP/www" "$T_TMP/requests.log"
+port=$json_port
 
 # the step as .drone.yml gives it, then Drone's context; "$@" adds what a promote injects
 step() {
@@ -136,7 +131,7 @@ t_like "... naming the status" "$(t_out)" "answered 404"
 t_exit "a proxy in the environment is not used for the API" 0 \
 	with_token DRONE_BUILD_NUMBER=52 PLUGIN_SOURCE="$legit" PLUGIN_KEYRING="$maint_key" \
 	PLUGIN_CACHE="$T_TMP/cache-legit" http_proxy=http://127.0.0.1:1 HTTP_PROXY=http://127.0.0.1:1
-stop_server
+t_stop_json_server
 t_exit "the API unreachable: refused" 1 with_token DRONE_BUILD_NUMBER=52 PLUGIN_KEYRING="$mallory_key"
 t_like "... naming it" "$(t_out)" "refused: source_repo: cannot ask the drone api"
 t_fails "... nothing ran" ran

@@ -32,23 +32,22 @@ daemon_pid=$!
 # the Drone API's build endpoint
 mkdir -p "$T_TMP/www/api/repos/acme/app/builds"
 printf '{"number":7,"source_repo":"","event":"push"}' >"$T_TMP/www/api/repos/acme/app/builds/7"
-"$SERVER" "$T_TMP/www" "$T_TMP/api.port" "$T_TMP/api.log" &
-api_pid=$!
+t_start_json_server "$T_TMP/www" "$T_TMP/api.log"
+aport=$json_port
 # the audit webhook and the OTLP collector
 "$SINK" --headers "$T_TMP/hook.headers" "$T_TMP/hook.bodies" >"$T_TMP/hook.out" &
 hook_pid=$!
 "$SINK" --headers "$T_TMP/otlp.headers" "$T_TMP/otlp.bodies" >"$T_TMP/otlp.out" &
 otlp_pid=$!
-stop_servers() { kill "$daemon_pid" "$api_pid" "$hook_pid" "$otlp_pid" 2>/dev/null; wait 2>/dev/null; }
-T_CLEANUP="stop_servers"
+stop_servers() { kill "$daemon_pid" "$hook_pid" "$otlp_pid" 2>/dev/null; }
+T_CLEANUP="$T_CLEANUP stop_servers"
 t_wait_port "$gport"
 i=0
-while { [ ! -s "$T_TMP/api.port" ] || ! grep -q '^port ' "$T_TMP/hook.out" ||
-	! grep -q '^port ' "$T_TMP/otlp.out"; } 2>/dev/null && [ $i -lt 100 ]; do
+while { ! grep -q '^port ' "$T_TMP/hook.out" || ! grep -q '^port ' "$T_TMP/otlp.out"; } \
+	2>/dev/null && [ $i -lt 100 ]; do
 	sleep 0.05
 	i=$((i + 1))
 done
-aport=$(cat "$T_TMP/api.port")
 hport=$(sed -n 's/^port //p' "$T_TMP/hook.out")
 oport=$(sed -n 's/^port //p' "$T_TMP/otlp.out")
 

@@ -158,6 +158,34 @@ static void test_withheld_token_refuses(void **state)
 	config_release(&c);
 }
 
+struct answer_case {
+	const char *json;
+	int want;
+	const char *message_part;
+};
+
+/* Checks each answer against c; no message may hold the string `never` (unless NULL). */
+static void check_answers(const struct config *c, const struct answer_case *answers, size_t n,
+                          const char *never)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		int r;
+
+		ml_error_clear();
+		r = drone_api_check_answer(c, answers[i].json, strlen(answers[i].json));
+		if (r != answers[i].want)
+			fail_msg("answer %zu: got %s (%s)", i, ml_reason_name(r),
+			         ml_error_message());
+		if (r != 0 && strstr(ml_error_message(), answers[i].message_part) == NULL)
+			fail_msg("answer %zu: '%s' lacks '%s'", i, ml_error_message(),
+			         answers[i].message_part);
+		if (never != NULL)
+			assert_null(strstr(ml_error_message(), never));
+	}
+}
+
 /* Builds that may carry parameters, without a drone_token: only a baked policy vouches. */
 static void test_parameters_without_api(void **state)
 {
@@ -299,11 +327,7 @@ static void test_may_have_parameters(void **state)
 static void test_api_parameters(void **state)
 {
 #define BUILD "{\"number\":42,\"source_repo\":\"\",\"params\":"
-	static const struct answer_case {
-		const char *json;
-		int want;
-		const char *message_part;
-	} answers[] = {
+	static const struct answer_case answers[] = {
 	    {BUILD "{\"VERSION\":\"1.2.3\",\"DEPLOY_NOTE\":\"x\"}}", 0, NULL},
 	    {BUILD "{}}", 0, NULL},
 	    {BUILD "null}", 0, NULL},
@@ -346,34 +370,15 @@ static void test_api_parameters(void **state)
 	};
 #undef BUILD
 	struct config c;
-	size_t i;
 
 	config_init(&c);
 	c.drone.repo = strdup("octo/app");
 	c.drone.build_number = strdup("42");
 	assert_int_equal(config_set(&c, CK_ENV, "DEPLOY_TOKEN"), 0);
-	for (i = 0; i < sizeof(answers) / sizeof(answers[0]); i++) {
-		int r;
-
-		ml_error_clear();
-		r = drone_api_check_answer(&c, answers[i].json, strlen(answers[i].json));
-		if (r != answers[i].want)
-			fail_msg("answer %zu: got %s (%s)", i, ml_reason_name(r),
-			         ml_error_message());
-		if (r != 0 && strstr(ml_error_message(), answers[i].message_part) == NULL)
-			fail_msg("answer %zu: '%s' lacks '%s'", i, ml_error_message(),
-			         answers[i].message_part);
-		/* a parameter's value is never part of a message */
-		assert_null(strstr(ml_error_message(), "SECRET-VALUE"));
-	}
+	/* a parameter's value is never part of a message */
+	check_answers(&c, answers, sizeof(answers) / sizeof(answers[0]), "SECRET-VALUE");
 	config_release(&c);
 }
-
-struct answer_case {
-	const char *json;
-	int want;
-	const char *message_part;
-};
 
 static void test_api_answers(void **state)
 {
@@ -402,24 +407,12 @@ static void test_api_answers(void **state)
 	    {"", ML_SOURCE_REPO, "not a JSON object"},
 	};
 	struct config c;
-	size_t i;
 
 	config_init(&c);
 	c.drone.repo = strdup("octo/app");
 	c.drone.build_number = strdup("42");
 	c.drone.commit_sha = strdup(SHA);
-	for (i = 0; i < sizeof(answers) / sizeof(answers[0]); i++) {
-		int r;
-
-		ml_error_clear();
-		r = drone_api_check_answer(&c, answers[i].json, strlen(answers[i].json));
-		if (r != answers[i].want)
-			fail_msg("answer %zu: got %s (%s)", i, ml_reason_name(r),
-			         ml_error_message());
-		if (r != 0 && strstr(ml_error_message(), answers[i].message_part) == NULL)
-			fail_msg("answer %zu: '%s' lacks '%s'", i, ml_error_message(),
-			         answers[i].message_part);
-	}
+	check_answers(&c, answers, sizeof(answers) / sizeof(answers[0]), NULL);
 	config_release(&c);
 }
 
