@@ -127,12 +127,17 @@ int gate_check_local(const struct config *c, struct gate_result *out)
 	return ML_OK;
 }
 
+/* The events whose builds Drone creates with parameters (--param, API query parameters). */
+static int event_takes_parameters(const char *ev)
+{
+	return ev != NULL && (strcmp(ev, "promote") == 0 || strcmp(ev, "rollback") == 0 ||
+	                      strcmp(ev, "custom") == 0);
+}
+
 int gate_may_have_parameters(const struct drone_context *d)
 {
-	const char *ev = d->build_event != NULL ? d->build_event : "";
-
-	return strcmp(ev, "promote") == 0 || strcmp(ev, "rollback") == 0 ||
-	       strcmp(ev, "custom") == 0 ||
+	/* a restart keeps the event and the parameters of the build it restarts */
+	return event_takes_parameters(d->build_event) ||
 	       (d->build_parent != NULL && strcmp(d->build_parent, "0") != 0);
 }
 
@@ -155,11 +160,11 @@ static int check_parameters_without_api(const struct config *c, struct gate_resu
 
 	if (!gate_may_have_parameters(d))
 		return ML_OK;
-	if (d->build_parent != NULL && strcmp(d->build_parent, "0") != 0)
+	if (event_takes_parameters(d->build_event))
+		snprintf(build, sizeof(build), "'%s' build", d->build_event);
+	else
 		snprintf(build, sizeof(build), "'%s' build restarted from build %.20s",
 		         d->build_event, d->build_parent);
-	else
-		snprintf(build, sizeof(build), "'%s' build", d->build_event);
 	if (!c->has_baked)
 		return refuse(out, ML_BUILD_PARAMETER,
 		              "%s may carry build parameters, which Drone adds to the step's "
