@@ -77,6 +77,12 @@ static int has_part(CURLU *h, CURLUPart what)
 	return v != NULL;
 }
 
+static int has_userinfo(CURLU *h)
+{
+	return has_part(h, CURLUPART_USER) || has_part(h, CURLUPART_PASSWORD) ||
+	       has_part(h, CURLUPART_OPTIONS);
+}
+
 static const char *explain(CURLUcode rc, const char *rest)
 {
 	size_t authority = strcspn(rest, "/?#");
@@ -140,8 +146,7 @@ int url_check(const char *s, struct url_info *out, const char **why)
 		*why = explain(rc, rest);
 		return -1;
 	}
-	out->has_userinfo = has_part(h, CURLUPART_USER) || has_part(h, CURLUPART_PASSWORD) ||
-	                    has_part(h, CURLUPART_OPTIONS);
+	out->has_userinfo = has_userinfo(h);
 	curl_url_cleanup(h);
 	return 0;
 }
@@ -182,9 +187,7 @@ static int put_parsed(struct buf *out, CURLU *h, const char *rest)
 
 	if (scheme == NULL || buf_append_str(out, scheme) < 0 || buf_append_str(out, "://") < 0)
 		goto out;
-	if ((has_part(h, CURLUPART_USER) || has_part(h, CURLUPART_PASSWORD) ||
-	     has_part(h, CURLUPART_OPTIONS)) &&
-	    buf_append_str(out, "***@") < 0)
+	if (has_userinfo(h) && buf_append_str(out, "***@") < 0)
 		goto out;
 	if (host != NULL) {
 		size_t n = strlen(host);
