@@ -9,8 +9,7 @@ case "${1:-test}" in
 test)  want="$build libcmocka-dev clang libclang-rt-14-dev git openssh-client gnupg openssl perl python3
 	docker.io docker-registry apache2-utils lighttpd openssh-server busybox-static curl ca-certificates
 	iproute2 procps" ;;
-demo)  want="$build git openssh-client gnupg docker.io busybox-static debootstrap curl
-	ca-certificates procps" ;;
+demo)  want="$build git openssh-client docker.io busybox-static debootstrap curl" ;;
 lint)  want="clang-format cppcheck" ;;
 bench) want="$build git openssh-client gnupg docker.io busybox-static hyperfine time procps" ;;
 *) echo "usage: $0 test|demo|lint|bench" >&2; exit 2 ;;
