@@ -10,6 +10,13 @@
 #include "error.h"
 #include "pgp.h"
 
+static trust_warning_fn warning_handler;
+
+void trust_set_warning_handler(trust_warning_fn fn)
+{
+	warning_handler = fn;
+}
+
 static int digest_part(struct crypto_hash_ctx *h, const char *label, const void *data, size_t len)
 {
 	char head[64];
@@ -21,9 +28,36 @@ static int digest_part(struct crypto_hash_ctx *h, const char *label, const void 
 	return 0;
 }
 
-int trust_load(struct trust_roots *out, char digest[65], const struct config *c)
+/* Adds every keyring of l to the keyring and to the digest. */
+static int add_keyrings(struct pgp_keyring *kr, struct crypto_hash_ctx *h, const struct strlist *l)
 {
-	return trust_load_from(out, digest, c->allowed_signers, &c->keyring, &c->forge_keys, c);
+	char origin[64];
+	size_t i;
+	int r;
+
+	for (i = 0; i < l->n; i++) {
+		snprintf(origin, sizeof(origin), "keyring %zu", i + 1);
+		if ((r = pgp_keyring_add(kr, (const uint8_t *)l->v[i], l->len[i], origin)) != 0)
+			return r;
+		if (digest_part(h, "keyring", l->v[i], l->len[i]) < 0)
+			return ml_fail(ML_IO, "cannot compute the trust roots digest");
+	}
+	return 0;
+}
+
+static int add_forge_keys(struct trust_roots *out, struct crypto_hash_ctx *h,
+                          const struct strlist *forge)
+{
+	size_t i;
+	int r;
+
+	for (i = 0; i < forge->n; i++) {
+		if ((r = trust_roots_add_forge_key(out, forge->v[i])) != 0)
+			return r;
+		if (digest_part(h, "forge", out->forge_keys[i], 40) < 0)
+			return ml_fail(ML_IO, "cannot compute the trust roots digest");
+	}
+	return 0;
 }
 
 int trust_load_from(struct trust_roots *out, char digest[65], const char *allowed_signers,
@@ -32,7 +66,7 @@ int trust_load_from(struct trust_roots *out, char digest[65], const char *allowe
 {
 	struct crypto_hash_ctx *h = NULL;
 	uint8_t raw[CRYPTO_MAX_DIGEST];
-	char flags[96], origin[64];
+	char flags[96];
 	size_t i;
 	int r;
 
@@ -58,22 +92,17 @@ int trust_load_from(struct trust_roots *out, char digest[65], const char *allowe
 		if (digest_part(h, "allowed_signers", allowed_signers, len) < 0)
 			goto digest_failed;
 	}
-	if (keyrings->n > 0 && (r = pgp_keyring_new(&out->pgp)) != 0)
+	if (keyrings->n > 0) {
+		if ((r = pgp_keyring_new(&out->pgp)) != 0 ||
+		    (r = add_keyrings(out->pgp, h, keyrings)) != 0 ||
+		    (r = pgp_keyring_finish(out->pgp)) != 0)
+			goto out;
+		for (i = 0; warning_handler != NULL && pgp_keyring_warning(out->pgp, i) != NULL;
+		     i++)
+			warning_handler(pgp_keyring_warning(out->pgp, i));
+	}
+	if ((r = add_forge_keys(out, h, forge)) != 0)
 		goto out;
-	for (i = 0; i < keyrings->n; i++) {
-		snprintf(origin, sizeof(origin), "keyring %zu", i + 1);
-		if ((r = pgp_keyring_add(out->pgp, (const uint8_t *)keyrings->v[i],
-		                         keyrings->len[i], origin)) != 0)
-			goto out;
-		if (digest_part(h, "keyring", keyrings->v[i], keyrings->len[i]) < 0)
-			goto digest_failed;
-	}
-	for (i = 0; i < forge->n; i++) {
-		if ((r = trust_roots_add_forge_key(out, forge->v[i])) != 0)
-			goto out;
-		if (digest_part(h, "forge", out->forge_keys[i], 40) < 0)
-			goto digest_failed;
-	}
 	snprintf(flags, sizeof(flags), "up=%d skew=%lld", out->ssh_policy.require_user_presence,
 	         (long long)out->max_skew);
 	if (digest_part(h, "identity", out->forge_identity, strlen(out->forge_identity)) < 0 ||
@@ -89,4 +118,9 @@ out:
 	if (r != 0)
 		trust_roots_release(out);
 	return r;
+}
+
+int trust_load(struct trust_roots *out, char digest[65], const struct config *c)
+{
+	return trust_load_from(out, digest, c->allowed_signers, &c->keyring, &c->forge_keys, c);
 }

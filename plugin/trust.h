@@ -8,6 +8,15 @@
 #include "config.h"
 #include "signature.h"
 
+/* Receives the warnings of loading trust roots (a revocation that is ignored). */
+typedef void (*trust_warning_fn)(const char *message);
+
+/*
+ * Where trust_load() and trust_load_from() hand their warnings; the entry
+ * point sets it (library code never prints). NULL, the default, drops them.
+ */
+void trust_set_warning_handler(trust_warning_fn fn);
+
 /*
  * Builds trust roots and their digest (64 hex + NUL) from c. At least one
  * root is required. 0, ML_CONFIG or ML_IO with a message; on failure out is
