@@ -28,18 +28,34 @@ static int digest_part(struct crypto_hash_ctx *h, const char *label, const void 
 	return 0;
 }
 
-/* Adds every keyring of l to the keyring and to the digest. */
-static int add_keyrings(struct pgp_keyring *kr, struct crypto_hash_ctx *h, const struct strlist *l)
+/* "keyring 2 (/path/to/file)", or "keyring 2" for contents given inline. */
+static void origin_name(char *out, size_t n, const char *kind, const struct strlist *l, size_t i)
 {
-	char origin[64];
+	const char *file = strlist_origin(l, i);
+
+	if (file != NULL)
+		snprintf(out, n, "%s %zu (%s)", kind, i + 1, file);
+	else
+		snprintf(out, n, "%s %zu", kind, i + 1);
+}
+
+/* Adds every item of l to the keyring (granting or restricting) and to the digest. */
+static int add_keyrings(struct pgp_keyring *kr, struct crypto_hash_ctx *h, const struct strlist *l,
+                        int grants)
+{
+	const char *kind = grants ? "keyring" : "policy keyring";
+	char origin[4200];
 	size_t i;
 	int r;
 
 	for (i = 0; i < l->n; i++) {
-		snprintf(origin, sizeof(origin), "keyring %zu", i + 1);
-		if ((r = pgp_keyring_add(kr, (const uint8_t *)l->v[i], l->len[i], origin)) != 0)
+		origin_name(origin, sizeof(origin), kind, l, i);
+		r = grants ? pgp_keyring_add(kr, (const uint8_t *)l->v[i], l->len[i], origin)
+		           : pgp_keyring_add_restrictions(kr, (const uint8_t *)l->v[i], l->len[i],
+		                                          origin);
+		if (r != 0)
 			return r;
-		if (digest_part(h, "keyring", l->v[i], l->len[i]) < 0)
+		if (digest_part(h, grants ? "keyring" : "restriction", l->v[i], l->len[i]) < 0)
 			return ml_fail(ML_IO, "cannot compute the trust roots digest");
 	}
 	return 0;
@@ -60,9 +76,9 @@ static int add_forge_keys(struct trust_roots *out, struct crypto_hash_ctx *h,
 	return 0;
 }
 
-int trust_load_from(struct trust_roots *out, char digest[65], const char *allowed_signers,
-                    const struct strlist *keyrings, const struct strlist *forge,
-                    const struct config *c)
+static int load(struct trust_roots *out, char digest[65], const char *allowed_signers,
+                const struct strlist *keyrings, const struct strlist *restrictions,
+                const struct strlist *forge, const struct config *c)
 {
 	struct crypto_hash_ctx *h = NULL;
 	uint8_t raw[CRYPTO_MAX_DIGEST];
@@ -94,7 +110,9 @@ int trust_load_from(struct trust_roots *out, char digest[65], const char *allowe
 	}
 	if (keyrings->n > 0) {
 		if ((r = pgp_keyring_new(&out->pgp)) != 0 ||
-		    (r = add_keyrings(out->pgp, h, keyrings)) != 0 ||
+		    (r = add_keyrings(out->pgp, h, keyrings, 1)) != 0 ||
+		    (restrictions != NULL &&
+		     (r = add_keyrings(out->pgp, h, restrictions, 0)) != 0) ||
 		    (r = pgp_keyring_finish(out->pgp)) != 0)
 			goto out;
 		for (i = 0; warning_handler != NULL && pgp_keyring_warning(out->pgp, i) != NULL;
@@ -122,5 +140,13 @@ out:
 
 int trust_load(struct trust_roots *out, char digest[65], const struct config *c)
 {
-	return trust_load_from(out, digest, c->allowed_signers, &c->keyring, &c->forge_keys, c);
+	return load(out, digest, c->allowed_signers, &c->keyring, &c->keyring_restrictions,
+	            &c->forge_keys, c);
+}
+
+int trust_load_from(struct trust_roots *out, char digest[65], const char *allowed_signers,
+                    const struct strlist *keyrings, const struct strlist *forge,
+                    const struct config *c)
+{
+	return load(out, digest, allowed_signers, keyrings, NULL, forge, c);
 }
