@@ -61,14 +61,26 @@ static int add_keyrings(struct pgp_keyring *kr, struct crypto_hash_ctx *h, const
 	return 0;
 }
 
+/*
+ * The forge keys, each as the primary fingerprint of the certificate that
+ * holds it: the restriction is checked against the signer's primary key, so
+ * a subkey fingerprint must not slip past it.
+ */
 static int add_forge_keys(struct trust_roots *out, struct crypto_hash_ctx *h,
                           const struct strlist *forge)
 {
-	size_t i;
+	char owner[41];
+	size_t i, holders;
 	int r;
 
 	for (i = 0; i < forge->n; i++) {
-		if ((r = trust_roots_add_forge_key(out, forge->v[i])) != 0)
+		holders = out->pgp != NULL ? pgp_keyring_owner(out->pgp, forge->v[i], owner) : 0;
+		if (holders > 1)
+			return ml_fail(ML_CONFIG,
+			               "forge key '%s' belongs to more than one certificate in the "
+			               "keyring",
+			               forge->v[i]);
+		if ((r = trust_roots_add_forge_key(out, holders == 1 ? owner : forge->v[i])) != 0)
 			return r;
 		if (digest_part(h, "forge", out->forge_keys[i], 40) < 0)
 			return ml_fail(ML_IO, "cannot compute the trust roots digest");

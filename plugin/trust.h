@@ -21,7 +21,8 @@ void trust_set_warning_handler(trust_warning_fn fn);
  * Builds trust roots and their digest (64 hex + NUL) from c. At least one
  * root is required. c->keyring_restrictions (the policy's keyrings a setting
  * left out) join the keyring as inputs that may only restrict, and count in
- * the digest. 0, ML_CONFIG or ML_IO with a message; on failure
+ * the digest. A forge key given by a subkey fingerprint restricts the whole
+ * certificate holding it. 0, ML_CONFIG or ML_IO with a message; on failure
  * out is left released.
  */
 int trust_load(struct trust_roots *out, char digest[65], const struct config *c);
