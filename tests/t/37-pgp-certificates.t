@@ -68,6 +68,8 @@ python3 -c 'import sys; b = bytearray(open(sys.argv[1], "rb").read()); b[-3] ^= 
 cat "$K/alice-v1.asc" "$K/alice-rev.asc" >"$K/alice-then-rev.asc"
 cat "$K/alice-rev.asc" "$K/alice-v1.asc" >"$K/rev-then-alice.asc"
 cat "$K/alice-v1.asc" "$K/alice-v2.asc" >"$K/alice-both.asc"
+revoke_subkey "$alice"
+G -a --export "$alice" >"$K/alice-v3.asc"
 G --quick-gen-key 'Mallory <mallory@example.org>' ed25519 sign never
 revoke "$(nth_fpr mallory@example.org 1)" "$K/mallory-rev.asc"
 
@@ -199,6 +201,29 @@ t_is "reason config_error" "$(t_out | json_field reason)" config_error
 t_like "it names the file" "$(t_out)" "revocation in 'keyring 2 \\(.*mallory-rev.asc\\)' matches no key"
 t_is "gpg ignores it and verifies (deliberately different)" \
 	"$(gpg_says "$c_alice" "$A1" "$K/mallory-rev.asc")" GOODSIG
+
+# every revocation twin of the two accepted merges: the key given twice, and old + new export
+for accepted in "twice:$c_alice:$A1 $A1" "re-exported:$c_alice_sub:$A1 $A2"; do
+	label=${accepted%%:*} rest=${accepted#*:}
+	c=${rest%%:*} files=${rest#*:}
+	# shellcheck disable=SC2086 # the paths hold no white space
+	{
+		agree "$label: revocation in another item" "$c" key_revoked $files "$REV"
+		differs "$label: revocation in an earlier item" "$c" key_revoked GOODSIG "$REV" $files
+		agree "$label: SHA-1 revocation" "$c" key_revoked $files "$K/alice-rev-sha1.asc"
+		agree "$label: RIPEMD-160 revocation" "$c" key_revoked $files "$K/alice-rev-ripemd.asc"
+		differs "$label: revocation with a critical notation" "$c" key_revoked GOODSIG \
+			$files "$K/alice-rev-critical.asc"
+		agree "$label: broken revocation ignored, the key still signs" "$c" ok \
+			$files "$K/alice-rev-bad.gpg"
+		agree "$label: the signing subkey revoked in a later export" "$c_alice_sub" key_revoked \
+			$files "$K/alice-v3.asc"
+		agree "$label: the primary still signs after its subkey is revoked" "$c_alice" ok \
+			$files "$K/alice-v3.asc"
+		differs "$label: a revocation of a key not in the keyring" "$c" config_error GOODSIG \
+			$files "$K/mallory-rev.asc"
+	}
+done
 
 # subkey revocations
 agree "bob's signing subkey" "$c_bob" ok "$K/bob-v1.asc"
