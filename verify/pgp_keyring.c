@@ -670,11 +670,12 @@ static int place_by_issuer(struct finish *f, size_t si)
 	enum verdict v;
 	int r;
 
-	if (!s->parsed)
+	if (!s->parsed) {
+		(void)unevaluable(&s->sig, 0, s->body, s->len, why);
 		return ml_fail(ML_CONFIG,
-		               "revocation in '%s' cannot be read (signature version %u) and "
-		               "matches no key",
-		               origin, s->len > 0 ? (unsigned)s->body[0] : 0u);
+		               "revocation in '%s' cannot be read (%s) and matches no key", origin,
+		               why);
+	}
 	for (c = 0; c < f->n_certs; c++) {
 		const struct pgp_key *k = f->certs[c].key;
 		struct pgp_signed_data what = {.primary = k};
