@@ -1,7 +1,8 @@
 # mainline — one non-recursive Makefile. Output goes to $(BUILD).
 #   make            build the binary, unit tests, helpers and fuzz replay drivers
 #   make test       install missing dependencies, build, run every test
-#   make demo       the end-to-end demonstration (see README)
+#   make demo       the end-to-end demonstration (see README): builds the binary only
+#   make fresh-check  make demo and make test from a clean clone in a fresh Debian 12 container
 #   make SANITIZE=1 test   the same suite under ASan+UBSan (in build/asan)
 #   make fuzz       libFuzzer targets with clang (in build/fuzz)
 #   make lint       formatting, cppcheck, banned functions
@@ -48,7 +49,7 @@ FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 REPLAY_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz-replay/%)
 
 .SECONDARY:
-.PHONY: all test check deps demo lint fuzz bench clean install
+.PHONY: all test check deps demo fresh-check lint fuzz bench clean install
 all: $(BIN) $(UNIT_BINS) $(HELPER_BINS) $(REPLAY_BINS)
 
 $(BUILD)/obj/%.o: %.c
@@ -86,11 +87,18 @@ check: all
 deps:
 	@scripts/deps.sh test
 
+# The demo needs the binary alone (no cmocka, no test helpers). The build runs in
+# a sub-make: on a fresh machine pkg-config only exists once deps.sh has run.
 demo:
 	@scripts/deps.sh demo
 	@echo "building mainline"
-	@$(MAKE) --no-print-directory -s all
+	@$(MAKE) --no-print-directory -s $(BIN)
 	@BUILD=$(BUILD) scripts/demo.sh
+
+# make demo, then make test, from a clean clone in a fresh Debian 12 container.
+fresh-check:
+	@scripts/deps.sh fresh
+	@scripts/fresh-check.sh
 
 lint:
 	@scripts/deps.sh lint

@@ -373,18 +373,46 @@ int strlist_push(struct strlist *l, const char *s)
 	return strlist_push_n(l, s, strlen(s));
 }
 
+/* Records the file item i was read from. 0 or -1. */
+static int strlist_set_origin(struct strlist *l, size_t i, const char *origin)
+{
+	if (l->origin == NULL && (l->origin = calloc(CONFIG_LIST_MAX, sizeof(*l->origin))) == NULL)
+		return -1;
+	free(l->origin[i]);
+	return (l->origin[i] = strdup(origin)) == NULL ? -1 : 0;
+}
+
+const char *strlist_origin(const struct strlist *l, size_t i)
+{
+	return l->origin != NULL && i < l->n ? l->origin[i] : NULL;
+}
+
+int strlist_push_from(struct strlist *l, const struct strlist *src, size_t i)
+{
+	const char *origin = strlist_origin(src, i);
+
+	if (strlist_push_n(l, src->v[i], src->len[i]) < 0)
+		return -1;
+	return origin != NULL ? strlist_set_origin(l, l->n - 1, origin) : 0;
+}
+
 void strlist_release(struct strlist *l)
 {
 	size_t i;
 
 	if (l == NULL)
 		return;
-	for (i = 0; i < l->n; i++)
+	for (i = 0; i < l->n; i++) {
 		free(l->v[i]);
+		if (l->origin != NULL)
+			free(l->origin[i]);
+	}
 	free(l->v);
 	free(l->len);
+	free(l->origin);
 	l->v = NULL;
 	l->len = NULL;
+	l->origin = NULL;
 	l->n = 0;
 }
 
@@ -454,6 +482,7 @@ void config_release(struct config *c)
 	for (k = 0; k < CK_COUNT; k++)
 		clear_value(c, (enum config_key)k);
 	free(c->policy_anchor);
+	strlist_release(&c->keyring_restrictions);
 	if (c->drone.netrc_password != NULL)
 		explicit_bzero(c->drone.netrc_password, strlen(c->drone.netrc_password));
 	drone_release(&c->drone);
@@ -747,6 +776,11 @@ static int list_add(enum config_key k, struct strlist *l, const char *item)
 		            CONFIG_LIST_MAX);
 		goto out;
 	}
+	if (settings[k].type == T_CONTENTS_LIST && !looks_like_contents(k, item) &&
+	    strlist_set_origin(l, l->n - 1, item) < 0) {
+		r = ml_fail(ML_IO, "out of memory");
+		goto out;
+	}
 	r = 0;
 out:
 	buf_release(&b);
@@ -821,6 +855,7 @@ static int set_list(struct config *c, enum config_key k, struct strlist *l)
 	*list_field(c, k) = *l;
 	l->v = NULL;
 	l->len = NULL;
+	l->origin = NULL;
 	l->n = 0; /* transferred */
 	c->set |= CONFIG_BIT(k);
 	return 0;
@@ -875,7 +910,7 @@ static int set_scalar_text(struct config *c, enum config_key k, const char *v)
 
 int config_set(struct config *c, enum config_key k, const char *value)
 {
-	struct strlist l = {NULL, NULL, 0};
+	struct strlist l = {NULL, NULL, 0, NULL};
 	int r;
 
 	if ((unsigned)k >= CK_COUNT || value == NULL)
@@ -897,7 +932,7 @@ int config_set(struct config *c, enum config_key k, const char *value)
 
 int config_set_json(struct config *c, enum config_key k, const struct cJSON *v)
 {
-	struct strlist l = {NULL, NULL, 0};
+	struct strlist l = {NULL, NULL, 0, NULL};
 	int r;
 
 	if ((unsigned)k >= CK_COUNT || v == NULL)
@@ -947,10 +982,10 @@ int config_copy_value(struct config *dst, const struct config *src, enum config_
 	case T_LIST:
 	case T_CONTENTS_LIST: {
 		const struct strlist *from = clist_field(src, k);
-		struct strlist l = {NULL, NULL, 0};
+		struct strlist l = {NULL, NULL, 0, NULL};
 
 		for (i = 0; i < from->n; i++) {
-			if (strlist_push_n(&l, from->v[i], from->len[i]) < 0) {
+			if (strlist_push_from(&l, from, i) < 0) {
 				strlist_release(&l);
 				return ml_fail(ML_IO, "out of memory");
 			}
@@ -1083,7 +1118,7 @@ int config_from_env(struct config *out, char **envp)
 
 static int default_list(struct config *c, enum config_key k, const char *const *items)
 {
-	struct strlist l = {NULL, NULL, 0};
+	struct strlist l = {NULL, NULL, 0, NULL};
 
 	for (; *items != NULL; items++) {
 		if (strlist_push(&l, *items) < 0) {
@@ -1247,6 +1282,10 @@ int config_describe(const struct config *c, struct buf *out)
 	}
 	if (c->policy_anchor != NULL &&
 	    buf_printf(out, "policy anchor: %s\n", c->policy_anchor) < 0)
+		return ml_fail(ML_IO, "configuration description is too large");
+	if (c->keyring_restrictions.n > 0 &&
+	    buf_printf(out, "policy keyrings that only restrict: (%zu items)\n",
+	               c->keyring_restrictions.n) < 0)
 		return ml_fail(ML_IO, "configuration description is too large");
 	return 0;
 }

@@ -17,6 +17,7 @@ struct strlist {
 	char **v;    /* NULL-terminated when n > 0 */
 	size_t *len; /* byte length of each item (binary keyrings may hold NULs) */
 	size_t n;
+	char **origin; /* per item, the file it was read from or NULL; NULL when none was */
 };
 
 enum config_mode { CONFIG_MODE_TIP = 0, CONFIG_MODE_CHAIN };
@@ -120,7 +121,9 @@ struct config {
 	char *commit;
 	char *allowed_signers;  /* contents (a path setting is read) */
 	struct strlist keyring; /* contents of each keyring */
-	enum config_mode mode;  /* default tip */
+	/* the policy's keyrings a setting left out: they may only restrict (policy.c) */
+	struct strlist keyring_restrictions;
+	enum config_mode mode; /* default tip */
 	char *anchor;
 	char *policy_anchor; /* the baked policy's anchor when a setting chose another */
 	struct strlist forge_keys;
@@ -287,6 +290,10 @@ int strlist_contains(const struct strlist *l, const char *s);
 /* Appends a copy (at most CONFIG_LIST_MAX items). 0 or -1. */
 int strlist_push(struct strlist *l, const char *s);
 int strlist_push_n(struct strlist *l, const void *s, size_t len);
+/* Appends a copy of item i of src, with its origin. 0 or -1. */
+int strlist_push_from(struct strlist *l, const struct strlist *src, size_t i);
+/* The file item i was read from, or NULL when it was given as contents. */
+const char *strlist_origin(const struct strlist *l, size_t i);
 void strlist_release(struct strlist *l);
 
 #endif

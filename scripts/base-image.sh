@@ -12,6 +12,15 @@ if docker image inspect "$base" >/dev/null 2>&1; then
 	echo "$base"
 	exit 0
 fi
+if ! command -v debootstrap >/dev/null 2>&1; then
+	echo "no Debian base image: neither debian:bookworm-slim nor $base exists, and making" \
+		"$base needs debootstrap (Debian package debootstrap)" >&2
+	exit 2
+fi
+if [ "$(id -u)" != 0 ]; then
+	echo "no Debian base image: making $base with debootstrap needs root" >&2
+	exit 2
+fi
 root=$(mktemp -d "${TMPDIR:-/tmp}/mainline-base.XXXXXX")
 trap 'rm -rf "$root"' EXIT
 mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}

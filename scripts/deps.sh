@@ -1,19 +1,23 @@
 #!/bin/sh
 # Installs the Debian packages a target needs when any is missing.
-# Usage: scripts/deps.sh test|demo|lint|bench
+# Usage: scripts/deps.sh test|demo|fresh|lint|bench
+#   demo   what `make demo` needs: the binary's build, git, ssh-keygen, the docker CLI
+#          and dockerd, busybox for the test image, debootstrap for the Debian base
+#   test   everything the suite uses, so that no test file skips for a missing tool
+#   fresh  what `make fresh-check` needs on the host (the rest happens in a container)
 set -eu
 
 build="build-essential pkg-config libgit2-dev libssl-dev libcurl4-openssl-dev libcjson-dev
 	libarchive-dev"
 case "${1:-test}" in
 test)  want="$build libcmocka-dev clang libclang-rt-14-dev git openssh-client gnupg openssl perl python3
-	docker.io docker-registry apache2-utils lighttpd openssh-server busybox-static curl ca-certificates
-	iproute2 procps" ;;
-demo)  want="$build git openssh-client gnupg docker.io busybox-static debootstrap curl
-	ca-certificates procps" ;;
+	docker.io docker-registry apache2-utils lighttpd lighttpd-mod-openssl openssh-server
+	busybox-static debootstrap curl ca-certificates iproute2 procps" ;;
+demo)  want="$build git openssh-client docker.io busybox-static debootstrap curl" ;;
+fresh) want="git docker.io debootstrap curl" ;;
 lint)  want="clang-format cppcheck" ;;
 bench) want="$build git openssh-client gnupg docker.io busybox-static hyperfine time procps" ;;
-*) echo "usage: $0 test|demo|lint|bench" >&2; exit 2 ;;
+*) echo "usage: $0 test|demo|fresh|lint|bench" >&2; exit 2 ;;
 esac
 
 missing=

@@ -5,9 +5,11 @@
 # the log or the audit record.
 . "$(dirname "$0")/lib.sh"
 t_need git ssh-keygen python3 lighttpd openssl
-[ -e /usr/lib/lighttpd/mod_openssl.so ] && [ -e /usr/lib/lighttpd/mod_authn_file.so ] ||
-	t_skip_all "lighttpd without mod_openssl or mod_authn_file"
-
+# Debian 12 ships mod_openssl apart (lighttpd-mod-openssl), mod_authn_file in lighttpd
+for mod in mod_openssl mod_authn_file; do
+	[ -e "/usr/lib/lighttpd/$mod.so" ] ||
+		t_skip_all "lighttpd's $mod is not installed (scripts/deps.sh test installs it)"
+done
 
 ssh-keygen -q -t ed25519 -N '' -C release -f "$T_TMP/key"
 signers=$(printf 'release@example.org %s' "$(cut -d' ' -f1,2 "$T_TMP/key.pub")")
@@ -80,6 +82,8 @@ if curl -sf --max-time 3 --unix-socket /var/run/docker.sock http://d/_ping >/dev
 	t_exit "https with the right token: the pipeline runs" 0 https \
 		PLUGIN_GIT_PASSWORD="$token" PLUGIN_GIT_USERNAME=ci-bot
 	t_like "... its output" "$(t_out)" "private pipeline ran"
+else
+	echo "# the pipeline over https not tested: no Docker engine answers or no test image"
 fi
 t_exit "https with a wrong token: refused" 2 https PLUGIN_GIT_PASSWORD="$wrong" \
 	PLUGIN_GIT_USERNAME=ci-bot PLUGIN_DRY_RUN=true
