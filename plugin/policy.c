@@ -525,6 +525,9 @@ int policy_effective_config(struct config *out, char **envp, const char *baked_p
 		goto out;
 	if (baked_path != NULL && (r = policy_load_file(&baked, baked_path, &found)) != 0)
 		goto out;
+	/* what the baked policy pins, for builds that may carry parameters (gate.c) */
+	out->has_baked = found;
+	out->baked = baked.set;
 	if (out->set & CONFIG_BIT(CK_POLICY)) {
 		if ((r = policy_parse(&layer, out->policy, strlen(out->policy))) != 0) {
 			ml_fail_override(ML_CONFIG, "invalid setting 'policy': %s",
