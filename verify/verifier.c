@@ -62,7 +62,7 @@ static int read_commit(struct source *src, struct buf *raw, const char *id,
 	buf_reset(raw);
 	if ((r = source_read_object(src, id, SOURCE_OBJ_COMMIT, raw)) != 0)
 		return r;
-	if ((r = commit_parse(out, raw->data, raw->len)) != 0) {
+	if ((r = commit_parse(out, raw->data, raw->len, source_object_format(src))) != 0) {
 		char inner[400];
 
 		snprintf(inner, sizeof(inner), "%s", ml_error_message());
@@ -82,7 +82,7 @@ static int check_tag(struct source *src, const struct trust_roots *tr, const cha
 	buf_init(&raw, COMMIT_OBJECT_MAX);
 	if ((r = source_read_object(src, id, SOURCE_OBJ_TAG, &raw)) != 0)
 		goto out;
-	if ((r = tag_parse(&t, raw.data, raw.len)) != 0)
+	if ((r = tag_parse(&t, raw.data, raw.len, source_object_format(src))) != 0)
 		goto out;
 	/* an unsigned annotated tag adds nothing; the commit's signature decided */
 	if (t.sig_kind != TAG_SIG_NONE)
