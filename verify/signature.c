@@ -91,12 +91,17 @@ static int verify_object(const struct trust_roots *tr, const char *what, const c
 		return ml_fail(ML_UNSIGNED, "%s '%s' is not signed", what, id);
 
 	if (starts_with(signature, signature_len, SSH_ARMOR)) {
+		/* one clock and one skew for both formats */
+		struct sshsig_policy policy = tr->ssh_policy;
+
 		if (tr->ssh == NULL)
 			return ml_fail(ML_UNKNOWN_KEY,
 			               "%s '%s' has an SSH signature but no allowed signers "
 			               "are configured",
 			               what, id);
-		r = sshsig_verify_git(tr->ssh, &tr->ssh_policy, signature, signature_len, payload,
+		policy.now = tr->now;
+		policy.max_skew = tr->max_skew;
+		r = sshsig_verify_git(tr->ssh, &policy, signature, signature_len, payload,
 		                      payload_len, when, &signer);
 	} else if (starts_with(signature, signature_len, PGP_ARMOR)) {
 		struct pgp_verify_opts opts = {

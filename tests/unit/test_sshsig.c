@@ -645,9 +645,52 @@ static void sk_ecdsa(struct parts *p, uint8_t flags, int mpint_defect)
 	buf_release(&rs);
 }
 
+/* The committer time is the signer's claim: it may not lie ahead of the clock beyond the skew. */
+static void test_time_not_in_the_future(void **state)
+{
+	struct sshsig_policy clock = {.now = WHEN - 300, .max_skew = 300};
+	struct allowed_signers *as;
+	struct ml_signer signer;
+	struct parts p;
+	struct buf a;
+
+	genuine(&p, "git", "sha512");
+	armor(&p, &a);
+	/* a key valid from WHEN on: the date is in its window, but not yet reached */
+	as = signers_for(&p.key, "valid-after=\"20231114221320Z\" ");
+	ml_error_clear();
+	assert_int_equal(sshsig_verify_git(as, &clock, (const char *)a.data, a.len,
+	                                   (const uint8_t *)message, strlen(message), WHEN,
+	                                   &signer),
+	                 ML_OK); /* exactly max_skew ahead */
+	clock.now = WHEN - 301;
+	ml_error_clear();
+	assert_int_equal(sshsig_verify_git(as, &clock, (const char *)a.data, a.len,
+	                                   (const uint8_t *)message, strlen(message), WHEN,
+	                                   &signer),
+	                 ML_BAD_TIME);
+	assert_non_null(strstr(ml_error_message(), "dated 1700000000, 301 s ahead"));
+	/* checked before the lookup: an expired key, post-dated, is refused for its date */
+	allowed_signers_free(as);
+	as = signers_for(&p.key, "valid-before=\"20200101\" ");
+	assert_int_equal(sshsig_verify_git(as, &clock, (const char *)a.data, a.len,
+	                                   (const uint8_t *)message, strlen(message), WHEN,
+	                                   &signer),
+	                 ML_BAD_TIME);
+	clock.max_skew = 0;
+	clock.now = WHEN;
+	assert_int_equal(sshsig_verify_git(as, &clock, (const char *)a.data, a.len,
+	                                   (const uint8_t *)message, strlen(message), WHEN,
+	                                   &signer),
+	                 ML_KEY_EXPIRED);
+	allowed_signers_free(as);
+	buf_release(&a);
+	release(&p);
+}
+
 static void test_fido_user_presence(void **state)
 {
-	const struct sshsig_policy presence = {.require_user_presence = 1};
+	const struct sshsig_policy presence = {.require_user_presence = 1, .now = WHEN};
 	struct allowed_signers *as;
 	struct ml_signer signer;
 	struct parts p;
@@ -756,6 +799,7 @@ int main(void)
 	    cmocka_unit_test(test_expired_key),
 	    cmocka_unit_test(test_algorithm_policy),
 	    cmocka_unit_test(test_rsa_forged_signature),
+	    cmocka_unit_test(test_time_not_in_the_future),
 	    cmocka_unit_test(test_fido_user_presence),
 	    cmocka_unit_test(test_mpint_encoding_strict),
 	    cmocka_unit_test(test_oversized_input),
