@@ -39,6 +39,21 @@ with_headers() {
 	sed -n '/^$/,$p' "$wh_p"
 }
 json_field() { sed -n "s/.*\"$1\":\"\\([^\"]*\\)\".*/\\1/p"; }
+# DESC KIND FORMAT REPO ID: the parser's payload of the object is what git verify-KIND -v
+# prints, and mainline's SSH check of the parser's signature over it names alice. Leaves the
+# raw object in $T_TMP/raw and the payload in $T_TMP/our-payload.
+parser_agrees() {
+	pa_desc=$1 pa_kind=$2 pa_format=$3 pa_repo=$4 pa_id=$5
+	git -C "$pa_repo" cat-file "$pa_kind" "$pa_id" >"$T_TMP/raw"
+	git -C "$pa_repo" "verify-$pa_kind" -v "$pa_id" >"$T_TMP/git-payload" 2>/dev/null
+	"$ST" parse "$pa_kind" "$pa_format" "$T_TMP/raw" payload >"$T_TMP/our-payload"
+	"$ST" parse "$pa_kind" "$pa_format" "$T_TMP/raw" signature >"$T_TMP/our-sig"
+	t_ok "$pa_desc: the payload is git's (verify-$pa_kind -v)" \
+		cmp "$T_TMP/git-payload" "$T_TMP/our-payload"
+	t_is "$pa_desc: mainline's SSH check of the signature names alice" \
+		"$("$SV" "$signers" "$T_TMP/our-sig" "$T_TMP/our-payload" | cut -d' ' -f1-3)" \
+		"ok alice@example.org $(fpr alice)"
+}
 
 # --- SHA-1 commits --------------------------------------------------------------
 repo="$T_TMP/sha1"
@@ -90,11 +105,8 @@ t_like "... and the refusal names the header" "$(t_out | json_field message)" \
 
 id=$(mk gpgsig="$T_TMP/alice.sig" gpgsig-sha256="$T_TMP/bob.sig")
 agree "gpgsig by alice, gpgsig-sha256 by bob" "$id" G ok alice
-git -C "$repo" verify-commit -v "$id" >"$T_TMP/git-payload" 2>/dev/null
-git -C "$repo" cat-file commit "$id" >"$T_TMP/raw"
-"$ST" parse commit sha1 "$T_TMP/raw" payload >"$T_TMP/our-payload"
-t_ok "both headers: the payload is git's (verify-commit -v)" cmp "$T_TMP/git-payload" "$T_TMP/our-payload"
-t_ok "... which is the commit without both headers" cmp "$T_TMP/our-payload" "$payload"
+parser_agrees "both headers" commit sha1 "$repo" "$id"
+t_ok "... the payload is the commit without both headers" cmp "$T_TMP/our-payload" "$payload"
 
 id=$(mk gpgsig-sha256="$T_TMP/bob.sig" gpgsig="$T_TMP/alice.sig")
 agree "gpgsig-sha256 by bob first, then gpgsig by alice" "$id" G ok alice
@@ -158,11 +170,9 @@ with_headers "$T_TMP/tp-dual" gpgsig-sha256="$T_TMP/tp-dual.mallory" >"$T_TMP/d"
 put_tag dual cat "$T_TMP/d" "$T_TMP/tp-dual.alice"
 t_ok "in-body alice, gpgsig-sha256 mallory: git verify-tag accepts" git -C "$repo" verify-tag dual
 t_exit "... and mainline allows" 0 verify_tag dual
-git -C "$repo" verify-tag -v dual >"$T_TMP/git-tpayload" 2>/dev/null
-git -C "$repo" cat-file tag dual >"$T_TMP/raw"
-"$ST" parse tag sha1 "$T_TMP/raw" payload >"$T_TMP/our-tpayload"
-t_ok "dual-signed tag: the payload is git's (verify-tag -v)" cmp "$T_TMP/git-tpayload" "$T_TMP/our-tpayload"
-t_ok "... which is the tag without the header and the signature" cmp "$T_TMP/our-tpayload" "$T_TMP/tp-dual"
+parser_agrees "dual-signed tag" tag sha1 "$repo" dual
+t_ok "... the payload is the tag without the header and the signature" \
+	cmp "$T_TMP/our-payload" "$T_TMP/tp-dual"
 
 tag_payload swap
 with_headers "$T_TMP/tp-swap" gpgsig-sha256="$T_TMP/tp-swap.alice" >"$T_TMP/s"
@@ -222,14 +232,7 @@ id=$(mk256 gpgsig="$T_TMP/b256.sig" gpgsig-sha256="$T_TMP/a256.sig")
 t_is "SHA-256, gpgsig bob and gpgsig-sha256 alice: git %G? is G" \
 	"$(git -C "$r256" show -s --format=%G? "$id")" G
 t_is "... by alice" "$(git -C "$r256" show -s --format=%GF "$id")" "$(fpr alice)"
-git -C "$r256" cat-file commit "$id" >"$T_TMP/raw"
-git -C "$r256" verify-commit -v "$id" >"$T_TMP/git-payload" 2>/dev/null
-"$ST" parse commit sha256 "$T_TMP/raw" payload >"$T_TMP/our-payload"
-"$ST" parse commit sha256 "$T_TMP/raw" signature >"$T_TMP/our-sig"
-t_ok "... the payload is git's" cmp "$T_TMP/git-payload" "$T_TMP/our-payload"
-t_is "... and mainline's SSH check of the gpgsig-sha256 signature names alice" \
-	"$("$SV" "$signers" "$T_TMP/our-sig" "$T_TMP/our-payload" | cut -d' ' -f1-3)" \
-	"ok alice@example.org $(fpr alice)"
+parser_agrees "SHA-256 commit signed by gpgsig-sha256" commit sha256 "$r256" "$id"
 t_exit "the same SHA-256 commit read as SHA-1 is malformed (its ids are 64 digits)" 1 \
 	"$ST" parse commit sha1 "$T_TMP/raw" info
 
@@ -241,14 +244,7 @@ tid=$({ with_headers "$T_TMP/tp256" gpgsig="$T_TMP/tp256.bob"; cat "$T_TMP/tp256
 	git -C "$r256" hash-object -t tag -w --stdin)
 t_ok "SHA-256 tag, in-body alice and gpgsig bob: git verify-tag accepts" \
 	git -C "$r256" verify-tag "$tid"
-git -C "$r256" verify-tag -v "$tid" >"$T_TMP/git-tpayload" 2>/dev/null
-git -C "$r256" cat-file tag "$tid" >"$T_TMP/raw"
-"$ST" parse tag sha256 "$T_TMP/raw" payload >"$T_TMP/our-tpayload"
-"$ST" parse tag sha256 "$T_TMP/raw" signature >"$T_TMP/our-tsig"
-t_ok "... the payload is git's" cmp "$T_TMP/git-tpayload" "$T_TMP/our-tpayload"
-t_is "... and mainline's SSH check of the in-body signature names alice" \
-	"$("$SV" "$signers" "$T_TMP/our-tsig" "$T_TMP/our-tpayload" | cut -d' ' -f1-3)" \
-	"ok alice@example.org $(fpr alice)"
+parser_agrees "SHA-256 tag signed in its message" tag sha256 "$r256" "$tid"
 tid=$({ with_headers "$T_TMP/tp256" gpgsig-sha256="$T_TMP/tp256.bob"; cat "$T_TMP/tp256.alice"; } |
 	git -C "$r256" hash-object -t tag -w --stdin)
 git -C "$r256" cat-file tag "$tid" >"$T_TMP/raw"
