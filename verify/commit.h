@@ -30,10 +30,10 @@ struct commit_object {
 	char *committer; /* "Name <email>" */
 	int64_t committer_time;
 	enum commit_sig_kind sig_kind; /* the format's own signature header, or none */
-	char *signature;             /* unfolded header value, ends with '\n'; NULL when unsigned */
-	const char *other_signature; /* the other format's header name when present, else NULL */
+	char *signature; /* unfolded header value, ends with '\n'; NULL when unsigned */
 	size_t signature_len;
-	uint8_t *payload; /* the object without the signature header, NUL-terminated */
+	const char *other_signature; /* the other format's header name when present, else NULL */
+	uint8_t *payload;            /* the object without both signature headers, NUL-terminated */
 	size_t payload_len;
 	const char *message; /* points into payload (may contain NUL bytes) */
 	size_t message_len;
