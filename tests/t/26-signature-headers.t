@@ -68,7 +68,12 @@ git -C "$repo" cat-file commit "$(git -C "$repo" commit-tree -p "$base" -m "next
 sign alice "$payload" "$T_TMP/alice.sig"
 sign bob "$payload" "$T_TMP/bob.sig"
 sign mallory "$payload" "$T_TMP/mallory.sig"
-sed '3s/./*/' "$T_TMP/alice.sig" >"$T_TMP/broken.sig"
+# a well-formed signature that does not verify: one base64 digit of its last line changed (an
+# unparsable one would make git's %G? depend on when ssh-keygen stops reading)
+awk 'n == 1 && /^-----END/ { c = substr(last, 2, 1) == "A" ? "B" : "A"
+		last = substr(last, 1, 1) c substr(last, 3) }
+	n == 1 { print last } { last = $0; n = 1 } END { print last }' \
+	"$T_TMP/alice.sig" >"$T_TMP/broken.sig"
 
 mk() { with_headers "$payload" "$@" | git -C "$repo" hash-object -t commit -w --stdin; }
 verify() { # ID: mainline verify of main pointed at ID
@@ -196,8 +201,11 @@ echo one >"$r256/f"
 git -C "$r256" add f
 git -C "$r256" commit -q -S -m base
 t_ok "git signs and verifies in the SHA-256 repository" git -C "$r256" verify-commit HEAD
-t_exit "mainline refuses a local SHA-256 repository" 1 "$MAINLINE" verify --source "$r256" \
-	--allowed-signers "$signers" --state "$T_TMP/st-256" --json
+# libgit2 1.5.1 leaks when it refuses the repository: only this run ignores that
+t_exit "mainline refuses a local SHA-256 repository" 1 env \
+	LSAN_OPTIONS="${LSAN_OPTIONS:+$LSAN_OPTIONS:}suppressions=$T_ROOT/tests/lsan/libgit2-objectformat.supp:print_suppressions=0" \
+	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}fast_unwind_on_malloc=0" \
+	"$MAINLINE" verify --source "$r256" --allowed-signers "$signers" --state "$T_TMP/st-256" --json
 t_is "... as unsupported" "$(t_out | json_field reason)" unsupported
 t_like "... saying why" "$(t_out | json_field message)" \
 	"a SHA-256 repository.*mainline reads SHA-1 repositories only"
