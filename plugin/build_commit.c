@@ -79,7 +79,7 @@ static int check_tag(struct source *src, const struct config *c)
 		goto out;
 	have_roots = 1;
 	if ((r = source_read_object(src, tag_id, SOURCE_OBJ_TAG, &raw)) != 0 ||
-	    (r = tag_parse(&t, raw.data, raw.len)) != 0)
+	    (r = tag_parse(&t, raw.data, raw.len, source_object_format(src))) != 0)
 		goto out;
 	r = signature_verify_tag(&tr, &t, tag_id, &signer);
 out:

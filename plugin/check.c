@@ -4,7 +4,6 @@
 #include <time.h>
 
 #include "credentials.h"
-#include "error.h"
 #include "source.h"
 #include "state.h"
 #include "trust.h"
@@ -53,23 +52,20 @@ int check_run(struct check *out, const struct config *c, int offline)
 	out->verify_start_ns = now_ns();
 	if ((r = state_open(&out->st, c->cache, c->source, c->branch, out->roots_digest)) != 0)
 		goto out;
-	if (c->policy_anchor != NULL && c->anchor != NULL &&
-	    strcmp(c->policy_anchor, c->anchor) != 0) {
-		/* a setting moved the anchor: it must lie on the line after the policy's */
-		if ((r = verifier_descends(out->src, c->anchor, c->policy_anchor)) != 0) {
-			r = ml_fail_override(
-			    ML_POLICY_WIDENED,
-			    "anchor '%s' does not descend from the policy's anchor "
-			    "'%s'",
-			    c->anchor, c->policy_anchor);
-			goto out;
-		}
-	}
 	memset(&req, 0, sizeof(req));
 	req.branch = c->branch;
 	req.target = c->commit;
-	req.anchor = c->anchor;
 	req.mode = c->mode == CONFIG_MODE_CHAIN ? VERIFY_CHAIN : VERIFY_TIP;
+	if (c->policy_chain) {
+		/* the policy's chain starts at its anchor whatever the setting says */
+		req.mode = VERIFY_CHAIN;
+		req.anchor = c->policy_anchor;
+		req.extra_anchor = c->anchor;
+	} else {
+		/* the policy's anchor (a floor only) stays a floor */
+		req.anchor = c->anchor;
+		req.extra_anchor = c->policy_anchor;
+	}
 	if ((r = verifier_run(out->src, out->st, &out->tr, &req, &out->res)) == 0)
 		r = state_save(out->st);
 out:

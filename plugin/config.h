@@ -125,7 +125,8 @@ struct config {
 	struct strlist keyring_restrictions;
 	enum config_mode mode; /* default tip */
 	char *anchor;
-	char *policy_anchor; /* the baked policy's anchor when a setting chose another */
+	char *policy_anchor; /* the outermost policy's anchor when a setting chose another */
+	int policy_chain; /* that policy requires chain mode from policy_anchor (NULL: the root) */
 	struct strlist forge_keys;
 	int require_user_presence;
 	int64_t max_skew; /* seconds; default 300 */

@@ -19,7 +19,7 @@ enum rule {
 	R_CANNOT_DISABLE, /* true in the ceiling stays true */
 	R_MODE,           /* chain narrows tip */
 	R_ON_REFUSE,      /* fail cannot become skip */
-	R_ANCHOR,         /* any anchor; the run checks it descends from the ceiling's */
+	R_ANCHOR,         /* any anchor; it only narrows, see carry_policy_anchor() */
 	R_TRUST_ROOT,     /* allowed_signers / keyring, see trust_roots_narrow() */
 	R_NOT_IN_POLICY,  /* the key cannot appear in a policy */
 };
@@ -473,6 +473,35 @@ static int check_rule(const struct config *ceiling, const struct config *req, en
 	return widened(k, "no rule");
 }
 
+/*
+ * The anchor rule: a setting's own anchor only narrows. When req chose
+ * another anchor, it carries the outermost policy's anchor and whether that
+ * policy requires chain mode: the run then starts the chain there (the
+ * setting's anchor becomes one more floor), or requires the target to
+ * descend from it (see check.c). A policy in chain mode without an anchor
+ * keeps its chain down to the root.
+ */
+static int carry_policy_anchor(const struct config *ceiling, struct config *req)
+{
+	const char *anchor = (ceiling->set & CONFIG_BIT(CK_ANCHOR)) ? ceiling->anchor : NULL;
+	int chain = (ceiling->set & CONFIG_BIT(CK_MODE)) && ceiling->mode == CONFIG_MODE_CHAIN;
+
+	if (ceiling->policy_anchor != NULL || ceiling->policy_chain) {
+		/* an outer policy's, carried by the ceiling: it stays the outermost */
+		anchor = ceiling->policy_anchor;
+		chain = ceiling->policy_chain;
+	} else if (!(req->set & CONFIG_BIT(CK_ANCHOR)) ||
+	           (anchor != NULL ? strcmp(anchor, req->anchor) == 0 : !chain)) {
+		return 0; /* req keeps the ceiling's anchor, or there is nothing to keep */
+	}
+	free(req->policy_anchor);
+	req->policy_anchor = NULL;
+	if (anchor != NULL && (req->policy_anchor = strdup(anchor)) == NULL)
+		return ml_fail(ML_IO, "out of memory");
+	req->policy_chain = chain;
+	return 0;
+}
+
 int policy_apply(const struct config *ceiling, struct config *req)
 {
 	int k, r;
@@ -491,12 +520,8 @@ int policy_apply(const struct config *ceiling, struct config *req)
 		if ((r = check_rule(ceiling, req, (enum config_key)k)) != 0)
 			return r;
 	}
-	if ((ceiling->set & CONFIG_BIT(CK_ANCHOR)) && (req->set & CONFIG_BIT(CK_ANCHOR)) &&
-	    strcmp(ceiling->anchor, req->anchor) != 0) {
-		free(req->policy_anchor);
-		if ((req->policy_anchor = strdup(ceiling->anchor)) == NULL)
-			return ml_fail(ML_IO, "out of memory");
-	}
+	if ((r = carry_policy_anchor(ceiling, req)) != 0)
+		return r;
 	/* the trust roots travel together: naming one drops the ceiling's other */
 	for (k = 0; k < CK_COUNT; k++) {
 		uint64_t bit = CONFIG_BIT(k);
@@ -508,9 +533,6 @@ int policy_apply(const struct config *ceiling, struct config *req)
 		if ((r = config_copy_value(req, ceiling, (enum config_key)k)) != 0)
 			return r;
 	}
-	if (ceiling->policy_anchor != NULL && req->policy_anchor == NULL &&
-	    (req->policy_anchor = strdup(ceiling->policy_anchor)) == NULL)
-		return ml_fail(ML_IO, "out of memory");
 	return keep_keyring_restrictions(ceiling, req);
 }
 

@@ -16,9 +16,10 @@ enum commit_state {
 	IN_EXTRA,
 };
 
-static int add_parent(struct commit_object *c, const struct object_header *h)
+static int add_parent(struct commit_object *c, const struct object_header *h,
+                      enum object_format format)
 {
-	char(*p)[41];
+	char(*p)[OBJECT_HEX_MAX + 1];
 
 	if (c->parent_count >= COMMIT_MAX_PARENTS)
 		return ml_fail(ML_MALFORMED_OBJECT, "more than %d parents in commit object",
@@ -27,13 +28,40 @@ static int add_parent(struct commit_object *c, const struct object_header *h)
 	if (p == NULL)
 		return ml_fail(ML_IO, "out of memory");
 	c->parents = p;
-	return object_parse_hex(h, c->parents[c->parent_count++], "commit");
+	return object_parse_hex(h, format, c->parents[c->parent_count++], "commit");
 }
 
 static int is_core_header(const struct object_header *h)
 {
 	return object_header_is(h, "tree") || object_header_is(h, "parent") ||
 	       object_header_is(h, "author") || object_header_is(h, "committer");
+}
+
+/* git treats every header line starting with "gpgsig" as a signature */
+static int is_signature_header(const struct object_header *h)
+{
+	return h->key_len >= 6 && memcmp(h->key, "gpgsig", 6) == 0;
+}
+
+/* Keeps h as the format's own or the other signature header (each at most once). */
+static int take_signature(const struct object_header *h, enum object_format format,
+                          struct object_header *own, struct object_header *other)
+{
+	struct object_header *slot;
+
+	if (object_header_is(h, object_signature_header(format)))
+		slot = own;
+	else if (object_header_is(h, object_other_signature_header(format)))
+		slot = other;
+	else
+		return ml_fail(ML_MALFORMED_OBJECT,
+		               "unknown signature header '%.*s' in commit object",
+		               (int)(h->key_len > 64 ? 64 : h->key_len), (const char *)h->key);
+	if (slot->key != NULL)
+		return ml_fail(ML_MALFORMED_OBJECT, "more than one '%.*s' header in commit object",
+		               (int)h->key_len, (const char *)h->key);
+	*slot = *h;
+	return 0;
 }
 
 static const char *missing_header(enum commit_state s)
@@ -48,18 +76,19 @@ static const char *missing_header(enum commit_state s)
 	}
 }
 
-int commit_parse(struct commit_object *out, const uint8_t *raw, size_t len)
+int commit_parse(struct commit_object *out, const uint8_t *raw, size_t len,
+                 enum object_format format)
 {
 	enum commit_state state = WANT_TREE;
 	struct commit_object c;
-	struct object_header h, sig;
+	struct object_header h, sigs[2]; /* the format's own, the other format's */
 	struct reader r;
 	int err = ML_MALFORMED_OBJECT, got, encodings = 0;
 	size_t body;
 
 	memset(out, 0, sizeof(*out));
 	memset(&c, 0, sizeof(c));
-	memset(&sig, 0, sizeof(sig));
+	memset(sigs, 0, sizeof(sigs));
 	if (len > OBJECT_MAX_SIZE) {
 		err = ml_fail(ML_MALFORMED_OBJECT, "commit object larger than %u bytes",
 		              OBJECT_MAX_SIZE);
@@ -79,11 +108,11 @@ int commit_parse(struct commit_object *out, const uint8_t *raw, size_t len)
 				              "commit object does not start with a tree header");
 				goto out;
 			}
-			if ((err = object_parse_hex(&h, c.tree, "commit")) != 0)
+			if ((err = object_parse_hex(&h, format, c.tree, "commit")) != 0)
 				goto out;
 			state = WANT_PARENT_OR_AUTHOR;
 		} else if (state == WANT_PARENT_OR_AUTHOR && object_header_is(&h, "parent")) {
-			if ((err = add_parent(&c, &h)) != 0)
+			if ((err = add_parent(&c, &h, format)) != 0)
 				goto out;
 		} else if (state == WANT_PARENT_OR_AUTHOR && object_header_is(&h, "author")) {
 			if ((err = object_parse_ident(&h, &c.author, &c.author_time, "commit")) !=
@@ -102,14 +131,9 @@ int commit_parse(struct commit_object *out, const uint8_t *raw, size_t len)
 			              (int)h.key_len, (const char *)h.key,
 			              state == IN_EXTRA ? "nothing" : missing_header(state));
 			goto out;
-		} else if (object_header_is(&h, "gpgsig") ||
-		           object_header_is(&h, "gpgsig-sha256")) {
-			if (sig.key != NULL) {
-				err = ml_fail(ML_MALFORMED_OBJECT,
-				              "more than one signature header in commit object");
+		} else if (is_signature_header(&h)) {
+			if ((err = take_signature(&h, format, &sigs[0], &sigs[1])) != 0)
 				goto out;
-			}
-			sig = h;
 		} else if (object_header_is(&h, "encoding") && encodings++ > 0) {
 			err = ml_fail(ML_MALFORMED_OBJECT,
 			              "duplicate encoding header in commit object");
@@ -125,18 +149,17 @@ int commit_parse(struct commit_object *out, const uint8_t *raw, size_t len)
 		              missing_header(state));
 		goto out;
 	}
-	body = r.off;
-	if (sig.key != NULL) {
-		c.sig_kind =
-		    object_header_is(&sig, "gpgsig") ? COMMIT_SIG_GPGSIG : COMMIT_SIG_GPGSIG_SHA256;
-		if ((err = object_header_unfold(&sig, &c.signature, &c.signature_len)) != 0)
+	if (sigs[0].key != NULL) {
+		c.sig_kind = format == OBJECT_SHA256 ? COMMIT_SIG_GPGSIG_SHA256 : COMMIT_SIG_GPGSIG;
+		if ((err = object_header_unfold(&sigs[0], &c.signature, &c.signature_len)) != 0)
 			goto out;
-		if ((err = object_copy_without(raw, len, (size_t)(sig.start - raw), sig.len,
-		                               &c.payload, &c.payload_len)) != 0)
-			goto out;
-		body -= sig.len;
-	} else if ((err = object_copy_without(raw, len, 0, 0, &c.payload, &c.payload_len)) != 0)
+	}
+	if (sigs[1].key != NULL)
+		c.other_signature = object_other_signature_header(format);
+	if ((err = object_copy_without(raw, len, sigs, 2, &c.payload, &c.payload_len)) != 0)
 		goto out;
+	/* both signature headers lie before the message */
+	body = r.off - sigs[0].len - sigs[1].len;
 	c.message = (const char *)c.payload + body;
 	c.message_len = c.payload_len - body;
 	*out = c;

@@ -65,6 +65,21 @@ int object_header_next(struct reader *r, struct object_header *h, const char *wh
 	return 1;
 }
 
+const char *object_format_name(enum object_format f)
+{
+	return f == OBJECT_SHA256 ? "sha256" : "sha1";
+}
+
+const char *object_signature_header(enum object_format f)
+{
+	return f == OBJECT_SHA256 ? "gpgsig-sha256" : "gpgsig";
+}
+
+const char *object_other_signature_header(enum object_format f)
+{
+	return object_signature_header(f == OBJECT_SHA256 ? OBJECT_SHA1 : OBJECT_SHA256);
+}
+
 int object_header_is(const struct object_header *h, const char *key)
 {
 	size_t n = strlen(key);
@@ -100,21 +115,23 @@ static int is_lower_hex(uint8_t c)
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
 }
 
-int object_parse_hex(const struct object_header *h, char out[41], const char *what)
+int object_parse_hex(const struct object_header *h, enum object_format f,
+                     char out[OBJECT_HEX_MAX + 1], const char *what)
 {
-	size_t i;
+	size_t i, n = f == OBJECT_SHA256 ? 64 : 40;
 
-	if (h->continued || h->value_len != 40)
+	if (h->continued || h->value_len != n)
 		goto bad;
-	for (i = 0; i < 40; i++)
+	for (i = 0; i < n; i++)
 		if (!is_lower_hex(h->value[i]))
 			goto bad;
-	memcpy(out, h->value, 40);
-	out[40] = '\0';
+	memcpy(out, h->value, n);
+	out[n] = '\0';
 	return 0;
 bad:
-	return ml_fail(ML_MALFORMED_OBJECT, "bad object id in '%.*s' header of %s object",
-	               (int)h->key_len, (const char *)h->key, what);
+	return ml_fail(ML_MALFORMED_OBJECT,
+	               "bad object id in '%.*s' header of %s object (want %zu hex digits: %s)",
+	               (int)h->key_len, (const char *)h->key, what, n, object_format_name(f));
 }
 
 int object_parse_ident(const struct object_header *h, char **out_ident, int64_t *out_time,
@@ -158,21 +175,50 @@ bad:
 	               (int)h->key_len, (const char *)h->key, what);
 }
 
-int object_copy_without(const uint8_t *raw, size_t len, size_t cut, size_t cut_len, uint8_t **out,
-                        size_t *out_len)
+int object_copy_without(const uint8_t *raw, size_t len, const struct object_header *cut, size_t n,
+                        uint8_t **out, size_t *out_len)
 {
+	size_t i, pos = 0, kept = 0, total = len;
 	uint8_t *p;
 
 	*out = NULL;
 	*out_len = 0;
-	if (cut > len || cut_len > len - cut)
-		return ml_fail(ML_IO, "internal error: cut outside the object");
-	if ((p = malloc(len - cut_len + 1)) == NULL)
+	for (i = 0; i < n; i++) {
+		if (cut[i].start == NULL)
+			continue;
+		if (cut[i].start < raw || (size_t)(cut[i].start - raw) > len ||
+		    cut[i].len > len - (size_t)(cut[i].start - raw) || cut[i].len > total)
+			return ml_fail(ML_IO, "internal error: cut outside the object");
+		total -= cut[i].len;
+	}
+	/* len + 1: overlapping cuts (a caller's bug) cannot overrun it */
+	if ((p = malloc(len + 1)) == NULL)
 		return ml_fail(ML_IO, "out of memory");
-	memcpy(p, raw, cut);
-	memcpy(p + cut, raw + cut + cut_len, len - cut - cut_len);
-	p[len - cut_len] = '\0';
+	/* copy up to the nearest cut at or after pos, skip it, repeat */
+	while (pos < len) {
+		size_t next = len, skip = 0;
+
+		for (i = 0; i < n; i++) {
+			size_t at;
+
+			if (cut[i].start == NULL || cut[i].len == 0)
+				continue;
+			at = (size_t)(cut[i].start - raw);
+			if (at >= pos && at < next) {
+				next = at;
+				skip = cut[i].len;
+			}
+		}
+		memcpy(p + kept, raw + pos, next - pos);
+		kept += next - pos;
+		pos = next + skip;
+	}
+	if (kept != total) {
+		free(p);
+		return ml_fail(ML_IO, "internal error: overlapping cuts");
+	}
+	p[total] = '\0';
 	*out = p;
-	*out_len = len - cut_len;
+	*out_len = total;
 	return 0;
 }

@@ -16,6 +16,30 @@
 #define OBJECT_MAX_LINE (64u * 1024)
 /* Largest commit or tag object accepted. */
 #define OBJECT_MAX_SIZE (16u * 1024 * 1024)
+/* Hex digits of the longest object id (SHA-256). */
+#define OBJECT_HEX_MAX 64
+
+/*
+ * The repository's object format. It decides the length of object ids and
+ * which signature header is the object's own (git's gpg_sig_headers[]):
+ * "gpgsig" in a SHA-1 repository, "gpgsig-sha256" in a SHA-256 one. The
+ * other one signs the object's form in the other format (the hash function
+ * transition's interoperability); git leaves it out of the payload and never
+ * checks it.
+ */
+enum object_format {
+	OBJECT_SHA1,
+	OBJECT_SHA256,
+};
+
+/* "sha1" or "sha256". */
+const char *object_format_name(enum object_format f);
+
+/* The signature header of format f: "gpgsig" or "gpgsig-sha256". */
+const char *object_signature_header(enum object_format f);
+
+/* The other format's signature header. */
+const char *object_other_signature_header(enum object_format f);
 
 struct object_header {
 	const uint8_t *key; /* not NUL-terminated */
@@ -47,10 +71,11 @@ int object_header_is(const struct object_header *h, const char *key);
 int object_header_unfold(const struct object_header *h, char **out, size_t *out_len);
 
 /*
- * 40 lower-case hex digits into out (41 bytes, NUL-terminated). 0 or
- * ML_MALFORMED_OBJECT (message names `what`).
+ * An object id of format f (40 or 64 lower-case hex digits) into out,
+ * NUL-terminated. 0 or ML_MALFORMED_OBJECT (message names `what`).
  */
-int object_parse_hex(const struct object_header *h, char out[41], const char *what);
+int object_parse_hex(const struct object_header *h, enum object_format f,
+                     char out[OBJECT_HEX_MAX + 1], const char *what);
 
 /*
  * An identity line value "Name <email> SECONDS TZ". *out_ident is allocated
@@ -60,10 +85,11 @@ int object_parse_ident(const struct object_header *h, char **out_ident, int64_t 
                        const char *what);
 
 /*
- * Copies raw[0..len) without the bytes [cut, cut + cut_len) into a new
- * NUL-terminated allocation. 0 or ML_IO.
+ * Copies raw[0..len) without the headers cut[0..n) (each read from raw,
+ * none overlapping, in any order; an entry whose start is NULL cuts nothing)
+ * into a new NUL-terminated allocation. 0 or ML_IO.
  */
-int object_copy_without(const uint8_t *raw, size_t len, size_t cut, size_t cut_len, uint8_t **out,
-                        size_t *out_len);
+int object_copy_without(const uint8_t *raw, size_t len, const struct object_header *cut, size_t n,
+                        uint8_t **out, size_t *out_len);
 
 #endif

@@ -91,12 +91,17 @@ static int verify_object(const struct trust_roots *tr, const char *what, const c
 		return ml_fail(ML_UNSIGNED, "%s '%s' is not signed", what, id);
 
 	if (starts_with(signature, signature_len, SSH_ARMOR)) {
+		/* one clock and one skew for both formats */
+		struct sshsig_policy policy = tr->ssh_policy;
+
 		if (tr->ssh == NULL)
 			return ml_fail(ML_UNKNOWN_KEY,
 			               "%s '%s' has an SSH signature but no allowed signers "
 			               "are configured",
 			               what, id);
-		r = sshsig_verify_git(tr->ssh, &tr->ssh_policy, signature, signature_len, payload,
+		policy.now = tr->now;
+		policy.max_skew = tr->max_skew;
+		r = sshsig_verify_git(tr->ssh, &policy, signature, signature_len, payload,
 		                      payload_len, when, &signer);
 	} else if (starts_with(signature, signature_len, PGP_ARMOR)) {
 		struct pgp_verify_opts opts = {
@@ -138,11 +143,22 @@ static int verify_object(const struct trust_roots *tr, const char *what, const c
 	return 0;
 }
 
+/* The other object format's signature header does not sign the object (as in git). */
+static int not_signed(const char *what, const char *id, const char *other_signature)
+{
+	if (other_signature != NULL)
+		return ml_fail(ML_UNSIGNED,
+		               "%s '%s' is not signed: its '%s' header signs the %s's form in the "
+		               "other object format and is not checked",
+		               what, id, other_signature, what);
+	return ml_fail(ML_UNSIGNED, "%s '%s' is not signed", what, id);
+}
+
 int signature_verify_commit(const struct trust_roots *tr, const struct commit_object *c,
                             const char *id, struct ml_signer *out)
 {
 	if (c->sig_kind == COMMIT_SIG_NONE)
-		return ml_fail(ML_UNSIGNED, "commit '%s' is not signed", id);
+		return not_signed("commit", id, c->other_signature);
 	return verify_object(tr, "commit", id, c->signature, c->signature_len, c->payload,
 	                     c->payload_len, c->committer_time, c->committer, out);
 }
@@ -151,7 +167,7 @@ int signature_verify_tag(const struct trust_roots *tr, const struct tag_object *
                          struct ml_signer *out)
 {
 	if (t->sig_kind == TAG_SIG_NONE)
-		return ml_fail(ML_UNSIGNED, "tag '%s' is not signed", id);
+		return not_signed("tag", id, t->other_signature);
 	return verify_object(tr, "tag", id, t->signature, t->signature_len, t->payload,
 	                     t->payload_len, t->tagger_time, t->tagger, out);
 }

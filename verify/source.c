@@ -408,6 +408,35 @@ static int credentials(git_credential **out, const char *url, const char *userna
 	return GIT_EAUTH;
 }
 
+/*
+ * libgit2 1.5 reads SHA-1 repositories only (see source_object_format): a
+ * local SHA-256 source is recognised by libgit2's refusal of its
+ * extensions.objectformat; a remote one only shows as a reference list
+ * libgit2 cannot parse, so its message gets a hint.
+ */
+static int fetch_failure(struct source *src)
+{
+	const git_error *e = git_error_last();
+	char inner[400];
+	int r;
+
+	if (e != NULL && e->message != NULL &&
+	    strstr(e->message, "extensions.objectformat") != NULL)
+		return ml_fail(ML_UNSUPPORTED,
+		               "cannot fetch from '%s': it sets extensions.objectformat (a SHA-256 "
+		               "repository), and mainline reads SHA-1 repositories only",
+		               src->safe_url);
+	r = fetch_error(src, "fetch from");
+	if (strstr(ml_error_message(), "error parsing REF pkt-line") != NULL) {
+		snprintf(inner, sizeof(inner), "%s", ml_error_message());
+		r = ml_fail_override(r,
+		                     "%s (a SHA-256 repository? mainline reads SHA-1 "
+		                     "repositories only)",
+		                     inner);
+	}
+	return r;
+}
+
 int source_fetch(struct source *src)
 {
 	git_remote_create_options ro;
@@ -442,7 +471,7 @@ int source_fetch(struct source *src)
 		goto out;
 	}
 	if (git_remote_fetch(remote, &refspecs, &fo, NULL) < 0) {
-		r = fetch_error(src, "fetch from");
+		r = fetch_failure(src);
 		goto out;
 	}
 	r = 0;
@@ -723,6 +752,12 @@ int source_tree_walk(struct source *src, const char *tree_hex, tree_entry_fn fn,
 	r = walk_tree(w, &oid, 0, 0);
 	free(w);
 	return r;
+}
+
+enum object_format source_object_format(const struct source *src)
+{
+	(void)src;
+	return OBJECT_SHA1;
 }
 
 const char *source_git_dir(const struct source *src)

@@ -14,6 +14,7 @@
 #include <stddef.h>
 
 #include "buf.h"
+#include "object.h"
 #include "tree.h"
 
 #define SOURCE_DEFAULT_CACHE "/var/cache/mainline"
@@ -46,8 +47,8 @@ int source_open(struct source **out, const struct source_options *opts);
 /*
  * Fetches the branch into refs/mainline/heads/<branch> and the tags into
  * refs/mainline/tags/ (forced: rollback is judged by the verifier, not here).
- * No-op when offline. 0 or ML_FETCH_FAILED (URL without credentials, and
- * libgit2's message).
+ * No-op when offline. 0, ML_FETCH_FAILED (URL without credentials, and
+ * libgit2's message) or ML_UNSUPPORTED (a local SHA-256 repository).
  */
 int source_fetch(struct source *src);
 
@@ -88,6 +89,15 @@ int source_read_object(struct source *src, const char *hex, enum source_object_t
  */
 #define SOURCE_MAX_FILE (512u * 1024 * 1024)
 int source_tree_walk(struct source *src, const char *tree_hex, tree_entry_fn fn, void *ctx);
+
+/*
+ * The object format of the cache, which the commit and tag parsers need:
+ * SHA-1. libgit2 1.5 reads SHA-1 repositories only. A SHA-256 source never
+ * gets here: a local one fails source_fetch with ML_UNSUPPORTED (libgit2
+ * refuses extensions.objectformat), a remote one with ML_FETCH_FAILED
+ * (libgit2 cannot parse its 64-digit reference list).
+ */
+enum object_format source_object_format(const struct source *src);
 
 /* The bare repository's directory (for messages and the audit record). */
 const char *source_git_dir(const struct source *src);

@@ -549,6 +549,12 @@ int sshsig_verify(const struct allowed_signers *as, const struct sshsig_policy *
 		               (int)sig->ns_len, (const char *)sig->ns, ns);
 	if ((r = check_algorithms(sig, &msg_hash, &rsa_hash)) != 0)
 		return r;
+	if (policy != NULL && when > policy->now && when - policy->now > policy->max_skew)
+		return ml_fail(
+		    ML_BAD_TIME,
+		    "dated %lld, %lld s ahead of this machine's clock (max_skew %lld s); "
+		    "SSH keys are judged at that date, which must not lie in the future",
+		    (long long)when, (long long)(when - policy->now), (long long)policy->max_skew);
 	if ((r = allowed_signers_lookup(as, sig->pubkey, sig->pubkey_len, ns, when, &principal)) !=
 	    0)
 		return r;

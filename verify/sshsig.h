@@ -26,6 +26,8 @@ struct allowed_signers;
 
 struct sshsig_policy {
 	int require_user_presence; /* FIDO signatures must carry the user-presence flag */
+	int64_t now;               /* the verifier's clock, Unix seconds */
+	int64_t max_skew;          /* seconds `when` may lie ahead of now */
 };
 
 struct sshsig;
@@ -50,10 +52,14 @@ const uint8_t *sshsig_public_key(const struct sshsig *sig, size_t *out_len);
  * Verifies a parsed signature over payload for namespace ns, in this order:
  * namespace (ML_WRONG_NAMESPACE), algorithm policy (ML_WEAK_ALGORITHM,
  * ML_UNSUPPORTED, ML_BAD_SIGNATURE for a signature algorithm that does not
- * fit the key), allowed_signers lookup at time `when` (ML_UNKNOWN_KEY,
- * ML_WRONG_NAMESPACE, ML_KEY_EXPIRED), then the cryptography
- * (ML_BAD_SIGNATURE). policy may be NULL (no FIDO user presence required).
- * Fills *out only when everything succeeded.
+ * fit the key), the clock (ML_BAD_TIME when `when` lies more than
+ * policy->max_skew seconds after policy->now), allowed_signers lookup at time
+ * `when` (ML_UNKNOWN_KEY, ML_WRONG_NAMESPACE, ML_KEY_EXPIRED), then the
+ * cryptography (ML_BAD_SIGNATURE). SSH signatures carry no time, so `when`
+ * (git's committer time) is the signer's claim: the clock check keeps a key
+ * that is not valid yet from signing by post-dating. policy NULL (tests and
+ * fuzzing only): no clock and no FIDO user presence required. Fills *out
+ * only when everything succeeded.
  */
 int sshsig_verify(const struct allowed_signers *as, const struct sshsig_policy *policy,
                   const struct sshsig *sig, const char *ns, const uint8_t *payload,

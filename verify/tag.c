@@ -9,13 +9,18 @@
 #include "reader.h"
 #include "reason.h"
 
+/* git's signature markers (gpg-interface.c): a line starting with one begins a signature */
 static const char *const sig_begin[] = {
     "-----BEGIN PGP SIGNATURE-----",
+    "-----BEGIN PGP MESSAGE-----",
     "-----BEGIN SSH SIGNATURE-----",
+    "-----BEGIN SIGNED MESSAGE-----",
 };
 static const char *const sig_end[] = {
     "-----END PGP SIGNATURE-----\n",
+    "-----END PGP MESSAGE-----\n",
     "-----END SSH SIGNATURE-----\n",
+    "-----END SIGNED MESSAGE-----\n",
 };
 
 enum tag_state {
@@ -63,10 +68,11 @@ bad:
 }
 
 /*
- * Offset of the last line of body[0..len) that starts a signature block (git's
- * parse_signed_buffer), or len when there is none; *kind gets the marker index.
+ * Offset of the last line of raw[0..len) that starts with a signature marker
+ * (git's parse_signed_buffer, which looks at the whole object), or len when
+ * there is none; *kind gets the marker index.
  */
-static size_t find_signature_block(const uint8_t *body, size_t len, size_t *kind)
+static size_t find_signature_block(const uint8_t *raw, size_t len, size_t *kind)
 {
 	size_t off = 0, match = len, i;
 	const uint8_t *nl;
@@ -75,27 +81,32 @@ static size_t find_signature_block(const uint8_t *body, size_t len, size_t *kind
 		for (i = 0; i < sizeof(sig_begin) / sizeof(sig_begin[0]); i++) {
 			size_t n = strlen(sig_begin[i]);
 
-			if (len - off > n && memcmp(body + off, sig_begin[i], n) == 0 &&
-			    body[off + n] == '\n') {
+			if (len - off >= n && memcmp(raw + off, sig_begin[i], n) == 0) {
 				match = off;
 				*kind = i;
 			}
 		}
-		nl = memchr(body + off, '\n', len - off);
-		off = nl != NULL ? (size_t)(nl - body) + 1 : len;
+		nl = memchr(raw + off, '\n', len - off);
+		off = nl != NULL ? (size_t)(nl - raw) + 1 : len;
 	}
 	return match;
 }
 
+/*
+ * Splits off the signature block (the message starts at body); the payload
+ * also leaves out the other format's header.
+ */
 static int split_message_signature(struct tag_object *t, const uint8_t *raw, size_t len,
-                                   size_t body)
+                                   size_t body, const struct object_header *other)
 {
 	size_t at, kind = 0, n;
 	int err;
 
-	at = body + find_signature_block(raw + body, len - body, &kind);
+	at = find_signature_block(raw, len, &kind);
 	if (at == len)
-		return object_copy_without(raw, len, 0, 0, &t->payload, &t->payload_len);
+		return object_copy_without(raw, len, other, 1, &t->payload, &t->payload_len);
+	if (at < body)
+		return ml_fail(ML_MALFORMED_OBJECT, "signature marker in the header of tag object");
 	n = strlen(sig_end[kind]);
 	if (len - at < n || memcmp(raw + len - n, sig_end[kind], n) != 0 ||
 	    (len - at > n && raw[len - n - 1] != '\n'))
@@ -103,7 +114,7 @@ static int split_message_signature(struct tag_object *t, const uint8_t *raw, siz
 		               "signature block does not end the tag object message");
 	if (memchr(raw + at, '\0', len - at) != NULL)
 		return ml_fail(ML_MALFORMED_OBJECT, "NUL byte in the signature of tag object");
-	if ((err = object_copy_without(raw, len, at, len - at, &t->payload, &t->payload_len)) != 0)
+	if ((err = object_copy_without(raw, at, other, 1, &t->payload, &t->payload_len)) != 0)
 		return err;
 	if ((t->signature = malloc(len - at + 1)) == NULL)
 		return ml_fail(ML_IO, "out of memory");
@@ -114,18 +125,38 @@ static int split_message_signature(struct tag_object *t, const uint8_t *raw, siz
 	return 0;
 }
 
-int tag_parse(struct tag_object *out, const uint8_t *raw, size_t len)
+/* A header starting with "gpgsig" (git's test): only the other format's, once. */
+static int take_signature_header(const struct object_header *h, enum object_format format,
+                                 struct object_header *other)
+{
+	if (object_header_is(h, object_signature_header(format)))
+		return ml_fail(ML_MALFORMED_OBJECT,
+		               "'%s' header in tag object: in a %s repository a tag's signature "
+		               "ends its message",
+		               object_signature_header(format),
+		               format == OBJECT_SHA256 ? "SHA-256" : "SHA-1");
+	if (!object_header_is(h, object_other_signature_header(format)))
+		return ml_fail(ML_MALFORMED_OBJECT, "unknown signature header '%.*s' in tag object",
+		               (int)(h->key_len > 64 ? 64 : h->key_len), (const char *)h->key);
+	if (other->key != NULL)
+		return ml_fail(ML_MALFORMED_OBJECT, "more than one '%s' header in tag object",
+		               object_other_signature_header(format));
+	*other = *h;
+	return 0;
+}
+
+int tag_parse(struct tag_object *out, const uint8_t *raw, size_t len, enum object_format format)
 {
 	enum tag_state state = WANT_OBJECT;
 	struct tag_object t;
-	struct object_header h, sig;
+	struct object_header h, other;
 	struct reader r;
 	int err = ML_MALFORMED_OBJECT, got;
 	size_t body;
 
 	memset(out, 0, sizeof(*out));
 	memset(&t, 0, sizeof(t));
-	memset(&sig, 0, sizeof(sig));
+	memset(&other, 0, sizeof(other));
 	if (len > OBJECT_MAX_SIZE) {
 		err = ml_fail(ML_MALFORMED_OBJECT, "tag object larger than %u bytes",
 		              OBJECT_MAX_SIZE);
@@ -142,7 +173,7 @@ int tag_parse(struct tag_object *out, const uint8_t *raw, size_t len)
 				goto out;
 			}
 			if (state == WANT_OBJECT)
-				err = object_parse_hex(&h, t.object, "tag");
+				err = object_parse_hex(&h, format, t.object, "tag");
 			else if (state == WANT_TYPE)
 				err = parse_type(&t, &h);
 			else if (state == WANT_TAG)
@@ -157,14 +188,9 @@ int tag_parse(struct tag_object *out, const uint8_t *raw, size_t len)
 			err = ml_fail(ML_MALFORMED_OBJECT, "duplicate '%.*s' header in tag object",
 			              (int)h.key_len, (const char *)h.key);
 			goto out;
-		} else if (object_header_is(&h, "gpgsig") ||
-		           object_header_is(&h, "gpgsig-sha256")) {
-			if (sig.key != NULL) {
-				err = ml_fail(ML_MALFORMED_OBJECT,
-				              "more than one signature header in tag object");
+		} else if (h.key_len >= 6 && memcmp(h.key, "gpgsig", 6) == 0) {
+			if ((err = take_signature_header(&h, format, &other)) != 0)
 				goto out;
-			}
-			sig = h;
 		}
 	}
 	if (got != 0) {
@@ -176,28 +202,12 @@ int tag_parse(struct tag_object *out, const uint8_t *raw, size_t len)
 		              state_header[state]);
 		goto out;
 	}
-	body = r.off;
-	if (sig.key == NULL) {
-		if ((err = split_message_signature(&t, raw, len, body)) != 0)
-			goto out;
-	} else {
-		size_t kind = 0;
-
-		if (find_signature_block(raw + body, len - body, &kind) != len - body) {
-			err =
-			    ml_fail(ML_MALFORMED_OBJECT,
-			            "tag object has both a signature header and a signed message");
-			goto out;
-		}
-		t.sig_kind =
-		    object_header_is(&sig, "gpgsig") ? TAG_SIG_GPGSIG : TAG_SIG_GPGSIG_SHA256;
-		if ((err = object_header_unfold(&sig, &t.signature, &t.signature_len)) != 0)
-			goto out;
-		if ((err = object_copy_without(raw, len, (size_t)(sig.start - raw), sig.len,
-		                               &t.payload, &t.payload_len)) != 0)
-			goto out;
-		body -= sig.len;
-	}
+	if (other.key != NULL)
+		t.other_signature = object_other_signature_header(format);
+	if ((err = split_message_signature(&t, raw, len, r.off, &other)) != 0)
+		goto out;
+	/* the other format's header lies before the message */
+	body = r.off - other.len;
 	t.message = (const char *)t.payload + body;
 	t.message_len = t.payload_len - body;
 	*out = t;

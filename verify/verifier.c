@@ -62,7 +62,7 @@ static int read_commit(struct source *src, struct buf *raw, const char *id,
 	buf_reset(raw);
 	if ((r = source_read_object(src, id, SOURCE_OBJ_COMMIT, raw)) != 0)
 		return r;
-	if ((r = commit_parse(out, raw->data, raw->len)) != 0) {
+	if ((r = commit_parse(out, raw->data, raw->len, source_object_format(src))) != 0) {
 		char inner[400];
 
 		snprintf(inner, sizeof(inner), "%s", ml_error_message());
@@ -82,7 +82,7 @@ static int check_tag(struct source *src, const struct trust_roots *tr, const cha
 	buf_init(&raw, COMMIT_OBJECT_MAX);
 	if ((r = source_read_object(src, id, SOURCE_OBJ_TAG, &raw)) != 0)
 		goto out;
-	if ((r = tag_parse(&t, raw.data, raw.len)) != 0)
+	if ((r = tag_parse(&t, raw.data, raw.len, source_object_format(src))) != 0)
 		goto out;
 	/* an unsigned annotated tag adds nothing; the commit's signature decided */
 	if (t.sig_kind != TAG_SIG_NONE)
@@ -106,9 +106,10 @@ static int is_full_id(const char *s)
 int verifier_run(struct source *src, struct state *st, const struct trust_roots *tr,
                  const struct verify_request *req, struct verify_result *out)
 {
-	const char *anchor = req->anchor, *floor = st != NULL ? state_floor(st) : NULL;
+	const char *anchor = req->anchor, *extra = req->extra_anchor;
+	const char *floor = st != NULL ? state_floor(st) : NULL;
 	size_t max_walk = req->max_walk != 0 ? req->max_walk : MAX_WALK_DEFAULT;
-	int chain = req->mode == VERIFY_CHAIN, anchor_done = 0;
+	int chain = req->mode == VERIFY_CHAIN, anchor_done = 0, extra_done = extra == NULL;
 	long target_at = -1, floor_at = -1;
 	struct commit_object c;
 	struct segment seg;
@@ -126,6 +127,10 @@ int verifier_run(struct source *src, struct state *st, const struct trust_roots 
 		r = ml_fail(ML_CONFIG, "anchor '%s' is not a full lower-case commit id", anchor);
 		goto out;
 	}
+	if (extra != NULL && !is_full_id(extra)) {
+		r = ml_fail(ML_CONFIG, "anchor '%s' is not a full lower-case commit id", extra);
+		goto out;
+	}
 	if ((r = source_branch_tip(src, out->tip)) != 0)
 		goto out;
 	if (req->target != NULL) {
@@ -140,7 +145,8 @@ int verifier_run(struct source *src, struct state *st, const struct trust_roots 
 	/*
 	 * One walk down the first-parent line from the tip: find the target,
 	 * keep the segment below it (chain mode) until the anchor or a commit
-	 * whose chain to the anchor is cached, and find the rollback floor.
+	 * whose chain to the anchor is cached, find the extra anchor (or a
+	 * commit known to descend from it) and the rollback floor.
 	 */
 	memcpy(id, out->tip, 41);
 	for (walked = 0;; walked++) {
@@ -162,7 +168,10 @@ int verifier_run(struct source *src, struct state *st, const struct trust_roots 
 			         state_cached(st, id, anchor, chain ? STATE_CHAIN : 0))
 				anchor_done = 1; /* verified before: everything below is too */
 		}
-		done = below && anchor_done && (floor == NULL || floor_at >= 0);
+		if (below && !extra_done &&
+		    (strcmp(id, extra) == 0 || (st != NULL && state_cached(st, id, extra, 0))))
+			extra_done = 1;
+		done = below && anchor_done && extra_done && (floor == NULL || floor_at >= 0);
 		if (done && seg.count > 0)
 			break;
 		if ((r = read_commit(src, &raw, id, &c)) != 0)
@@ -191,9 +200,10 @@ int verifier_run(struct source *src, struct state *st, const struct trust_roots 
 		memcpy(out->failed, out->commit, 41);
 		goto out;
 	}
-	if (!anchor_done) {
+	if (!anchor_done || !extra_done) {
 		r = ml_fail(ML_BEFORE_ANCHOR, "commit '%s' does not descend from anchor '%s'",
-		            out->commit, anchor != NULL ? anchor : "(root)");
+		            out->commit,
+		            !anchor_done ? (anchor != NULL ? anchor : "(root)") : extra);
 		memcpy(out->failed, out->commit, 41);
 		goto out;
 	}
@@ -242,6 +252,10 @@ int verifier_run(struct source *src, struct state *st, const struct trust_roots 
 		for (i = 0; i < n; i++)
 			if ((r = state_remember(st, seg.ids[i], anchor, flags)) != 0)
 				goto out;
+		/* that the target descends from the extra anchor: the next walk stops here */
+		if (extra != NULL &&
+		    (r = state_remember(st, out->commit, extra, STATE_SIGNATURE)) != 0)
+			goto out;
 		/* the floor only moves forward: verifying an older pinned commit keeps it */
 		if (floor == NULL || floor_at >= target_at)
 			state_set_floor(st, out->commit);

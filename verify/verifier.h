@@ -23,7 +23,13 @@ enum verify_mode {
 struct verify_request {
 	const char *branch;
 	const char *target; /* commit id or ref; NULL = the branch tip */
-	const char *anchor; /* full commit id or NULL */
+	const char *anchor; /* full commit id or NULL: where the chain starts, a floor */
+	/*
+	 * NULL or a full commit id the target must descend from too. It only
+	 * narrows: the chain still covers every commit after `anchor`. For a
+	 * setting's own anchor under a policy's (plugin/check.c).
+	 */
+	const char *extra_anchor;
 	enum verify_mode mode;
 	size_t max_walk; /* first-parent commits walked at most; 0 = default */
 };
@@ -42,8 +48,9 @@ struct verify_result {
 
 /*
  * Runs the decision. `st` may be NULL (no rollback floor, no cache). On
- * success records the target in the cache and raises the floor (the caller
- * saves the state). Returns 0 or the refusal/error reason, with a message.
+ * success records the target in the cache (also as descending from the
+ * extra anchor) and raises the floor (the caller saves the state). Returns 0
+ * or the refusal/error reason, with a message.
  */
 int verifier_run(struct source *src, struct state *st, const struct trust_roots *tr,
                  const struct verify_request *req, struct verify_result *out);

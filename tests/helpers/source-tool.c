@@ -6,6 +6,8 @@
  *   source-tool cat CACHE URL HEX payload|signature|info
  *                                      a commit's signed payload, signature, or headers
  *   source-tool cat-tag CACHE URL HEX payload|signature|info
+ *   source-tool parse commit|tag sha1|sha256 FILE payload|signature|info
+ *                                      the same for a raw object in FILE, in that format
  *   source-tool resolve CACHE URL SPEC prints "<commit> <tag or ->"
  *   source-tool tree CACHE URL TREEHEX lists "mode size path" (size "-" for directories)
  * Exit 0 on success, 1 when refused (reason is a refusal), 2 otherwise; the
@@ -33,7 +35,7 @@ static int finish(int r)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: source-tool fetch|cat|cat-tag|resolve|tree ...\n");
+	fprintf(stderr, "usage: source-tool fetch|cat|cat-tag|parse|resolve|tree ...\n");
 	return 2;
 }
 
@@ -100,47 +102,74 @@ static void print_part(const char *part, const void *payload, size_t payload_len
 		fwrite(sig, 1, sig_len, stdout);
 }
 
-static int cmd_cat(int argc, char **argv, int tag)
+/* Parses raw as a commit or tag of the format and prints the part. */
+static int print_object(const struct buf *raw, int tag, enum object_format format, const char *part)
 {
-	struct source *src = NULL;
 	struct commit_object c = {0};
 	struct tag_object t = {0};
-	struct buf raw;
-	const char *part = argv[3];
 	size_t i;
 	int r;
 
-	buf_init(&raw, 64u << 20);
-	if ((r = open_cache(&src, argv[0], argv[1])) != 0 ||
-	    (r = source_read_object(src, argv[2], tag ? SOURCE_OBJ_TAG : SOURCE_OBJ_COMMIT,
-	                            &raw)) != 0)
-		goto out;
 	if (!tag) {
-		if ((r = commit_parse(&c, raw.data, raw.len)) != 0)
+		if ((r = commit_parse(&c, raw->data, raw->len, format)) != 0)
 			goto out;
 		if (strcmp(part, "info") == 0) {
 			printf("tree %s\n", c.tree);
 			for (i = 0; i < c.parent_count; i++)
 				printf("parent %s\n", c.parents[i]);
-			printf("author %s %lld\ncommitter %s %lld\nsig %d\n", c.author,
+			printf("author %s %lld\ncommitter %s %lld\nsig %d\nother %s\n", c.author,
 			       (long long)c.author_time, c.committer, (long long)c.committer_time,
-			       (int)c.sig_kind);
+			       (int)c.sig_kind,
+			       c.other_signature != NULL ? c.other_signature : "-");
 		} else
 			print_part(part, c.payload, c.payload_len, c.signature, c.signature_len);
 	} else {
-		if ((r = tag_parse(&t, raw.data, raw.len)) != 0)
+		if ((r = tag_parse(&t, raw->data, raw->len, format)) != 0)
 			goto out;
 		if (strcmp(part, "info") == 0)
-			printf("object %s\ntype %s\ntag %s\ntagger %s %lld\nsig %d\n", t.object,
-			       t.type, t.name, t.tagger, (long long)t.tagger_time, (int)t.sig_kind);
+			printf("object %s\ntype %s\ntag %s\ntagger %s %lld\nsig %d\nother %s\n",
+			       t.object, t.type, t.name, t.tagger, (long long)t.tagger_time,
+			       (int)t.sig_kind,
+			       t.other_signature != NULL ? t.other_signature : "-");
 		else
 			print_part(part, t.payload, t.payload_len, t.signature, t.signature_len);
 	}
 out:
 	commit_release(&c);
 	tag_release(&t);
+	return r;
+}
+
+static int cmd_cat(int argc, char **argv, int tag)
+{
+	struct source *src = NULL;
+	struct buf raw;
+	int r;
+
+	buf_init(&raw, 64u << 20);
+	if ((r = open_cache(&src, argv[0], argv[1])) == 0 &&
+	    (r = source_read_object(src, argv[2], tag ? SOURCE_OBJ_TAG : SOURCE_OBJ_COMMIT,
+	                            &raw)) == 0)
+		r = print_object(&raw, tag, source_object_format(src), argv[3]);
 	buf_release(&raw);
 	source_free(src);
+	return finish(r);
+}
+
+static int cmd_parse(char **argv)
+{
+	int tag = strcmp(argv[0], "tag") == 0, sha256 = strcmp(argv[1], "sha256") == 0;
+	struct buf raw;
+	int r;
+
+	if ((!tag && strcmp(argv[0], "commit") != 0) || (!sha256 && strcmp(argv[1], "sha1") != 0))
+		return usage();
+	buf_init(&raw, 64u << 20);
+	if (buf_read_file(&raw, argv[2]) < 0)
+		r = ml_fail(ML_IO, "cannot read '%s'", argv[2]);
+	else
+		r = print_object(&raw, tag, sha256 ? OBJECT_SHA256 : OBJECT_SHA1, argv[3]);
+	buf_release(&raw);
 	return finish(r);
 }
 
@@ -187,6 +216,8 @@ int main(int argc, char **argv)
 		return cmd_cat(argc - 2, argv + 2, 0);
 	if (strcmp(argv[1], "cat-tag") == 0 && argc == 6)
 		return cmd_cat(argc - 2, argv + 2, 1);
+	if (strcmp(argv[1], "parse") == 0 && argc == 6)
+		return cmd_parse(argv + 2);
 	if (strcmp(argv[1], "resolve") == 0 && argc == 5)
 		return cmd_resolve(argv + 2);
 	if (strcmp(argv[1], "tree") == 0 && argc == 5)

@@ -1,10 +1,12 @@
 /*
  * sshsig-verify ALLOWED_SIGNERS SIGFILE MSGFILE [UNIXTIME] [--require-user-presence]
+ *               [--now UNIXTIME]
  *
  * Verifies an armored SSH signature over MSGFILE for namespace "git" and
  * prints the reason name (and on success the principal, key fingerprint and
- * algorithm). UNIXTIME defaults to now. Exit 0 verified, 1 refused, 2 usage,
- * configuration or I/O error.
+ * algorithm). UNIXTIME (the committer time) defaults to now; --now sets the
+ * clock it may not lie ahead of by more than 300 s (default: the real clock).
+ * Exit 0 verified, 1 refused, 2 usage, configuration or I/O error.
  */
 #include "allowed_signers.h"
 #include "buf.h"
@@ -16,6 +18,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+static int parse_time(const char *s, int64_t *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoll(s, &end, 10);
+	if (errno != 0 || *end != '\0' || end == s) {
+		fprintf(stderr, "invalid time '%s'\n", s);
+		return -1;
+	}
+	return 0;
+}
 
 static int read_file(struct buf *b, const char *path, size_t max)
 {
@@ -29,36 +44,32 @@ static int read_file(struct buf *b, const char *path, size_t max)
 
 int main(int argc, char **argv)
 {
-	struct sshsig_policy policy = {0};
+	struct sshsig_policy policy = {.now = (int64_t)time(NULL), .max_skew = 300};
 	struct allowed_signers *as = NULL;
 	struct buf signers, sig, msg;
 	struct ml_signer signer;
 	int64_t when = (int64_t)time(NULL);
 	int i, nargs = 0, r, code = 2;
 	const char *args[4] = {NULL};
-	char *end;
 
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--require-user-presence") == 0)
 			policy.require_user_presence = 1;
-		else if (nargs < 4)
+		else if (strcmp(argv[i], "--now") == 0 && i + 1 < argc) {
+			if (parse_time(argv[++i], &policy.now) < 0)
+				return 2;
+		} else if (nargs < 4)
 			args[nargs++] = argv[i];
 		else
 			nargs = 5;
 	}
 	if (nargs < 3 || nargs > 4) {
 		fprintf(stderr, "usage: sshsig-verify ALLOWED_SIGNERS SIGFILE MSGFILE [UNIXTIME] "
-		                "[--require-user-presence]\n");
+		                "[--require-user-presence] [--now UNIXTIME]\n");
 		return 2;
 	}
-	if (nargs == 4) {
-		errno = 0;
-		when = strtoll(args[3], &end, 10);
-		if (errno != 0 || *end != '\0' || end == args[3]) {
-			fprintf(stderr, "invalid time '%s'\n", args[3]);
-			return 2;
-		}
-	}
+	if (nargs == 4 && parse_time(args[3], &when) < 0)
+		return 2;
 	buf_init(&signers, 0);
 	buf_init(&sig, 0);
 	buf_init(&msg, 0);

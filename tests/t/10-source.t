@@ -109,21 +109,28 @@ git -C "$R" ls-tree -r -t --format='%(objectmode) %(objectsize) %(path)' "$tree"
 t_ok "tree walk lists what git ls-tree lists, directories first" cmp "$T_TMP/walk" "$T_TMP/ls"
 t_like "tree walk hands symlink targets" "$(cat "$T_TMP/walk")" '^120000 5 link$'
 
-# -- forged objects: a signature in the message is no signature, two are malformed
+# -- forged objects: a signature in the message is no signature; gpgsig-sha256 does not sign a
+# SHA-1 commit and is left out of the payload; two gpgsig headers are malformed
 raw=$(git -C "$R" cat-file commit HEAD)
 moved=$(git -C "$R" cat-file commit HEAD | strip_sig; echo; git -C "$R" cat-file commit HEAD |
 	awk '/^gpgsig /, /END SSH SIGNATURE/')
 mid=$(printf '%s\n' "$moved" | git -C "$R" hash-object -t commit -w --literally --stdin)
-twice=$(printf '%s\n' "$raw" | awk '/^gpgsig /{g=1} g&&/END SSH/{print; print "gpgsig-sha256 x"; g=0; next} {print}')
+dual=$(printf '%s\n' "$raw" | awk '/^gpgsig /{g=1} g&&/END SSH/{print; print "gpgsig-sha256 x"; g=0; next} {print}')
+did=$(printf '%s\n' "$dual" | git -C "$R" hash-object -t commit -w --literally --stdin)
+twice=$(printf '%s\n' "$raw" | awk '/^gpgsig /{g=1; s=""} g{s=s $0 "\n"} g&&/END SSH/{printf "%s", s; g=0} {print}')
 tid=$(printf '%s\n' "$twice" | git -C "$R" hash-object -t commit -w --literally --stdin)
-git -C "$R" update-ref refs/heads/moved "$mid"
-git -C "$R" update-ref refs/heads/twice "$tid"
-"$ST" fetch "$R" "$C" moved >/dev/null
-"$ST" fetch "$R" "$C" twice >/dev/null
+for b in moved:$mid dual:$did twice:$tid; do
+	git -C "$R" update-ref "refs/heads/${b%%:*}" "${b#*:}"
+	"$ST" fetch "$R" "$C" "${b%%:*}" >/dev/null
+done
 t_like "a signature moved into the message parses as unsigned" \
 	"$("$ST" cat "$C" "$R" "$mid" info)" "sig 0"
-t_exit "two signature headers are refused" 1 "$ST" cat "$C" "$R" "$tid" info
-t_like "... as malformed_object" "$(t_out)" "malformed_object: more than one signature header"
+t_like "gpgsig plus gpgsig-sha256 parses as signed by gpgsig" \
+	"$("$ST" cat "$C" "$R" "$did" info | tr '\n' ' ')" "sig 1 other gpgsig-sha256"
+"$ST" cat "$C" "$R" "$did" payload >"$T_TMP/dpayload"
+t_ok "... and its payload is the one of the commit without both" cmp "$T_TMP/dpayload" "$T_TMP/want"
+t_exit "two gpgsig headers are refused" 1 "$ST" cat "$C" "$R" "$tid" info
+t_like "... as malformed_object" "$(t_out)" "malformed_object: more than one 'gpgsig' header"
 
 # -- incremental fetch over file://
 U="file://$R"

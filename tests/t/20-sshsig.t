@@ -96,6 +96,14 @@ for weak in rsa:1024 dsa; do
 	fi
 done
 
+# The clock: the committer time may lie at most 300 s ahead of it. ssh-keygen has no clock:
+# it judges the key at whatever -Overify-time it is given (mainline deliberately differs).
+t_exit "committer time 300 s ahead of the clock: accepted" 0 \
+	"$VERIFY" ed25519.as ed25519.sig msg $WHEN --now $((WHEN - 300))
+t_is "committer time 301 s ahead of the clock: bad_time" \
+	"$(reason ed25519.as ed25519.sig msg $WHEN --now $((WHEN - 301)))" bad_time
+t_ok "... where ssh-keygen, given that time, accepts" ssh_verify ed25519.as ed25519.sig msg
+
 # Exit codes: 1 for a refusal, 2 for a broken allowed_signers file.
 echo 'alice@example.org cert-authority ssh-ed25519 AAAA' >ca.as
 t_exit "cert-authority allowed_signers: configuration error" 2 \

@@ -30,10 +30,15 @@
 	"-----END SSH SIGNATURE-----\n"
 #define MSG "\nSubject line\n\nBody text.\n"
 
-static int parse(struct commit_object *c, const char *s)
+static int parse_in(struct commit_object *c, const char *s, enum object_format f)
 {
 	ml_error_clear();
-	return commit_parse(c, (const uint8_t *)s, strlen(s));
+	return commit_parse(c, (const uint8_t *)s, strlen(s), f);
+}
+
+static int parse(struct commit_object *c, const char *s)
+{
+	return parse_in(c, s, OBJECT_SHA1);
 }
 
 static void test_signed_commit_payload(void **state)
@@ -65,18 +70,100 @@ static void test_signature_between_other_headers(void **state)
 {
 	/* payload keeps everything around the signature byte for byte */
 	const char *raw = HEAD "encoding ISO-8859-1\n"
-	                       "gpgsig-sha256 abc\n def\n"
+	                       "gpgsig abc\n def\n"
 	                       "x-unknown a\n more\n" MSG;
 	const char *want = HEAD "encoding ISO-8859-1\n"
 	                        "x-unknown a\n more\n" MSG;
 	struct commit_object c;
 
 	assert_int_equal(parse(&c, raw), 0);
-	assert_int_equal(c.sig_kind, COMMIT_SIG_GPGSIG_SHA256);
+	assert_int_equal(c.sig_kind, COMMIT_SIG_GPGSIG);
+	assert_null(c.other_signature);
 	assert_string_equal(c.signature, "abc\ndef\n");
 	assert_int_equal(c.payload_len, strlen(want));
 	assert_memory_equal(c.payload, want, c.payload_len);
 	commit_release(&c);
+}
+
+/* ---- object formats: which signature header is the commit's own ---- */
+
+#define TREE256 "tree 6ef19b41225c5369f1c104d45d8d85efa9b057b53b14b4b9b939dd74decc5321\n"
+#define PARENT256 "parent 1111111111111111111111111111111111111111111111111111111111111111\n"
+#define HEAD256 TREE256 PARENT256 AUTHOR COMMITTER
+#define SIG256_HDR "gpgsig-sha256 sig-256\n line 2\n"
+
+static void test_other_format_header_only_is_unsigned(void **state)
+{
+	/* SHA-1: gpgsig-sha256 signs the SHA-256 form; git leaves it out and ignores it */
+	const char *raw = HEAD "encoding UTF-8\n" SIG256_HDR "x-a b\n" MSG;
+	const char *want = HEAD "encoding UTF-8\n"
+	                        "x-a b\n" MSG;
+	struct commit_object c;
+
+	assert_int_equal(parse(&c, raw), 0);
+	assert_int_equal(c.sig_kind, COMMIT_SIG_NONE);
+	assert_null(c.signature);
+	assert_string_equal(c.other_signature, "gpgsig-sha256");
+	assert_int_equal(c.payload_len, strlen(want));
+	assert_memory_equal(c.payload, want, c.payload_len);
+	assert_string_equal(c.message, "Subject line\n\nBody text.\n");
+	commit_release(&c);
+	/* SHA-256: the reverse */
+	assert_int_equal(parse_in(&c, HEAD256 SIG_HDR MSG, OBJECT_SHA256), 0);
+	assert_int_equal(c.sig_kind, COMMIT_SIG_NONE);
+	assert_null(c.signature);
+	assert_string_equal(c.other_signature, "gpgsig");
+	assert_int_equal(c.payload_len, strlen(HEAD256 MSG));
+	assert_memory_equal(c.payload, HEAD256 MSG, c.payload_len);
+	commit_release(&c);
+}
+
+static void test_both_headers_own_one_signs(void **state)
+{
+	struct commit_object c;
+
+	/* SHA-1, in either order: gpgsig signs, the payload has neither */
+	assert_int_equal(parse(&c, HEAD SIG_HDR SIG256_HDR MSG), 0);
+	assert_int_equal(c.sig_kind, COMMIT_SIG_GPGSIG);
+	assert_string_equal(c.signature, SIG_VALUE);
+	assert_string_equal(c.other_signature, "gpgsig-sha256");
+	assert_int_equal(c.payload_len, strlen(HEAD MSG));
+	assert_memory_equal(c.payload, HEAD MSG, c.payload_len);
+	commit_release(&c);
+	assert_int_equal(parse(&c, HEAD SIG256_HDR "x-a b\n" SIG_HDR MSG), 0);
+	assert_string_equal(c.signature, SIG_VALUE);
+	assert_string_equal((const char *)c.payload, HEAD "x-a b\n" MSG);
+	assert_string_equal(c.message, "Subject line\n\nBody text.\n");
+	commit_release(&c);
+	/* SHA-256: gpgsig-sha256 signs */
+	assert_int_equal(parse_in(&c, HEAD256 SIG_HDR SIG256_HDR MSG, OBJECT_SHA256), 0);
+	assert_int_equal(c.sig_kind, COMMIT_SIG_GPGSIG_SHA256);
+	assert_string_equal(c.signature, "sig-256\nline 2\n");
+	assert_string_equal(c.other_signature, "gpgsig");
+	assert_string_equal(c.tree,
+	                    "6ef19b41225c5369f1c104d45d8d85efa9b057b53b14b4b9b939dd74decc5321");
+	assert_string_equal(c.parents[0],
+	                    "1111111111111111111111111111111111111111111111111111111111111111");
+	assert_string_equal((const char *)c.payload, HEAD256 MSG);
+	commit_release(&c);
+	/* header without a message: both cut, nothing else */
+	assert_int_equal(parse(&c, HEAD SIG256_HDR SIG_HDR), 0);
+	assert_int_equal(c.payload_len, strlen(HEAD));
+	assert_int_equal(c.message_len, 0);
+	commit_release(&c);
+}
+
+static void test_object_id_length_follows_format(void **state)
+{
+	struct commit_object c;
+
+	assert_int_equal(parse_in(&c, HEAD256 MSG, OBJECT_SHA1), ML_MALFORMED_OBJECT);
+	assert_non_null(strstr(ml_error_message(), "want 40 hex digits: sha1"));
+	assert_int_equal(parse_in(&c, HEAD MSG, OBJECT_SHA256), ML_MALFORMED_OBJECT);
+	assert_non_null(strstr(ml_error_message(), "want 64 hex digits: sha256"));
+	assert_int_equal(parse_in(&c, TREE256 PARENT1 AUTHOR COMMITTER MSG, OBJECT_SHA256),
+	                 ML_MALFORMED_OBJECT);
+	assert_non_null(strstr(ml_error_message(), "bad object id in 'parent'"));
 }
 
 static void test_root_and_merge_commits(void **state)
@@ -138,7 +225,7 @@ static void test_message_may_hold_anything(void **state)
 	struct commit_object c;
 
 	ml_error_clear();
-	assert_int_equal(commit_parse(&c, (const uint8_t *)raw, sizeof(raw) - 1), 0);
+	assert_int_equal(commit_parse(&c, (const uint8_t *)raw, sizeof(raw) - 1, OBJECT_SHA1), 0);
 	assert_int_equal(c.message_len, sizeof("nul \0 byte\n tree 1\n") - 1);
 	commit_release(&c);
 }
@@ -185,8 +272,14 @@ static const struct refusal commit_refusals[] = {
      "cannot parse 'committer'"},
     {"author time missing", TREE "author Alice <a@x>  +0000\n" COMMITTER MSG,
      "cannot parse 'author'"},
-    {"two gpgsig headers", HEAD SIG_HDR SIG_HDR MSG, "more than one signature"},
-    {"gpgsig and gpgsig-sha256", HEAD SIG_HDR "gpgsig-sha256 x\n" MSG, "more than one signature"},
+    {"two gpgsig headers", HEAD SIG_HDR SIG_HDR MSG, "more than one 'gpgsig' header"},
+    {"two gpgsig-sha256 headers", HEAD SIG256_HDR SIG_HDR SIG256_HDR MSG,
+     "more than one 'gpgsig-sha256' header"},
+    {"another gpgsig-like header", HEAD SIG_HDR "gpgsig-sha512 x\n" MSG,
+     "unknown signature header 'gpgsig-sha512'"},
+    {"gpgsig prefix without dash", HEAD "gpgsigx y\n" MSG, "unknown signature header 'gpgsigx'"},
+    {"signature header before committer", TREE AUTHOR "gpgsig x\n" COMMITTER MSG,
+     "unexpected 'gpgsig'"},
     {"continuation without header", " tree x\n" HEAD MSG, "continuation line without"},
     {"continuation after tree", TREE " more\n" AUTHOR COMMITTER MSG,
      "continuation line after 'tree'"},
@@ -220,7 +313,7 @@ static void test_commit_nul_in_header(void **state)
 	struct commit_object c;
 
 	ml_error_clear();
-	assert_int_equal(commit_parse(&c, (const uint8_t *)raw, sizeof(raw) - 1),
+	assert_int_equal(commit_parse(&c, (const uint8_t *)raw, sizeof(raw) - 1, OBJECT_SHA1),
 	                 ML_MALFORMED_OBJECT);
 	assert_non_null(strstr(ml_error_message(), "NUL byte"));
 }
@@ -252,10 +345,15 @@ static void test_commit_long_header_line(void **state)
 	"iQEzBAABCAAdFiEE\n"                                                                       \
 	"-----END PGP SIGNATURE-----\n"
 
-static int parse_tag(struct tag_object *t, const char *s)
+static int parse_tag_in(struct tag_object *t, const char *s, enum object_format f)
 {
 	ml_error_clear();
-	return tag_parse(t, (const uint8_t *)s, strlen(s));
+	return tag_parse(t, (const uint8_t *)s, strlen(s), f);
+}
+
+static int parse_tag(struct tag_object *t, const char *s)
+{
+	return parse_tag_in(t, s, OBJECT_SHA1);
 }
 
 static void test_tag_signature_in_message(void **state)
@@ -292,19 +390,72 @@ static void test_tag_last_block_wins(void **state)
 
 static void test_tag_signature_header(void **state)
 {
+	/* a header holds the other format's signature: never the tag's own */
 	struct tag_object t;
 
-	assert_int_equal(parse_tag(&t, TAG_HEAD "gpgsig a\n b\n"
+	assert_int_equal(parse_tag(&t, TAG_HEAD "gpgsig-sha256 a\n b\n"
 	                                        "\nmsg\n"),
 	                 0);
-	assert_int_equal(t.sig_kind, TAG_SIG_GPGSIG);
-	assert_string_equal(t.signature, "a\nb\n");
+	assert_int_equal(t.sig_kind, TAG_SIG_NONE);
+	assert_null(t.signature);
+	assert_string_equal(t.other_signature, "gpgsig-sha256");
 	assert_string_equal((const char *)t.payload, TAG_HEAD "\nmsg\n");
+	assert_string_equal(t.message, "msg\n");
 	tag_release(&t);
 	assert_int_equal(parse_tag(&t, TAG_HEAD "\nunsigned\n"), 0);
 	assert_int_equal(t.sig_kind, TAG_SIG_NONE);
 	assert_null(t.signature);
+	assert_null(t.other_signature);
 	tag_release(&t);
+}
+
+static void test_tag_dual_signature(void **state)
+{
+	/* git's dual-signed tag: own signature in the message, the other one a header */
+	struct tag_object t;
+
+	assert_int_equal(parse_tag(&t, TAG_HEAD "gpgsig-sha256 a\n b\n"
+	                                        "\nRelease\n" PGP_BLOCK),
+	                 0);
+	assert_int_equal(t.sig_kind, TAG_SIG_MESSAGE);
+	assert_string_equal(t.signature, PGP_BLOCK);
+	assert_string_equal(t.other_signature, "gpgsig-sha256");
+	assert_string_equal((const char *)t.payload, TAG_HEAD "\nRelease\n");
+	assert_string_equal(t.message, "Release\n");
+	tag_release(&t);
+	assert_int_equal(
+	    parse_tag_in(&t,
+	                 "object 11111111111111111111111111111111111111111111111111111111"
+	                 "11111111\ntype commit\ntag v1\n"
+	                 "tagger A <a@x> 1 +0000\ngpgsig a\n b\n\nRelease\n" PGP_BLOCK,
+	                 OBJECT_SHA256),
+	    0);
+	assert_string_equal(t.object,
+	                    "1111111111111111111111111111111111111111111111111111111111111111");
+	assert_string_equal(t.signature, PGP_BLOCK);
+	assert_string_equal(t.other_signature, "gpgsig");
+	tag_release(&t);
+}
+
+static void test_tag_markers_as_git(void **state)
+{
+	/* git's markers, matched as line prefixes: x509 and PGP MESSAGE blocks sign too */
+	const char *x509 = "-----BEGIN SIGNED MESSAGE-----\nMIIB\n-----END SIGNED MESSAGE-----\n";
+	const char *msg = "-----BEGIN PGP MESSAGE-----\nowGb\n-----END PGP MESSAGE-----\n";
+	const char *odd = "-----BEGIN PGP SIGNATURE----- x\nabc\n-----END PGP SIGNATURE-----\n";
+	const char *blocks[] = {x509, msg, odd};
+	char raw[512];
+	struct tag_object t;
+	size_t i;
+
+	for (i = 0; i < sizeof(blocks) / sizeof(blocks[0]); i++) {
+		snprintf(raw, sizeof(raw), "%s\nmsg\n%s", TAG_HEAD, blocks[i]);
+		assert_int_equal(parse_tag(&t, raw), 0);
+		assert_int_equal(t.sig_kind, TAG_SIG_MESSAGE);
+		assert_string_equal(t.signature, blocks[i]);
+		assert_string_equal(t.message, "msg\n");
+		tag_release(&t);
+	}
 }
 
 static const struct refusal tag_refusals[] = {
@@ -331,9 +482,14 @@ static const struct refusal tag_refusals[] = {
      "object 1111111111111111111111111111111111111111\ntype commit\ntag v\n"
      "tagger A <a> x +0000\n\n",
      "cannot parse 'tagger'"},
-    {"two signature headers", TAG_HEAD "gpgsig a\ngpgsig-sha256 b\n\n", "more than one signature"},
-    {"header and message signature", TAG_HEAD "gpgsig a\n\nmsg\n" PGP_BLOCK,
-     "both a signature header"},
+    {"own-format header (sha1)", TAG_HEAD "gpgsig a\n\nmsg\n" PGP_BLOCK,
+     "'gpgsig' header in tag object: in a SHA-1 repository"},
+    {"two other-format headers", TAG_HEAD "gpgsig-sha256 a\ngpgsig-sha256 b\n\n",
+     "more than one 'gpgsig-sha256' header"},
+    {"unknown gpgsig-like header", TAG_HEAD "gpgsig-sha512 a\n\n",
+     "unknown signature header 'gpgsig-sha512'"},
+    {"signature marker in the header", TAG_HEAD "-----BEGIN PGP SIGNATURE----- x\n\nmsg\n",
+     "signature marker in the header"},
     {"text after signature block", TAG_HEAD "\nmsg\n" PGP_BLOCK "trailing\n",
      "does not end the tag"},
     {"unterminated signature block", TAG_HEAD "\nmsg\n-----BEGIN PGP SIGNATURE-----\nabc\n",
@@ -343,6 +499,22 @@ static const struct refusal tag_refusals[] = {
      "does not end the tag"},
     {"continuation without header", " x\n" TAG_HEAD "\n", "continuation line without"},
 };
+
+static void test_tag_own_header_sha256(void **state)
+{
+	struct tag_object t;
+
+	assert_int_equal(
+	    parse_tag_in(&t,
+	                 "object 11111111111111111111111111111111111111111111111111111111"
+	                 "11111111\ntype commit\ntag v1\n"
+	                 "tagger A <a@x> 1 +0000\ngpgsig-sha256 a\n\nmsg\n",
+	                 OBJECT_SHA256),
+	    ML_MALFORMED_OBJECT);
+	assert_non_null(strstr(ml_error_message(), "in a SHA-256 repository"));
+	assert_int_equal(parse_tag_in(&t, TAG_HEAD "\nmsg\n", OBJECT_SHA256), ML_MALFORMED_OBJECT);
+	assert_non_null(strstr(ml_error_message(), "bad object id in 'object'"));
+}
 
 static void test_tag_refusals(void **state)
 {
@@ -365,6 +537,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_signed_commit_payload),
 	    cmocka_unit_test(test_signature_between_other_headers),
+	    cmocka_unit_test(test_other_format_header_only_is_unsigned),
+	    cmocka_unit_test(test_both_headers_own_one_signs),
+	    cmocka_unit_test(test_object_id_length_follows_format),
 	    cmocka_unit_test(test_root_and_merge_commits),
 	    cmocka_unit_test(test_gpgsig_in_message_is_unsigned),
 	    cmocka_unit_test(test_gpgsig_inside_mergetag_is_not_a_header),
@@ -376,6 +551,9 @@ int main(void)
 	    cmocka_unit_test(test_tag_signature_in_message),
 	    cmocka_unit_test(test_tag_last_block_wins),
 	    cmocka_unit_test(test_tag_signature_header),
+	    cmocka_unit_test(test_tag_dual_signature),
+	    cmocka_unit_test(test_tag_markers_as_git),
+	    cmocka_unit_test(test_tag_own_header_sha256),
 	    cmocka_unit_test(test_tag_refusals),
 	};
 

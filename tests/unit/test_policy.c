@@ -263,7 +263,7 @@ static void test_unset_settings_come_from_the_ceiling(void **state)
 	/* naming one trust root drops the ceiling's other one */
 	assert_null(req.allowed_signers);
 	assert_int_equal(req.keyring.n, 1);
-	/* a different anchor is kept, and the ceiling's is exposed for the descent check */
+	/* a different anchor is kept, and the ceiling's is carried: it stays a floor */
 	assert_string_equal(req.anchor, SHA_B);
 	assert_string_equal(req.policy_anchor, SHA_A);
 	config_release(&ceiling);
@@ -409,12 +409,77 @@ static void test_canonical_json_and_digest(void **state)
 	config_release(&cc);
 }
 
+/* A setting's anchor only narrows: the run keeps the outermost policy's anchor and its mode. */
+static void test_anchor_only_narrows(void **state)
+{
+	static const struct {
+		const char *outer, *inner, *env; /* policies (NULL: none) and PLUGIN_ANCHOR */
+		const char *policy_anchor;       /* what the effective configuration carries */
+		int policy_chain;
+	} anchors[] = {
+	    {"{\"mode\":\"chain\",\"anchor\":\"" SHA_A "\"}", NULL, SHA_B, SHA_A, 1},
+	    {"{\"anchor\":\"" SHA_A "\"}", NULL, SHA_B, SHA_A, 0},
+	    {"{\"mode\":\"tip\",\"anchor\":\"" SHA_A "\"}", NULL, SHA_B, SHA_A, 0},
+	    /* a chain to the root stays one */
+	    {"{\"mode\":\"chain\"}", NULL, SHA_B, NULL, 1},
+	    {"{\"mode\":\"tip\"}", NULL, SHA_B, NULL, 0},
+	    {"{\"mode\":\"chain\",\"anchor\":\"" SHA_A "\"}", NULL, SHA_A, NULL, 0},
+	    {"{\"mode\":\"chain\",\"anchor\":\"" SHA_A "\"}", NULL, NULL, NULL, 0},
+	    /* two layers: the outer (baked) policy's anchor survives both moves */
+	    {"{\"mode\":\"chain\",\"anchor\":\"" SHA_A "\"}", "{\"anchor\":\"" SHA_B "\"}",
+	     "3333333333333333333333333333333333333333", SHA_A, 1},
+	    {"{\"mode\":\"chain\",\"anchor\":\"" SHA_A "\"}", "{\"anchor\":\"" SHA_B "\"}", NULL,
+	     SHA_A, 1},
+	    {"{\"mode\":\"chain\"}", "{\"anchor\":\"" SHA_B "\"}", NULL, NULL, 1},
+	    {"{\"anchor\":\"" SHA_A "\"}", "{\"mode\":\"chain\"}", SHA_B, SHA_A, 1},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(anchors) / sizeof(anchors[0]); i++) {
+		char env[80];
+		char *envp[] = {env, NULL};
+		struct config outer, inner, req;
+
+		snprintf(env, sizeof(env), "PLUGIN_ANCHOR=%s",
+		         anchors[i].env != NULL ? anchors[i].env : "");
+		config_init(&outer);
+		config_init(&inner);
+		config_init(&req);
+		assert_int_equal(policy_parse(&outer, anchors[i].outer, strlen(anchors[i].outer)),
+		                 0);
+		assert_int_equal(config_from_env(&req, anchors[i].env != NULL ? envp : envp + 1),
+		                 0);
+		if (anchors[i].inner != NULL) {
+			assert_int_equal(
+			    policy_parse(&inner, anchors[i].inner, strlen(anchors[i].inner)), 0);
+			assert_int_equal(policy_apply(&outer, &inner), 0);
+			assert_int_equal(policy_apply(&inner, &req), 0);
+		} else {
+			assert_int_equal(policy_apply(&outer, &req), 0);
+		}
+		if (anchors[i].policy_anchor == NULL && req.policy_anchor != NULL)
+			fail_msg("case %zu: policy_anchor '%s', wanted none", i, req.policy_anchor);
+		if (anchors[i].policy_anchor != NULL &&
+		    (req.policy_anchor == NULL ||
+		     strcmp(req.policy_anchor, anchors[i].policy_anchor)))
+			fail_msg("case %zu: policy_anchor '%s', wanted '%s'", i,
+			         req.policy_anchor != NULL ? req.policy_anchor : "(none)",
+			         anchors[i].policy_anchor);
+		if (req.policy_chain != anchors[i].policy_chain)
+			fail_msg("case %zu: policy_chain %d", i, req.policy_chain);
+		config_release(&outer);
+		config_release(&inner);
+		config_release(&req);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_narrowing_table),
 	    cmocka_unit_test(test_every_key_has_both_cases),
 	    cmocka_unit_test(test_unset_settings_come_from_the_ceiling),
+	    cmocka_unit_test(test_anchor_only_narrows),
 	    cmocka_unit_test(test_bad_policies),
 	    cmocka_unit_test(test_effective_config_layers),
 	    cmocka_unit_test(test_canonical_json_and_digest),

@@ -176,12 +176,18 @@ static struct allowed_signers *signers_for(const struct buf *key, const char *op
 	return as;
 }
 
+static int verify_with(const struct allowed_signers *as, const struct sshsig_policy *policy,
+                       const struct buf *armored, struct ml_signer *out)
+{
+	ml_error_clear();
+	return sshsig_verify_git(as, policy, (const char *)armored->data, armored->len,
+	                         (const uint8_t *)message, strlen(message), WHEN, out);
+}
+
 static int verify(const struct allowed_signers *as, const struct buf *armored,
                   struct ml_signer *out)
 {
-	ml_error_clear();
-	return sshsig_verify_git(as, NULL, (const char *)armored->data, armored->len,
-	                         (const uint8_t *)message, strlen(message), WHEN, out);
+	return verify_with(as, NULL, armored, out);
 }
 
 static void test_genuine_accepted(void **state)
@@ -645,9 +651,38 @@ static void sk_ecdsa(struct parts *p, uint8_t flags, int mpint_defect)
 	buf_release(&rs);
 }
 
+/* The committer time is the signer's claim: it may not lie ahead of the clock beyond the skew. */
+static void test_time_not_in_the_future(void **state)
+{
+	struct sshsig_policy clock = {.now = WHEN - 300, .max_skew = 300};
+	struct allowed_signers *as;
+	struct ml_signer signer;
+	struct parts p;
+	struct buf a;
+
+	genuine(&p, "git", "sha512");
+	armor(&p, &a);
+	/* a key valid from WHEN on: the date is in its window, but not yet reached */
+	as = signers_for(&p.key, "valid-after=\"20231114221320Z\" ");
+	assert_int_equal(verify_with(as, &clock, &a, &signer), ML_OK); /* exactly max_skew ahead */
+	clock.now = WHEN - 301;
+	assert_int_equal(verify_with(as, &clock, &a, &signer), ML_BAD_TIME);
+	assert_non_null(strstr(ml_error_message(), "dated 1700000000, 301 s ahead"));
+	/* checked before the lookup: an expired key, post-dated, is refused for its date */
+	allowed_signers_free(as);
+	as = signers_for(&p.key, "valid-before=\"20200101\" ");
+	assert_int_equal(verify_with(as, &clock, &a, &signer), ML_BAD_TIME);
+	clock.max_skew = 0;
+	clock.now = WHEN;
+	assert_int_equal(verify_with(as, &clock, &a, &signer), ML_KEY_EXPIRED);
+	allowed_signers_free(as);
+	buf_release(&a);
+	release(&p);
+}
+
 static void test_fido_user_presence(void **state)
 {
-	const struct sshsig_policy presence = {.require_user_presence = 1};
+	const struct sshsig_policy presence = {.require_user_presence = 1, .now = WHEN};
 	struct allowed_signers *as;
 	struct ml_signer signer;
 	struct parts p;
@@ -656,10 +691,7 @@ static void test_fido_user_presence(void **state)
 	sk_ecdsa(&p, 0x01, 0);
 	as = signers_for(&p.key, "");
 	armor(&p, &a);
-	assert_int_equal(sshsig_verify_git(as, &presence, (const char *)a.data, a.len,
-	                                   (const uint8_t *)message, strlen(message), WHEN,
-	                                   &signer),
-	                 ML_OK);
+	assert_int_equal(verify_with(as, &presence, &a, &signer), ML_OK);
 	assert_string_equal(signer.algorithm, "sk-ecdsa-sha2-nistp256@openssh.com");
 	buf_release(&a);
 	/* forged flags: the signed value is 0x01, the written one 0x05 */
@@ -680,11 +712,7 @@ static void test_fido_user_presence(void **state)
 	as = signers_for(&p.key, "");
 	armor(&p, &a);
 	assert_int_equal(verify(as, &a, &signer), ML_OK);
-	ml_error_clear();
-	assert_int_equal(sshsig_verify_git(as, &presence, (const char *)a.data, a.len,
-	                                   (const uint8_t *)message, strlen(message), WHEN,
-	                                   &signer),
-	                 ML_BAD_SIGNATURE);
+	assert_int_equal(verify_with(as, &presence, &a, &signer), ML_BAD_SIGNATURE);
 	assert_non_null(strstr(ml_error_message(), "user presence"));
 	buf_release(&a);
 	allowed_signers_free(as);
@@ -756,6 +784,7 @@ int main(void)
 	    cmocka_unit_test(test_expired_key),
 	    cmocka_unit_test(test_algorithm_policy),
 	    cmocka_unit_test(test_rsa_forged_signature),
+	    cmocka_unit_test(test_time_not_in_the_future),
 	    cmocka_unit_test(test_fido_user_presence),
 	    cmocka_unit_test(test_mpint_encoding_strict),
 	    cmocka_unit_test(test_oversized_input),
