@@ -2,7 +2,11 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "buf.h"
+#include "url.h"
 
 #define ML_ERROR_MAX 512
 
@@ -39,6 +43,7 @@ static const char *const reason_names[ML_REASON_COUNT] = {
     [ML_PIPELINE_FAILED] = "pipeline_failed",
     [ML_IMAGE_ERROR] = "image_error",
     [ML_SOURCE_REPO] = "source_repo",
+    [ML_BUILD_PARAMETER] = "build_parameter",
 };
 
 const char *ml_reason_name(enum ml_reason r)
@@ -77,9 +82,33 @@ static void escape_in_place(char *s)
 	}
 }
 
+/*
+ * Formats into a temporary first: callers add context to the recorded
+ * message with ml_fail_override(r, "...: %s", ml_error_message()), so an
+ * argument may point into the buffer being written. Every URL the message
+ * quotes loses its credentials before the message is cut to size (a cut
+ * could otherwise leave half a password that no longer looks like one).
+ */
 static int record(enum ml_reason r, const char *fmt, va_list ap)
 {
-	vsnprintf(message, sizeof(message), fmt, ap);
+	char first[2 * ML_ERROR_MAX], *text = first;
+	struct buf clean;
+	va_list again;
+	int n;
+
+	va_copy(again, ap);
+	n = vsnprintf(first, sizeof(first), fmt, ap);
+	if (n >= (int)sizeof(first) && (text = malloc((size_t)n + 1)) != NULL)
+		vsnprintf(text, (size_t)n + 1, fmt, again);
+	va_end(again);
+	buf_init(&clean, 4 * (n > 0 ? (size_t)n : 0) + 64);
+	if (n < 0 || text == NULL || url_redact_text(text, &clean) < 0)
+		snprintf(message, sizeof(message), "out of memory while recording an error");
+	else
+		snprintf(message, sizeof(message), "%s", buf_cstr(&clean));
+	buf_release(&clean);
+	if (text != first)
+		free(text);
 	escape_in_place(message);
 	reason = r;
 	return (int)r;

@@ -11,8 +11,9 @@
 /*
  * Records a one-line message (lower case, problem first, subject quoted) if
  * none is recorded yet, and returns r so callers can write
- * `return ml_fail(ML_BAD_SIGNATURE, "...")`. Non-printable bytes in the
- * formatted message are escaped.
+ * `return ml_fail(ML_BAD_SIGNATURE, "...")`. Every URL quoted in the
+ * message is written in its credential-free form (url.h), so no user,
+ * password or query value is ever recorded; non-printable bytes are escaped.
  */
 int ml_fail(enum ml_reason r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -37,6 +37,7 @@ enum ml_reason {
 	ML_PIPELINE_FAILED, /* the pipeline ran and exited non-zero */
 	ML_IMAGE_ERROR,     /* image missing, pull refused or failed */
 	ML_SOURCE_REPO,     /* Drone API says the build came from another repository */
+	ML_BUILD_PARAMETER, /* a build parameter names a setting or a variable mainline uses */
 	ML_REASON_COUNT
 };
 

@@ -141,6 +141,8 @@ int http_request(const struct http_request *req, struct http_response *res, int 
 	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	if (req->direct)
+		curl_easy_setopt(curl, CURLOPT_PROXY, "");
 	/* streamed answers (logs, pulls) move in large reads: fewer callbacks, fewer writes */
 	if (req->on_body != NULL)
 		curl_easy_setopt(curl, CURLOPT_BUFFERSIZE, 256L * 1024);

@@ -1,7 +1,8 @@
 /*
- * The libcurl seam: the only file that includes curl headers. Every HTTP
- * exchange of mainline (Docker Engine API, Drone API, audit webhook, OTLP)
- * goes through http_request().
+ * The libcurl seam: with common/url.c (URLs through libcurl's URL API), the
+ * only file that includes curl headers. Every HTTP exchange of mainline
+ * (Docker Engine API, Drone API, audit webhook, OTLP) goes through
+ * http_request().
  */
 #ifndef MAINLINE_HTTP_H
 #define MAINLINE_HTTP_H
@@ -60,6 +61,7 @@ struct http_request {
 	const char *what;           /* names the peer in error messages ("docker engine") */
 	http_headers_fn on_headers; /* may be NULL */
 	void *headers_ctx;
+	int direct; /* 1: no proxy, whatever the environment's proxy variables say */
 };
 
 struct http_response {

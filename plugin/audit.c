@@ -9,6 +9,7 @@
 #include "crypto.h"
 #include "encoding.h"
 #include "error.h"
+#include "url.h"
 #include "version.h"
 
 static const char *const phase_names[AUDIT_PHASE_COUNT] = {
@@ -92,38 +93,38 @@ static size_t utf8_seq(const unsigned char *s, size_t n)
 }
 
 /*
- * A copy of s that is valid UTF-8 (invalid bytes become U+FFFD), without the
- * userinfo of any URL in it (error messages may quote a URL with its
- * token), at most AUDIT_FIELD_MAX bytes cut at a character boundary. cJSON
- * escapes the quotes and control characters; it does not check the encoding.
+ * A copy of s that is valid UTF-8 (invalid bytes become U+FFFD), with every
+ * URL in it in its credential-free form (error messages may quote a URL with
+ * its token), at most AUDIT_FIELD_MAX bytes cut at a character boundary.
+ * cJSON escapes the quotes and control characters; it does not check the
+ * encoding.
  */
 static char *clean_text(const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	size_t n = strlen(s), i = 0;
-	struct buf b;
+	struct buf redacted, b;
+	const unsigned char *p;
+	size_t n, i = 0;
+	char *out = NULL;
 
+	buf_init(&redacted, 4 * strlen(s) + 64);
 	buf_init(&b, AUDIT_FIELD_MAX);
+	if (url_redact_text(s, &redacted) < 0)
+		goto out;
+	p = redacted.data != NULL ? redacted.data : (const unsigned char *)"";
+	n = redacted.len;
 	while (i < n) {
 		size_t len = utf8_seq(p + i, n - i);
-		int r;
+		int r = len > 0 ? buf_append(&b, p + i, len) : buf_append(&b, "\xef\xbf\xbd", 3);
 
-		if (p[i] == ':' && n - i >= 3 && memcmp(p + i, "://", 3) == 0) {
-			size_t auth = i + 3, end = auth + strcspn(s + auth, "/?# \t\"'<>"), at;
-
-			for (at = end; at > auth && p[at - 1] != '@'; at--)
-				;
-			if (buf_append(&b, "://", 3) < 0)
-				break;
-			i = at;
-			continue;
-		}
-		r = len > 0 ? buf_append(&b, p + i, len) : buf_append(&b, "\xef\xbf\xbd", 3);
 		if (r < 0)
 			break;
 		i += len > 0 ? len : 1;
 	}
-	return buf_detach(&b, NULL);
+	out = buf_detach(&b, NULL);
+out:
+	buf_release(&redacted);
+	buf_release(&b);
+	return out;
 }
 
 static int add_text(cJSON *obj, const char *key, const char *s)
@@ -147,8 +148,8 @@ static int add_url(cJSON *obj, const char *key, const char *url)
 
 	if (url == NULL || *url == '\0')
 		return cJSON_AddNullToObject(obj, key) != NULL ? 0 : -1;
-	buf_init(&b, 64 * 1024);
-	r = audit_strip_credentials(url, &b) < 0 ? -1 : add_text(obj, key, buf_cstr(&b));
+	buf_init(&b, 4 * strlen(url) + 64);
+	r = url_redact(url, &b) < 0 ? -1 : add_text(obj, key, buf_cstr(&b));
 	buf_release(&b);
 	return r;
 }
@@ -294,32 +295,6 @@ out:
 	return r;
 }
 
-int audit_strip_credentials(const char *url, struct buf *out)
-{
-	const char *scheme = strstr(url, "://");
-	const char *host, *end, *at;
-
-	if (scheme == NULL) {
-		/* scp-like "user:pw@host:path": a ':' before the '@' marks a password */
-		const char *colon = strchr(url, ':'), *slash = strchr(url, '/');
-
-		at = strchr(url, '@');
-		if (at != NULL && colon != NULL && colon < at && (slash == NULL || slash > at))
-			return buf_append_str(out, at + 1);
-		return buf_append_str(out, url);
-	}
-	host = scheme + 3;
-	end = host + strcspn(host, "/?#");
-	if (buf_append(out, url, (size_t)(host - url)) < 0)
-		return -1;
-	/* the last '@' of the authority ends the userinfo (passwords may hold '@') */
-	for (at = end; at > host && at[-1] != '@'; at--)
-		;
-	if (buf_append(out, at, (size_t)(end - at)) < 0)
-		return -1;
-	return buf_append(out, end, strcspn(end, "?#"));
-}
-
 /* Appends s with control characters replaced, for a terminal. */
 static int append_printable(struct buf *out, const char *s, size_t max)
 {
@@ -343,7 +318,7 @@ int audit_log_start_line(const struct audit_record *rec, struct buf *out)
 	int r = ML_IO;
 
 	buf_init(&src, 64 * 1024);
-	if (rec->source != NULL && audit_strip_credentials(rec->source, &src) < 0)
+	if (rec->source != NULL && url_redact(rec->source, &src) < 0)
 		goto fail;
 	if (buf_append_str(out, "running pipeline ") < 0 ||
 	    append_printable(out, rec->commit, 12) < 0 || buf_append_str(out, " (tree ") < 0 ||
@@ -421,13 +396,12 @@ size_t audit_container_labels(const struct audit_record *rec,
 	size_t n = 0;
 
 	buf_init(&b, 64 * 1024);
-	if (rec->source != NULL && audit_strip_credentials(rec->source, &b) == 0)
+	if (rec->source != NULL && url_redact(rec->source, &b) == 0)
 		n += set_label(&out[n], "org.mainline.source", buf_cstr(&b));
 	n += set_label(&out[n], "org.mainline.commit", rec->commit);
 	n += set_label(&out[n], "org.mainline.tree", rec->tree);
 	buf_reset(&b);
-	if (rec->drone.build_link != NULL &&
-	    audit_strip_credentials(rec->drone.build_link, &b) == 0)
+	if (rec->drone.build_link != NULL && url_redact(rec->drone.build_link, &b) == 0)
 		n += set_label(&out[n], "org.mainline.build-link", buf_cstr(&b));
 	buf_reset(&b);
 	if (rec->signer.format != SIGNER_NONE &&

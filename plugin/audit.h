@@ -3,8 +3,9 @@
  * fills a plain struct; this module renders it as one JSON object (keys in a
  * fixed order, every key always present, null when unknown) and as the two
  * human lines of the Drone log. The struct has no field for any secret
- * (tokens, keys, webhook secrets), and URLs lose their credentials when
- * rendered, so no sink can leak one.
+ * (tokens, keys, webhook secrets), and every URL, in a field or quoted in a
+ * message, is rendered in its credential-free form (url.h), so no sink can
+ * leak one.
  */
 #ifndef MAINLINE_AUDIT_H
 #define MAINLINE_AUDIT_H
@@ -114,14 +115,6 @@ cJSON *audit_record_object(const struct audit_record *rec);
  * bytes, no newline). 0, or ML_IO (message set).
  */
 int audit_record_json(const struct audit_record *rec, struct buf *out);
-
-/*
- * Appends url without credentials to out: "https://user:pw@host/p?q#f" gives
- * "https://host/p" (query and fragment can carry tokens too), and the
- * password of scp-like "user:pw@host:path" goes with its user. Plain paths are
- * unchanged. 0 or -1.
- */
-int audit_strip_credentials(const char *url, struct buf *out);
 
 /*
  * The Drone log lines (no trailing newline; control characters become '?').

@@ -10,6 +10,7 @@
 #include "signature.h"
 #include "source.h"
 #include "tag.h"
+#include "url.h"
 #include "trust.h"
 #include "verifier.h"
 
@@ -110,7 +111,7 @@ static int check_project(const struct config *c)
 	so.cache_dir = c->cache;
 	/* the project is fetched with Drone's own netrc only: git_* settings belong to the source */
 	if (d->netrc_machine != NULL && d->netrc_password != NULL &&
-	    credentials_url_host(d->git_http_url, host, sizeof(host)) == 0 &&
+	    url_http_host(d->git_http_url, host, sizeof(host)) == 0 &&
 	    strcasecmp(host, d->netrc_machine) == 0) {
 		so.username = d->netrc_username;
 		so.password = d->netrc_password;

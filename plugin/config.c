@@ -5,12 +5,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "crypto.h"
 #include "encoding.h"
 #include "error.h"
 #include "json.h"
+#include "url.h"
 
 enum value_type {
 	T_STR,           /* one line of text */
@@ -24,6 +26,7 @@ enum value_type {
 
 #define F_SECRET 0x1u /* never printed */
 #define F_BINARY 0x2u /* contents may hold NUL bytes (binary OpenPGP keyring) */
+#define F_URL 0x4u    /* a URL or repository location: printed in its credential-free form */
 
 typedef int (*item_check_fn)(enum config_key k, char *item);
 
@@ -48,6 +51,8 @@ static int check_event(enum config_key k, char *item);
 static int check_env_name(enum config_key k, char *item);
 static int check_volume(enum config_key k, char *item);
 static int check_abs_path(enum config_key k, char *item);
+static int check_location(enum config_key k, char *item);
+static int check_http_url(enum config_key k, char *item);
 
 #define S(key, nm, ty, field, fl, ch, chk)                                                         \
 	[key] = {nm, ty, offsetof(struct config, field), fl, ch, chk}
@@ -58,7 +63,7 @@ static const struct setting settings[CK_COUNT] = {
     S(CK_AUDIT_FILE, "audit_file", T_STR, audit_file, 0, NULL, NULL),
     S(CK_AUDIT_KEY, "audit_key", T_CONTENTS, audit_key, F_SECRET, NULL, NULL),
     S(CK_AUDIT_SECRET, "audit_secret", T_STR, audit_secret, F_SECRET, NULL, NULL),
-    S(CK_AUDIT_WEBHOOK, "audit_webhook", T_STR, audit_webhook, 0, NULL, NULL),
+    S(CK_AUDIT_WEBHOOK, "audit_webhook", T_STR, audit_webhook, F_URL, NULL, check_http_url),
     S(CK_BRANCH, "branch", T_STR, branch, 0, NULL, NULL),
     S(CK_BRANCHES, "branches", T_LIST, branches, 0, NULL, NULL),
     S(CK_CA_CERT, "ca_cert", T_STR, ca_cert, 0, NULL, NULL),
@@ -81,12 +86,12 @@ static const struct setting settings[CK_COUNT] = {
     S(CK_MAX_SKEW, "max_skew", T_DURATION, max_skew, 0, NULL, NULL),
     S(CK_MODE, "mode", T_ENUM, mode, 0, mode_names, NULL),
     S(CK_ON_REFUSE, "on_refuse", T_ENUM, on_refuse, 0, on_refuse_names, NULL),
-    S(CK_OTLP_ENDPOINT, "otlp_endpoint", T_STR, otlp_endpoint, 0, NULL, NULL),
+    S(CK_OTLP_ENDPOINT, "otlp_endpoint", T_STR, otlp_endpoint, F_URL, NULL, check_http_url),
     S(CK_POLICY, "policy", T_CONTENTS, policy, 0, NULL, NULL),
     S(CK_PULL, "pull", T_ENUM, pull, 0, pull_names, NULL),
     S(CK_REQUIRE_USER_PRESENCE, "require_user_presence", T_BOOL, require_user_presence, 0, NULL,
       NULL),
-    S(CK_SOURCE, "source", T_STR, source, 0, NULL, NULL),
+    S(CK_SOURCE, "source", T_STR, source, F_URL, NULL, check_location),
     S(CK_SSH_KEY, "ssh_key", T_CONTENTS, ssh_key, F_SECRET, NULL, NULL),
     S(CK_SSH_KNOWN_HOSTS, "ssh_known_hosts", T_STR, ssh_known_hosts, 0, NULL, NULL),
     S(CK_TAG_ALLOWED_SIGNERS, "tag_allowed_signers", T_CONTENTS, tag_allowed_signers, 0, NULL,
@@ -120,6 +125,7 @@ static const struct drone_var drone_vars[] = {
     D("DRONE_REPO_OWNER", repo_owner),
     D("DRONE_REPO_NAME", repo_name),
     D("DRONE_BUILD_NUMBER", build_number),
+    D("DRONE_BUILD_PARENT", build_parent),
     D("DRONE_BUILD_LINK", build_link),
     D("DRONE_SYSTEM_PROTO", system_proto),
     D("DRONE_SYSTEM_HOST", system_host),
@@ -135,6 +141,87 @@ static const struct drone_var drone_vars[] = {
     D("DRONE_NETRC_PASSWORD", netrc_password),
 };
 #define DRONE_VAR_COUNT (sizeof(drone_vars) / sizeof(drone_vars[0]))
+
+/*
+ * Every environment variable mainline reads or passes to the pipeline,
+ * besides the settings (a name ending in '_' is a family). A build
+ * parameter naming one of these is refused (drone_api.c), and without the
+ * Drone API the CONFIG_ENV_RUN ones cannot be told from parameters (gate.c).
+ */
+static const struct env_var {
+	const char *name;
+	unsigned use;
+	const char *what;
+} env_vars[] = {
+    {"PLUGIN_", CONFIG_ENV_SETTING | CONFIG_ENV_READ, "a setting"},
+    {"DRONE_", CONFIG_ENV_READ | CONFIG_ENV_PIPELINE, "the Drone build context"},
+    {"OTEL_", CONFIG_ENV_PIPELINE, "the pipeline's OpenTelemetry settings"},
+    {"TRACEPARENT", CONFIG_ENV_READ, "the trace context"},
+    {"DAGGER_CLOUD_TOKEN", CONFIG_ENV_PIPELINE, "Dagger Cloud"},
+    {"_EXPERIMENTAL_DAGGER_RUNNER_HOST", CONFIG_ENV_PIPELINE | CONFIG_ENV_RUN, "the Dagger engine"},
+    {"MAINLINE_", CONFIG_ENV_READ, "mainline's installation (MAINLINE_POLICY_FILE)"},
+    {"DOCKER_", CONFIG_ENV_READ | CONFIG_ENV_RUN, "the Docker engine and registry"},
+    {"HOME", CONFIG_ENV_READ, "file locations"},
+    {"TMPDIR", CONFIG_ENV_READ, "file locations"},
+    {"XDG_CACHE_HOME", CONFIG_ENV_READ, "file locations"},
+    {"http_proxy", CONFIG_ENV_READ | CONFIG_ENV_RUN, "the HTTP client's proxy"},
+    {"https_proxy", CONFIG_ENV_READ | CONFIG_ENV_RUN, "the HTTP client's proxy"},
+    {"all_proxy", CONFIG_ENV_READ | CONFIG_ENV_RUN, "the HTTP client's proxy"},
+    {"no_proxy", CONFIG_ENV_READ | CONFIG_ENV_RUN, "the HTTP client's proxy"},
+    {"SSL_CERT_FILE", CONFIG_ENV_READ | CONFIG_ENV_RUN, "TLS"},
+    {"SSL_CERT_DIR", CONFIG_ENV_READ | CONFIG_ENV_RUN, "TLS"},
+    {"SSLKEYLOGFILE", CONFIG_ENV_READ | CONFIG_ENV_RUN, "TLS"},
+    {"OPENSSL_", CONFIG_ENV_READ | CONFIG_ENV_RUN, "OpenSSL"},
+    {"LD_", CONFIG_ENV_READ | CONFIG_ENV_RUN, "the dynamic loader"},
+};
+
+static int env_name_matches(const char *pattern, const char *name)
+{
+	size_t n = strlen(pattern);
+
+	if (pattern[n - 1] == '_')
+		return strncasecmp(name, pattern, n) == 0;
+	return strcasecmp(name, pattern) == 0;
+}
+
+unsigned config_env_use(const struct config *c, const char *name, const char **what)
+{
+	const struct strlist *names = c != NULL ? &c->env : NULL;
+	unsigned use = 0;
+	size_t i;
+
+	if (what != NULL)
+		*what = NULL;
+	for (i = 0; i < sizeof(env_vars) / sizeof(env_vars[0]); i++) {
+		if (env_name_matches(env_vars[i].name, name)) {
+			use |= env_vars[i].use;
+			if (what != NULL && *what == NULL)
+				*what = env_vars[i].what;
+		}
+	}
+	for (i = 0; names != NULL && i < names->n; i++) {
+		if (strcasecmp(names->v[i], name) == 0) {
+			use |= CONFIG_ENV_PIPELINE;
+			if (what != NULL && *what == NULL)
+				*what = "the pipeline (setting 'env')";
+		}
+	}
+	return use;
+}
+
+const char *config_env_passthrough(size_t i)
+{
+	size_t k, n = 0;
+
+	for (k = 0; k < sizeof(env_vars) / sizeof(env_vars[0]); k++) {
+		const char *name = env_vars[k].name;
+
+		if ((env_vars[k].use & CONFIG_ENV_PIPELINE) && name[strlen(name) - 1] != '_' &&
+		    n++ == i)
+			return name;
+	}
+	return NULL;
+}
 
 static char **str_field(struct config *c, enum config_key k)
 {
@@ -286,18 +373,46 @@ int strlist_push(struct strlist *l, const char *s)
 	return strlist_push_n(l, s, strlen(s));
 }
 
+/* Records the file item i was read from. 0 or -1. */
+static int strlist_set_origin(struct strlist *l, size_t i, const char *origin)
+{
+	if (l->origin == NULL && (l->origin = calloc(CONFIG_LIST_MAX, sizeof(*l->origin))) == NULL)
+		return -1;
+	free(l->origin[i]);
+	return (l->origin[i] = strdup(origin)) == NULL ? -1 : 0;
+}
+
+const char *strlist_origin(const struct strlist *l, size_t i)
+{
+	return l->origin != NULL && i < l->n ? l->origin[i] : NULL;
+}
+
+int strlist_push_from(struct strlist *l, const struct strlist *src, size_t i)
+{
+	const char *origin = strlist_origin(src, i);
+
+	if (strlist_push_n(l, src->v[i], src->len[i]) < 0)
+		return -1;
+	return origin != NULL ? strlist_set_origin(l, l->n - 1, origin) : 0;
+}
+
 void strlist_release(struct strlist *l)
 {
 	size_t i;
 
 	if (l == NULL)
 		return;
-	for (i = 0; i < l->n; i++)
+	for (i = 0; i < l->n; i++) {
 		free(l->v[i]);
+		if (l->origin != NULL)
+			free(l->origin[i]);
+	}
 	free(l->v);
 	free(l->len);
+	free(l->origin);
 	l->v = NULL;
 	l->len = NULL;
+	l->origin = NULL;
 	l->n = 0;
 }
 
@@ -367,6 +482,7 @@ void config_release(struct config *c)
 	for (k = 0; k < CK_COUNT; k++)
 		clear_value(c, (enum config_key)k);
 	free(c->policy_anchor);
+	strlist_release(&c->keyring_restrictions);
 	if (c->drone.netrc_password != NULL)
 		explicit_bzero(c->drone.netrc_password, strlen(c->drone.netrc_password));
 	drone_release(&c->drone);
@@ -471,6 +587,35 @@ static int check_abs_path(enum config_key k, char *item)
 	if (item[0] != '/')
 		return ml_fail(ML_CONFIG, "setting '%s' must be an absolute path, not '%s'",
 		               settings[k].name, item);
+	return 0;
+}
+
+/* A repository location (url.h): a well-formed URL, a scp-like location or a path. */
+static int check_location(enum config_key k, char *item)
+{
+	struct url_info info;
+	const char *why;
+
+	/* the value may hold a password: the message never quotes it */
+	if (url_check(item, &info, &why) < 0)
+		return ml_fail(ML_CONFIG, "setting '%s' is not a valid URL: %s", settings[k].name,
+		               why);
+	return 0;
+}
+
+static int check_http_url(enum config_key k, char *item)
+{
+	struct url_info info;
+	const char *why;
+	int r;
+
+	if ((r = check_location(k, item)) != 0)
+		return r;
+	(void)url_check(item, &info, &why);
+	if (info.form != URL_FULL ||
+	    (strcmp(info.scheme, "http") != 0 && strcmp(info.scheme, "https") != 0))
+		return ml_fail(ML_CONFIG, "setting '%s' must be an http or https URL",
+		               settings[k].name);
 	return 0;
 }
 
@@ -631,6 +776,11 @@ static int list_add(enum config_key k, struct strlist *l, const char *item)
 		            CONFIG_LIST_MAX);
 		goto out;
 	}
+	if (settings[k].type == T_CONTENTS_LIST && !looks_like_contents(k, item) &&
+	    strlist_set_origin(l, l->n - 1, item) < 0) {
+		r = ml_fail(ML_IO, "out of memory");
+		goto out;
+	}
 	r = 0;
 out:
 	buf_release(&b);
@@ -705,6 +855,7 @@ static int set_list(struct config *c, enum config_key k, struct strlist *l)
 	*list_field(c, k) = *l;
 	l->v = NULL;
 	l->len = NULL;
+	l->origin = NULL;
 	l->n = 0; /* transferred */
 	c->set |= CONFIG_BIT(k);
 	return 0;
@@ -759,7 +910,7 @@ static int set_scalar_text(struct config *c, enum config_key k, const char *v)
 
 int config_set(struct config *c, enum config_key k, const char *value)
 {
-	struct strlist l = {NULL, NULL, 0};
+	struct strlist l = {NULL, NULL, 0, NULL};
 	int r;
 
 	if ((unsigned)k >= CK_COUNT || value == NULL)
@@ -781,7 +932,7 @@ int config_set(struct config *c, enum config_key k, const char *value)
 
 int config_set_json(struct config *c, enum config_key k, const struct cJSON *v)
 {
-	struct strlist l = {NULL, NULL, 0};
+	struct strlist l = {NULL, NULL, 0, NULL};
 	int r;
 
 	if ((unsigned)k >= CK_COUNT || v == NULL)
@@ -831,10 +982,10 @@ int config_copy_value(struct config *dst, const struct config *src, enum config_
 	case T_LIST:
 	case T_CONTENTS_LIST: {
 		const struct strlist *from = clist_field(src, k);
-		struct strlist l = {NULL, NULL, 0};
+		struct strlist l = {NULL, NULL, 0, NULL};
 
 		for (i = 0; i < from->n; i++) {
-			if (strlist_push_n(&l, from->v[i], from->len[i]) < 0) {
+			if (strlist_push_from(&l, from, i) < 0) {
 				strlist_release(&l);
 				return ml_fail(ML_IO, "out of memory");
 			}
@@ -903,6 +1054,7 @@ static int read_plugin_var(struct config *c, const char *entry, uint64_t *seen)
 	if (*seen & CONFIG_BIT(k))
 		return ml_fail(ML_CONFIG, "setting '%s' appears twice", lower);
 	*seen |= CONFIG_BIT(k);
+	c->in_env |= CONFIG_BIT(k);
 	if (eq[1] == '\0') {
 		c->empty |= CONFIG_BIT(k);
 		return 0;
@@ -911,6 +1063,22 @@ static int read_plugin_var(struct config *c, const char *entry, uint64_t *seen)
 unknown:
 	return ml_fail(ML_CONFIG, "unknown setting '%.*s' (from %.*s)", (int)(len < 64 ? len : 64),
 	               name, (int)((size_t)(eq - entry) < 80 ? eq - entry : 80), entry);
+}
+
+/* Remembers the first variable that decides the run, as the gate must know (gate.c). */
+static void note_run_var(struct config *c, const char *entry)
+{
+	size_t n = (size_t)(strchr(entry, '=') - entry);
+	char name[sizeof(c->run_var)];
+
+	if (c->run_var[0] != '\0' || n == 0)
+		return;
+	if (n >= sizeof(name))
+		n = sizeof(name) - 1; /* a family still matches the cut name */
+	memcpy(name, entry, n);
+	name[n] = '\0';
+	if (config_env_use(NULL, name, NULL) & CONFIG_ENV_RUN)
+		memcpy(c->run_var, name, n + 1);
 }
 
 int config_from_env(struct config *out, char **envp)
@@ -927,6 +1095,7 @@ int config_from_env(struct config *out, char **envp)
 
 		if (strchr(entry, '=') == NULL)
 			continue;
+		note_run_var(out, entry);
 		if (strncmp(entry, "PLUGIN_", 7) == 0) {
 			if ((r = read_plugin_var(out, entry, &seen_plugin)) != 0)
 				return r;
@@ -949,7 +1118,7 @@ int config_from_env(struct config *out, char **envp)
 
 static int default_list(struct config *c, enum config_key k, const char *const *items)
 {
-	struct strlist l = {NULL, NULL, 0};
+	struct strlist l = {NULL, NULL, 0, NULL};
 
 	for (; *items != NULL; items++) {
 		if (strlist_push(&l, *items) < 0) {
@@ -1053,23 +1222,14 @@ int config_format_duration(int64_t secs, char *out, size_t len)
 	return n < 0 || (size_t)n >= len ? -1 : 0;
 }
 
-/* Like put_escaped, but "scheme://user:pass@host/..." loses its user part. */
-static int put_without_userinfo(struct buf *out, const char *v)
+/* Like put_escaped, with URLs in their credential-free form (url.h). */
+static int put_redacted(struct buf *out, enum config_key k, const char *v)
 {
-	const char *scheme = strstr(v, "://"), *host, *at, *slash;
 	struct buf tmp;
 	int r;
 
-	if (scheme == NULL)
-		return put_escaped(out, v);
-	host = scheme + 3;
-	slash = strchr(host, '/');
-	at = memchr(host, '@', slash != NULL ? (size_t)(slash - host) : strlen(host));
-	if (at == NULL)
-		return put_escaped(out, v);
-	buf_init(&tmp, CONFIG_VALUE_MAX + 8);
-	r = buf_append(&tmp, v, (size_t)(host - v)) < 0 || buf_append_str(&tmp, "***") < 0 ||
-	            buf_append_str(&tmp, at) < 0
+	buf_init(&tmp, 4 * strlen(v) + 64);
+	r = ((settings[k].flags & F_URL) ? url_redact(v, &tmp) : url_redact_text(v, &tmp)) < 0
 	        ? -1
 	        : put_escaped(out, buf_cstr(&tmp));
 	buf_release(&tmp);
@@ -1086,13 +1246,13 @@ static int describe_value(const struct config *c, enum config_key k, struct buf 
 		return buf_append_str(out, "(secret)");
 	switch (s->type) {
 	case T_STR:
-		return put_without_userinfo(out, *cstr_field(c, k));
+		return put_redacted(out, k, *cstr_field(c, k));
 	case T_CONTENTS:
 		return buf_printf(out, "(%zu bytes)", strlen(*cstr_field(c, k)));
 	case T_LIST:
 		for (i = 0; i < clist_field(c, k)->n; i++)
 			if ((i > 0 && buf_append_str(out, ",") < 0) ||
-			    put_without_userinfo(out, clist_field(c, k)->v[i]) < 0)
+			    put_redacted(out, k, clist_field(c, k)->v[i]) < 0)
 				return -1;
 		return 0;
 	case T_CONTENTS_LIST:
@@ -1122,6 +1282,10 @@ int config_describe(const struct config *c, struct buf *out)
 	}
 	if (c->policy_anchor != NULL &&
 	    buf_printf(out, "policy anchor: %s\n", c->policy_anchor) < 0)
+		return ml_fail(ML_IO, "configuration description is too large");
+	if (c->keyring_restrictions.n > 0 &&
+	    buf_printf(out, "policy keyrings that only restrict: (%zu items)\n",
+	               c->keyring_restrictions.n) < 0)
 		return ml_fail(ML_IO, "configuration description is too large");
 	return 0;
 }

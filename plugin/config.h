@@ -17,6 +17,7 @@ struct strlist {
 	char **v;    /* NULL-terminated when n > 0 */
 	size_t *len; /* byte length of each item (binary keyrings may hold NULs) */
 	size_t n;
+	char **origin; /* per item, the file it was read from or NULL; NULL when none was */
 };
 
 enum config_mode { CONFIG_MODE_TIP = 0, CONFIG_MODE_CHAIN };
@@ -71,6 +72,18 @@ enum config_key {
 
 #define CONFIG_BIT(k) ((uint64_t)1 << (k))
 
+/*
+ * The settings a build parameter could set without deciding anything:
+ * credentials that only open the source or the image the other settings
+ * name, and dry_run, which only stops the run. Every other setting decides
+ * trust or execution: on a build that may carry parameters it must be known
+ * to come from the step (the Drone API says so) or be pinned by the baked
+ * policy (docs/settings.md, "Build parameters").
+ */
+#define CONFIG_INERT_SETTINGS                                                                      \
+	(CONFIG_BIT(CK_GIT_USERNAME) | CONFIG_BIT(CK_GIT_PASSWORD) | CONFIG_BIT(CK_SSH_KEY) |      \
+	 CONFIG_BIT(CK_DOCKER_CONFIG) | CONFIG_BIT(CK_DRY_RUN))
+
 /* The DRONE_* build context (absent or empty variables stay NULL). */
 struct drone_context {
 	char *build_event;
@@ -85,6 +98,7 @@ struct drone_context {
 	char *repo_owner;
 	char *repo_name;
 	char *build_number;
+	char *build_parent; /* the build a restart, promote or rollback comes from ("0": none) */
 	char *build_link;
 	char *system_proto;
 	char *system_host;
@@ -107,7 +121,9 @@ struct config {
 	char *commit;
 	char *allowed_signers;  /* contents (a path setting is read) */
 	struct strlist keyring; /* contents of each keyring */
-	enum config_mode mode;  /* default tip */
+	/* the policy's keyrings a setting left out: they may only restrict (policy.c) */
+	struct strlist keyring_restrictions;
+	enum config_mode mode; /* default tip */
 	char *anchor;
 	char *policy_anchor; /* the baked policy's anchor when a setting chose another */
 	struct strlist forge_keys;
@@ -149,8 +165,12 @@ struct config {
 	char *ca_cert;
 	char *cert_pin;
 
-	uint64_t set;   /* CONFIG_BIT(k): the setting was given a value */
-	uint64_t empty; /* CONFIG_BIT(k): PLUGIN_* present but empty (withheld secret?) */
+	uint64_t set;     /* CONFIG_BIT(k): the setting was given a value */
+	uint64_t empty;   /* CONFIG_BIT(k): PLUGIN_* present but empty (withheld secret?) */
+	uint64_t in_env;  /* CONFIG_BIT(k): PLUGIN_* present in the environment, empty or not */
+	uint64_t baked;   /* CONFIG_BIT(k): the baked policy sets the key */
+	int has_baked;    /* a baked policy was found */
+	char run_var[64]; /* the first CONFIG_ENV_RUN variable of the environment, "" when none */
 
 	struct drone_context drone;
 };
@@ -178,7 +198,9 @@ int config_key_from_name(const char *name);
 
 /*
  * Reads every PLUGIN_* and DRONE_* variable from envp (NULL-terminated
- * "NAME=value" strings) into out, which the caller has config_init()ed.
+ * "NAME=value" strings) into out, which the caller has config_init()ed, and
+ * notes which settings and CONFIG_ENV_RUN variables are present (in_env,
+ * run_var).
  * Unknown PLUGIN_* names, repeated names and invalid values fail with
  * ML_CONFIG naming the setting; an unreadable file named by a
  * contents-or-path setting fails with ML_CONFIG too. A present but empty
@@ -209,6 +231,31 @@ int config_finish(struct config *c);
  * file contents are summarised by size. 0 or ML_IO when out is full.
  */
 int config_describe(const struct config *c, struct buf *out);
+
+/*
+ * How mainline uses environment variables besides reading the settings: one
+ * table (config.c) of every variable it reads or hands to the pipeline.
+ */
+#define CONFIG_ENV_SETTING 0x1u  /* PLUGIN_*: a setting */
+#define CONFIG_ENV_READ 0x2u     /* mainline reads it */
+#define CONFIG_ENV_PIPELINE 0x4u /* it is passed to the pipeline */
+#define CONFIG_ENV_RUN 0x8u      /* it decides where the pipeline runs or whom mainline trusts */
+
+/*
+ * How mainline uses the variable `name` (compared regardless of case, as a
+ * case-insensitive environment would see it): CONFIG_ENV_* flags, 0 when it
+ * ignores the variable. *what (may be NULL) names the use for messages
+ * ("the Docker engine"). With c, the names of its env setting count as
+ * passed to the pipeline.
+ */
+unsigned config_env_use(const struct config *c, const char *name, const char **what);
+
+/*
+ * The i-th variable passed to the pipeline by its exact name when set (the
+ * DRONE_* and OTEL_* families and the env setting's names aside), or NULL
+ * past the last.
+ */
+const char *config_env_passthrough(size_t i);
 
 /* Whether a setting holds a secret (its value is never printed). */
 int config_key_is_secret(enum config_key k);
@@ -243,6 +290,10 @@ int strlist_contains(const struct strlist *l, const char *s);
 /* Appends a copy (at most CONFIG_LIST_MAX items). 0 or -1. */
 int strlist_push(struct strlist *l, const char *s);
 int strlist_push_n(struct strlist *l, const void *s, size_t len);
+/* Appends a copy of item i of src, with its origin. 0 or -1. */
+int strlist_push_from(struct strlist *l, const struct strlist *src, size_t i);
+/* The file item i was read from, or NULL when it was given as contents. */
+const char *strlist_origin(const struct strlist *l, size_t i);
 void strlist_release(struct strlist *l);
 
 #endif

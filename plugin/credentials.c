@@ -10,43 +10,7 @@
 #include <unistd.h>
 
 #include "error.h"
-
-int credentials_url_host(const char *url, char *out, size_t len)
-{
-	const char *p, *end, *at;
-	size_t n;
-
-	if (strncasecmp(url, "https://", 8) == 0)
-		p = url + 8;
-	else if (strncasecmp(url, "http://", 7) == 0)
-		p = url + 7;
-	else
-		return -1;
-	end = p + strcspn(p, "/?#");
-	/* user info ends at the last '@' before the path */
-	for (at = end; at > p && at[-1] != '@'; at--)
-		;
-	if (at > p)
-		p = at;
-	if (*p == '[') { /* [v6]:port */
-		const char *close = memchr(p, ']', (size_t)(end - p));
-
-		if (close == NULL)
-			return -1;
-		p++;
-		n = (size_t)(close - p);
-	} else {
-		const char *colon = memchr(p, ':', (size_t)(end - p));
-
-		n = (size_t)((colon != NULL ? colon : end) - p);
-	}
-	if (n == 0 || n >= len)
-		return -1;
-	for (size_t i = 0; i < n; i++)
-		out[i] = (char)tolower((unsigned char)p[i]);
-	out[n] = '\0';
-	return 0;
-}
+#include "url.h"
 
 static int write_key(struct credentials *cr, const char *key)
 {
@@ -114,7 +78,7 @@ int credentials_prepare(struct credentials *cr, const struct config *c, struct s
 	/* Drone's own clone credentials, for the host they were issued for only */
 	if (c->git_password == NULL && c->git_username == NULL && d->netrc_machine != NULL &&
 	    d->netrc_password != NULL && c->source != NULL &&
-	    credentials_url_host(c->source, host, sizeof(host)) == 0 &&
+	    url_http_host(c->source, host, sizeof(host)) == 0 &&
 	    strcasecmp(host, d->netrc_machine) == 0) {
 		so->username = d->netrc_username;
 		so->password = d->netrc_password;

@@ -31,11 +31,4 @@ int credentials_prepare(struct credentials *cr, const struct config *c, struct s
 /* Removes the key file and its directory (idempotent). */
 void credentials_release(struct credentials *cr);
 
-/*
- * The host of an http(s) URL, lower-cased, without user info and port
- * ("https://u:p@Git.Example:8443/x" -> "git.example"). 0, or -1 for other
- * URLs (ssh, scp-like, local paths) and hosts that do not fit.
- */
-int credentials_url_host(const char *url, char *out, size_t len);
-
 #endif

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "gate.h"
 #include "http.h"
 #include "json.h"
 
@@ -26,6 +27,70 @@ static int need(const char *value, const char *name)
 {
 	if (value == NULL)
 		return ml_fail(ML_CONFIG, "cannot ask the drone api: %s is not set", name);
+	return 0;
+}
+
+/*
+ * One build parameter: the variable it becomes is its name up to the first
+ * '=' (the environment splits "NAME=VALUE" there). It may not be a setting,
+ * a variable mainline reads or one handed to the pipeline; case does not
+ * matter (config_env_use). Its value is never printed.
+ */
+static int check_parameter(const struct config *c, const char *key)
+{
+	char name[128], lower[128];
+	const char *what;
+	size_t n = strcspn(key, "="), i;
+	unsigned use;
+	int k;
+
+	if (n >= sizeof(name))
+		n = sizeof(name) - 1; /* a family still matches the cut name */
+	memcpy(name, key, n);
+	name[n] = '\0';
+	if ((use = config_env_use(c, name, &what)) == 0)
+		return 0;
+	if (use & CONFIG_ENV_SETTING) {
+		for (i = 0; i + 7 <= n && name[i + 7] != '\0'; i++)
+			lower[i] = (char)tolower((unsigned char)name[i + 7]);
+		lower[i] = '\0';
+		if ((k = config_key_from_name(lower)) >= 0)
+			return ml_fail(ML_BUILD_PARAMETER,
+			               "build parameter '%.64s' would set setting '%s'", name,
+			               config_key_name((enum config_key)k));
+		return ml_fail(ML_BUILD_PARAMETER,
+		               "build parameter '%.64s' would be read as a setting", name);
+	}
+	if (use & CONFIG_ENV_READ)
+		return ml_fail(ML_BUILD_PARAMETER,
+		               "build parameter '%.64s' names a variable mainline reads (%s)", name,
+		               what);
+	return ml_fail(ML_BUILD_PARAMETER,
+	               "build parameter '%.64s' names a variable passed to the pipeline (%s)", name,
+	               what);
+}
+
+/* The build's parameters: absent, null or an object of strings (Go's map[string]string). */
+static int check_parameters(const struct config *c, const cJSON *root)
+{
+	const cJSON *params = cJSON_GetObjectItemCaseSensitive(root, "params"), *p;
+	int r;
+
+	if (params == NULL || cJSON_IsNull(params))
+		return 0;
+	if (!cJSON_IsObject(params))
+		return ml_fail(ML_BUILD_PARAMETER,
+		               "drone api answer has 'params' of the wrong type (want an object of "
+		               "strings)");
+	cJSON_ArrayForEach(p, params)
+	{
+		if (!cJSON_IsString(p) || p->string == NULL)
+			return ml_fail(
+			    ML_BUILD_PARAMETER,
+			    "drone api answer has a build parameter that is not a string");
+		if ((r = check_parameter(c, p->string)) != 0)
+			return r;
+	}
 	return 0;
 }
 
@@ -68,9 +133,7 @@ int drone_api_check_answer(const struct config *c, const char *body, size_t len)
 			goto out;
 		}
 	}
-	if ((ref = json_string(root, "ref")) != NULL &&
-	    (strncmp(ref, "refs/pull/", 10) == 0 ||
-	     strncmp(ref, "refs/merge-requests/", 20) == 0)) {
+	if ((ref = json_string(root, "ref")) != NULL && gate_is_pull_ref(ref)) {
 		r = ml_fail(ML_PULL_REQUEST,
 		            "drone api says the build originates from pull request "
 		            "ref '%s'",
@@ -87,6 +150,8 @@ int drone_api_check_answer(const struct config *c, const char *body, size_t len)
 		            after, d->commit_sha);
 		goto out;
 	}
+	if ((r = check_parameters(c, root)) != 0)
+		goto out;
 	r = 0;
 out:
 	cJSON_Delete(root);
@@ -144,6 +209,8 @@ int drone_api_check_build(const struct config *c)
 	req.headers = headers;
 	req.timeout_ms = DRONE_API_TIMEOUT_MS;
 	req.what = "drone api";
+	/* a proxy named in the environment could be a build parameter answering for Drone */
+	req.direct = 1;
 	if ((r = http_request(&req, &res, ML_SOURCE_REPO)) != 0) {
 		ml_fail_override(ML_SOURCE_REPO, "cannot ask the drone api at '%s': %s",
 		                 buf_cstr(&url), ml_error_message());

@@ -43,11 +43,17 @@ static int matches_any(const struct strlist *patterns, const char *s)
 	return 0;
 }
 
-static int is_pull_ref(const char *ref)
+int gate_is_pull_ref(const char *ref)
 {
-	return strncmp(ref, "refs/pull/", 10) == 0 ||
-	       strncmp(ref, "refs/merge-requests/", 20) == 0 ||
-	       strncmp(ref, "refs/pull-requests/", 19) == 0;
+	/* GitHub and Gitea, GitLab, Bitbucket, Harness/Gitness */
+	static const char *const prefixes[] = {"refs/pull/", "refs/merge-requests/",
+	                                       "refs/pull-requests/", "refs/pullreq/", NULL};
+	size_t i;
+
+	for (i = 0; prefixes[i] != NULL; i++)
+		if (strncmp(ref, prefixes[i], strlen(prefixes[i])) == 0)
+			return 1;
+	return 0;
 }
 
 static int is_known_event(const char *ev)
@@ -71,7 +77,7 @@ int gate_check_local(const struct config *c, struct gate_result *out)
 		return refuse(out, ML_EVENT_NOT_ALLOWED,
 		              "build event is unknown (DRONE_BUILD_EVENT is not set)");
 	/* pull request origin first: it refuses whatever the event */
-	if (d->commit_ref != NULL && is_pull_ref(d->commit_ref))
+	if (d->commit_ref != NULL && gate_is_pull_ref(d->commit_ref))
 		return refuse(out, ML_PULL_REQUEST, "build originates from pull request ref '%s'",
 		              d->commit_ref);
 	if (d->pull_request != NULL)
@@ -121,6 +127,69 @@ int gate_check_local(const struct config *c, struct gate_result *out)
 	return ML_OK;
 }
 
+/* The events whose builds Drone creates with parameters (--param, API query parameters). */
+static int event_takes_parameters(const char *ev)
+{
+	return ev != NULL && (strcmp(ev, "promote") == 0 || strcmp(ev, "rollback") == 0 ||
+	                      strcmp(ev, "custom") == 0);
+}
+
+int gate_may_have_parameters(const struct drone_context *d)
+{
+	/* a restart keeps the event and the parameters of the build it restarts */
+	return event_takes_parameters(d->build_event) ||
+	       (d->build_parent != NULL && strcmp(d->build_parent, "0") != 0);
+}
+
+/*
+ * Without the Drone API nothing tells a parameter from the step's own
+ * settings, so a build that may carry parameters runs only when nothing a
+ * parameter could set decides anything: every setting present is pinned by
+ * the baked policy (a parameter can then only narrow it, as the step can),
+ * no variable that decides the run is present, and no variable is handed to
+ * the pipeline by name.
+ */
+static int check_parameters_without_api(const struct config *c, struct gate_result *out)
+{
+	static const char *const how = "give drone_token (from a secret) so the Drone API can "
+	                               "tell parameters from settings";
+	const struct drone_context *d = &c->drone;
+	uint64_t open = c->in_env & ~CONFIG_INERT_SETTINGS & ~(c->has_baked ? c->baked : 0);
+	char build[128];
+	int k;
+
+	if (!gate_may_have_parameters(d))
+		return ML_OK;
+	if (event_takes_parameters(d->build_event))
+		snprintf(build, sizeof(build), "'%s' build", d->build_event);
+	else
+		snprintf(build, sizeof(build), "'%s' build restarted from build %.20s",
+		         d->build_event, d->build_parent);
+	if (!c->has_baked)
+		return refuse(out, ML_BUILD_PARAMETER,
+		              "%s may carry build parameters, which Drone adds to the step's "
+		              "environment unmarked: %s, or bake a policy that pins every setting",
+		              build, how);
+	for (k = 0; k < CK_COUNT; k++)
+		if (open & CONFIG_BIT(k))
+			return refuse(
+			    out, ML_BUILD_PARAMETER,
+			    "%s may carry build parameters: setting '%s' is not pinned by "
+			    "the baked policy and could be one (%s, or pin it)",
+			    build, config_key_name((enum config_key)k), how);
+	if (c->run_var[0] != '\0')
+		return refuse(out, ML_BUILD_PARAMETER,
+		              "%s may carry build parameters: variable '%s' decides the run and "
+		              "could be one (%s)",
+		              build, c->run_var, how);
+	if (c->env.n > 0)
+		return refuse(out, ML_BUILD_PARAMETER,
+		              "%s may carry build parameters: the variables named in setting 'env' "
+		              "could be ones (%s)",
+		              build, how);
+	return ML_OK;
+}
+
 int gate_check(const struct config *c, struct gate_result *out)
 {
 	int r;
@@ -132,7 +201,7 @@ int gate_check(const struct config *c, struct gate_result *out)
 		              "setting 'drone_token' is empty (a withheld from_secret value?): "
 		              "cannot ask the drone api");
 	if (!(c->set & CONFIG_BIT(CK_DRONE_TOKEN)))
-		return ML_OK;
+		return check_parameters_without_api(c, out);
 	out->reason = ML_SOURCE_REPO;
 	if ((r = drone_api_check_build(c)) != 0) {
 		out->reason = (enum ml_reason)r;

@@ -12,12 +12,12 @@
 
 struct gate_result {
 	enum ml_reason reason; /* ML_OK only when every check passed */
-	char message[256];     /* one line: "event 'pull_request' is not allowed" */
+	char message[512];     /* one line: "event 'pull_request' is not allowed" */
 };
 
 /*
  * The local rules: event allowed, no pull request origin (any event whose
- * DRONE_COMMIT_REF is refs/pull/ or refs/merge-requests/, or with
+ * DRONE_COMMIT_REF is a pull request ref, see gate_is_pull_ref, or with
  * DRONE_PULL_REQUEST set), branch patterns for push/cron/custom, tag
  * patterns for tag builds. out starts as a refusal and only a full pass
  * sets ML_OK. Returns out->reason; a refusal is also recorded with ml_fail.
@@ -25,12 +25,28 @@ struct gate_result {
 int gate_check_local(const struct config *c, struct gate_result *out);
 
 /*
- * gate_check_local(), then, when the drone_token setting is present, the
- * Drone API lookup (drone_api.h). A drone_token that arrived empty (a
- * withheld secret) refuses with ML_CONFIG: the check was asked for and
- * cannot run. Returns out->reason.
+ * gate_check_local(), then build parameters: when the drone_token setting
+ * is present, the Drone API lookup (drone_api.h) checks the build's origin
+ * and its parameters; without it, a build that may carry parameters (a
+ * promote, rollback or custom build, or any restarted build) is refused with
+ * ML_BUILD_PARAMETER unless the baked policy pins every setting present and
+ * nothing else that decides the run could be a parameter
+ * (gate_may_have_parameters). A drone_token that arrived empty (a withheld
+ * secret) refuses with ML_CONFIG: the check was asked for and cannot run.
+ * Returns out->reason.
  */
 int gate_check(const struct config *c, struct gate_result *out);
+
+/*
+ * Whether Drone may have added build parameters to this build's
+ * environment: events promote, rollback and custom, and a restarted build of
+ * any event (DRONE_BUILD_PARENT set and not 0). Drone sets both variables
+ * after the parameters, so a parameter cannot change them.
+ */
+int gate_may_have_parameters(const struct drone_context *d);
+
+/* Whether ref is a pull or merge request ref of a forge Drone supports. */
+int gate_is_pull_ref(const char *ref);
 
 /* fnmatch-style match as Drone's `when` does it ('*' does not cross '/'). */
 int gate_pattern_match(const char *pattern, const char *s);

@@ -6,6 +6,7 @@
 #include "buf.h"
 #include "error.h"
 #include "step.h"
+#include "trust.h"
 #include "verify_cmd.h"
 #include "version.h"
 
@@ -55,8 +56,15 @@ static int audit_verify_main(int argc, char **argv)
 	return ml_reason_is_refusal(r) ? 1 : 2;
 }
 
+/* Warnings of the library (an ignored revocation) go to the log, never to --json's stdout. */
+static void print_warning(const char *message)
+{
+	fprintf(stderr, "mainline: warning: %s\n", message);
+}
+
 int main(int argc, char **argv)
 {
+	trust_set_warning_handler(print_warning);
 	if (argc == 1 || (argc == 2 && strcmp(argv[1], "plugin") == 0))
 		return plugin_main(environ);
 	if (strcmp(argv[1], "--version") == 0) {

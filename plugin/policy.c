@@ -383,6 +383,27 @@ static int trust_roots_narrow(const struct config *ceiling, const struct config 
 	return 0;
 }
 
+/*
+ * Revocations and shortened expirations are restrictions, not grants: every
+ * keyring of the ceiling that the effective keyrings leave out, and every
+ * restriction the ceiling itself carries, still applies to the keys that
+ * remain (trust.c loads them as inputs that can only restrict).
+ */
+static int keep_keyring_restrictions(const struct config *ceiling, struct config *req)
+{
+	size_t i;
+
+	for (i = 0; i < ceiling->keyring_restrictions.n; i++)
+		if (strlist_push_from(&req->keyring_restrictions, &ceiling->keyring_restrictions,
+		                      i) < 0)
+			return ml_fail(ML_IO, "out of memory");
+	for (i = 0; i < ceiling->keyring.n; i++)
+		if (!keyring_in(&req->keyring, ceiling->keyring.v[i], ceiling->keyring.len[i]) &&
+		    strlist_push_from(&req->keyring_restrictions, &ceiling->keyring, i) < 0)
+			return ml_fail(ML_IO, "out of memory");
+	return 0;
+}
+
 static int widened(enum config_key k, const char *why)
 {
 	return ml_fail(ML_POLICY_WIDENED, "setting '%s' widens the policy: %s", config_key_name(k),
@@ -490,7 +511,7 @@ int policy_apply(const struct config *ceiling, struct config *req)
 	if (ceiling->policy_anchor != NULL && req->policy_anchor == NULL &&
 	    (req->policy_anchor = strdup(ceiling->policy_anchor)) == NULL)
 		return ml_fail(ML_IO, "out of memory");
-	return 0;
+	return keep_keyring_restrictions(ceiling, req);
 }
 
 int policy_effective_config(struct config *out, char **envp, const char *baked_path)
@@ -504,6 +525,9 @@ int policy_effective_config(struct config *out, char **envp, const char *baked_p
 		goto out;
 	if (baked_path != NULL && (r = policy_load_file(&baked, baked_path, &found)) != 0)
 		goto out;
+	/* what the baked policy pins, for builds that may carry parameters (gate.c) */
+	out->has_baked = found;
+	out->baked = baked.set;
 	if (out->set & CONFIG_BIT(CK_POLICY)) {
 		if ((r = policy_parse(&layer, out->policy, strlen(out->policy))) != 0) {
 			ml_fail_override(ML_CONFIG, "invalid setting 'policy': %s",
@@ -526,6 +550,30 @@ out:
 	return r;
 }
 
+/* The restriction-only keyrings, as "sha256:<hex>" of each, like the keyrings themselves. */
+static int restrictions_to_json(const struct config *c, cJSON *obj)
+{
+	char item[8 + 2 * 32 + 1];
+	uint8_t md[32];
+	cJSON *list;
+	size_t i;
+
+	if (c->keyring_restrictions.n == 0)
+		return 0;
+	if ((list = cJSON_AddArrayToObject(obj, "keyring_restrictions")) == NULL)
+		return -1;
+	for (i = 0; i < c->keyring_restrictions.n; i++) {
+		if (crypto_digest(CRYPTO_SHA256, c->keyring_restrictions.v[i],
+		                  c->keyring_restrictions.len[i], md) < 0)
+			return -1;
+		memcpy(item, "sha256:", 7);
+		hex_encode(md, sizeof(md), item + 7);
+		if (!cJSON_AddItemToArray(list, cJSON_CreateString(item)))
+			return -1;
+	}
+	return 0;
+}
+
 int policy_canonical_json(const struct config *c, struct buf *out)
 {
 	cJSON *obj = cJSON_CreateObject();
@@ -539,6 +587,8 @@ int policy_canonical_json(const struct config *c, struct buf *out)
 		if (!(c->set & CONFIG_BIT(k)) || k == CK_POLICY)
 			continue;
 		if (config_value_to_json(c, (enum config_key)k, obj) < 0)
+			goto out;
+		if (k == CK_KEYRING && restrictions_to_json(c, obj) < 0)
 			goto out;
 	}
 	if ((text = cJSON_PrintUnformatted(obj)) == NULL || buf_append_str(out, text) < 0)

@@ -120,11 +120,6 @@ static const char *env_lookup(char **envp, const char *name)
  */
 static int build_env(struct plugin_run *p, char **envp)
 {
-	static const char *const passthrough[] = {
-	    "DAGGER_CLOUD_TOKEN",
-	    "_EXPERIMENTAL_DAGGER_RUNNER_HOST",
-	    NULL,
-	};
 	const struct strlist *names = config_list(&p->cfg, CK_ENV);
 	char traceparent[OTEL_TRACEPARENT_LEN + 1];
 	char **e;
@@ -140,10 +135,10 @@ static int build_env(struct plugin_run *p, char **envp)
 		    (r = env_push_entry(p, *e)) != 0)
 			return r;
 	}
-	for (i = 0; passthrough[i] != NULL; i++) {
-		const char *v = env_lookup(envp, passthrough[i]);
+	for (i = 0; config_env_passthrough(i) != NULL; i++) {
+		const char *v = env_lookup(envp, config_env_passthrough(i));
 
-		if (v != NULL && (r = env_push(p, passthrough[i], v)) != 0)
+		if (v != NULL && (r = env_push(p, config_env_passthrough(i), v)) != 0)
 			return r;
 	}
 	for (i = 0; names != NULL && i < names->n; i++) {
@@ -382,6 +377,7 @@ static int write_audit(struct plugin_run *p)
 			failed = 1;
 		}
 	}
+	ml_error_clear(); /* a spooled webhook record may have left its message */
 	if (otlp != NULL && otel_export(otlp, &p->trace, &p->rec) != 0) {
 		fprintf(stderr, "mainline: warning: cannot export traces: %s\n",
 		        ml_error_message());
@@ -480,8 +476,11 @@ int plugin_main(char **envp)
 	if (r == 0)
 		code = exit_code > 0 ? exit_code : 0;
 	else if (ml_reason_is_refusal(r))
-		code =
-		    config_number(&p->cfg, CK_ON_REFUSE) == CONFIG_ON_REFUSE_SKIP ? EXIT_SKIP : 1;
+		/* on_refuse may itself be the build parameter refused: it cannot skip that */
+		code = config_number(&p->cfg, CK_ON_REFUSE) == CONFIG_ON_REFUSE_SKIP &&
+		               r != ML_BUILD_PARAMETER
+		           ? EXIT_SKIP
+		           : 1;
 	else
 		code = 2;
 	if (write_audit(p) != 0 && code == 0)

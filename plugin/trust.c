@@ -10,6 +10,13 @@
 #include "error.h"
 #include "pgp.h"
 
+static trust_warning_fn warning_handler;
+
+void trust_set_warning_handler(trust_warning_fn fn)
+{
+	warning_handler = fn;
+}
+
 static int digest_part(struct crypto_hash_ctx *h, const char *label, const void *data, size_t len)
 {
 	char head[64];
@@ -21,18 +28,73 @@ static int digest_part(struct crypto_hash_ctx *h, const char *label, const void 
 	return 0;
 }
 
-int trust_load(struct trust_roots *out, char digest[65], const struct config *c)
+/* "keyring 2 (/path/to/file)", or "keyring 2" for contents given inline. */
+static void origin_name(char *out, size_t n, const char *kind, const struct strlist *l, size_t i)
 {
-	return trust_load_from(out, digest, c->allowed_signers, &c->keyring, &c->forge_keys, c);
+	const char *file = strlist_origin(l, i);
+
+	if (file != NULL)
+		snprintf(out, n, "%s %zu (%s)", kind, i + 1, file);
+	else
+		snprintf(out, n, "%s %zu", kind, i + 1);
 }
 
-int trust_load_from(struct trust_roots *out, char digest[65], const char *allowed_signers,
-                    const struct strlist *keyrings, const struct strlist *forge,
-                    const struct config *c)
+/* Adds every item of l to the keyring (granting or restricting) and to the digest. */
+static int add_keyrings(struct pgp_keyring *kr, struct crypto_hash_ctx *h, const struct strlist *l,
+                        int grants)
+{
+	const char *kind = grants ? "keyring" : "policy keyring";
+	char origin[4200];
+	size_t i;
+	int r;
+
+	for (i = 0; i < l->n; i++) {
+		origin_name(origin, sizeof(origin), kind, l, i);
+		r = grants ? pgp_keyring_add(kr, (const uint8_t *)l->v[i], l->len[i], origin)
+		           : pgp_keyring_add_restrictions(kr, (const uint8_t *)l->v[i], l->len[i],
+		                                          origin);
+		if (r != 0)
+			return r;
+		if (digest_part(h, grants ? "keyring" : "restriction", l->v[i], l->len[i]) < 0)
+			return ml_fail(ML_IO, "cannot compute the trust roots digest");
+	}
+	return 0;
+}
+
+/*
+ * The forge keys, each as the primary fingerprint of the certificate that
+ * holds it: the restriction is checked against the signer's primary key, so
+ * a subkey fingerprint must not slip past it.
+ */
+static int add_forge_keys(struct trust_roots *out, struct crypto_hash_ctx *h,
+                          const struct strlist *forge)
+{
+	char owner[41];
+	size_t i, holders;
+	int r;
+
+	for (i = 0; i < forge->n; i++) {
+		holders = out->pgp != NULL ? pgp_keyring_owner(out->pgp, forge->v[i], owner) : 0;
+		if (holders > 1)
+			return ml_fail(ML_CONFIG,
+			               "forge key '%s' belongs to more than one certificate in the "
+			               "keyring",
+			               forge->v[i]);
+		if ((r = trust_roots_add_forge_key(out, holders == 1 ? owner : forge->v[i])) != 0)
+			return r;
+		if (digest_part(h, "forge", out->forge_keys[i], 40) < 0)
+			return ml_fail(ML_IO, "cannot compute the trust roots digest");
+	}
+	return 0;
+}
+
+static int load(struct trust_roots *out, char digest[65], const char *allowed_signers,
+                const struct strlist *keyrings, const struct strlist *restrictions,
+                const struct strlist *forge, const struct config *c)
 {
 	struct crypto_hash_ctx *h = NULL;
 	uint8_t raw[CRYPTO_MAX_DIGEST];
-	char flags[96], origin[64];
+	char flags[96];
 	size_t i;
 	int r;
 
@@ -58,22 +120,19 @@ int trust_load_from(struct trust_roots *out, char digest[65], const char *allowe
 		if (digest_part(h, "allowed_signers", allowed_signers, len) < 0)
 			goto digest_failed;
 	}
-	if (keyrings->n > 0 && (r = pgp_keyring_new(&out->pgp)) != 0)
+	if (keyrings->n > 0) {
+		if ((r = pgp_keyring_new(&out->pgp)) != 0 ||
+		    (r = add_keyrings(out->pgp, h, keyrings, 1)) != 0 ||
+		    (restrictions != NULL &&
+		     (r = add_keyrings(out->pgp, h, restrictions, 0)) != 0) ||
+		    (r = pgp_keyring_finish(out->pgp)) != 0)
+			goto out;
+		for (i = 0; warning_handler != NULL && pgp_keyring_warning(out->pgp, i) != NULL;
+		     i++)
+			warning_handler(pgp_keyring_warning(out->pgp, i));
+	}
+	if ((r = add_forge_keys(out, h, forge)) != 0)
 		goto out;
-	for (i = 0; i < keyrings->n; i++) {
-		snprintf(origin, sizeof(origin), "keyring %zu", i + 1);
-		if ((r = pgp_keyring_add(out->pgp, (const uint8_t *)keyrings->v[i],
-		                         keyrings->len[i], origin)) != 0)
-			goto out;
-		if (digest_part(h, "keyring", keyrings->v[i], keyrings->len[i]) < 0)
-			goto digest_failed;
-	}
-	for (i = 0; i < forge->n; i++) {
-		if ((r = trust_roots_add_forge_key(out, forge->v[i])) != 0)
-			goto out;
-		if (digest_part(h, "forge", out->forge_keys[i], 40) < 0)
-			goto digest_failed;
-	}
 	snprintf(flags, sizeof(flags), "up=%d skew=%lld", out->ssh_policy.require_user_presence,
 	         (long long)out->max_skew);
 	if (digest_part(h, "identity", out->forge_identity, strlen(out->forge_identity)) < 0 ||
@@ -89,4 +148,17 @@ out:
 	if (r != 0)
 		trust_roots_release(out);
 	return r;
+}
+
+int trust_load(struct trust_roots *out, char digest[65], const struct config *c)
+{
+	return load(out, digest, c->allowed_signers, &c->keyring, &c->keyring_restrictions,
+	            &c->forge_keys, c);
+}
+
+int trust_load_from(struct trust_roots *out, char digest[65], const char *allowed_signers,
+                    const struct strlist *keyrings, const struct strlist *forge,
+                    const struct config *c)
+{
+	return load(out, digest, allowed_signers, keyrings, NULL, forge, c);
 }

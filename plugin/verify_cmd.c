@@ -14,6 +14,7 @@
 #include "check.h"
 #include "config.h"
 #include "policy.h"
+#include "url.h"
 #include "verifier.h"
 
 #define MAX_KEYRINGS 32
@@ -59,9 +60,12 @@ static void verify_usage(FILE *f)
 /* Relative local paths become absolute so the cache and state key on one name. */
 static int normalise_source(const char *source, char *out, size_t out_len)
 {
+	struct url_info info;
+	const char *why;
 	struct stat st;
 
-	if (strstr(source, "://") == NULL && source[0] != '/' && stat(source, &st) == 0) {
+	if (url_check(source, &info, &why) == 0 && info.form == URL_PATH && source[0] != '/' &&
+	    stat(source, &st) == 0) {
 		char *abs = realpath(source, NULL);
 
 		if (abs == NULL)
@@ -89,11 +93,18 @@ static void default_state_dir(char *out, size_t len)
 		snprintf(out, len, "/var/cache/mainline");
 }
 
-static void print_result(const struct verify_opts *o, const char *source, const char *branch,
+static void print_result(const struct verify_opts *o, const char *url, const char *branch,
                          int reason, const struct verify_result *res)
 {
 	const char *decision = reason == 0 ? "allow" : "refuse";
 	const char *message = reason == 0 ? "verified" : ml_error_message();
+	const char *source = "";
+	struct buf shown;
+
+	/* the source is printed in its credential-free form */
+	buf_init(&shown, 4 * strlen(url) + 64);
+	if (url_redact(url, &shown) == 0)
+		source = buf_cstr(&shown);
 
 	if (o->json) {
 		cJSON *root = cJSON_CreateObject(), *signer;
@@ -123,6 +134,7 @@ static void print_result(const struct verify_opts *o, const char *source, const 
 			printf("%s\n", text);
 		cJSON_free(text);
 		cJSON_Delete(root);
+		buf_release(&shown);
 		return;
 	}
 	if (reason == 0) {
@@ -134,6 +146,7 @@ static void print_result(const struct verify_opts *o, const char *source, const 
 	} else {
 		fprintf(stderr, "mainline: refused (%s): %s\n", ml_reason_name(reason), message);
 	}
+	buf_release(&shown);
 }
 
 static int parse_args(struct verify_opts *o, int argc, char **argv)

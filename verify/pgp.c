@@ -1,25 +1,14 @@
 #include "pgp.h"
 
-#include "encoding.h"
 #include "error.h"
 #include "pgp_keyring.h"
 #include "pgp_sigcheck.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
 #define SIG_ARMOR_MAX (64u << 10)
 #define RSA_MIN_BITS 2048
-
-static void upper_hex(const uint8_t *data, size_t len, char *out)
-{
-	size_t i;
-
-	hex_encode(data, len, out);
-	for (i = 0; out[i] != '\0'; i++)
-		out[i] = (char)toupper((unsigned char)out[i]);
-}
 
 /* Hash policy, checked before any cryptography. */
 static int check_hash(uint8_t id)
@@ -129,18 +118,23 @@ static int check_signature(const struct pgp_sig *s)
 	return 0;
 }
 
-/* The trusted key whose signature s is; policy refusals come before crypto. */
+/*
+ * The trusted key whose signature s is; policy refusals come before crypto.
+ * Copies of a key are merged into one certificate, so a key ID names one
+ * entry per certificate holding it; a signing key bound into two
+ * certificates would make the signer ambiguous and is refused.
+ */
 static int find_signer(const struct pgp_keyring *kr, const struct pgp_sig *s,
                        const struct pgp_signed_data *what, const struct pgp_kr_entry **out)
 {
 	const uint8_t *keyid =
 	    s->has_issuer_fpr ? s->issuer_fpr + PGP_FPR_LEN - PGP_KEYID_LEN : s->issuer;
-	const struct pgp_kr_entry *e;
+	const struct pgp_kr_entry *e, *found = NULL;
 	char hex[2 * PGP_FPR_LEN + 1];
 	size_t iter = 0;
 	int ret = 0;
 
-	upper_hex(keyid, PGP_KEYID_LEN, hex);
+	pgp_hex(keyid, PGP_KEYID_LEN, hex);
 	while ((e = pgp_keyring_next(kr, keyid, &iter)) != NULL) {
 		int policy;
 
@@ -150,16 +144,43 @@ static int find_signer(const struct pgp_keyring *kr, const struct pgp_sig *s,
 			ret = ret ? ret : policy;
 			continue;
 		}
-		if (pgp_sig_check(&e->key, s, what) == 1) {
-			*out = e;
-			return 0;
+		if (pgp_sig_check(&e->key, s, what) != 1) {
+			if (ret == 0)
+				ret = ml_fail(ML_BAD_SIGNATURE, "bad OpenPGP signature by key '%s'",
+				              hex);
+			continue;
 		}
-		if (ret == 0)
-			ret = ml_fail(ML_BAD_SIGNATURE, "bad OpenPGP signature by key '%s'", hex);
+		if (found != NULL && found->primary != e->primary)
+			return ml_fail(
+			    ML_UNKNOWN_KEY,
+			    "OpenPGP key '%s' belongs to more than one certificate in the "
+			    "keyring",
+			    hex);
+		found = e;
+	}
+	if (found != NULL) {
+		if (ret != 0)
+			ml_error_clear(); /* a refused candidate's message is not the outcome */
+		*out = found;
+		return 0;
 	}
 	if (ret == 0)
 		ret = ml_fail(ML_UNKNOWN_KEY, "no trusted OpenPGP key '%s'", hex);
 	return ret;
+}
+
+/* The refusal for a revoked key or subkey, naming where the revocation came from. */
+static int revoked(const struct pgp_kr_entry *e, const char *hex)
+{
+	const char *what = e->is_subkey ? "subkey" : "key";
+
+	if (e->revoked == PGP_REVOKED_UNEVALUATED)
+		return ml_fail(ML_KEY_REVOKED,
+		               "OpenPGP %s '%s' is treated as revoked: its revocation in '%s' has "
+		               "%s, which mainline cannot evaluate",
+		               what, hex, e->revoked_in, e->revoked_why);
+	return ml_fail(ML_KEY_REVOKED, "OpenPGP %s '%s' is revoked (revocation in '%s')", what, hex,
+	               e->revoked_in);
 }
 
 static int expired_at(const struct pgp_kr_entry *e, uint32_t t)
@@ -172,12 +193,15 @@ static int check_validity(const struct pgp_keyring *kr, const struct pgp_kr_entr
                           const struct pgp_sig *s, const struct pgp_verify_opts *opts)
 {
 	const struct pgp_kr_entry *primary = &kr->entries[e->primary];
-	char hex[2 * PGP_FPR_LEN + 1];
+	char hex[2 * PGP_FPR_LEN + 1], primary_hex[2 * PGP_FPR_LEN + 1];
 	int64_t created = s->created;
 
-	upper_hex(e->key.fpr, PGP_FPR_LEN, hex);
-	if (e->revoked || primary->revoked)
-		return ml_fail(ML_KEY_REVOKED, "OpenPGP key '%s' is revoked", hex);
+	pgp_hex(e->key.fpr, PGP_FPR_LEN, hex);
+	pgp_hex(primary->key.fpr, PGP_FPR_LEN, primary_hex);
+	if (primary->revoked)
+		return revoked(primary, primary_hex);
+	if (e->revoked)
+		return revoked(e, hex);
 	if (!e->may_sign)
 		return ml_fail(ML_UNKNOWN_KEY, "OpenPGP key '%s' is not certified for signing",
 		               hex);
@@ -205,6 +229,10 @@ int pgp_verify_detached(const struct pgp_keyring *kr, const char *armored, size_
 	int ret;
 
 	buf_init(&bin, SIG_ARMOR_MAX);
+	if (!kr->finished) {
+		ret = ml_fail(ML_CONFIG, "OpenPGP keyring used before it was finished");
+		goto out;
+	}
 	if ((ret = read_signature(armored, len, &bin, &s)) != 0 || (ret = check_signature(&s)) != 0)
 		goto out;
 	what.data = payload != NULL ? payload : (const uint8_t *)"";
@@ -218,7 +246,7 @@ int pgp_verify_detached(const struct pgp_keyring *kr, const char *armored, size_
 	out->format = SIGNER_OPENPGP;
 	snprintf(out->principal, sizeof(out->principal), "%s",
 	         primary->uid != NULL ? primary->uid : "");
-	upper_hex(primary->key.fpr, PGP_FPR_LEN, out->key);
+	pgp_hex(primary->key.fpr, PGP_FPR_LEN, out->key);
 	describe_algorithm(&signer->key, s.hash_algo, out->algorithm, sizeof(out->algorithm));
 	out->signed_at = s.created;
 	ret = 0;

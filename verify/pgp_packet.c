@@ -3,6 +3,7 @@
 #include "encoding.h"
 #include "error.h"
 
+#include <ctype.h>
 #include <string.h>
 
 #define ARMOR_LINE_MAX 1024
@@ -84,6 +85,15 @@ static int is_header_line(const char *line, size_t len)
 		if ((unsigned char)line[i] < 0x20 || line[i] == 0x7f)
 			return 0;
 	return 1;
+}
+
+void pgp_hex(const uint8_t *data, size_t len, char *out)
+{
+	size_t i;
+
+	hex_encode(data, len, out);
+	for (i = 0; out[i] != '\0'; i++)
+		out[i] = (char)toupper((unsigned char)out[i]);
 }
 
 int pgp_only_space(const char *s, size_t len)
@@ -568,6 +578,15 @@ int pgp_sig_parse(struct pgp_sig *out, const uint8_t *body, size_t len)
 	if (reader_expect_end(&r) < 0)
 		return ml_fail(ML_MALFORMED_OBJECT, "trailing data in OpenPGP signature packet");
 	*out = s;
+	return 0;
+}
+
+int pgp_sig_peek(const uint8_t *body, size_t len, uint8_t *version, uint8_t *type)
+{
+	if (len < 3)
+		return -1;
+	*version = body[0];
+	*type = body[0] == 2 || body[0] == 3 ? body[2] : body[1];
 	return 0;
 }
 

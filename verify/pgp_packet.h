@@ -104,6 +104,9 @@ struct pgp_sig {
 	size_t mpi_len[2];
 };
 
+/* Writes len bytes as upper-case hex and a NUL into out (fingerprints, key IDs in messages). */
+void pgp_hex(const uint8_t *data, size_t len, char *out);
+
 /* Whether the len bytes at s are all white space (what may follow an armor block). */
 int pgp_only_space(const char *s, size_t len);
 
@@ -136,6 +139,13 @@ int pgp_key_parse(struct pgp_key *out, const uint8_t *body, size_t len);
  * other than 4, ML_MALFORMED_OBJECT for broken subpackets or trailing data.
  */
 int pgp_sig_parse(struct pgp_sig *out, const uint8_t *body, size_t len);
+
+/*
+ * The version and signature type of a signature packet body of any version
+ * (v3 keeps the type in another place than v4 to v6), for signatures that
+ * pgp_sig_parse() does not read. 0, or -1 when the body is too short.
+ */
+int pgp_sig_peek(const uint8_t *body, size_t len, uint8_t *version, uint8_t *type);
 
 /* The crypto.h hash for an OpenPGP hash algorithm; -1 when not supported. */
 int pgp_hash_from_id(uint8_t id, enum crypto_hash *out);

@@ -19,6 +19,7 @@
 #include "encoding.h"
 #include "error.h"
 #include "reason.h"
+#include "url.h"
 
 #define MAX_PATH_LEN 4096
 #define MAX_TREE_DEPTH 256
@@ -49,43 +50,26 @@ static char *dup_or_null(const char *s)
 	return s != NULL && *s != '\0' ? strdup(s) : NULL;
 }
 
-/* A copy of s with every "scheme://user:pass@" reduced to "scheme://". */
-static char *redact(const char *s)
+/* The URL in its credential-free form (url.h), for messages and the cache's url file. */
+static char *redact(const char *url)
 {
-	size_t n = strlen(s), i = 0, o = 0;
-	char *out = malloc(n + 1);
+	struct buf b;
 
-	if (out == NULL)
+	buf_init(&b, 4 * strlen(url) + 64);
+	if (url_redact(url, &b) < 0) {
+		buf_release(&b);
 		return NULL;
-	while (i < n) {
-		if (i + 3 <= n && memcmp(s + i, "://", 3) == 0) {
-			size_t j = i + 3, at = 0;
-
-			memcpy(out + o, "://", 3);
-			o += 3;
-			for (; j < n && s[j] != '/' && s[j] != ' ' && s[j] != '\'' && s[j] != '\n';
-			     j++)
-				if (s[j] == '@')
-					at = j;
-			i = at != 0 ? at + 1 : i + 3;
-			continue;
-		}
-		out[o++] = s[i++];
 	}
-	out[o] = '\0';
-	return out;
+	return buf_detach(&b, NULL);
 }
 
+/* libgit2's message may quote the URL: ml_fail writes every URL credential-free. */
 static int fetch_error(struct source *src, const char *what)
 {
 	const git_error *e = git_error_last();
-	char *msg = redact(e != NULL && e->message != NULL ? e->message : "unknown error");
-	int r;
 
-	r = ml_fail(ML_FETCH_FAILED, "cannot %s '%s': %s", what, src->safe_url,
-	            msg != NULL ? msg : "out of memory");
-	free(msg);
-	return r;
+	return ml_fail(ML_FETCH_FAILED, "cannot %s '%s': %s", what, src->safe_url,
+	               e != NULL && e->message != NULL ? e->message : "unknown error");
 }
 
 static int git_failure(enum ml_reason reason, const char *what, const char *subject)
@@ -140,38 +124,55 @@ static int lock_cache(struct source *src, unsigned timeout)
 	return 0;
 }
 
-/* Records the URL next to a new cache, or checks the recorded one. */
+static int write_url_file(const char *path, const char *url)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+
+	if (fd < 0 || dprintf(fd, "%s\n", url) < 0) {
+		if (fd >= 0)
+			close(fd);
+		return ml_fail(ML_IO, "cannot write '%s': %s", path, strerror(errno));
+	}
+	close(fd);
+	return 0;
+}
+
+static int holds_line(const struct buf *b, const char *line)
+{
+	return b->len == strlen(line) + 1 && memcmp(b->data, line, b->len - 1) == 0 &&
+	       b->data[b->len - 1] == '\n';
+}
+
+/*
+ * Records the URL next to a new cache, or checks the recorded one; only its
+ * credential-free form is written. A file of an older version holding the
+ * URL itself is rewritten in that form.
+ */
 static int check_url_file(struct source *src)
 {
 	char path[MAX_PATH_LEN];
 	struct buf b;
-	int r = ML_IO, fd;
+	int r = ML_IO;
 
-	buf_init(&b, MAX_URL_LEN + 2);
+	buf_init(&b, 4 * MAX_URL_LEN + 2);
 	if ((size_t)snprintf(path, sizeof(path), "%s/url", src->dir) >= sizeof(path)) {
 		r = ml_fail(ML_IO, "cache path too long '%s'", src->dir);
 		goto out;
 	}
 	if (buf_read_file(&b, path) == 0) {
-		if (b.len != strlen(src->url) + 1 || memcmp(b.data, src->url, b.len - 1) != 0 ||
-		    b.data[b.len - 1] != '\n') {
+		if (holds_line(&b, src->safe_url)) {
+			r = 0;
+			goto out;
+		}
+		if (!holds_line(&b, src->url)) {
 			r = ml_fail(ML_IO, "cache '%s' belongs to another source URL", src->dir);
 			goto out;
 		}
-	} else if (errno == ENOENT) {
-		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-		if (fd < 0 || dprintf(fd, "%s\n", src->url) < 0) {
-			if (fd >= 0)
-				close(fd);
-			r = ml_fail(ML_IO, "cannot write '%s': %s", path, strerror(errno));
-			goto out;
-		}
-		close(fd);
-	} else {
+	} else if (errno != ENOENT) {
 		r = ml_fail(ML_IO, "cannot read '%s': %s", path, strerror(errno));
 		goto out;
 	}
-	r = 0;
+	r = write_url_file(path, src->safe_url);
 out:
 	buf_release(&b);
 	return r;
@@ -202,12 +203,16 @@ static int isolate_libgit2(void)
 
 static int check_options(const struct source_options *o)
 {
+	struct url_info info;
+	const char *why;
 	char ref[512];
 
 	if (o->url == NULL || o->url[0] == '\0')
 		return ml_fail(ML_CONFIG, "no source URL given");
 	if (strlen(o->url) > MAX_URL_LEN || strchr(o->url, '\n') != NULL)
 		return ml_fail(ML_CONFIG, "unusable source URL");
+	if (url_check(o->url, &info, &why) < 0)
+		return ml_fail(ML_CONFIG, "unusable source URL: %s", why);
 	if (o->branch != NULL &&
 	    (o->branch[0] == '\0' || strlen(o->branch) > 255 || strchr(o->branch, '*') != NULL))
 		return ml_fail(ML_CONFIG, "bad branch name '%s'", o->branch);

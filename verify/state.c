@@ -12,6 +12,7 @@
 #include "crypto.h"
 #include "encoding.h"
 #include "error.h"
+#include "url.h"
 
 #define STATE_FILE_MAX (64u << 20)
 #define NO_ANCHOR "-"
@@ -230,7 +231,7 @@ int state_open(struct state **out, const char *dir, const char *source_url, cons
 	int r = ML_IO;
 
 	*out = NULL;
-	buf_init(&id, 8192);
+	buf_init(&id, 4 * 8192);
 	if (buf_printf(&id, "%s\n%s\n", source_url, branch) < 0 ||
 	    crypto_digest(CRYPTO_SHA256, id.data, id.len, digest) < 0) {
 		r = ml_fail(ML_IO, "cannot name the state of '%s'", source_url);
@@ -246,8 +247,13 @@ int state_open(struct state **out, const char *dir, const char *source_url, cons
 		r = ml_fail(ML_IO, "cannot create state directory '%s': %s", path, strerror(errno));
 		goto out;
 	}
-	/* names the directory for people; written once */
+	/* names the directory for people, with the URL credential-free; written once */
 	snprintf(path, sizeof(path), "%s/source", st->dir);
+	buf_reset(&id);
+	if (url_redact(source_url, &id) < 0 || buf_printf(&id, "\n%s\n", branch) < 0) {
+		r = ml_fail(ML_IO, "cannot name the state of '%s'", source_url);
+		goto out;
+	}
 	if (access(path, F_OK) != 0 && write_atomic(path, id.data, id.len) < 0) {
 		r = ml_fail(ML_IO, "cannot write '%s': %s", path, strerror(errno));
 		goto out;

@@ -6,12 +6,32 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "config.h"
 #include "drone_api.h"
 #include "error.h"
+#include "json.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* No accepted parameter becomes a setting, context or Docker variable, in any case. */
+static void check_accepted_parameters(const char *body, size_t size)
+{
+	static const char *const families[] = {"plugin_", "drone_", "docker_", NULL};
+	cJSON *root = json_parse(body, size, DRONE_API_BODY_MAX);
+	const cJSON *p;
+	size_t i;
+
+	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(root, "params"))
+	{
+		for (i = 0; families[i] != NULL; i++)
+			if (p->string != NULL &&
+			    strncasecmp(p->string, families[i], strlen(families[i])) == 0)
+				abort();
+	}
+	cJSON_Delete(root);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -38,6 +58,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (memmem(data, size, "acme/app", 8) == NULL &&
 		    memmem(data, size, "\"source_repo\"", 13) == NULL)
 			abort();
+		check_accepted_parameters(body, size);
 	}
 	config_release(&c);
 	ml_error_clear();

@@ -1,4 +1,4 @@
-/* Fuzzes the OpenPGP keyring loader: armor, packets, keys, self-signatures. */
+/* Fuzzes the OpenPGP keyring loader: armor, packets, keys, self-signatures, evaluation. */
 #include "pgp.h"
 
 #include <stddef.h>
@@ -13,7 +13,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (pgp_keyring_new(&kr) != 0)
 		return 0;
 	(void)pgp_keyring_add(kr, data, size, "fuzz");
-	(void)pgp_keyring_add(kr, data, size, "fuzz-again");
+	(void)pgp_keyring_add_restrictions(kr, data, size, "fuzz-again");
+	(void)pgp_keyring_finish(kr);
 	pgp_keyring_free(kr);
 	return 0;
 }

@@ -36,7 +36,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (kr == NULL &&
 	    (pgp_keyring_new(&kr) != 0 ||
-	     pgp_keyring_add(kr, (const uint8_t *)KEY_ASC, sizeof(KEY_ASC) - 1, "fuzz") != 0))
+	     pgp_keyring_add(kr, (const uint8_t *)KEY_ASC, sizeof(KEY_ASC) - 1, "fuzz") != 0 ||
+	     pgp_keyring_finish(kr) != 0))
 		return 0;
 	if (size == 0)
 		return 0;

@@ -1,9 +1,11 @@
 /*
- * pgp-verify KEYRING... -- SIGFILE PAYLOADFILE COMMITTER_TIME [NOW]
+ * pgp-verify [-r] KEYRING... -- SIGFILE PAYLOADFILE COMMITTER_TIME [NOW]
  * Verifies an armored detached OpenPGP signature over a payload file and
- * prints the reason name (and on success the signer). Exit 0 verified,
- * 1 refused, 2 usage or I/O error. NOW defaults to the current time; the
- * tolerated clock skew is 300 seconds.
+ * prints the reason name (and on success the signer). A keyring after -r is
+ * added as an input that may only restrict. Warnings of the keyring go to
+ * stderr as "warning: ...". Exit 0 verified, 1 refused, 2 usage or I/O
+ * error. NOW defaults to the current time; the tolerated clock skew is 300
+ * seconds.
  */
 #include "buf.h"
 #include "error.h"
@@ -34,7 +36,7 @@ static int parse_time(const char *s, int64_t *out)
 static int usage(void)
 {
 	fprintf(stderr,
-	        "usage: pgp-verify KEYRING... -- SIGFILE PAYLOADFILE COMMITTER_TIME [NOW]\n");
+	        "usage: pgp-verify [-r] KEYRING... -- SIGFILE PAYLOADFILE COMMITTER_TIME [NOW]\n");
 	return 2;
 }
 
@@ -44,7 +46,9 @@ int main(int argc, char **argv)
 	struct pgp_keyring *kr = NULL;
 	struct ml_signer signer;
 	struct buf file, sig, payload;
-	int i, sep = -1, ret = 2, r;
+	const char *warning;
+	int i, sep = -1, ret = 2, r, restricts = 0;
+	size_t w;
 
 	for (i = 1; i < argc; i++)
 		if (strcmp(argv[i], "--") == 0) {
@@ -62,17 +66,25 @@ int main(int argc, char **argv)
 	if (pgp_keyring_new(&kr) != 0)
 		goto out;
 	for (i = 1; i < sep; i++) {
+		if (strcmp(argv[i], "-r") == 0) {
+			restricts = 1;
+			continue;
+		}
 		buf_reset(&file);
 		if (buf_read_file(&file, argv[i]) < 0) {
 			fprintf(stderr, "error: cannot read keyring '%s'\n", argv[i]);
 			goto out;
 		}
-		if (pgp_keyring_add(kr, file.data, file.len, argv[i]) != 0) {
-			printf("%s\n", ml_reason_name(ml_error_reason()));
-			fprintf(stderr, "error: %s\n", ml_error_message());
-			goto out;
-		}
+		r = restricts ? pgp_keyring_add_restrictions(kr, file.data, file.len, argv[i])
+		              : pgp_keyring_add(kr, file.data, file.len, argv[i]);
+		restricts = 0;
+		if (r != 0)
+			goto keyring_error;
 	}
+	if (pgp_keyring_finish(kr) != 0)
+		goto keyring_error;
+	for (w = 0; (warning = pgp_keyring_warning(kr, w)) != NULL; w++)
+		fprintf(stderr, "warning: %s\n", warning);
 	if (buf_read_file(&sig, argv[sep + 1]) < 0 || buf_read_file(&payload, argv[sep + 2]) < 0) {
 		fprintf(stderr, "error: cannot read signature or payload\n");
 		goto out;
@@ -88,6 +100,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "error: %s\n", ml_error_message());
 		ret = ml_reason_is_refusal(r) ? 1 : 2;
 	}
+	goto out;
+keyring_error:
+	printf("%s\n", ml_reason_name(ml_error_reason()));
+	fprintf(stderr, "error: %s\n", ml_error_message());
 out:
 	pgp_keyring_free(kr);
 	buf_release(&file);

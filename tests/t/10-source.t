@@ -165,9 +165,17 @@ t_is "the lock is free again once released" "$("$ST" fetch "$U" "$T_TMP/c2" main
 
 # -- errors name the URL without its credentials
 t_exit "an unreachable server fails the fetch" 2 \
-	"$ST" fetch "https://bob:s3cret@127.0.0.1:1/repo.git" "$T_TMP/c3" main
-t_like "... as fetch_failed naming the URL" "$(t_out)" "fetch_failed: cannot fetch from 'https://127.0.0.1:1/repo.git'"
-t_fails "... and the password is not in the message" grep -q s3cret "$T_TMP/.out"
+	"$ST" fetch "https://bob:s3cret@127.0.0.1:1/repo.git?private_token=t0ken" "$T_TMP/c3" main
+t_like "... as fetch_failed naming the URL" "$(t_out)" \
+	"fetch_failed: cannot fetch from 'https://\\*\\*\\*@127.0.0.1:1/repo.git\\?private_token=\\*\\*\\*'"
+t_fails "... and neither password nor token is in the message" grep -qE 's3cret|t0ken' "$T_TMP/.out"
+t_fails "... nor in the cache" grep -rqE 's3cret|t0ken' "$T_TMP/c3"
+t_like "the cache records the URL credential-free" "$(cat "$T_TMP"/c3/*/url)" \
+	'^https://\*\*\*@127.0.0.1:1/repo.git\?private_token=\*\*\*$'
+t_exit "an ambiguous URL is refused before any fetch" 2 \
+	"$ST" fetch "https://bob:pa@ss@127.0.0.1:1/repo.git" "$T_TMP/c4" main
+t_like "... naming what is wrong" "$(t_out)" "config_error: unusable source URL: bad host name"
+t_fails "... without the password" grep -q 'pa@ss' "$T_TMP/.out"
 t_exit "a bad branch name is a configuration error" 2 "$ST" fetch "$U" "$T_TMP/c3" 'a..b'
 
 # -- git:// from a git daemon
@@ -185,6 +193,17 @@ done
 t_is "fetch over git:// prints the tip" "$("$ST" fetch "git://127.0.0.1:$port/repo" "$C" main 2>&1)" "$second"
 t_exit "fetch of a missing repository over git:// fails" 2 \
 	"$ST" fetch "git://127.0.0.1:$port/nothing" "$C" main
+# a cache of an older version recorded the URL itself: it is kept, and rewritten credential-free
+GU="git://bot:s3cret@127.0.0.1:$port/repo"
+t_is "fetch over git:// with a user in the URL" "$("$ST" fetch "$GU" "$T_TMP/c5" main 2>&1)" "$second"
+urlfile=$(echo "$T_TMP"/c5/*/url)
+printf '%s\n' "$GU" >"$urlfile"
+t_is "a cache whose url file holds the URL itself is used" "$("$ST" fetch "$GU" "$T_TMP/c5" main 2>&1)" "$second"
+t_is "... and its url file is rewritten credential-free" "$(cat "$urlfile")" \
+	"git://***@127.0.0.1:$port/repo"
+printf 'git://bot:other@127.0.0.1:%s/elsewhere\n' "$port" >"$urlfile"
+t_exit "a cache recorded for another URL is refused" 2 "$ST" fetch "$GU" "$T_TMP/c5" main
+t_like "... naming the cache" "$(t_out)" "belongs to another source URL"
 
 # -- https:// from git http-backend behind lighttpd, self-signed certificate
 if command -v lighttpd >/dev/null && command -v openssl >/dev/null &&

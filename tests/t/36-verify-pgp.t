@@ -68,6 +68,24 @@ h=$(GIT_COMMITTER_NAME=GitHub GIT_COMMITTER_EMAIL=noreply@github.com \
 	commit -c user.signingkey="$alice" -c commit.gpgsign=true)
 t_exit "a developer key may still sign with any committer" 0 forge_v f4
 
+# a forge key given by its signing subkey's fingerprint restricts its whole certificate
+gen "Forge Two <noreply@forge2.example>" ed25519
+forge2=$(fpr noreply@forge2.example)
+gpg -q --batch --passphrase '' --pinentry-mode loopback --quick-add-key "$forge2" ed25519 sign 0 2>/dev/null
+forge2_sub=$(gpg --batch --with-colons --list-keys "$forge2" | awk -F: '/^fpr/ && ++i == 2 { print $10 }')
+gpg -q --batch --export "$forge2" >"$T_TMP/forge2.gpg"
+sub_v() { v "$@" --keyring "$T_TMP/forge2.gpg" --forge-key "$forge2_sub"; }
+k=$(commit -c user.signingkey="$forge2_sub!" -c commit.gpgsign=true)
+t_ok "git verify-commit accepts the subkey's signature" git -C "$repo" verify-commit HEAD
+t_exit "forge key by subkey fingerprint, committer not GitHub's: refused" 1 sub_v k1
+t_is "reason wrong_identity (the restriction holds)" "$(t_out | json_field reason)" wrong_identity
+t_like "the message names the certificate's primary key" "$(t_out)" "forge key $forge2"
+k=$(GIT_COMMITTER_NAME=GitHub GIT_COMMITTER_EMAIL=noreply@github.com \
+	commit -c user.signingkey="$forge2_sub!" -c commit.gpgsign=true)
+t_exit "forge key by subkey fingerprint, committer GitHub's: allowed" 0 sub_v k2
+t_exit "the same by the primary's fingerprint: allowed" 0 \
+	v k3 --keyring "$T_TMP/forge2.gpg" --forge-key "$forge2"
+
 # SHA-1 signature made by git through gpg
 git -C "$repo" config gpg.program "$T_TMP/gpg-sha1"
 printf '#!/bin/sh\nexec gpg --digest-algo SHA1 "$@"\n' >"$T_TMP/gpg-sha1"

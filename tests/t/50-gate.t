@@ -35,8 +35,13 @@ t_exit "pull_request is refused even when listed" 1 gate PLUGIN_EVENTS=push,pull
 t_exit "promote of a pull request build is refused" 1 gate DRONE_BUILD_EVENT=promote \
 	DRONE_COMMIT_REF=refs/pull/7/head DRONE_COMMIT_BRANCH=main DRONE_DEPLOY_TO=production
 t_like "promote refusal names the ref" "$(t_out)" "^pull_request: .*refs/pull/7/head"
-t_exit "promote of a main build is allowed" 0 gate DRONE_BUILD_EVENT=promote \
+t_exit "promote of a main build without drone_token is refused" 1 gate DRONE_BUILD_EVENT=promote \
 	DRONE_COMMIT_REF=refs/heads/main DRONE_COMMIT_BRANCH=main DRONE_DEPLOY_TO=production
+t_like "... saying how to enable it" "$(t_out)" \
+	"^build_parameter: 'promote' build may carry build parameters.*give drone_token \\(from a secret\\)"
+t_exit "promote of a Gitness pull request is refused" 1 gate DRONE_BUILD_EVENT=promote \
+	DRONE_COMMIT_REF=refs/pullreq/3/head DRONE_COMMIT_BRANCH=main
+t_like "... as a pull request" "$(t_out)" "^pull_request: .*refs/pullreq/3/head"
 t_exit "rollback of a pull request build is refused" 1 gate DRONE_BUILD_EVENT=rollback \
 	DRONE_COMMIT_REF=refs/pull/8/merge DRONE_COMMIT_BRANCH=main
 t_exit "tag matching the patterns is allowed" 0 gate PLUGIN_TAGS=v*,release-* \
@@ -87,13 +92,11 @@ b="$T_TMP/www/api/repos/octo/app/builds"
 printf '{"number":5,"source_repo":"octo/app","event":"push","after":"%s"}' $SHA >"$b/5"
 printf '{"number":6,"source_repo":"mallory/app","event":"push"}' >"$b/6"
 printf '{"number":7,"source_repo"' >"$b/7"
-"$SERVER" "$T_TMP/www" "$T_TMP/port" "$T_TMP/requests.log" &
-server_pid=$!
-stop_server() { kill "$server_pid" 2>/dev/null; wait "$server_pid" 2>/dev/null; }
-T_CLEANUP="stop_server"
-i=0
-while [ ! -s "$T_TMP/port" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-port=$(cat "$T_TMP/port")
+printf '{"number":8,"source_repo":"","event":"promote","params":{"PLUGIN_KEYRING":"k-SECRET-1"}}' >"$b/8"
+printf '{"number":9,"source_repo":"","event":"promote","params":{"VERSION":"1.2.3"}}' >"$b/9"
+printf '{"number":10,"source_repo":"","event":"promote","params":["PLUGIN_KEYRING"]}' >"$b/10"
+t_start_json_server "$T_TMP/www" "$T_TMP/requests.log"
+port=$json_port
 
 api() { # BUILD_NUMBER [ENV...]
 	n=$1; shift
@@ -114,7 +117,16 @@ t_exit "api: withheld token is refused" 2 gate DRONE_SYSTEM_PROTO=http \
 	DRONE_SYSTEM_HOST=127.0.0.1:$port DRONE_BUILD_NUMBER=5 PLUGIN_DRONE_TOKEN= $push_main
 t_like "api: withheld token is explained" "$(t_out)" "'drone_token' is empty"
 t_exit "api: local rules still come first" 1 api 5 DRONE_COMMIT_REF=refs/pull/1/head
-stop_server
+promote="DRONE_BUILD_EVENT=promote DRONE_DEPLOY_TO=production"
+t_exit "api: a promote whose parameter names a setting is refused" 1 api 8 $promote
+t_like "api: the parameter and the setting are named" "$(t_out)" \
+	"^build_parameter: build parameter 'PLUGIN_KEYRING' would set setting 'keyring'"
+t_fails "api: the parameter's value is not printed" grep -q k-SECRET-1 "$T_TMP/.out"
+t_exit "api: a promote with other parameters is allowed" 0 api 9 $promote
+t_exit "api: parameters of the wrong type are refused" 1 api 10 $promote
+t_like "api: ... naming the problem" "$(t_out)" "'params' of the wrong type"
+t_exit "api: a restarted push build is checked too" 1 api 8 DRONE_BUILD_PARENT=4
+t_stop_json_server
 t_exit "api: server down is refused" 1 api 5
 t_like "api: unreachable server is named" "$(t_out)" "cannot ask the drone api"
 t_done

@@ -31,9 +31,9 @@ count() { grep -c -- "$1" "$2" 2>/dev/null || true; }
 "$TOOL" render >render.out
 t_is "rendering carries no canary secret" "$(count "$CANARY" render.out)" 0
 t_like "source URL is stripped of credentials" "$(cat render.out)" \
-	'"source":"https://git.example.org/example/pipelines.git"'
+	'"source":"https://\*\*\*@git.example.org/example/pipelines.git\?access_token=\*\*\*"'
 t_like "start line names commit, tree, source, signer" "$(sed -n 2p render.out)" \
-	'^running pipeline 89abcdef0123 \(tree fedcba987654\) from https://git.example.org/example/pipelines.git@main, signed by alice@example.org \(SHA256:'
+	'^running pipeline 89abcdef0123 \(tree fedcba987654\) from https://\*\*\*@git.example.org/example/pipelines.git\?access_token=\*\*\*@main, signed by alice@example.org \(SHA256:'
 t_like "container labels include the signer" "$(cat render.out)" '^org.mainline.signer=alice@example.org'
 
 # --- hash chain without a key ---

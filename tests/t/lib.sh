@@ -130,6 +130,23 @@ t_wait_port() {
 	done
 }
 
+# t_start_json_server ROOT LOG: tests/helpers/json-server answering GETs from ROOT on
+# 127.0.0.1 (request heads appended to LOG); sets $json_port. t_stop_json_server stops it
+# (at exit anyway).
+t_start_json_server() {
+	rm -f "$T_TMP/.json-server.port"
+	"$BUILD/tests/helpers/json-server" "$1" "$T_TMP/.json-server.port" "$2" &
+	t_json_server_pid=$!
+	T_CLEANUP="$T_CLEANUP t_stop_json_server"
+	t_i=0
+	while [ ! -s "$T_TMP/.json-server.port" ] && [ $t_i -lt 50 ]; do
+		sleep 0.1
+		t_i=$((t_i + 1))
+	done
+	json_port=$(cat "$T_TMP/.json-server.port")
+}
+t_stop_json_server() { kill "$t_json_server_pid" 2>/dev/null; wait "$t_json_server_pid" 2>/dev/null; }
+
 # t_start_sshd AUTHORIZED_KEYS_FILE: a private sshd on 127.0.0.1 (root only) with
 # host key $T_TMP/ssh/host (and a spare $T_TMP/ssh/other); sets $sport.
 t_start_sshd() {

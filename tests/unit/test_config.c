@@ -55,6 +55,15 @@ static void test_rejected_values(void **state)
 	    {"PLUGIN_VOLUMES=ca/che:/x", "invalid volume"},
 	    {"PLUGIN_WORKDIR=relative", "absolute path"},
 	    {"PLUGIN_SOURCE=a\tb", "control character"},
+	    {"PLUGIN_SOURCE=https://user:pa@ss@host/x.git", "'source' is not a valid URL: bad host "
+	                                                    "name (an '@' in a user name or "
+	                                                    "password must be written %40)"},
+	    {"PLUGIN_SOURCE=https://host:99999/x.git", "'source' is not a valid URL: bad port"},
+	    {"PLUGIN_SOURCE=:x.git", "'source' is not a valid URL: no host"},
+	    {"PLUGIN_AUDIT_WEBHOOK=/var/log/audit", "'audit_webhook' must be an http or https URL"},
+	    {"PLUGIN_AUDIT_WEBHOOK=ftp://h/x", "'audit_webhook' must be an http or https URL"},
+	    {"PLUGIN_OTLP_ENDPOINT=collector:4318", "'otlp_endpoint' must be an http or https URL"},
+	    {"PLUGIN_OTLP_ENDPOINT=http://u:pa@ss@h:4318", "'otlp_endpoint' is not a valid URL"},
 	    {"PLUGIN_ALLOWED_SIGNERS=/nonexistent/signers", "cannot read '/nonexistent/signers'"},
 	    {"PLUGIN_KEYRING=/nonexistent/a.asc", "cannot read '/nonexistent/a.asc'"},
 	    {"PLUGIN_POLICY=/dev/stdin", "is not a regular file"},
@@ -70,6 +79,8 @@ static void test_rejected_values(void **state)
 		if (strstr(ml_error_message(), cases[i].message_part) == NULL)
 			fail_msg("'%s': message '%s' lacks '%s'", cases[i].env, ml_error_message(),
 			         cases[i].message_part);
+		/* a URL's password is never part of the message */
+		assert_null(strstr(ml_error_message(), "pa@ss"));
 		config_release(&c);
 	}
 }
@@ -355,9 +366,14 @@ static void test_describe_redacts_secrets(void **state)
 
 static void test_describe_strips_url_credentials(void **state)
 {
-	char *envp[] = {"PLUGIN_SOURCE=https://robot:tok-SECRET-7@example.org/ci.git",
-	                "PLUGIN_ALLOWED_SIGNERS=" SIGNER_LINE, "PLUGIN_DRY_RUN=true",
-	                "PLUGIN_AUDIT_WEBHOOK=https://hook:hook-SECRET-8@audit.example/in", NULL};
+	char *envp[] = {
+	    "PLUGIN_SOURCE=https://robot:tok-SECRET-7@example.org/ci.git?private_token=SECRET-9",
+	    "PLUGIN_ALLOWED_SIGNERS=" SIGNER_LINE,
+	    "PLUGIN_DRY_RUN=true",
+	    "PLUGIN_AUDIT_WEBHOOK=https://hook:hook-SECRET-8@audit.example/in#SECRET-10",
+	    "PLUGIN_OTLP_ENDPOINT=https://o.example:4318?api-key=SECRET-11",
+	    "PLUGIN_COMMAND=[\"git\",\"clone\",\"https://u:SECRET-12@x/y\"]",
+	    NULL};
 	struct config c;
 	struct buf out;
 	const char *s;
@@ -368,8 +384,10 @@ static void test_describe_strips_url_credentials(void **state)
 	assert_int_equal(config_describe(&c, &out), 0);
 	s = buf_cstr(&out);
 	assert_null(strstr(s, "SECRET"));
-	assert_non_null(strstr(s, "source: https://***@example.org/ci.git\n"));
+	assert_non_null(strstr(s, "source: https://***@example.org/ci.git?private_token=***\n"));
 	assert_non_null(strstr(s, "audit_webhook: https://***@audit.example/in\n"));
+	assert_non_null(strstr(s, "otlp_endpoint: https://o.example:4318?api-key=***\n"));
+	assert_non_null(strstr(s, "command: git,clone,https://***@x/y\n"));
 	buf_release(&out);
 	config_release(&c);
 }

@@ -1,13 +1,15 @@
-/* The gate: event, pull request origin, branch and tag rules, Drone API answers. */
+/* The gate: event, pull request origin, branch and tag rules, build parameters, Drone API answers. */
 #include "unit.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "drone_api.h"
 #include "error.h"
 #include "gate.h"
+#include "policy.h"
 
 struct gate_case {
 	const char *event, *ref, *branch, *tag, *pr;
@@ -43,6 +45,12 @@ static const struct gate_case cases[] = {
     {"custom", "refs/heads/main", "main", NULL, "9", NULL, NULL, NULL, ML_PULL_REQUEST,
      "pull request '9'"},
     {"tag", "refs/pull/1/head", NULL, "v1", NULL, NULL, NULL, NULL, ML_PULL_REQUEST, "refs/pull/"},
+    {"push", "refs/pullreq/4/head", "main", NULL, NULL, NULL, NULL, NULL, ML_PULL_REQUEST,
+     "'refs/pullreq/4/head'"},
+    {"promote", "refs/pullreq/4/head", "main", NULL, NULL, NULL, NULL, NULL, ML_PULL_REQUEST,
+     "'refs/pullreq/4/head'"},
+    {"rollback", "refs/pull-requests/5/from", "main", NULL, NULL, NULL, NULL, NULL, ML_PULL_REQUEST,
+     "'refs/pull-requests/5/from'"},
     /* refused: events */
     {NULL, "refs/heads/main", "main", NULL, NULL, NULL, NULL, NULL, ML_EVENT_NOT_ALLOWED,
      "DRONE_BUILD_EVENT is not set"},
@@ -91,7 +99,7 @@ static int run_case(const struct gate_case *tc, struct gate_result *res)
 	c.drone.commit_branch = tc->branch ? strdup(tc->branch) : NULL;
 	c.drone.tag = tc->tag ? strdup(tc->tag) : NULL;
 	c.drone.pull_request = tc->pr ? strdup(tc->pr) : NULL;
-	r = gate_check(&c, res);
+	r = gate_check_local(&c, res);
 	config_release(&c);
 	return r;
 }
@@ -156,6 +164,222 @@ struct answer_case {
 	const char *message_part;
 };
 
+/* Checks each answer against c; no message may hold the string `never` (unless NULL). */
+static void check_answers(const struct config *c, const struct answer_case *answers, size_t n,
+                          const char *never)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		int r;
+
+		ml_error_clear();
+		r = drone_api_check_answer(c, answers[i].json, strlen(answers[i].json));
+		if (r != answers[i].want)
+			fail_msg("answer %zu: got %s (%s)", i, ml_reason_name(r),
+			         ml_error_message());
+		if (r != 0 && strstr(ml_error_message(), answers[i].message_part) == NULL)
+			fail_msg("answer %zu: '%s' lacks '%s'", i, ml_error_message(),
+			         answers[i].message_part);
+		if (never != NULL)
+			assert_null(strstr(ml_error_message(), never));
+	}
+}
+
+/* Builds that may carry parameters, without a drone_token: only a baked policy vouches. */
+static void test_parameters_without_api(void **state)
+{
+	static const char *const base[] = {
+	    "PLUGIN_SOURCE=/srv/ci", "PLUGIN_ALLOWED_SIGNERS=a@b ssh-ed25519 AAAA",
+	    "PLUGIN_DRY_RUN=true", "DRONE_COMMIT_REF=refs/heads/main", "DRONE_COMMIT_BRANCH=main"};
+	static const char pinning[] =
+	    "{\"source\":\"/srv/ci\",\"allowed_signers\":\"a@b ssh-ed25519 AAAA\"}";
+	static const char pinning_env[] = "{\"source\":\"/srv/ci\",\"allowed_signers\":\"a@b "
+	                                  "ssh-ed25519 AAAA\",\"env\":[\"TOKEN\"]}";
+	static const struct {
+		const char *policy; /* the baked policy, NULL: none */
+		const char *env[4]; /* added to base */
+		int want;
+		const char *message_part;
+	} param_cases[] = {
+	    {NULL, {"DRONE_BUILD_EVENT=push"}, 0, NULL},
+	    {NULL, {"DRONE_BUILD_EVENT=push", "DRONE_BUILD_PARENT=0"}, 0, NULL},
+	    {NULL, {"DRONE_BUILD_EVENT=cron"}, 0, NULL},
+	    {NULL,
+	     {"DRONE_BUILD_EVENT=promote"},
+	     ML_BUILD_PARAMETER,
+	     "'promote' build may carry build parameters, which Drone adds to the step's "
+	     "environment unmarked: give drone_token (from a secret)"},
+	    {NULL, {"DRONE_BUILD_EVENT=rollback"}, ML_BUILD_PARAMETER, "bake a policy"},
+	    {NULL, {"DRONE_BUILD_EVENT=custom"}, ML_BUILD_PARAMETER, "'custom' build"},
+	    {NULL,
+	     {"DRONE_BUILD_EVENT=push", "DRONE_BUILD_PARENT=41"},
+	     ML_BUILD_PARAMETER,
+	     "'push' build restarted from build 41 may carry build parameters"},
+	    {NULL,
+	     {"DRONE_BUILD_EVENT=cron", "DRONE_BUILD_PARENT=7"},
+	     ML_BUILD_PARAMETER,
+	     "'cron' build restarted from build 7"},
+	    /* a baked policy pinning every setting present */
+	    {pinning, {"DRONE_BUILD_EVENT=promote"}, 0, NULL},
+	    {pinning, {"DRONE_BUILD_EVENT=promote", "PLUGIN_GIT_PASSWORD=x"}, 0, NULL},
+	    {pinning, {"DRONE_BUILD_EVENT=promote", "HOME=/root"}, 0, NULL},
+	    {pinning,
+	     {"DRONE_BUILD_EVENT=promote",
+	      "PLUGIN_KEYRING=-----BEGIN PGP PUBLIC KEY BLOCK-----\\nx"},
+	     ML_POLICY_WIDENED,
+	     "setting 'keyring' widens the policy"},
+	    {pinning,
+	     {"DRONE_BUILD_EVENT=promote", "PLUGIN_ON_REFUSE=skip"},
+	     ML_BUILD_PARAMETER,
+	     "setting 'on_refuse' is not pinned by the baked policy and could be one"},
+	    {pinning,
+	     {"DRONE_BUILD_EVENT=promote", "PLUGIN_IMAGE=evil"},
+	     ML_BUILD_PARAMETER,
+	     "setting 'image' is not pinned"},
+	    {pinning,
+	     {"DRONE_BUILD_EVENT=promote", "PLUGIN_POLICY={}"},
+	     ML_BUILD_PARAMETER,
+	     "setting 'policy' is not pinned"},
+	    {pinning,
+	     {"DRONE_BUILD_EVENT=promote", "DOCKER_HOST=tcp://evil:2375"},
+	     ML_BUILD_PARAMETER,
+	     "variable 'DOCKER_HOST' decides the run and could be one"},
+	    {pinning,
+	     {"DRONE_BUILD_EVENT=promote", "HTTPS_PROXY=http://evil:3128"},
+	     ML_BUILD_PARAMETER,
+	     "variable 'HTTPS_PROXY'"},
+	    {pinning,
+	     {"DRONE_BUILD_EVENT=promote", "LD_PRELOAD=/x.so"},
+	     ML_BUILD_PARAMETER,
+	     "variable 'LD_PRELOAD'"},
+	    {pinning_env, {"DRONE_BUILD_EVENT=promote"}, ML_BUILD_PARAMETER, "setting 'env'"},
+	    {pinning_env,
+	     {"DRONE_BUILD_EVENT=promote", "PLUGIN_ENV=TOKEN"},
+	     ML_BUILD_PARAMETER,
+	     "the variables named in setting 'env' could be ones"},
+	    /* the step's own settings, unpinned, are what a parameter could be */
+	    {"{\"source\":\"/srv/ci\"}",
+	     {"DRONE_BUILD_EVENT=promote"},
+	     ML_BUILD_PARAMETER,
+	     "setting 'allowed_signers' is not pinned"},
+	};
+	char path[] = "/tmp/mainline-test-policy.XXXXXX";
+	size_t i, j, n;
+	int fd;
+
+	for (i = 0; i < sizeof(param_cases) / sizeof(param_cases[0]); i++) {
+		char *envp[16];
+		struct gate_result res;
+		struct config c;
+		int r;
+
+		n = 0;
+		for (j = 0; j < sizeof(base) / sizeof(base[0]); j++)
+			envp[n++] = (char *)base[j];
+		for (j = 0; j < 4 && param_cases[i].env[j] != NULL; j++)
+			envp[n++] = (char *)param_cases[i].env[j];
+		envp[n] = NULL;
+		memcpy(path, "/tmp/mainline-test-policy.XXXXXX", sizeof(path));
+		if (param_cases[i].policy != NULL) {
+			assert_true((fd = mkstemp(path)) >= 0);
+			assert_int_equal(
+			    write(fd, param_cases[i].policy, strlen(param_cases[i].policy)),
+			    (ssize_t)strlen(param_cases[i].policy));
+			close(fd);
+		}
+		config_init(&c);
+		ml_error_clear();
+		memset(&res, 0, sizeof(res));
+		r = policy_effective_config(&c, envp, param_cases[i].policy != NULL ? path : NULL);
+		if (r == 0)
+			r = gate_check(&c, &res);
+		if (param_cases[i].policy != NULL)
+			unlink(path);
+		if (r != param_cases[i].want)
+			fail_msg("case %zu: got %s '%s', want %s", i, ml_reason_name(r),
+			         ml_error_message(), ml_reason_name(param_cases[i].want));
+		if (r != 0 && strstr(ml_error_message(), param_cases[i].message_part) == NULL)
+			fail_msg("case %zu: '%s' lacks '%s'", i, ml_error_message(),
+			         param_cases[i].message_part);
+		config_release(&c);
+	}
+}
+
+static void test_may_have_parameters(void **state)
+{
+	struct drone_context d;
+
+	memset(&d, 0, sizeof(d));
+	assert_false(gate_may_have_parameters(&d));
+	d.build_event = "push";
+	assert_false(gate_may_have_parameters(&d));
+	d.build_parent = "0";
+	assert_false(gate_may_have_parameters(&d));
+	d.build_parent = "12";
+	assert_true(gate_may_have_parameters(&d));
+	d.build_parent = NULL;
+	d.build_event = "promote";
+	assert_true(gate_may_have_parameters(&d));
+}
+
+/* Build parameters in the API answer: which variable each becomes, never its value. */
+static void test_api_parameters(void **state)
+{
+#define BUILD "{\"number\":42,\"source_repo\":\"\",\"params\":"
+	static const struct answer_case answers[] = {
+	    {BUILD "{\"VERSION\":\"1.2.3\",\"DEPLOY_NOTE\":\"x\"}}", 0, NULL},
+	    {BUILD "{}}", 0, NULL},
+	    {BUILD "null}", 0, NULL},
+	    {"{\"number\":42,\"source_repo\":\"\"}", 0, NULL},
+	    {BUILD "{\"PLUGIN_KEYRING\":\"SECRET-VALUE\"}}", ML_BUILD_PARAMETER,
+	     "build parameter 'PLUGIN_KEYRING' would set setting 'keyring'"},
+	    {BUILD "{\"VERSION\":\"1\",\"plugin_on_refuse\":\"skip\"}}", ML_BUILD_PARAMETER,
+	     "'plugin_on_refuse' would set setting 'on_refuse'"},
+	    {BUILD "{\"PLUGIN_KEYRING=SECRET-VALUE\":\"\"}}", ML_BUILD_PARAMETER,
+	     "'PLUGIN_KEYRING' would set setting 'keyring'"},
+	    {BUILD "{\"PLUGIN_BOGUS\":\"x\"}}", ML_BUILD_PARAMETER,
+	     "'PLUGIN_BOGUS' would be read as a setting"},
+	    {BUILD "{\"DOCKER_HOST\":\"tcp://evil:2375\"}}", ML_BUILD_PARAMETER,
+	     "'DOCKER_HOST' names a variable mainline reads (the Docker engine and registry)"},
+	    {BUILD "{\"HOME=/tmp/SECRET-VALUE\":\"y\"}}", ML_BUILD_PARAMETER,
+	     "'HOME' names a variable mainline reads"},
+	    {BUILD "{\"http_proxy\":\"http://evil:3128\"}}", ML_BUILD_PARAMETER,
+	     "'http_proxy' names a variable mainline reads (the HTTP client's proxy)"},
+	    {BUILD "{\"HTTPS_PROXY\":\"http://evil:3128\"}}", ML_BUILD_PARAMETER, "'HTTPS_PROXY'"},
+	    {BUILD "{\"SSL_CERT_FILE\":\"/x\"}}", ML_BUILD_PARAMETER, "(TLS)"},
+	    {BUILD "{\"LD_PRELOAD\":\"/x.so\"}}", ML_BUILD_PARAMETER, "the dynamic loader"},
+	    {BUILD "{\"MAINLINE_POLICY_FILE\":\"/x\"}}", ML_BUILD_PARAMETER, "installation"},
+	    {BUILD "{\"TRACEPARENT\":\"00-x\"}}", ML_BUILD_PARAMETER, "the trace context"},
+	    {BUILD "{\"DRONE_TAG\":\"v9.9.9\"}}", ML_BUILD_PARAMETER,
+	     "'DRONE_TAG' names a variable mainline reads (the Drone build context)"},
+	    {BUILD "{\"OTEL_EXPORTER_OTLP_ENDPOINT\":\"http://evil\"}}", ML_BUILD_PARAMETER,
+	     "names a variable passed to the pipeline (the pipeline's OpenTelemetry settings)"},
+	    {BUILD "{\"DAGGER_CLOUD_TOKEN\":\"x\"}}", ML_BUILD_PARAMETER,
+	     "passed to the pipeline (Dagger Cloud)"},
+	    {BUILD "{\"_EXPERIMENTAL_DAGGER_RUNNER_HOST\":\"tcp://evil\"}}", ML_BUILD_PARAMETER,
+	     "the Dagger engine"},
+	    {BUILD "{\"deploy_token\":\"x\"}}", ML_BUILD_PARAMETER,
+	     "'deploy_token' names a variable passed to the pipeline (the pipeline (setting "
+	     "'env'))"},
+	    /* the wrong types */
+	    {BUILD "[]}", ML_BUILD_PARAMETER, "'params' of the wrong type"},
+	    {BUILD "\"PLUGIN_KEYRING=x\"}", ML_BUILD_PARAMETER, "'params' of the wrong type"},
+	    {BUILD "{\"VERSION\":1}}", ML_BUILD_PARAMETER, "not a string"},
+	    {BUILD "{\"VERSION\":null}}", ML_BUILD_PARAMETER, "not a string"},
+	};
+#undef BUILD
+	struct config c;
+
+	config_init(&c);
+	c.drone.repo = strdup("octo/app");
+	c.drone.build_number = strdup("42");
+	assert_int_equal(config_set(&c, CK_ENV, "DEPLOY_TOKEN"), 0);
+	/* a parameter's value is never part of a message */
+	check_answers(&c, answers, sizeof(answers) / sizeof(answers[0]), "SECRET-VALUE");
+	config_release(&c);
+}
+
 static void test_api_answers(void **state)
 {
 	static const struct answer_case answers[] = {
@@ -172,6 +396,8 @@ static void test_api_answers(void **state)
 	    {"{\"number\":\"42\",\"source_repo\":\"\"}", ML_SOURCE_REPO, "another build"},
 	    {"{\"number\":42,\"source_repo\":\"\",\"ref\":\"refs/pull/3/head\"}", ML_PULL_REQUEST,
 	     "refs/pull/3/head"},
+	    {"{\"number\":42,\"source_repo\":\"\",\"ref\":\"refs/pullreq/3/head\"}",
+	     ML_PULL_REQUEST, "refs/pullreq/3/head"},
 	    {"{\"number\":42,\"source_repo\":\"\",\"event\":\"pull_request\"}", ML_PULL_REQUEST,
 	     "'pull_request'"},
 	    {"{\"number\":42,\"source_repo\":\"\",\"after\":\"ffff\"}", ML_SOURCE_REPO,
@@ -181,24 +407,12 @@ static void test_api_answers(void **state)
 	    {"", ML_SOURCE_REPO, "not a JSON object"},
 	};
 	struct config c;
-	size_t i;
 
 	config_init(&c);
 	c.drone.repo = strdup("octo/app");
 	c.drone.build_number = strdup("42");
 	c.drone.commit_sha = strdup(SHA);
-	for (i = 0; i < sizeof(answers) / sizeof(answers[0]); i++) {
-		int r;
-
-		ml_error_clear();
-		r = drone_api_check_answer(&c, answers[i].json, strlen(answers[i].json));
-		if (r != answers[i].want)
-			fail_msg("answer %zu: got %s (%s)", i, ml_reason_name(r),
-			         ml_error_message());
-		if (r != 0 && strstr(ml_error_message(), answers[i].message_part) == NULL)
-			fail_msg("answer %zu: '%s' lacks '%s'", i, ml_error_message(),
-			         answers[i].message_part);
-	}
+	check_answers(&c, answers, sizeof(answers) / sizeof(answers[0]), NULL);
 	config_release(&c);
 }
 
@@ -236,6 +450,9 @@ int main(void)
 	    cmocka_unit_test(test_gate_table),
 	    cmocka_unit_test(test_patterns),
 	    cmocka_unit_test(test_withheld_token_refuses),
+	    cmocka_unit_test(test_parameters_without_api),
+	    cmocka_unit_test(test_may_have_parameters),
+	    cmocka_unit_test(test_api_parameters),
 	    cmocka_unit_test(test_api_answers),
 	    cmocka_unit_test(test_api_needs_context),
 	};

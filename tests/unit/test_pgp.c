@@ -8,8 +8,10 @@
 #include "encoding.h"
 #include "error.h"
 #include "pgp.h"
+#include "pgp_certs.h"
 #include "pgp_packet.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +47,7 @@ static int setup(void **state)
 {
 	assert_int_equal(pgp_keyring_new(&kr), 0);
 	assert_int_equal(pgp_keyring_add(kr, (const uint8_t *)KEY_ASC, strlen(KEY_ASC), "unit"), 0);
+	assert_int_equal(pgp_keyring_finish(kr), 0);
 	return 0;
 }
 
@@ -391,13 +394,16 @@ static void test_truncation_everywhere(void **state)
 
 	for (n = 0; n < key.len; n++) {
 		assert_int_equal(pgp_keyring_new(&k2), 0);
-		if (pgp_keyring_add(k2, key.data, n, "truncated") != ML_CONFIG)
+		if (pgp_keyring_add(k2, key.data, n, "truncated") == 0 &&
+		    pgp_keyring_finish(k2) != ML_CONFIG)
 			fail_msg("keyring truncated to %zu bytes not refused", n);
 		assert_int_equal(pgp_keyring_count(k2), 0);
 		pgp_keyring_free(k2);
 	}
 	assert_int_equal(pgp_keyring_new(&k2), 0);
 	assert_int_equal(pgp_keyring_add(k2, key.data, key.len, "binary"), 0);
+	assert_int_equal(pgp_keyring_count(k2), 0);
+	assert_int_equal(pgp_keyring_finish(k2), 0);
 	assert_int_equal(pgp_keyring_count(k2), 1);
 	pgp_keyring_free(k2);
 	buf_release(&sig);
@@ -412,12 +418,15 @@ static void test_keyring_errors(void **state)
 
 	binary(KEY_ASC, "PUBLIC KEY BLOCK", &key);
 	assert_int_equal(pgp_keyring_new(&k2), 0);
-	/* the self-signature broken: no usable key */
+	/* the self-signature broken: no usable key, known once the keyring is finished */
 	memcpy(tmp, key.data, key.len);
 	tmp[key.len - 5] ^= 1;
 	ml_error_clear();
-	assert_int_equal(pgp_keyring_add(k2, tmp, key.len, "bad-self-sig"), ML_CONFIG);
+	assert_int_equal(pgp_keyring_add(k2, tmp, key.len, "bad-self-sig"), 0);
+	assert_int_equal(pgp_keyring_finish(k2), ML_CONFIG);
 	assert_non_null(strstr(ml_error_message(), "no usable OpenPGP key in 'bad-self-sig'"));
+	pgp_keyring_free(k2);
+	assert_int_equal(pgp_keyring_new(&k2), 0);
 	/* a signature armor is not a key */
 	ml_error_clear();
 	assert_int_equal(pgp_keyring_add(k2, (const uint8_t *)SIG_ASC, strlen(SIG_ASC), "sig"),
@@ -428,11 +437,398 @@ static void test_keyring_errors(void **state)
 	ml_error_clear();
 	assert_int_equal(pgp_keyring_add(k2, tmp, strlen(KEY_ASC) + 5, "junk"), ML_CONFIG);
 	assert_int_equal(pgp_keyring_count(k2), 0);
-	/* the same key twice is fine */
+	/* the same key twice is one certificate */
 	assert_int_equal(pgp_keyring_add(k2, key.data, key.len, "a"), 0);
 	assert_int_equal(pgp_keyring_add(k2, (const uint8_t *)KEY_ASC, strlen(KEY_ASC), "b"), 0);
+	assert_int_equal(pgp_keyring_finish(k2), 0);
+	assert_int_equal(pgp_keyring_count(k2), 1);
+	/* an unfinished keyring verifies nothing */
+	assert_int_equal(pgp_keyring_add(k2, key.data, key.len, "c"), 0);
+	{
+		struct pgp_verify_opts opts = {.now = CREATED + 100,
+		                               .committer_time = CREATED + 10};
+		struct ml_signer signer;
+
+		assert_int_equal(pgp_verify_detached(k2, SIG_ASC, strlen(SIG_ASC),
+		                                     (const uint8_t *)PAYLOAD, strlen(PAYLOAD),
+		                                     &opts, &signer),
+		                 ML_CONFIG);
+	}
 	pgp_keyring_free(k2);
 	buf_release(&key);
+}
+
+/* ---- certificates merged from several inputs ---- */
+
+struct input {
+	const char *text; /* armored */
+	int restricts;
+	const char *name;
+};
+
+#define GRANT(x)                                                                                   \
+	{                                                                                          \
+		CERT_##x, 0, #x                                                                    \
+	}
+#define RESTRICT(x)                                                                                \
+	{                                                                                          \
+		CERT_##x, 1, #x                                                                    \
+	}
+#define INPUTS_MAX 4
+
+struct merge_case {
+	const char *name;
+	struct input in[INPUTS_MAX];
+	const char *sig;
+	int want;
+};
+
+static int add_input(struct pgp_keyring *k, const void *data, size_t len, int restricts,
+                     const char *name)
+{
+	return restricts ? pgp_keyring_add_restrictions(k, data, len, name)
+	                 : pgp_keyring_add(k, data, len, name);
+}
+
+static int verify_cert(const struct pgp_keyring *k, const char *sig, struct ml_signer *signer)
+{
+	struct pgp_verify_opts opts = {
+	    .now = CERT_T0 + 3000, .committer_time = CERT_T0 + 2000, .max_skew = 300};
+	struct ml_signer unused;
+
+	ml_error_clear();
+	return pgp_verify_detached(k, sig, strlen(sig), (const uint8_t *)CERT_PAYLOAD,
+	                           strlen(CERT_PAYLOAD), &opts, signer != NULL ? signer : &unused);
+}
+
+static const struct merge_case merge_cases[] = {
+    {"the key as generated", {GRANT(A0)}, CERT_SIG_P, 0},
+    {"a subkey of a later export is unknown to the old one",
+     {GRANT(A0)},
+     CERT_SIG_S,
+     ML_UNKNOWN_KEY},
+    {"old export, then the new one with a subkey", {GRANT(A0), GRANT(A1)}, CERT_SIG_S, 0},
+    {"new export, then the old one", {GRANT(A1), GRANT(A0)}, CERT_SIG_S, 0},
+    {"the same key twice", {GRANT(A0), GRANT(A0)}, CERT_SIG_P, 0},
+    {"a restriction cannot add a subkey", {GRANT(A0), RESTRICT(A1)}, CERT_SIG_S, ML_UNKNOWN_KEY},
+    {"a restriction alone grants no key",
+     {{KEY_ASC, 0, "unit"}, RESTRICT(A1)},
+     CERT_SIG_P,
+     ML_UNKNOWN_KEY},
+    {"signed before the expiration", {GRANT(A2)}, CERT_SIG_P, 0},
+    {"a later self-signature shortens the expiration",
+     {GRANT(A0), GRANT(A2)},
+     CERT_SIG_LATE,
+     ML_KEY_EXPIRED},
+    {"... whatever the order", {GRANT(A2), GRANT(A0)}, CERT_SIG_LATE, ML_KEY_EXPIRED},
+    {"a restriction shortens the expiration",
+     {GRANT(A0), RESTRICT(A2)},
+     CERT_SIG_LATE,
+     ML_KEY_EXPIRED},
+    {"a SHA-1 self-signature still shortens",
+     {GRANT(A0), GRANT(A2SHA1)},
+     CERT_SIG_LATE,
+     ML_KEY_EXPIRED},
+    {"... also as a restriction", {GRANT(A0), RESTRICT(A2SHA1)}, CERT_SIG_LATE, ML_KEY_EXPIRED},
+    {"a newer self-signature lengthens it again", {GRANT(A2), GRANT(A4)}, CERT_SIG_LATE, 0},
+    {"a restriction cannot lengthen it", {GRANT(A2), RESTRICT(A4)}, CERT_SIG_LATE, ML_KEY_EXPIRED},
+    {"a SHA-1 self-signature cannot lengthen it",
+     {GRANT(A2), GRANT(A4SHA1)},
+     CERT_SIG_LATE,
+     ML_KEY_EXPIRED},
+    {"revocation after the key", {GRANT(A0), GRANT(REV)}, CERT_SIG_P, ML_KEY_REVOKED},
+    {"revocation before the key", {GRANT(REV), GRANT(A0)}, CERT_SIG_P, ML_KEY_REVOKED},
+    {"revocation as a restriction", {GRANT(A0), RESTRICT(REV)}, CERT_SIG_P, ML_KEY_REVOKED},
+    {"a SHA-1 revocation revokes", {GRANT(A0), GRANT(REV_SHA1)}, CERT_SIG_P, ML_KEY_REVOKED},
+    {"a revoked key's subkey cannot sign", {GRANT(A1), GRANT(REV)}, CERT_SIG_S, ML_KEY_REVOKED},
+    {"revoked subkey", {GRANT(A1), GRANT(A3)}, CERT_SIG_S, ML_KEY_REVOKED},
+    {"revoked subkey given first", {GRANT(A3), GRANT(A1)}, CERT_SIG_S, ML_KEY_REVOKED},
+    {"revoked subkey: the primary still signs", {GRANT(A1), GRANT(A3)}, CERT_SIG_P, 0},
+    {"subkey revocation as a restriction", {GRANT(A1), RESTRICT(A3)}, CERT_SIG_S, ML_KEY_REVOKED},
+};
+
+static void test_merge_table(void **state)
+{
+	size_t i, j;
+	int r;
+
+	for (i = 0; i < sizeof(merge_cases) / sizeof(merge_cases[0]); i++) {
+		const struct merge_case *c = &merge_cases[i];
+		struct pgp_keyring *k;
+
+		assert_int_equal(pgp_keyring_new(&k), 0);
+		for (j = 0; j < INPUTS_MAX && c->in[j].text != NULL; j++)
+			assert_int_equal(add_input(k, c->in[j].text, strlen(c->in[j].text),
+			                           c->in[j].restricts, c->in[j].name),
+			                 0);
+		assert_int_equal(pgp_keyring_finish(k), 0);
+		if ((r = verify_cert(k, c->sig, NULL)) != c->want)
+			fail_msg("%s: got %s, want %s (%s)", c->name, ml_reason_name(r),
+			         ml_reason_name(c->want), ml_error_message());
+		assert_null(pgp_keyring_warning(k, 0));
+		pgp_keyring_free(k);
+	}
+}
+
+/* Several armored texts as one input. */
+static int verify_joined(const char *a, const char *b, const char *sig)
+{
+	struct pgp_keyring *k;
+	struct buf joined;
+	int r;
+
+	buf_init(&joined, 1 << 16);
+	assert_int_equal(buf_append_str(&joined, a), 0);
+	assert_int_equal(buf_append_str(&joined, b), 0);
+	assert_int_equal(pgp_keyring_new(&k), 0);
+	assert_int_equal(pgp_keyring_add(k, joined.data, joined.len, "joined"), 0);
+	assert_int_equal(pgp_keyring_finish(k), 0);
+	r = verify_cert(k, sig, NULL);
+	pgp_keyring_free(k);
+	buf_release(&joined);
+	return r;
+}
+
+static void test_merge_one_input(void **state)
+{
+	assert_int_equal(verify_joined(CERT_A0, CERT_A1, CERT_SIG_S), 0);
+	assert_int_equal(verify_joined(CERT_A1, CERT_A0, CERT_SIG_S), 0);
+	assert_int_equal(verify_joined(CERT_A0, CERT_REV, CERT_SIG_P), ML_KEY_REVOKED);
+	assert_int_equal(verify_joined(CERT_REV, CERT_A0, CERT_SIG_P), ML_KEY_REVOKED);
+	assert_int_equal(verify_joined(CERT_A0, CERT_A2, CERT_SIG_LATE), ML_KEY_EXPIRED);
+	assert_int_equal(verify_joined(CERT_A1, CERT_A3, CERT_SIG_S), ML_KEY_REVOKED);
+	assert_int_equal(verify_joined(CERT_A0, KEY_ASC, CERT_SIG_P), 0);
+}
+
+/* Offsets of the packets of a binary keyring: start, body, end. */
+struct packet_at {
+	size_t start, body, end;
+	uint8_t tag, sig_type;
+};
+
+static size_t packets_of(const struct buf *bin, struct packet_at *out, size_t max)
+{
+	struct reader r, body;
+	size_t n = 0;
+	uint8_t tag;
+
+	reader_init(&r, bin->data, bin->len);
+	while (reader_remaining(&r) > 0) {
+		assert_true(n < max);
+		out[n].start = r.off;
+		assert_int_equal(pgp_packet_next(&r, &tag, &body), 0);
+		out[n].body = (size_t)(body.data - bin->data);
+		out[n].end = r.off;
+		out[n].tag = tag;
+		out[n].sig_type = tag == PGP_TAG_SIGNATURE ? body.data[1] : 0;
+		n++;
+	}
+	return n;
+}
+
+/* A keyring of the certificate a0 (granting) and bytes, finished. */
+static struct pgp_keyring *a0_with(const char *base, const void *bytes, size_t len,
+                                   const char *name, int *finished)
+{
+	struct pgp_keyring *k;
+
+	assert_int_equal(pgp_keyring_new(&k), 0);
+	assert_int_equal(pgp_keyring_add(k, (const uint8_t *)base, strlen(base), "base"), 0);
+	ml_error_clear();
+	assert_int_equal(pgp_keyring_add(k, bytes, len, name), 0);
+	*finished = pgp_keyring_finish(k);
+	return k;
+}
+
+/* The revocation's subpacket of type 29 (reason): its type byte. */
+static size_t reason_type_at(const struct buf *rev)
+{
+	size_t off = 2 + 6; /* packet header, then version .. hashed length */
+
+	while (off + 1 < rev->len) {
+		if (rev->data[off + 1] == 29)
+			return off + 1;
+		off += 1 + rev->data[off];
+	}
+	fail_msg("no reason subpacket");
+	return 0;
+}
+
+static void test_unevaluable_revocations(void **state)
+{
+	struct pgp_keyring *k;
+	struct buf rev, joined;
+	uint8_t tmp[256];
+	int finished;
+
+	binary(CERT_REV, "PUBLIC KEY BLOCK", &rev);
+	assert_true(rev.len < sizeof(tmp) && rev.data[0] == 0x88 && rev.data[2] == 4);
+	/* an unsupported hash: the key is treated as revoked, and the message says why */
+	memcpy(tmp, rev.data, rev.len);
+	tmp[2 + 3] = PGP_HASH_RIPEMD160;
+	k = a0_with(CERT_A0, tmp, rev.len, "rev-ripemd", &finished);
+	assert_int_equal(finished, 0);
+	assert_int_equal(verify_cert(k, CERT_SIG_P, NULL), ML_KEY_REVOKED);
+	assert_non_null(strstr(ml_error_message(), "cannot evaluate"));
+	assert_non_null(strstr(ml_error_message(), "RIPEMD-160"));
+	assert_non_null(strstr(ml_error_message(), "rev-ripemd"));
+	pgp_keyring_free(k);
+	/* an unknown critical subpacket */
+	memcpy(tmp, rev.data, rev.len);
+	tmp[reason_type_at(&rev)] = 0x80 | 101;
+	k = a0_with(CERT_A0, tmp, rev.len, "rev-critical", &finished);
+	assert_int_equal(finished, 0);
+	assert_int_equal(verify_cert(k, CERT_SIG_P, NULL), ML_KEY_REVOKED);
+	assert_non_null(strstr(ml_error_message(), "unknown critical subpacket"));
+	pgp_keyring_free(k);
+	/* an unsupported version: on its own it matches nothing, after the key it revokes */
+	memcpy(tmp, rev.data, rev.len);
+	tmp[2] = 5;
+	k = a0_with(CERT_A0, tmp, rev.len, "rev-v5", &finished);
+	assert_int_equal(finished, ML_CONFIG);
+	assert_non_null(strstr(ml_error_message(), "'rev-v5' cannot be read"));
+	pgp_keyring_free(k);
+	binary(CERT_A0, "PUBLIC KEY BLOCK", &joined);
+	assert_int_equal(buf_append(&joined, tmp, rev.len), 0);
+	assert_int_equal(pgp_keyring_new(&k), 0);
+	assert_int_equal(pgp_keyring_add(k, joined.data, joined.len, "a0+rev-v5"), 0);
+	assert_int_equal(pgp_keyring_finish(k), 0);
+	assert_int_equal(verify_cert(k, CERT_SIG_P, NULL), ML_KEY_REVOKED);
+	assert_non_null(strstr(ml_error_message(), "signature version 5"));
+	pgp_keyring_free(k);
+	buf_release(&joined);
+	buf_release(&rev);
+}
+
+static void test_bad_revocations(void **state)
+{
+	struct packet_at pk[8];
+	struct pgp_keyring *k;
+	struct buf rev, a3;
+	const char *w;
+	uint8_t tmp[2048];
+	size_t n, i;
+	int finished;
+
+	/* a revocation whose signature does not verify is ignored with a warning naming it */
+	binary(CERT_REV, "PUBLIC KEY BLOCK", &rev);
+	memcpy(tmp, rev.data, rev.len);
+	tmp[rev.len - 3] ^= 0x01;
+	k = a0_with(CERT_A0, tmp, rev.len, "rev-bad", &finished);
+	assert_int_equal(finished, 0);
+	assert_non_null(w = pgp_keyring_warning(k, 0));
+	assert_non_null(strstr(w, "'rev-bad'"));
+	assert_non_null(strstr(w, "does not verify"));
+	assert_non_null(strstr(w, CERT_FPR));
+	assert_null(pgp_keyring_warning(k, 1));
+	assert_int_equal(verify_cert(k, CERT_SIG_P, NULL), 0); /* and the key still works */
+	pgp_keyring_free(k);
+
+	/* the same for a subkey revocation */
+	binary(CERT_A3, "PUBLIC KEY BLOCK", &a3);
+	n = packets_of(&a3, pk, 8);
+	assert_true(a3.len < sizeof(tmp));
+	for (i = 0; i < n && pk[i].sig_type != PGP_SIG_SUBKEY_REVOCATION; i++)
+		;
+	assert_true(i < n);
+	memcpy(tmp, a3.data, a3.len);
+	tmp[pk[i].end - 3] ^= 0x01;
+	k = a0_with(CERT_A1, tmp, a3.len, "a3-bad", &finished);
+	assert_int_equal(finished, 0);
+	assert_non_null(w = pgp_keyring_warning(k, 0));
+	assert_non_null(strstr(w, "subkey '" CERT_SUB_FPR "'"));
+	assert_non_null(strstr(w, "'a3-bad'"));
+	assert_int_equal(verify_cert(k, CERT_SIG_S, NULL), 0);
+	pgp_keyring_free(k);
+
+	/* a subkey revocation moved before its subkey still revokes it */
+	{
+		size_t at = 0, j;
+
+		for (j = 0; j < n; j++) {
+			if (j == i)
+				continue;
+			if (pk[j].tag == PGP_TAG_PUBLIC_SUBKEY) {
+				memcpy(tmp + at, a3.data + pk[i].start, pk[i].end - pk[i].start);
+				at += pk[i].end - pk[i].start;
+			}
+			memcpy(tmp + at, a3.data + pk[j].start, pk[j].end - pk[j].start);
+			at += pk[j].end - pk[j].start;
+		}
+		assert_int_equal(at, a3.len);
+		k = a0_with(CERT_A1, tmp, at, "a3-moved", &finished);
+		assert_int_equal(finished, 0);
+		assert_int_equal(verify_cert(k, CERT_SIG_S, NULL), ML_KEY_REVOKED);
+		assert_null(pgp_keyring_warning(k, 0));
+		pgp_keyring_free(k);
+	}
+	buf_release(&a3);
+	buf_release(&rev);
+}
+
+static void test_unmatched_revocation(void **state)
+{
+	struct pgp_keyring *k;
+	int finished;
+
+	k = a0_with(KEY_ASC, CERT_REV, strlen(CERT_REV), "other-rev.asc", &finished);
+	assert_int_equal(finished, ML_CONFIG);
+	assert_non_null(strstr(ml_error_message(), "'other-rev.asc'"));
+	assert_non_null(strstr(ml_error_message(), "matches no key"));
+	assert_int_equal(pgp_keyring_count(k), 0);
+	pgp_keyring_free(k);
+	/* a restriction input's revocation must match a key too */
+	assert_int_equal(pgp_keyring_new(&k), 0);
+	assert_int_equal(pgp_keyring_add(k, (const uint8_t *)KEY_ASC, strlen(KEY_ASC), "unit"), 0);
+	assert_int_equal(pgp_keyring_add_restrictions(k, (const uint8_t *)CERT_REV,
+	                                              strlen(CERT_REV), "policy-rev"),
+	                 0);
+	ml_error_clear();
+	assert_int_equal(pgp_keyring_finish(k), ML_CONFIG);
+	assert_non_null(strstr(ml_error_message(), "'policy-rev'"));
+	pgp_keyring_free(k);
+	/* ... but matching a key only the restriction inputs hold is enough */
+	assert_int_equal(pgp_keyring_new(&k), 0);
+	assert_int_equal(pgp_keyring_add(k, (const uint8_t *)KEY_ASC, strlen(KEY_ASC), "unit"), 0);
+	assert_int_equal(
+	    pgp_keyring_add_restrictions(k, (const uint8_t *)CERT_A0, strlen(CERT_A0), "policy-a0"),
+	    0);
+	assert_int_equal(pgp_keyring_add_restrictions(k, (const uint8_t *)CERT_REV,
+	                                              strlen(CERT_REV), "policy-rev"),
+	                 0);
+	assert_int_equal(pgp_keyring_finish(k), 0);
+	assert_int_equal(pgp_keyring_count(k), 1);
+	pgp_keyring_free(k);
+}
+
+static void test_owner(void **state)
+{
+	struct pgp_keyring *k;
+	struct ml_signer signer;
+	char out[41], lower[41];
+	size_t i;
+
+	assert_int_equal(pgp_keyring_new(&k), 0);
+	assert_int_equal(pgp_keyring_add(k, (const uint8_t *)CERT_A1, strlen(CERT_A1), "a1"), 0);
+	assert_int_equal(pgp_keyring_add(k, (const uint8_t *)KEY_ASC, strlen(KEY_ASC), "unit"), 0);
+	assert_int_equal(pgp_keyring_owner(k, CERT_SUB_FPR, out), 0); /* not finished */
+	assert_int_equal(pgp_keyring_finish(k), 0);
+	assert_int_equal(pgp_keyring_count(k), 2);
+	assert_int_equal(pgp_keyring_owner(k, CERT_SUB_FPR, out), 1);
+	assert_string_equal(out, CERT_FPR);
+	for (i = 0; i < 40; i++)
+		lower[i] = (char)tolower((unsigned char)CERT_SUB_FPR[i]);
+	lower[40] = '\0';
+	assert_int_equal(pgp_keyring_owner(k, lower, out), 1);
+	assert_int_equal(pgp_keyring_owner(k, FPR, out), 1);
+	assert_string_equal(out, FPR);
+	assert_int_equal(pgp_keyring_owner(k, "0000000000000000000000000000000000000000", out), 0);
+	assert_int_equal(pgp_keyring_owner(k, "not a fingerprint", out), 0);
+	/* a subkey signature reports the primary key */
+	assert_int_equal(verify_cert(k, CERT_SIG_S, &signer), 0);
+	assert_string_equal(signer.key, CERT_FPR);
+	assert_string_equal(signer.principal, "Unit Merge <merge@example.org>");
+	pgp_keyring_free(k);
 }
 
 int main(void)
@@ -442,7 +838,10 @@ int main(void)
 	    cmocka_unit_test(test_signature_table), cmocka_unit_test(test_armor_table),
 	    cmocka_unit_test(test_crlf_armor),      cmocka_unit_test(test_crc24),
 	    cmocka_unit_test(test_framing),         cmocka_unit_test(test_truncation_everywhere),
-	    cmocka_unit_test(test_keyring_errors),
+	    cmocka_unit_test(test_keyring_errors),  cmocka_unit_test(test_merge_table),
+	    cmocka_unit_test(test_merge_one_input), cmocka_unit_test(test_unevaluable_revocations),
+	    cmocka_unit_test(test_bad_revocations), cmocka_unit_test(test_unmatched_revocation),
+	    cmocka_unit_test(test_owner),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

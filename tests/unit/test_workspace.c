@@ -1,10 +1,9 @@
-/* Workspace paths, own-container discovery, inspect answers; source URL hosts for netrc. */
+/* Workspace paths, own-container discovery, inspect answers. */
 #include "unit.h"
 
 #include <string.h>
 
 #include "config.h"
-#include "credentials.h"
 #include "error.h"
 #include "workspace.h"
 
@@ -207,40 +206,6 @@ static void test_inspect(void **state)
 	}
 }
 
-static void test_url_host(void **state)
-{
-	static const struct {
-		const char *url, *host;
-	} cases[] = {
-	    {"https://github.com/acme/ci.git", "github.com"},
-	    {"https://Git.Example.ORG:8443/x", "git.example.org"},
-	    {"https://user:p@ss@git.example.org/x", "git.example.org"},
-	    {"http://localhost:8080", "localhost"},
-	    {"https://[::1]:8443/x", "::1"},
-	    {"https://host?x=@evil", "host"},
-	    {"ssh://git@github.com/acme/ci.git", NULL},
-	    {"git@github.com:acme/ci.git", NULL},
-	    {"/srv/git/ci", NULL},
-	    {"https:///x", NULL},
-	    {"https://[::1/x", NULL},
-	};
-	char host[256];
-
-	(void)state;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		int r = credentials_url_host(cases[i].url, host, sizeof(host));
-
-		if (cases[i].host == NULL) {
-			if (r != -1)
-				fail_msg("'%s': got host '%s'", cases[i].url, host);
-		} else {
-			if (r != 0)
-				fail_msg("'%s': no host", cases[i].url);
-			assert_string_equal(host, cases[i].host);
-		}
-	}
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -249,7 +214,6 @@ int main(void)
 	    cmocka_unit_test(test_workdir_against_workspace),
 	    cmocka_unit_test(test_own_id),
 	    cmocka_unit_test(test_inspect),
-	    cmocka_unit_test(test_url_host),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

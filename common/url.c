@@ -1,0 +1,310 @@
+/* URLs through libcurl's URL API: see url.h. */
+#include "url.h"
+
+#include <ctype.h>
+#include <curl/curl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* Any scheme (git, ssh, ...), the path as written, spaces as libgit2 allows them. */
+#define PARSE_FLAGS (CURLU_NON_SUPPORT_SCHEME | CURLU_PATH_AS_IS | CURLU_ALLOW_SPACE)
+
+static int is_scheme_char(char c)
+{
+	return isalnum((unsigned char)c) || c == '+' || c == '-' || c == '.';
+}
+
+/* What follows "scheme://" when s starts with a scheme (RFC 3986 syntax), else NULL. */
+static const char *after_scheme(const char *s)
+{
+	const char *p = s;
+
+	if (!isalpha((unsigned char)*p))
+		return NULL;
+	while (is_scheme_char(*p))
+		p++;
+	return strncmp(p, "://", 3) == 0 ? p + 3 : NULL;
+}
+
+/* A location without "scheme://" is scp-like when a ':' comes before any '/' (git's rule). */
+static enum url_form local_form(const char *s)
+{
+	const char *colon = strchr(s, ':'), *slash = strchr(s, '/');
+
+	return colon == NULL || (slash != NULL && slash < colon) ? URL_PATH : URL_SCP;
+}
+
+/* The first '@' of a scp-like location when it comes before any '/' (libgit2 takes it as the user's end). */
+static const char *scp_at(const char *s)
+{
+	const char *at = strchr(s, '@'), *slash = strchr(s, '/');
+
+	return at != NULL && (slash == NULL || at < slash) ? at : NULL;
+}
+
+static CURLU *parse(const char *s, CURLUcode *rc)
+{
+	CURLU *h = curl_url();
+
+	*rc = CURLUE_OUT_OF_MEMORY;
+	if (h == NULL)
+		return NULL;
+	if ((*rc = curl_url_set(h, CURLUPART_URL, s, PARSE_FLAGS)) != CURLUE_OK) {
+		curl_url_cleanup(h);
+		return NULL;
+	}
+	return h;
+}
+
+/* A part of a parsed URL (owned by the caller, curl_free), or NULL when absent. */
+static char *part(CURLU *h, CURLUPart what)
+{
+	char *v = NULL;
+
+	if (curl_url_get(h, what, &v, 0) != CURLUE_OK) {
+		curl_free(v);
+		return NULL;
+	}
+	return v;
+}
+
+static int has_part(CURLU *h, CURLUPart what)
+{
+	char *v = part(h, what);
+
+	curl_free(v);
+	return v != NULL;
+}
+
+static int has_userinfo(CURLU *h)
+{
+	return has_part(h, CURLUPART_USER) || has_part(h, CURLUPART_PASSWORD) ||
+	       has_part(h, CURLUPART_OPTIONS);
+}
+
+static const char *explain(CURLUcode rc, const char *rest)
+{
+	size_t authority = strcspn(rest, "/?#");
+	const char *at = memchr(rest, '@', authority);
+
+	switch (rc) {
+	case CURLUE_BAD_HOSTNAME:
+		if (at != NULL && memchr(at + 1, '@', authority - (size_t)(at + 1 - rest)) != NULL)
+			return "bad host name (an '@' in a user name or password must be "
+			       "written %40)";
+		return "bad host name";
+	case CURLUE_NO_HOST:
+		return "no host";
+	case CURLUE_BAD_PORT_NUMBER:
+		return "bad port number";
+	case CURLUE_BAD_SCHEME:
+	case CURLUE_UNSUPPORTED_SCHEME:
+		return "bad scheme";
+	case CURLUE_BAD_LOGIN:
+	case CURLUE_BAD_USER:
+	case CURLUE_BAD_PASSWORD:
+		return "bad user name or password";
+	case CURLUE_OUT_OF_MEMORY:
+		return "out of memory";
+	default:
+		return "malformed URL";
+	}
+}
+
+int url_check(const char *s, struct url_info *out, const char **why)
+{
+	const char *rest = after_scheme(s);
+	CURLUcode rc;
+	CURLU *h;
+	size_t i, n;
+
+	memset(out, 0, sizeof(*out));
+	*why = NULL;
+	if (rest == NULL) {
+		const char *colon = strchr(s, ':'), *at = scp_at(s);
+
+		if ((out->form = local_form(s)) == URL_PATH)
+			return 0;
+		memcpy(out->scheme, "ssh", 4);
+		out->has_userinfo = at != NULL;
+		if (colon == s || (at != NULL && at + 1 == colon)) {
+			*why = "no host";
+			return -1;
+		}
+		return 0;
+	}
+	out->form = URL_FULL;
+	n = (size_t)(rest - 3 - s);
+	if (n >= sizeof(out->scheme)) {
+		*why = "bad scheme";
+		return -1;
+	}
+	for (i = 0; i < n; i++)
+		out->scheme[i] = (char)tolower((unsigned char)s[i]);
+	if ((h = parse(s, &rc)) == NULL) {
+		*why = explain(rc, rest);
+		return -1;
+	}
+	out->has_userinfo = has_userinfo(h);
+	curl_url_cleanup(h);
+	return 0;
+}
+
+/* The scheme, "://" and "***": what is left of a URL that may hold credentials and cannot be parsed. */
+static int put_hidden(struct buf *out, const char *s, const char *rest)
+{
+	if (buf_append(out, s, (size_t)(rest - s)) < 0)
+		return -1;
+	return buf_append_str(out, "***");
+}
+
+/* Query items keep their names; every value, and every item without '=', becomes "***". */
+static int put_query(struct buf *out, const char *q)
+{
+	for (;;) {
+		size_t n = strcspn(q, "&");
+		const char *eq = memchr(q, '=', n);
+
+		if (n > 0 && (eq != NULL ? buf_append(out, q, (size_t)(eq + 1 - q)) < 0 ||
+		                               buf_append_str(out, "***") < 0
+		                         : buf_append_str(out, "***") < 0))
+			return -1;
+		if (q[n] == '\0')
+			return 0;
+		if (buf_append_str(out, "&") < 0)
+			return -1;
+		q += n + 1;
+	}
+}
+
+static int put_parsed(struct buf *out, CURLU *h, const char *rest)
+{
+	char *scheme = part(h, CURLUPART_SCHEME), *host = part(h, CURLUPART_HOST);
+	char *zone = part(h, CURLUPART_ZONEID), *port = part(h, CURLUPART_PORT);
+	char *path = part(h, CURLUPART_PATH), *query = part(h, CURLUPART_QUERY);
+	int r = -1;
+
+	if (scheme == NULL || buf_append_str(out, scheme) < 0 || buf_append_str(out, "://") < 0)
+		goto out;
+	if (has_userinfo(h) && buf_append_str(out, "***@") < 0)
+		goto out;
+	if (host != NULL) {
+		size_t n = strlen(host);
+
+		/* an IPv6 zone goes back inside the brackets */
+		if (zone != NULL && n > 0 && host[n - 1] == ']') {
+			if (buf_append(out, host, n - 1) < 0 ||
+			    buf_printf(out, "%%25%s]", zone) < 0)
+				goto out;
+		} else if (buf_append_str(out, host) < 0) {
+			goto out;
+		}
+	}
+	if (port != NULL && buf_printf(out, ":%s", port) < 0)
+		goto out;
+	/* libcurl reports "/" for a URL without a path: print none then */
+	if (path != NULL && (strcmp(path, "/") != 0 || rest[strcspn(rest, "/?#")] == '/') &&
+	    buf_append_str(out, path) < 0)
+		goto out;
+	if (query != NULL && (buf_append_str(out, "?") < 0 || put_query(out, query) < 0))
+		goto out;
+	r = 0;
+out:
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(zone);
+	curl_free(port);
+	curl_free(path);
+	curl_free(query);
+	return r;
+}
+
+int url_redact(const char *s, struct buf *out)
+{
+	const char *rest = after_scheme(s), *at;
+	CURLUcode rc;
+	CURLU *h;
+	int r;
+
+	if (rest == NULL) {
+		if (local_form(s) == URL_PATH || (at = scp_at(s)) == NULL)
+			return buf_append_str(out, s);
+		return buf_append_str(out, "***") < 0 ? -1 : buf_append_str(out, at);
+	}
+	/* without these characters there is no user, password, query or fragment */
+	if (strpbrk(rest, "@?#") == NULL)
+		return buf_append_str(out, s);
+	if ((h = parse(s, &rc)) == NULL)
+		return put_hidden(out, s, rest);
+	r = put_parsed(out, h, rest);
+	curl_url_cleanup(h);
+	return r;
+}
+
+int url_redact_text(const char *text, struct buf *out)
+{
+	const char *p = text, *mark;
+	struct buf token;
+	int r = -1;
+
+	buf_init(&token, strlen(text) + 1);
+	while ((mark = strstr(p, "://")) != NULL) {
+		const char *start = mark, *end = mark + 3 + strcspn(mark + 3, " \t\r\n\"'<>`");
+
+		while (start > p && is_scheme_char(start[-1]))
+			start--;
+		while (start < mark && !isalpha((unsigned char)*start))
+			start++;
+		buf_reset(&token);
+		if (buf_append(out, p, (size_t)(start - p)) < 0 ||
+		    buf_append(&token, start, (size_t)(end - start)) < 0)
+			goto out;
+		/* "://" without a scheme is no URL, but it may still hold a password */
+		if (start == mark && strpbrk(buf_cstr(&token), "@?#") != NULL) {
+			if (buf_append_str(out, "://***") < 0)
+				goto out;
+		} else if (url_redact(buf_cstr(&token), out) < 0) {
+			goto out;
+		}
+		p = end;
+	}
+	r = buf_append_str(out, p);
+out:
+	buf_release(&token);
+	return r;
+}
+
+int url_http_host(const char *url, char *out, size_t len)
+{
+	const char *rest = after_scheme(url);
+	CURLUcode rc;
+	CURLU *h;
+	char *host;
+	size_t n, i;
+	int r = -1;
+
+	if (rest == NULL || len == 0 ||
+	    (strncasecmp(url, "https://", 8) != 0 && strncasecmp(url, "http://", 7) != 0))
+		return -1;
+	/* "https:///x": libcurl would take the first path segment as the host */
+	if (*rest == '/' || (h = parse(url, &rc)) == NULL)
+		return -1;
+	if ((host = part(h, CURLUPART_HOST)) == NULL)
+		goto out;
+	n = strlen(host);
+	if (n >= 2 && host[0] == '[' && host[n - 1] == ']') {
+		memmove(host, host + 1, n - 2);
+		n -= 2;
+	}
+	if (n == 0 || n >= len)
+		goto out;
+	for (i = 0; i < n; i++)
+		out[i] = (char)tolower((unsigned char)host[i]);
+	out[n] = '\0';
+	r = 0;
+out:
+	curl_free(host);
+	curl_url_cleanup(h);
+	return r;
+}
