@@ -30,7 +30,11 @@ CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 
 WARNINGS := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wstrict-prototypes -Wvla \
 	-Wpointer-arith -Wmissing-prototypes -Wno-unused-parameter
-HARDEN := $(FORTIFY) -fstack-protector-strong -fstack-clash-protection -fcf-protection -fPIE
+# Control-flow protection is per CPU, as in Debian's build flags: CET on x86, PAC/BTI on arm64.
+MACHINE := $(shell $(CC) -dumpmachine 2>/dev/null)
+CF_PROTECTION := $(if $(filter x86_64-% i686-% i586-% i486-% i386-%,$(MACHINE)),-fcf-protection,\
+	$(if $(filter aarch64-%,$(MACHINE)),-mbranch-protection=standard))
+HARDEN := $(FORTIFY) -fstack-protector-strong -fstack-clash-protection $(CF_PROTECTION) -fPIE
 ALL_CPPFLAGS := -D_GNU_SOURCE -Icommon -Iverify -Idocker -Iplugin -Itests/unit $(CPPFLAGS)
 ALL_CFLAGS := -std=c11 $(WARNINGS) $(HARDEN) $(SAN_FLAGS) $(DEP_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS := -pie -Wl,-z,relro -Wl,-z,now -Wl,-z,noexecstack $(SAN_FLAGS) $(LDFLAGS)
