@@ -31,7 +31,7 @@ CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 WARNINGS := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wstrict-prototypes -Wvla \
 	-Wpointer-arith -Wmissing-prototypes -Wno-unused-parameter
 HARDEN := $(FORTIFY) -fstack-protector-strong -fstack-clash-protection -fcf-protection -fPIE
-ALL_CPPFLAGS := -D_GNU_SOURCE -Icommon -Iverify -Idocker -Iplugin -Itests/unit $(CPPFLAGS)
+ALL_CPPFLAGS := -D_GNU_SOURCE -I. $(CPPFLAGS)
 ALL_CFLAGS := -std=c11 $(WARNINGS) $(HARDEN) $(SAN_FLAGS) $(DEP_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS := -pie -Wl,-z,relro -Wl,-z,now -Wl,-z,noexecstack $(SAN_FLAGS) $(LDFLAGS)
 
@@ -105,8 +105,7 @@ lint:
 	@scripts/lint.sh
 
 FUZZ_CC ?= clang
-FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer-no-link,address,undefined -D_GNU_SOURCE -Icommon \
-	-Iverify -Idocker -Iplugin $(DEP_CFLAGS)
+FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer-no-link,address,undefined -D_GNU_SOURCE -I. $(DEP_CFLAGS)
 FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=build/fuzz/obj/%.o)
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
 

@@ -1,4 +1,4 @@
-#include "encoding.h"
+#include "common/encoding.h"
 
 #include <string.h>
 

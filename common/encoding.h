@@ -2,7 +2,7 @@
 #ifndef MAINLINE_ENCODING_H
 #define MAINLINE_ENCODING_H
 
-#include "buf.h"
+#include "common/buf.h"
 
 #include <stddef.h>
 #include <stdint.h>

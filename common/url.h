@@ -22,7 +22,7 @@
 
 #include <stddef.h>
 
-#include "buf.h"
+#include "common/buf.h"
 
 enum url_form { URL_PATH, URL_SCP, URL_FULL };
 

@@ -1,11 +1,11 @@
-#include "container.h"
+#include "docker/container.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "buf.h"
-#include "error.h"
-#include "json.h"
+#include "common/buf.h"
+#include "common/error.h"
+#include "common/json.h"
 
 #define CONTAINER_SOCKET_PATH "/var/run/docker.sock"
 

@@ -5,9 +5,9 @@
 #include <signal.h>
 #include <stddef.h>
 
-#include "engine.h"
-#include "http.h"
-#include "run.h"
+#include "common/http.h"
+#include "docker/engine.h"
+#include "docker/run.h"
 
 #define CONTAINER_ID_LEN 64
 

@@ -1,4 +1,4 @@
-#include "engine.h"
+#include "docker/engine.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -6,9 +6,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "error.h"
-#include "json.h"
+#include "common/buf.h"
+#include "common/error.h"
+#include "common/json.h"
 
 int engine_version_number(const char *v)
 {

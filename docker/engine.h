@@ -9,7 +9,7 @@
 
 #include <stddef.h>
 
-#include "http.h"
+#include "common/http.h"
 
 #define ENGINE_API_OURS "1.43" /* newest API version mainline speaks */
 #define ENGINE_API_MIN "1.24"  /* oldest accepted engine API */

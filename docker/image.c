@@ -1,13 +1,13 @@
-#include "image.h"
+#include "docker/image.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "encoding.h"
-#include "error.h"
-#include "json.h"
+#include "common/encoding.h"
+#include "common/error.h"
+#include "common/json.h"
 
 #define CONFIG_MAX (1u << 20)
 

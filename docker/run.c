@@ -1,4 +1,4 @@
-#include "run.h"
+#include "docker/run.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -7,11 +7,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "container.h"
-#include "crypto.h"
-#include "error.h"
-#include "stream.h"
-#include "tar.h"
+#include "common/crypto.h"
+#include "common/error.h"
+#include "docker/container.h"
+#include "docker/stream.h"
+#include "docker/tar.h"
 
 #define RUN_READY_TIMEOUT_MS 30000L
 #define RUN_DRAIN_TIMEOUT_MS 10000L

@@ -10,9 +10,9 @@
 #include <signal.h>
 #include <stdint.h>
 
-#include "engine.h"
-#include "image.h"
-#include "tree.h"
+#include "common/tree.h"
+#include "docker/engine.h"
+#include "docker/image.h"
 
 #define RUN_DEFAULT_GRACE_MS 10000L
 

@@ -1,4 +1,4 @@
-#include "audit.h"
+#include "plugin/audit.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -6,11 +6,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "crypto.h"
-#include "encoding.h"
-#include "error.h"
-#include "url.h"
-#include "version.h"
+#include "common/crypto.h"
+#include "common/encoding.h"
+#include "common/error.h"
+#include "common/url.h"
+#include "common/version.h"
 
 static const char *const phase_names[AUDIT_PHASE_COUNT] = {
     [AUDIT_PHASE_GATE] = "gate", [AUDIT_PHASE_FETCH] = "fetch", [AUDIT_PHASE_VERIFY] = "verify",

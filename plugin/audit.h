@@ -15,9 +15,9 @@
 
 #include <cjson/cJSON.h>
 
-#include "buf.h"
-#include "reason.h"
-#include "signer.h"
+#include "common/buf.h"
+#include "common/reason.h"
+#include "verify/signer.h"
 
 #define AUDIT_SCHEMA "mainline.audit/v1"
 

@@ -1,4 +1,4 @@
-#include "audit_log.h"
+#include "plugin/audit_log.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -9,10 +9,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "crypto.h"
-#include "encoding.h"
-#include "error.h"
-#include "json.h"
+#include "common/crypto.h"
+#include "common/encoding.h"
+#include "common/error.h"
+#include "common/json.h"
 
 #define SIG_PREFIX ",\"sig\":\""
 #define SIG_B64_LEN 88 /* base64 of 64 bytes */

@@ -1,18 +1,18 @@
-#include "build_commit.h"
+#include "plugin/build_commit.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
-#include "buf.h"
-#include "credentials.h"
-#include "error.h"
-#include "signature.h"
-#include "source.h"
-#include "tag.h"
-#include "url.h"
-#include "trust.h"
-#include "verifier.h"
+#include "common/buf.h"
+#include "common/error.h"
+#include "common/url.h"
+#include "plugin/credentials.h"
+#include "plugin/trust.h"
+#include "verify/signature.h"
+#include "verify/source.h"
+#include "verify/tag.h"
+#include "verify/verifier.h"
 
 /* The project branch releases must come from: the one literal `branches` entry, else main. */
 static const char *project_branch(const struct config *c)

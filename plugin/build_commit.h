@@ -8,7 +8,7 @@
 #ifndef MAINLINE_BUILD_COMMIT_H
 #define MAINLINE_BUILD_COMMIT_H
 
-#include "config.h"
+#include "plugin/config.h"
 
 /*
  * Also, for tag builds when tag signers are set (tag_allowed_signers,

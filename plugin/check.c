@@ -1,12 +1,12 @@
-#include "check.h"
+#include "plugin/check.h"
 
 #include <string.h>
 #include <time.h>
 
-#include "credentials.h"
-#include "source.h"
-#include "state.h"
-#include "trust.h"
+#include "plugin/credentials.h"
+#include "plugin/trust.h"
+#include "verify/source.h"
+#include "verify/state.h"
 
 static int64_t now_ns(void)
 {

@@ -8,9 +8,9 @@
 
 #include <stdint.h>
 
-#include "config.h"
-#include "signature.h"
-#include "verifier.h"
+#include "plugin/config.h"
+#include "verify/signature.h"
+#include "verify/verifier.h"
 
 struct source;
 struct state;

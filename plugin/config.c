@@ -1,4 +1,4 @@
-#include "config.h"
+#include "plugin/config.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -8,11 +8,11 @@
 #include <strings.h>
 #include <sys/stat.h>
 
-#include "crypto.h"
-#include "encoding.h"
-#include "error.h"
-#include "json.h"
-#include "url.h"
+#include "common/crypto.h"
+#include "common/encoding.h"
+#include "common/error.h"
+#include "common/json.h"
+#include "common/url.h"
 
 enum value_type {
 	T_STR,           /* one line of text */

@@ -1,14 +1,14 @@
-#include "drone_api.h"
+#include "plugin/drone_api.h"
 
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "error.h"
-#include "gate.h"
-#include "http.h"
-#include "json.h"
+#include "common/error.h"
+#include "common/http.h"
+#include "common/json.h"
+#include "plugin/gate.h"
 
 static int only_chars(const char *s, const char *extra, int allow_alnum)
 {

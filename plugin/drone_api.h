@@ -8,7 +8,7 @@
 #ifndef MAINLINE_DRONE_API_H
 #define MAINLINE_DRONE_API_H
 
-#include "config.h"
+#include "plugin/config.h"
 
 #define DRONE_API_BODY_MAX (1u << 20)
 #define DRONE_API_TIMEOUT_MS 30000L

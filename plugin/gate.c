@@ -1,12 +1,12 @@
-#include "gate.h"
+#include "plugin/gate.h"
 
 #include <fnmatch.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "drone_api.h"
-#include "error.h"
+#include "common/error.h"
+#include "plugin/drone_api.h"
 
 static const char *const known_events[] = {"push",     "pull_request", "tag",    "promote",
                                            "rollback", "cron",         "custom", NULL};

@@ -7,8 +7,8 @@
 #ifndef MAINLINE_GATE_H
 #define MAINLINE_GATE_H
 
-#include "config.h"
-#include "reason.h"
+#include "common/reason.h"
+#include "plugin/config.h"
 
 struct gate_result {
 	enum ml_reason reason; /* ML_OK only when every check passed */

@@ -2,13 +2,13 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "audit_log.h"
-#include "buf.h"
-#include "error.h"
-#include "step.h"
-#include "trust.h"
-#include "verify_cmd.h"
-#include "version.h"
+#include "common/buf.h"
+#include "common/error.h"
+#include "common/version.h"
+#include "plugin/audit_log.h"
+#include "plugin/step.h"
+#include "plugin/trust.h"
+#include "plugin/verify_cmd.h"
 
 extern char **environ;
 

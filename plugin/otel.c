@@ -1,14 +1,14 @@
-#include "otel.h"
+#include "plugin/otel.h"
 
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "crypto.h"
-#include "encoding.h"
-#include "error.h"
-#include "http.h"
-#include "version.h"
+#include "common/crypto.h"
+#include "common/encoding.h"
+#include "common/error.h"
+#include "common/http.h"
+#include "common/version.h"
 
 #define SPAN_KIND_INTERNAL 1
 #define STATUS_OK 1

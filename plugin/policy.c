@@ -1,13 +1,13 @@
-#include "policy.h"
+#include "plugin/policy.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "crypto.h"
-#include "encoding.h"
-#include "error.h"
-#include "json.h"
+#include "common/crypto.h"
+#include "common/encoding.h"
+#include "common/error.h"
+#include "common/json.h"
 
 /* How a setting may differ from the ceiling's value. */
 enum rule {

@@ -9,8 +9,8 @@
 
 #include <stddef.h>
 
-#include "buf.h"
-#include "config.h"
+#include "common/buf.h"
+#include "plugin/config.h"
 
 #define POLICY_DEFAULT_PATH "/etc/mainline/policy.json"
 #define POLICY_MAX (1u << 20)

@@ -1,4 +1,4 @@
-#include "step.h"
+#include "plugin/step.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -7,23 +7,23 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "audit.h"
-#include "audit_log.h"
-#include "buf.h"
-#include "build_commit.h"
-#include "card.h"
-#include "check.h"
-#include "config.h"
-#include "container.h"
-#include "engine.h"
-#include "error.h"
-#include "gate.h"
-#include "otel.h"
-#include "policy.h"
-#include "run.h"
-#include "source.h"
-#include "webhook.h"
-#include "workspace.h"
+#include "common/buf.h"
+#include "common/error.h"
+#include "docker/container.h"
+#include "docker/engine.h"
+#include "docker/run.h"
+#include "plugin/audit.h"
+#include "plugin/audit_log.h"
+#include "plugin/build_commit.h"
+#include "plugin/card.h"
+#include "plugin/check.h"
+#include "plugin/config.h"
+#include "plugin/gate.h"
+#include "plugin/otel.h"
+#include "plugin/policy.h"
+#include "plugin/webhook.h"
+#include "plugin/workspace.h"
+#include "verify/source.h"
 
 #define BAKED_POLICY "/etc/mainline/policy.json"
 #define EXIT_SKIP 78

@@ -1,14 +1,14 @@
-#include "trust.h"
+#include "plugin/trust.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
-#include "allowed_signers.h"
-#include "crypto.h"
-#include "encoding.h"
-#include "error.h"
-#include "pgp.h"
+#include "common/crypto.h"
+#include "common/encoding.h"
+#include "common/error.h"
+#include "verify/allowed_signers.h"
+#include "verify/pgp.h"
 
 static trust_warning_fn warning_handler;
 

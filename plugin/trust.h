@@ -5,8 +5,8 @@
 #ifndef MAINLINE_TRUST_H
 #define MAINLINE_TRUST_H
 
-#include "config.h"
-#include "signature.h"
+#include "plugin/config.h"
+#include "verify/signature.h"
 
 /* Receives the warnings of loading trust roots (a revocation that is ignored). */
 typedef void (*trust_warning_fn)(const char *message);

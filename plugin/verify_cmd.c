@@ -1,4 +1,4 @@
-#include "verify_cmd.h"
+#include "plugin/verify_cmd.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -8,14 +8,14 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "buf.h"
-#include "error.h"
-#include "json.h"
-#include "check.h"
-#include "config.h"
-#include "policy.h"
-#include "url.h"
-#include "verifier.h"
+#include "common/buf.h"
+#include "common/error.h"
+#include "common/json.h"
+#include "common/url.h"
+#include "plugin/check.h"
+#include "plugin/config.h"
+#include "plugin/policy.h"
+#include "verify/verifier.h"
 
 #define MAX_KEYRINGS 32
 #define MAX_FORGE_KEYS 32

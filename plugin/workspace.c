@@ -1,4 +1,4 @@
-#include "workspace.h"
+#include "plugin/workspace.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -11,11 +11,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "container.h"
-#include "error.h"
-#include "json.h"
-#include "tar.h"
+#include "common/buf.h"
+#include "common/error.h"
+#include "common/json.h"
+#include "docker/container.h"
+#include "docker/tar.h"
 
 #define PROC_TEXT_MAX (1u << 20)
 #define WALK_DEPTH_MAX 256

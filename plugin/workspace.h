@@ -16,8 +16,8 @@
 #include <signal.h>
 #include <stddef.h>
 
-#include "config.h"
-#include "engine.h"
+#include "docker/engine.h"
+#include "plugin/config.h"
 
 #define WORKSPACE_SOCKET_PATH "/var/run/docker.sock"
 

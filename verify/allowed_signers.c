@@ -1,9 +1,9 @@
-#include "allowed_signers.h"
+#include "verify/allowed_signers.h"
 
-#include "buf.h"
-#include "encoding.h"
-#include "error.h"
-#include "sshsig.h"
+#include "common/buf.h"
+#include "common/encoding.h"
+#include "common/error.h"
+#include "verify/sshsig.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,11 +1,11 @@
 /* Header lines of raw git objects: see object.h. */
-#include "object.h"
+#include "verify/object.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "error.h"
-#include "reason.h"
+#include "common/error.h"
+#include "common/reason.h"
 
 /* Length of the line at p (without its LF); fails on NUL, no LF, or too long. */
 static int line_length(const uint8_t *p, size_t rem, size_t *out, const char *what)

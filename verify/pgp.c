@@ -1,8 +1,8 @@
-#include "pgp.h"
+#include "verify/pgp.h"
 
-#include "error.h"
-#include "pgp_keyring.h"
-#include "pgp_sigcheck.h"
+#include "common/error.h"
+#include "verify/pgp_keyring.h"
+#include "verify/pgp_sigcheck.h"
 
 #include <stdio.h>
 #include <string.h>

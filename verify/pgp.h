@@ -6,7 +6,7 @@
 #ifndef MAINLINE_PGP_H
 #define MAINLINE_PGP_H
 
-#include "signer.h"
+#include "verify/signer.h"
 
 #include <stddef.h>
 #include <stdint.h>

@@ -4,11 +4,11 @@
  * key, wherever it appears, adds to one certificate per primary fingerprint
  * and every revocation applies whatever its place. See docs/openpgp.md.
  */
-#include "pgp_keyring.h"
+#include "verify/pgp_keyring.h"
 
-#include "encoding.h"
-#include "error.h"
-#include "pgp_sigcheck.h"
+#include "common/encoding.h"
+#include "common/error.h"
+#include "verify/pgp_sigcheck.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -5,8 +5,8 @@
 #ifndef MAINLINE_PGP_KEYRING_H
 #define MAINLINE_PGP_KEYRING_H
 
-#include "pgp.h"
-#include "pgp_packet.h"
+#include "verify/pgp.h"
+#include "verify/pgp_packet.h"
 
 enum pgp_revocation {
 	PGP_NOT_REVOKED = 0,

@@ -1,12 +1,12 @@
-#include "signature.h"
+#include "verify/signature.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "allowed_signers.h"
-#include "error.h"
-#include "pgp.h"
+#include "common/error.h"
+#include "verify/allowed_signers.h"
+#include "verify/pgp.h"
 
 #define SSH_ARMOR "-----BEGIN SSH SIGNATURE-----"
 #define PGP_ARMOR "-----BEGIN PGP SIGNATURE-----"

@@ -1,5 +1,5 @@
 /* The trusted repository's local cache, the libgit2 seam: see source.h. */
-#include "source.h"
+#include "verify/source.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -14,12 +14,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "crypto.h"
-#include "encoding.h"
-#include "error.h"
-#include "reason.h"
-#include "url.h"
+#include "common/buf.h"
+#include "common/crypto.h"
+#include "common/encoding.h"
+#include "common/error.h"
+#include "common/reason.h"
+#include "common/url.h"
 
 #define MAX_PATH_LEN 4096
 #define MAX_TREE_DEPTH 256

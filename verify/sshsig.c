@@ -1,11 +1,11 @@
-#include "sshsig.h"
+#include "verify/sshsig.h"
 
-#include "allowed_signers.h"
-#include "buf.h"
-#include "crypto.h"
-#include "encoding.h"
-#include "error.h"
-#include "reader.h"
+#include "common/buf.h"
+#include "common/crypto.h"
+#include "common/encoding.h"
+#include "common/error.h"
+#include "common/reader.h"
+#include "verify/allowed_signers.h"
 
 #include <stdio.h>
 #include <stdlib.h>

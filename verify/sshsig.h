@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "signer.h"
+#include "verify/signer.h"
 
 struct allowed_signers;
 

@@ -1,4 +1,4 @@
-#include "state.h"
+#include "verify/state.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -8,11 +8,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "crypto.h"
-#include "encoding.h"
-#include "error.h"
-#include "url.h"
+#include "common/buf.h"
+#include "common/crypto.h"
+#include "common/encoding.h"
+#include "common/error.h"
+#include "common/url.h"
 
 #define STATE_FILE_MAX (64u << 20)
 #define NO_ANCHOR "-"

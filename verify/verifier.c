@@ -1,15 +1,15 @@
-#include "verifier.h"
+#include "verify/verifier.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "commit.h"
-#include "error.h"
-#include "source.h"
-#include "state.h"
-#include "tag.h"
+#include "common/buf.h"
+#include "common/error.h"
+#include "verify/commit.h"
+#include "verify/source.h"
+#include "verify/state.h"
+#include "verify/tag.h"
 
 #define MAX_WALK_DEFAULT 1000000u
 #define COMMIT_OBJECT_MAX (16u << 20)

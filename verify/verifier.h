@@ -9,8 +9,8 @@
 
 #include <stddef.h>
 
-#include "signature.h"
-#include "signer.h"
+#include "verify/signature.h"
+#include "verify/signer.h"
 
 struct source;
 struct state;

@@ -5,11 +5,11 @@
  * with no allowed signers (policy and lookup paths) and with its own key
  * allowed (the crypto paths on whatever key and signature the input holds).
  */
-#include "allowed_signers.h"
-#include "buf.h"
-#include "encoding.h"
-#include "error.h"
-#include "sshsig.h"
+#include "common/buf.h"
+#include "common/encoding.h"
+#include "common/error.h"
+#include "verify/allowed_signers.h"
+#include "verify/sshsig.h"
 
 #include <stdint.h>
 #include <stdio.h>

@@ -24,12 +24,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "engine.h"
-#include "error.h"
-#include "image.h"
-#include "run.h"
-#include "tree.h"
+#include "common/buf.h"
+#include "common/error.h"
+#include "common/tree.h"
+#include "docker/engine.h"
+#include "docker/image.h"
+#include "docker/run.h"
 
 #define MAX_LIST 64
 

@@ -12,9 +12,9 @@
  *
  * SEEDHEX is 64 hex digits: the Ed25519 seed or the P-256 private scalar.
  */
-#include "buf.h"
-#include "crypto.h"
-#include "encoding.h"
+#include "common/buf.h"
+#include "common/crypto.h"
+#include "common/encoding.h"
 
 #include <stdio.h>
 #include <stdlib.h>

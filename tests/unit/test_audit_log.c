@@ -6,10 +6,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "audit_log.h"
 #include "audit_sample.h"
-#include "error.h"
-#include "webhook.h"
+#include "common/error.h"
+#include "plugin/audit_log.h"
+#include "plugin/webhook.h"
 
 #define ZEROS "0000000000000000000000000000000000000000000000000000000000000000"
 #define SIG88                                                                                      \

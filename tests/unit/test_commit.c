@@ -7,10 +7,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "commit.h"
-#include "error.h"
-#include "reason.h"
-#include "tag.h"
+#include "common/error.h"
+#include "common/reason.h"
+#include "verify/commit.h"
+#include "verify/tag.h"
 
 #define TREE "tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\n"
 #define PARENT1 "parent 1111111111111111111111111111111111111111\n"

@@ -6,8 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "error.h"
+#include "common/error.h"
+#include "plugin/config.h"
 
 #define SIGNER_LINE "alice@example.org ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKeyKeyKeyKeyKeyKey"
 

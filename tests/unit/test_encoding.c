@@ -2,7 +2,7 @@
 #include "unit.h"
 #include <string.h>
 
-#include "encoding.h"
+#include "common/encoding.h"
 
 static int decode(const char *in, struct buf *out)
 {

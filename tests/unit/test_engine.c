@@ -5,14 +5,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "container.h"
-#include "encoding.h"
-#include "engine.h"
-#include "error.h"
-#include "image.h"
-#include "json.h"
-#include "tar.h"
+#include "common/buf.h"
+#include "common/encoding.h"
+#include "common/error.h"
+#include "common/json.h"
+#include "docker/container.h"
+#include "docker/engine.h"
+#include "docker/image.h"
+#include "docker/tar.h"
 
 static void test_version_numbers(void **state)
 {

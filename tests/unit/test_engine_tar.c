@@ -8,8 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "error.h"
-#include "tar.h"
+#include "common/error.h"
+#include "docker/tar.h"
 
 struct fake_tree {
 	const struct tree_entry *entries;

@@ -5,11 +5,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "drone_api.h"
-#include "error.h"
-#include "gate.h"
-#include "policy.h"
+#include "common/error.h"
+#include "plugin/config.h"
+#include "plugin/drone_api.h"
+#include "plugin/gate.h"
+#include "plugin/policy.h"
 
 struct gate_case {
 	const char *event, *ref, *branch, *tag, *pr;

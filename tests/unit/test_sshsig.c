@@ -5,13 +5,13 @@
  */
 #include "unit.h"
 
-#include "allowed_signers.h"
-#include "buf.h"
-#include "crypto.h"
-#include "encoding.h"
-#include "error.h"
-#include "reader.h"
-#include "sshsig.h"
+#include "common/buf.h"
+#include "common/crypto.h"
+#include "common/encoding.h"
+#include "common/error.h"
+#include "common/reader.h"
+#include "verify/allowed_signers.h"
+#include "verify/sshsig.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -3,9 +3,9 @@
 
 #include <string.h>
 
-#include "config.h"
-#include "error.h"
-#include "workspace.h"
+#include "common/error.h"
+#include "plugin/config.h"
+#include "plugin/workspace.h"
 
 static void test_path_overlaps(void **state)
 {

@@ -1,4 +1,4 @@
-#include "crypto.h"
+#include "common/crypto.h"
 
 #include <openssl/bio.h>
 #include <openssl/bn.h>

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "buf.h"
+#include "common/buf.h"
 
 /*
  * Called with each chunk of the response body as it arrives. Return 0 to go
