@@ -6,8 +6,8 @@
 #include "common/error.h"
 #include "common/version.h"
 #include "plugin/audit_log.h"
-#include "plugin/step.h"
-#include "plugin/trust.h"
+#include "plugin/plugin.h"
+#include "plugin/trust_roots.h"
 #include "plugin/verify_cmd.h"
 
 extern char **environ;

@@ -387,7 +387,7 @@ static int trust_roots_narrow(const struct config *ceiling, const struct config 
  * Revocations and shortened expirations are restrictions, not grants: every
  * keyring of the ceiling that the effective keyrings leave out, and every
  * restriction the ceiling itself carries, still applies to the keys that
- * remain (trust.c loads them as inputs that can only restrict).
+ * remain (trust_roots.c loads them as inputs that can only restrict).
  */
 static int keep_keyring_restrictions(const struct config *ceiling, struct config *req)
 {
@@ -478,7 +478,7 @@ static int check_rule(const struct config *ceiling, const struct config *req, en
  * another anchor, it carries the outermost policy's anchor and whether that
  * policy requires chain mode: the run then starts the chain there (the
  * setting's anchor becomes one more floor), or requires the target to
- * descend from it (see check.c). A policy in chain mode without an anchor
+ * descend from it (see fetch_verify.c). A policy in chain mode without an anchor
  * keeps its chain down to the root.
  */
 static int carry_policy_anchor(const struct config *ceiling, struct config *req)

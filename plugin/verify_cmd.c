@@ -12,8 +12,8 @@
 #include "common/error.h"
 #include "common/json.h"
 #include "common/url.h"
-#include "plugin/check.h"
 #include "plugin/config.h"
+#include "plugin/fetch_verify.h"
 #include "plugin/policy.h"
 #include "verify/verifier.h"
 

@@ -1,6 +1,6 @@
 /* Plugin mode: configure, gate, fetch, verify, execute, audit — one Drone step. */
-#ifndef MAINLINE_STEP_H
-#define MAINLINE_STEP_H
+#ifndef MAINLINE_PLUGIN_H
+#define MAINLINE_PLUGIN_H
 
 /*
  * Runs one plugin step from the environment envp. Returns the process exit

@@ -5,8 +5,8 @@
  * the cache. Drone's shallow clone of a tag does not hold main, so the
  * workspace cannot answer this on its own.
  */
-#ifndef MAINLINE_BUILD_COMMIT_H
-#define MAINLINE_BUILD_COMMIT_H
+#ifndef MAINLINE_GATE_COMMIT_H
+#define MAINLINE_GATE_COMMIT_H
 
 #include "plugin/config.h"
 

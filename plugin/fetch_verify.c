@@ -1,10 +1,10 @@
-#include "plugin/check.h"
+#include "plugin/fetch_verify.h"
 
 #include <string.h>
 #include <time.h>
 
 #include "plugin/credentials.h"
-#include "plugin/trust.h"
+#include "plugin/trust_roots.h"
 #include "verify/source.h"
 #include "verify/state.h"
 

@@ -1,4 +1,4 @@
-#include "plugin/build_commit.h"
+#include "plugin/gate_commit.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -8,7 +8,7 @@
 #include "common/error.h"
 #include "common/url.h"
 #include "plugin/credentials.h"
-#include "plugin/trust.h"
+#include "plugin/trust_roots.h"
 #include "verify/signature.h"
 #include "verify/source.h"
 #include "verify/tag.h"

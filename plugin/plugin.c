@@ -1,4 +1,4 @@
-#include "plugin/step.h"
+#include "plugin/plugin.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -14,11 +14,11 @@
 #include "docker/run.h"
 #include "plugin/audit.h"
 #include "plugin/audit_log.h"
-#include "plugin/build_commit.h"
 #include "plugin/card.h"
-#include "plugin/check.h"
 #include "plugin/config.h"
+#include "plugin/fetch_verify.h"
 #include "plugin/gate.h"
+#include "plugin/gate_commit.h"
 #include "plugin/otel.h"
 #include "plugin/policy.h"
 #include "plugin/webhook.h"

@@ -2,8 +2,8 @@
  * Trust roots from the configuration (allowed_signers text, OpenPGP
  * keyrings, forge keys) and the digest that names them in the verified cache.
  */
-#ifndef MAINLINE_TRUST_H
-#define MAINLINE_TRUST_H
+#ifndef MAINLINE_TRUST_ROOTS_H
+#define MAINLINE_TRUST_ROOTS_H
 
 #include "plugin/config.h"
 #include "verify/signature.h"

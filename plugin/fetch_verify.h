@@ -3,8 +3,8 @@
  * and plugin mode share. Holds what the later steps need (the source for the
  * tree upload, the result for the audit record).
  */
-#ifndef MAINLINE_CHECK_H
-#define MAINLINE_CHECK_H
+#ifndef MAINLINE_FETCH_VERIFY_H
+#define MAINLINE_FETCH_VERIFY_H
 
 #include <stdint.h>
 

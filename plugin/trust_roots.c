@@ -1,4 +1,4 @@
-#include "plugin/trust.h"
+#include "plugin/trust_roots.h"
 
 #include <stdio.h>
 #include <string.h>
