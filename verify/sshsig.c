@@ -6,6 +6,7 @@
 #include "common/error.h"
 #include "common/reader.h"
 #include "verify/allowed_signers.h"
+#include "verify/sshkey.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,58 +19,7 @@
 #define SSHSIG_VERSION 1
 #define MAX_BODY_LINE 1024
 #define MAX_NAMESPACE 64
-#define MAX_RSA_BITS 16384
-#define MIN_RSA_BITS 2048
-#define MAX_RSA_E_BYTES 64
 #define SK_USER_PRESENT 0x01
-#define CERT_SUFFIX "-cert-v01@openssh.com"
-
-enum key_kind {
-	KEY_UNKNOWN,
-	KEY_CERT,
-	KEY_DSA,
-	KEY_ED25519,
-	KEY_ECDSA,
-	KEY_RSA,
-	KEY_SK_ED25519,
-	KEY_SK_ECDSA,
-};
-
-struct key_type {
-	const char *name;
-	enum key_kind kind;
-	enum crypto_curve curve;
-	const char *curve_id;  /* ECDSA: the curve identifier inside the key */
-	size_t point_len;      /* Ed25519: 32; ECDSA: uncompressed SEC1 point */
-	size_t scalar_len;     /* ECDSA: largest r or s */
-	enum crypto_hash hash; /* ECDSA: the digest the curve signs */
-};
-
-static const struct key_type key_types[] = {
-    {"ssh-ed25519", KEY_ED25519, CRYPTO_P256, NULL, 32, 0, CRYPTO_SHA512},
-    {"ecdsa-sha2-nistp256", KEY_ECDSA, CRYPTO_P256, "nistp256", 65, 32, CRYPTO_SHA256},
-    {"ecdsa-sha2-nistp384", KEY_ECDSA, CRYPTO_P384, "nistp384", 97, 48, CRYPTO_SHA384},
-    {"ecdsa-sha2-nistp521", KEY_ECDSA, CRYPTO_P521, "nistp521", 133, 66, CRYPTO_SHA512},
-    {"ssh-rsa", KEY_RSA, CRYPTO_P256, NULL, 0, 0, CRYPTO_SHA256},
-    {"sk-ssh-ed25519@openssh.com", KEY_SK_ED25519, CRYPTO_P256, NULL, 32, 0, CRYPTO_SHA256},
-    {"sk-ecdsa-sha2-nistp256@openssh.com", KEY_SK_ECDSA, CRYPTO_P256, "nistp256", 65, 32,
-     CRYPTO_SHA256},
-    {"ssh-dss", KEY_DSA, CRYPTO_P256, NULL, 0, 0, CRYPTO_SHA1},
-};
-
-/* A public key in SSH wire format, as views into the blob it was parsed from. */
-struct sshkey {
-	const struct key_type *type; /* NULL for unknown types and certificates */
-	enum key_kind kind;
-	const uint8_t *name; /* the type string as written */
-	size_t name_len;
-	const uint8_t *point; /* Ed25519 key or ECDSA point */
-	size_t point_len;
-	const uint8_t *rsa_e, *rsa_n; /* without the mpint sign byte */
-	size_t rsa_e_len, rsa_n_len;
-	const uint8_t *application; /* FIDO keys */
-	size_t application_len;
-};
 
 struct sshsig {
 	struct buf blob; /* the decoded armor; everything below points into it */
@@ -99,111 +49,6 @@ static int bytes_equal(const uint8_t *p, size_t len, const char *s)
 static int has_nul(const uint8_t *p, size_t len)
 {
 	return len > 0 && memchr(p, '\0', len) != NULL;
-}
-
-/*
- * SSH mpint that must be positive and minimally encoded (a zero byte only in
- * front of a set high bit); the returned view drops that zero byte.
- */
-static int get_positive_mpint(struct reader *r, size_t max_len, const uint8_t **out,
-                              size_t *out_len)
-{
-	struct reader save = *r;
-	const uint8_t *p;
-	size_t n;
-
-	if (reader_get_string(r, &p, &n) < 0)
-		return -1;
-	if (n == 0 || (p[0] & 0x80) != 0)
-		goto fail;
-	if (p[0] == 0) {
-		if (n < 2 || (p[1] & 0x80) == 0)
-			goto fail;
-		p++;
-		n--;
-	}
-	if (n > max_len)
-		goto fail;
-	*out = p;
-	*out_len = n;
-	return 0;
-fail:
-	*r = save;
-	return -1;
-}
-
-static int is_certificate_name(const uint8_t *name, size_t len)
-{
-	size_t n = strlen(CERT_SUFFIX);
-
-	return len > n && memcmp(name + len - n, CERT_SUFFIX, n) == 0;
-}
-
-/* Parses a public key blob; 0 or -1 (malformed). Unknown types parse as KEY_UNKNOWN. */
-static int parse_key(struct sshkey *key, const uint8_t *blob, size_t len)
-{
-	struct reader r;
-	const uint8_t *skip;
-	size_t i, skip_len;
-
-	memset(key, 0, sizeof(*key));
-	reader_init(&r, blob, len);
-	if (reader_get_string(&r, &key->name, &key->name_len) < 0 || key->name_len == 0)
-		return -1;
-	for (i = 0; i < sizeof(key_types) / sizeof(key_types[0]); i++)
-		if (bytes_equal(key->name, key->name_len, key_types[i].name))
-			key->type = &key_types[i];
-	if (key->type == NULL) {
-		key->kind = is_certificate_name(key->name, key->name_len) ? KEY_CERT : KEY_UNKNOWN;
-		return 0;
-	}
-	key->kind = key->type->kind;
-	switch (key->kind) {
-	case KEY_ED25519:
-	case KEY_SK_ED25519:
-		if (reader_get_string(&r, &key->point, &key->point_len) < 0 ||
-		    key->point_len != key->type->point_len)
-			return -1;
-		break;
-	case KEY_ECDSA:
-	case KEY_SK_ECDSA:
-		if (reader_expect_cstring(&r, key->type->curve_id) < 0 ||
-		    reader_get_string(&r, &key->point, &key->point_len) < 0 ||
-		    key->point_len != key->type->point_len || key->point[0] != 0x04)
-			return -1;
-		break;
-	case KEY_RSA:
-		if (get_positive_mpint(&r, MAX_RSA_E_BYTES, &key->rsa_e, &key->rsa_e_len) < 0 ||
-		    get_positive_mpint(&r, MAX_RSA_BITS / 8, &key->rsa_n, &key->rsa_n_len) < 0)
-			return -1;
-		break;
-	case KEY_DSA:
-		/* p, q, g, y: parsed for shape only, DSA never verifies */
-		for (i = 0; i < 4; i++)
-			if (reader_get_string(&r, &skip, &skip_len) < 0)
-				return -1;
-		break;
-	default:
-		return -1;
-	}
-	if (key->kind == KEY_SK_ED25519 || key->kind == KEY_SK_ECDSA) {
-		if (reader_get_string(&r, &key->application, &key->application_len) < 0 ||
-		    has_nul(key->application, key->application_len))
-			return -1;
-	}
-	return reader_expect_end(&r);
-}
-
-int sshsig_check_public_key(const uint8_t *blob, size_t len, const char **out_type)
-{
-	struct sshkey key;
-
-	if (parse_key(&key, blob, len) < 0)
-		return ML_BAD_SIGNATURE;
-	if (key.type == NULL)
-		return ML_UNSUPPORTED;
-	*out_type = key.type->name;
-	return 0;
 }
 
 static int is_base64_char(char c)
@@ -261,7 +106,7 @@ static int parse_blob(struct sshsig *sig, const char **what)
 		return -1;
 	*what = "public key";
 	if (reader_get_string(&r, &sig->pubkey, &sig->pubkey_len) < 0 ||
-	    parse_key(&sig->key, sig->pubkey, sig->pubkey_len) < 0)
+	    sshkey_parse(&sig->key, sig->pubkey, sig->pubkey_len) < 0)
 		return -1;
 	*what = "namespace";
 	if (reader_get_string(&r, &sig->ns, &sig->ns_len) < 0 || sig->ns_len == 0 ||
@@ -338,38 +183,14 @@ const uint8_t *sshsig_public_key(const struct sshsig *sig, size_t *out_len)
 	return sig->pubkey;
 }
 
-int sshsig_fingerprint(const uint8_t *blob, size_t len, char out[128])
-{
-	uint8_t digest[32];
-	struct buf b;
-	size_t n;
-	int r = ML_IO;
-
-	buf_init(&b, 64);
-	if (crypto_digest(CRYPTO_SHA256, blob, len, digest) < 0 ||
-	    base64_encode(digest, sizeof(digest), &b) < 0)
-		goto out;
-	n = b.len;
-	while (n > 0 && b.data[n - 1] == '=')
-		n--;
-	snprintf(out, 128, "SHA256:%.*s", (int)n, (const char *)b.data);
-	r = 0;
-out:
-	buf_release(&b);
-	return r;
-}
-
 /*
  * The algorithm policy, before any key lookup or crypto: hash of the
- * message, key type, key size, and a signature algorithm that fits the key.
+ * message, then key type, key size, and a signature algorithm that fits the
+ * key (sshkey.h).
  */
 static int check_algorithms(const struct sshsig *sig, enum crypto_hash *msg_hash,
                             enum crypto_hash *rsa_hash)
 {
-	const struct sshkey *key = &sig->key;
-	int sig_len = (int)sig->sig_alg_len, name_len = (int)key->name_len;
-	unsigned bits;
-
 	if (bytes_equal(sig->hash_alg, sig->hash_alg_len, "sha256"))
 		*msg_hash = CRYPTO_SHA256;
 	else if (bytes_equal(sig->hash_alg, sig->hash_alg_len, "sha512"))
@@ -377,41 +198,8 @@ static int check_algorithms(const struct sshsig *sig, enum crypto_hash *msg_hash
 	else
 		return ml_fail(ML_UNSUPPORTED, "unsupported SSH signature hash algorithm '%.*s'",
 		               (int)sig->hash_alg_len, (const char *)sig->hash_alg);
-	switch (key->kind) {
-	case KEY_UNKNOWN:
-		return ml_fail(ML_UNSUPPORTED, "unsupported SSH key type '%.*s'", name_len,
-		               (const char *)key->name);
-	case KEY_CERT:
-		return ml_fail(ML_UNSUPPORTED,
-		               "SSH certificates are not supported: key type '%.*s'", name_len,
-		               (const char *)key->name);
-	case KEY_DSA:
-		return ml_fail(ML_WEAK_ALGORITHM, "weak SSH key type 'ssh-dss'");
-	case KEY_RSA:
-		bits = crypto_bignum_bits(key->rsa_n, key->rsa_n_len);
-		if (bits < MIN_RSA_BITS)
-			return ml_fail(ML_WEAK_ALGORITHM,
-			               "weak RSA key: %u bits, at least %u required", bits,
-			               MIN_RSA_BITS);
-		if (bytes_equal(sig->sig_alg, sig->sig_alg_len, "rsa-sha2-256"))
-			*rsa_hash = CRYPTO_SHA256;
-		else if (bytes_equal(sig->sig_alg, sig->sig_alg_len, "rsa-sha2-512"))
-			*rsa_hash = CRYPTO_SHA512;
-		else if (bytes_equal(sig->sig_alg, sig->sig_alg_len, "ssh-rsa"))
-			return ml_fail(ML_WEAK_ALGORITHM,
-			               "weak signature algorithm 'ssh-rsa' (SHA-1)");
-		else
-			goto mismatch;
-		return 0;
-	default:
-		if (!bytes_equal(sig->sig_alg, sig->sig_alg_len, key->type->name))
-			goto mismatch;
-		return 0;
-	}
-mismatch:
-	return ml_fail(ML_BAD_SIGNATURE,
-	               "signature algorithm '%.*s' does not match key type '%.*s'", sig_len,
-	               (const char *)sig->sig_alg, name_len, (const char *)key->name);
+	return sshkey_check_signature_algorithm(&sig->key, sig->sig_alg, sig->sig_alg_len,
+	                                        rsa_hash);
 }
 
 struct writer {
@@ -450,8 +238,8 @@ static int verify_ecdsa_blob(const struct sshkey *key, const struct sshsig *sig,
 	struct reader rd;
 
 	reader_init(&rd, sig->sig_blob, sig->sig_blob_len);
-	if (get_positive_mpint(&rd, key->type->scalar_len, &r, &r_len) < 0 ||
-	    get_positive_mpint(&rd, key->type->scalar_len, &s, &s_len) < 0 ||
+	if (sshkey_get_positive_mpint(&rd, key->type->scalar_len, &r, &r_len) < 0 ||
+	    sshkey_get_positive_mpint(&rd, key->type->scalar_len, &s, &s_len) < 0 ||
 	    reader_expect_end(&rd) < 0)
 		return ml_fail(ML_BAD_SIGNATURE, "cannot parse SSH signature: bad ECDSA signature");
 	return crypto_verify_ecdsa(key->type->curve, key->point, key->point_len, digest, digest_len,
@@ -487,18 +275,18 @@ static int verify_crypto(const struct sshsig *sig, enum crypto_hash rsa_hash, co
 	int r;
 
 	switch (key->kind) {
-	case KEY_ED25519:
+	case SSHKEY_ED25519:
 		if (sig->sig_blob_len != 64)
 			break;
 		return crypto_verify_ed25519(key->point, tbs, tbs_len, sig->sig_blob) == 1
 		           ? 0
 		           : ML_BAD_SIGNATURE;
-	case KEY_ECDSA:
+	case SSHKEY_ECDSA:
 		dlen = crypto_hash_len(key->type->hash);
 		if (crypto_digest(key->type->hash, tbs, tbs_len, digest) < 0)
 			return ml_fail(ML_IO, "cannot compute digest");
 		return verify_ecdsa_blob(key, sig, digest, dlen);
-	case KEY_RSA:
+	case SSHKEY_RSA:
 		if (sig->sig_blob_len == 0 || sig->sig_blob_len > key->rsa_n_len)
 			break;
 		if (crypto_digest(rsa_hash, tbs, tbs_len, digest) < 0)
@@ -507,7 +295,7 @@ static int verify_crypto(const struct sshsig *sig, enum crypto_hash rsa_hash, co
 		                      rsa_hash, digest, crypto_hash_len(rsa_hash), sig->sig_blob,
 		                      sig->sig_blob_len);
 		return r == 1 ? 0 : ML_BAD_SIGNATURE;
-	case KEY_SK_ED25519:
+	case SSHKEY_SK_ED25519:
 		if (sig->sig_blob_len != 64 || !sig->has_sk_fields)
 			break;
 		if (sk_message(sig, tbs, tbs_len, sk_msg) < 0)
@@ -515,7 +303,7 @@ static int verify_crypto(const struct sshsig *sig, enum crypto_hash rsa_hash, co
 		return crypto_verify_ed25519(key->point, sk_msg, sizeof(sk_msg), sig->sig_blob) == 1
 		           ? 0
 		           : ML_BAD_SIGNATURE;
-	case KEY_SK_ECDSA:
+	case SSHKEY_SK_ECDSA:
 		if (!sig->has_sk_fields)
 			break;
 		if (sk_message(sig, tbs, tbs_len, sk_msg) < 0 ||
@@ -558,7 +346,7 @@ int sshsig_verify(const struct allowed_signers *as, const struct sshsig_policy *
 	if ((r = allowed_signers_lookup(as, sig->pubkey, sig->pubkey_len, ns, when, &principal)) !=
 	    0)
 		return r;
-	if (sshsig_fingerprint(sig->pubkey, sig->pubkey_len, fingerprint) != 0)
+	if (sshkey_fingerprint(sig->pubkey, sig->pubkey_len, fingerprint) != 0)
 		return ml_fail(ML_IO, "cannot compute key fingerprint");
 
 	hash_name = msg_hash == CRYPTO_SHA256 ? "sha256" : "sha512";
