@@ -8,7 +8,7 @@
 #include "common/encoding.h"
 #include "common/error.h"
 #include "verify/allowed_signers.h"
-#include "verify/pgp.h"
+#include "verify/pgp_keyring.h"
 
 static trust_warning_fn warning_handler;
 

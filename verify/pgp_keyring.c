@@ -61,6 +61,26 @@ struct kr_sig {
 	struct pgp_sig sig;
 };
 
+struct pgp_keyring {
+	/* what pgp_keyring_add() collected, unevaluated */
+	struct kr_input *inputs;
+	size_t n_inputs, cap_inputs;
+	struct kr_block *blocks; /* each occurrence of a primary key */
+	size_t n_blocks, cap_blocks;
+	struct kr_comp *comps; /* each occurrence of a user ID or subkey */
+	size_t n_comps, cap_comps;
+	struct kr_sig *sigs; /* the signatures mainline evaluates */
+	size_t n_sigs, cap_sigs;
+	/* what pgp_keyring_finish() built */
+	int finished;
+	struct pgp_kr_entry *entries;
+	size_t n, cap;
+	size_t *by_keyid; /* entry indexes sorted by key ID */
+	size_t n_primary;
+	char **warnings;
+	size_t n_warnings;
+};
+
 /* ---- arrays ---- */
 
 static int reserve(void **v, size_t *cap, size_t n, size_t size)
@@ -1215,4 +1235,15 @@ const struct pgp_kr_entry *pgp_keyring_next(const struct pgp_keyring *kr,
 		return NULL;
 	*iter = pos + 1;
 	return &kr->entries[kr->by_keyid[pos]];
+}
+
+const struct pgp_kr_entry *pgp_keyring_primary(const struct pgp_keyring *kr,
+                                               const struct pgp_kr_entry *e)
+{
+	return &kr->entries[e->primary];
+}
+
+int pgp_keyring_is_finished(const struct pgp_keyring *kr)
+{
+	return kr->finished;
 }

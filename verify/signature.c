@@ -7,6 +7,7 @@
 #include "common/error.h"
 #include "verify/allowed_signers.h"
 #include "verify/pgp.h"
+#include "verify/pgp_keyring.h"
 
 #define SSH_ARMOR "-----BEGIN SSH SIGNATURE-----"
 #define PGP_ARMOR "-----BEGIN PGP SIGNATURE-----"

@@ -7,6 +7,7 @@
  */
 #include "common/error.h"
 #include "verify/pgp.h"
+#include "verify/pgp_keyring.h"
 
 #include "tests/unit/pgp_certs.h"
 

@@ -8,6 +8,7 @@
 #include "common/encoding.h"
 #include "common/error.h"
 #include "verify/pgp.h"
+#include "verify/pgp_keyring.h"
 
 #include <stddef.h>
 #include <stdint.h>

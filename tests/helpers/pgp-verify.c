@@ -10,6 +10,7 @@
 #include "common/buf.h"
 #include "common/error.h"
 #include "verify/pgp.h"
+#include "verify/pgp_keyring.h"
 
 #include <errno.h>
 #include <inttypes.h>

@@ -9,6 +9,7 @@
 #include "common/error.h"
 #include "pgp_certs.h"
 #include "verify/pgp.h"
+#include "verify/pgp_keyring.h"
 #include "verify/pgp_packet.h"
 
 #include <ctype.h>
