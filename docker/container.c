@@ -33,7 +33,7 @@ static int valid_bind(const char *b)
 	return colon != NULL && colon != b && colon[1] == '/';
 }
 
-char *container_create_body(const struct run_spec *spec, const char *engine_socket)
+char *container_create_body(const struct container_spec *spec, const char *engine_socket)
 {
 	cJSON *root = NULL, *labels, *host, *binds, *s;
 	const char *const *p;
@@ -165,7 +165,8 @@ out:
 	return r;
 }
 
-int container_create(struct engine *e, const struct run_spec *spec, const char *name, char *id)
+int container_create(struct engine *e, const struct container_spec *spec, const char *name,
+                     char *id)
 {
 	static const char *const headers[] = {"Content-Type: application/json", NULL};
 	struct http_request req = {.method = "POST", .headers = headers, .timeout_ms = 120000};

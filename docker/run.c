@@ -255,7 +255,9 @@ static int upload_tree(struct run *run)
 	if ((r = tar_stream_start(&tar, run->spec->tree_walk, run->spec->tree_ctx,
 	                          run->spec->tree_mtime)) != 0)
 		return r;
-	r = container_upload(run->e, run->id, run->spec->workdir != NULL ? run->spec->workdir : "/",
+	r = container_upload(run->e, run->id,
+	                     run->spec->container.workdir != NULL ? run->spec->container.workdir
+	                                                          : "/",
 	                     tar_stream_read, tar, run->spec->cancel);
 	/* a tree the producer refused explains the aborted upload best */
 	if ((tr = tar_stream_finish(tar)) != 0)
@@ -364,7 +366,7 @@ int engine_run(struct engine *e, const struct run_spec *spec, struct run_result 
 	    .progress_ctx = spec->progress_ctx,
 	    .cancel = spec->cancel,
 	};
-	struct run_spec pinned;
+	struct container_spec pinned;
 	char image_id[160];
 	struct run run;
 	char name[128];
@@ -383,15 +385,16 @@ int engine_run(struct engine *e, const struct run_spec *spec, struct run_result 
 	http_response_init(&run.attach.res, 64 * 1024);
 	http_response_init(&run.wait.res, 64 * 1024);
 
-	if ((r = image_ensure(e, spec->image, &io, out->image_digest, sizeof(out->image_digest),
-	                      image_id, sizeof(image_id), &out->pull_ms)) != 0)
+	if ((r = image_ensure(e, spec->container.image, &io, out->image_digest,
+	                      sizeof(out->image_digest), image_id, sizeof(image_id),
+	                      &out->pull_ms)) != 0)
 		goto out;
 	if ((named = make_name(spec->name_prefix, name, sizeof(name))) != 0 && named != 1) {
 		r = named;
 		goto out;
 	}
 	/* create from the digest just recorded: a tag moved meanwhile cannot slip in */
-	pinned = *spec;
+	pinned = spec->container;
 	pinned.image = image_id;
 	if ((r = container_create(e, &pinned, named == 0 ? name : NULL, run.id)) != 0)
 		goto out;

@@ -258,13 +258,13 @@ static int execute(struct plugin_run *p, char **envp, int *exit_code)
 	bs.docker_socket = (int)config_number(&p->cfg, CK_DOCKER_SOCKET);
 
 	memset(&spec, 0, sizeof(spec));
-	spec.image = config_string(&p->cfg, CK_IMAGE);
-	spec.argv = command != NULL ? (const char *const *)command->v : NULL;
-	spec.env = (const char *const *)p->env;
-	spec.workdir = config_string(&p->cfg, CK_WORKDIR);
-	spec.labels = label_ptrs;
-	spec.binds = binds;
-	spec.docker_socket = (int)config_number(&p->cfg, CK_DOCKER_SOCKET);
+	spec.container.image = config_string(&p->cfg, CK_IMAGE);
+	spec.container.argv = command != NULL ? (const char *const *)command->v : NULL;
+	spec.container.env = (const char *const *)p->env;
+	spec.container.workdir = config_string(&p->cfg, CK_WORKDIR);
+	spec.container.labels = label_ptrs;
+	spec.container.binds = binds;
+	spec.container.docker_socket = (int)config_number(&p->cfg, CK_DOCKER_SOCKET);
 	spec.name_prefix = "mainline-";
 	spec.tree_walk = walk_verified_tree;
 	spec.tree_ctx = &ts;

@@ -375,13 +375,13 @@ static void test_create_body(void **state)
 	static const char *const env[] = {"A=1", NULL};
 	static const char *const labels[] = {"mainline.commit=abc", "x=y=z", NULL};
 	static const char *const binds[] = {"cache:/cache", "/host:/h:ro", NULL};
-	struct run_spec spec = {.image = "img:1",
-	                        .argv = argv,
-	                        .env = env,
-	                        .workdir = "/src",
-	                        .labels = labels,
-	                        .binds = binds,
-	                        .docker_socket = 1};
+	struct container_spec spec = {.image = "img:1",
+	                              .argv = argv,
+	                              .env = env,
+	                              .workdir = "/src",
+	                              .labels = labels,
+	                              .binds = binds,
+	                              .docker_socket = 1};
 	const cJSON *host, *l;
 	cJSON *j;
 	char *body;
