@@ -7,8 +7,6 @@
 #include "common/error.h"
 #include "common/json.h"
 
-#define CONTAINER_SOCKET_PATH "/var/run/docker.sock"
-
 static int add_strings(cJSON *obj, const char *key, const char *const *list)
 {
 	cJSON *arr;
@@ -99,7 +97,7 @@ char *container_create_body(const struct container_spec *spec, const char *engin
 			goto oom;
 	}
 	if (spec->docker_socket) {
-		if (buf_printf(&bind, "%s:%s", engine_socket, CONTAINER_SOCKET_PATH) < 0 ||
+		if (buf_printf(&bind, "%s:%s", engine_socket, ENGINE_SOCKET_PATH) < 0 ||
 		    (s = cJSON_CreateString(buf_cstr(&bind))) == NULL)
 			goto oom;
 		if (!cJSON_AddItemToArray(binds, s)) {

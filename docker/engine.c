@@ -193,7 +193,7 @@ int engine_open(struct engine **out, const struct engine_options *opt)
 	if (host == NULL || *host == '\0')
 		host = getenv("DOCKER_HOST");
 	if (host == NULL || *host == '\0')
-		host = "unix://" ENGINE_DEFAULT_SOCKET;
+		host = "unix://" ENGINE_SOCKET_PATH;
 	if (opt != NULL && opt->tls_verify >= 0)
 		tls = opt->tls_verify;
 	else

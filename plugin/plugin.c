@@ -16,16 +16,18 @@
 #include "plugin/audit_log.h"
 #include "plugin/card.h"
 #include "plugin/config.h"
+#include "plugin/config_describe.h"
+#include "plugin/config_env.h"
 #include "plugin/fetch_verify.h"
 #include "plugin/gate.h"
 #include "plugin/gate_commit.h"
 #include "plugin/otel.h"
 #include "plugin/policy.h"
+#include "plugin/policy_digest.h"
 #include "plugin/webhook.h"
 #include "plugin/workspace.h"
 #include "verify/source.h"
 
-#define BAKED_POLICY "/etc/mainline/policy.json"
 #define EXIT_SKIP 78
 #define MAX_ENV 512
 
@@ -120,7 +122,7 @@ static const char *env_lookup(char **envp, const char *name)
  */
 static int build_env(struct plugin_run *p, char **envp)
 {
-	const struct strlist *names = config_list(&p->cfg, CK_ENV);
+	const struct strlist *names = &p->cfg.env;
 	char traceparent[OTEL_TRACEPARENT_LEN + 1];
 	char **e;
 	size_t i;
@@ -141,7 +143,7 @@ static int build_env(struct plugin_run *p, char **envp)
 		if (v != NULL && (r = env_push(p, config_env_passthrough(i), v)) != 0)
 			return r;
 	}
-	for (i = 0; names != NULL && i < names->n; i++) {
+	for (i = 0; i < names->n; i++) {
 		const char *v = env_lookup(envp, names->v[i]);
 
 		if (v == NULL)
@@ -211,10 +213,10 @@ static int execute(struct plugin_run *p, char **envp, int *exit_code)
 	struct audit_label labels[AUDIT_LABEL_COUNT];
 	char label_text[AUDIT_LABEL_COUNT][1200];
 	const char *label_ptrs[AUDIT_LABEL_COUNT + 1];
-	const struct strlist *command = config_list(&p->cfg, CK_COMMAND);
-	const struct strlist *volumes = config_list(&p->cfg, CK_VOLUMES);
+	const struct strlist *command = &p->cfg.command;
+	const struct strlist *volumes = &p->cfg.volumes;
 	struct tree_source ts = {.src = p->chk.src, .tree = p->chk.res.tree};
-	const char *binds[CONFIG_LIST_MAX + 2];
+	const char *binds[STRLIST_MAX + 2];
 	struct before_start bs;
 	struct workspace ws;
 	struct engine_options eo;
@@ -240,7 +242,7 @@ static int execute(struct plugin_run *p, char **envp, int *exit_code)
 		return r;
 	if ((r = workspace_plan(&ws, p->engine, &p->cfg)) != 0)
 		return r;
-	for (n = 0; volumes != NULL && n < volumes->n && n < CONFIG_LIST_MAX; n++)
+	for (n = 0; n < volumes->n && n < STRLIST_MAX; n++)
 		binds[n] = volumes->v[n];
 	if (ws.mode == WORKSPACE_MOUNT) {
 		binds[n++] = ws.bind;
@@ -254,26 +256,26 @@ static int execute(struct plugin_run *p, char **envp, int *exit_code)
 	}
 	binds[n] = NULL;
 	bs.ws = &ws;
-	bs.image = config_string(&p->cfg, CK_IMAGE);
-	bs.docker_socket = (int)config_number(&p->cfg, CK_DOCKER_SOCKET);
+	bs.image = p->cfg.image;
+	bs.docker_socket = p->cfg.docker_socket;
 
 	memset(&spec, 0, sizeof(spec));
-	spec.container.image = config_string(&p->cfg, CK_IMAGE);
-	spec.container.argv = command != NULL ? (const char *const *)command->v : NULL;
+	spec.container.image = p->cfg.image;
+	spec.container.argv = (const char *const *)command->v;
 	spec.container.env = (const char *const *)p->env;
-	spec.container.workdir = config_string(&p->cfg, CK_WORKDIR);
+	spec.container.workdir = p->cfg.workdir;
 	spec.container.labels = label_ptrs;
 	spec.container.binds = binds;
-	spec.container.docker_socket = (int)config_number(&p->cfg, CK_DOCKER_SOCKET);
+	spec.container.docker_socket = p->cfg.docker_socket;
 	spec.name_prefix = "mainline-";
 	spec.tree_walk = walk_verified_tree;
 	spec.tree_ctx = &ts;
-	spec.timeout_ms = (long)config_number(&p->cfg, CK_TIMEOUT) * 1000L;
+	spec.timeout_ms = (long)p->cfg.timeout * 1000L;
 	spec.cancel = &canceled;
 	spec.out_fd = STDOUT_FILENO;
 	spec.err_fd = STDERR_FILENO;
-	spec.pull = (enum pull_policy)config_number(&p->cfg, CK_PULL);
-	spec.docker_config_json = config_string(&p->cfg, CK_DOCKER_CONFIG);
+	spec.pull = p->cfg.pull;
+	spec.docker_config_json = p->cfg.docker_config;
 	spec.progress = pull_progress;
 	spec.before_start = before_start;
 	spec.before_start_ctx = &bs;
@@ -317,11 +319,11 @@ static void fill_record(struct plugin_run *p)
 	p->rec.drone.tag = d->tag;
 	p->rec.drone.deploy_to = d->deploy_to;
 	p->rec.drone.step = d->step_name;
-	p->rec.source = config_string(&p->cfg, CK_SOURCE);
-	p->rec.branch = config_string(&p->cfg, CK_BRANCH);
-	p->rec.anchor = config_string(&p->cfg, CK_ANCHOR);
-	p->rec.mode = config_number(&p->cfg, CK_MODE) == CONFIG_MODE_CHAIN ? "chain" : "tip";
-	p->rec.image = config_string(&p->cfg, CK_IMAGE);
+	p->rec.source = p->cfg.source;
+	p->rec.branch = p->cfg.branch;
+	p->rec.anchor = p->cfg.anchor;
+	p->rec.mode = p->cfg.mode == CONFIG_MODE_CHAIN ? "chain" : "tip";
+	p->rec.image = p->cfg.image;
 	p->rec.policy_digest = p->policy_digest[0] != '\0' ? p->policy_digest : NULL;
 	if (p->chk.res.commit[0] != '\0')
 		p->rec.commit = p->chk.res.commit;
@@ -336,9 +338,9 @@ static void fill_record(struct plugin_run *p)
 /* Every sink gets the record; a sink that fails is reported and fails the step. */
 static int write_audit(struct plugin_run *p)
 {
-	const char *audit_file = config_string(&p->cfg, CK_AUDIT_FILE);
-	const char *webhook_url = config_string(&p->cfg, CK_AUDIT_WEBHOOK);
-	const char *otlp = config_string(&p->cfg, CK_OTLP_ENDPOINT);
+	const char *audit_file = p->cfg.audit_file;
+	const char *webhook_url = p->cfg.audit_webhook;
+	const char *otlp = p->cfg.otlp_endpoint;
 	const char *card_path = p->cfg.drone.card_path;
 	char spool[4200];
 	struct buf line;
@@ -355,8 +357,7 @@ static int write_audit(struct plugin_run *p)
 		        ml_error_message());
 		ml_error_clear();
 	}
-	if (audit_file != NULL &&
-	    audit_log_append(audit_file, &p->rec, config_string(&p->cfg, CK_AUDIT_KEY)) != 0) {
+	if (audit_file != NULL && audit_log_append(audit_file, &p->rec, p->cfg.audit_key) != 0) {
 		fprintf(stderr, "mainline: audit record not written: %s\n", ml_error_message());
 		ml_error_clear();
 		failed = 1;
@@ -364,12 +365,11 @@ static int write_audit(struct plugin_run *p)
 	if (webhook_url != NULL) {
 		struct webhook wh = {
 		    .url = webhook_url,
-		    .secret = config_string(&p->cfg, CK_AUDIT_SECRET),
+		    .secret = p->cfg.audit_secret,
 		    .spool = spool,
 		};
 
-		snprintf(spool, sizeof(spool), "%s/audit-spool.jsonl",
-		         config_string(&p->cfg, CK_CACHE));
+		snprintf(spool, sizeof(spool), "%s/audit-spool.jsonl", p->cfg.cache);
 		if (webhook_send(&wh, &p->rec, NULL) != 0) {
 			fprintf(stderr, "mainline: audit record lost for the webhook: %s\n",
 			        ml_error_message());
@@ -384,18 +384,6 @@ static int write_audit(struct plugin_run *p)
 		ml_error_clear();
 	}
 	return failed;
-}
-
-static const char *baked_policy_path(void)
-{
-	/*
-	 * The image's baked policy always wins. Only an image without one honours
-	 * MAINLINE_POLICY_FILE (tests, installs outside a container): a ceiling can
-	 * only narrow, so a variable that adds one cannot widen anything.
-	 */
-	if (access(BAKED_POLICY, F_OK) == 0)
-		return BAKED_POLICY;
-	return getenv("MAINLINE_POLICY_FILE");
 }
 
 int plugin_main(char **envp)
@@ -420,7 +408,7 @@ int plugin_main(char **envp)
 
 	config_init(&p->cfg);
 	phase_begin(p, AUDIT_PHASE_GATE);
-	r = policy_effective_config(&p->cfg, envp, baked_policy_path());
+	r = policy_effective_config(&p->cfg, envp, policy_baked_path());
 	if (r == 0)
 		r = policy_digest(&p->cfg, p->policy_digest);
 	if (r == 0)
@@ -445,7 +433,7 @@ int plugin_main(char **envp)
 		p->rec.phase[AUDIT_PHASE_VERIFY].start_ns = p->chk.verify_start_ns;
 		p->rec.phase[AUDIT_PHASE_VERIFY].end_ns = p->chk.verify_end_ns;
 	}
-	if (r == 0 && !config_number(&p->cfg, CK_DRY_RUN)) {
+	if (r == 0 && !p->cfg.dry_run) {
 		/* the cache lock is not held while the pipeline runs: objects are immutable */
 		r = execute(p, envp, &exit_code);
 	}
@@ -460,7 +448,7 @@ int plugin_main(char **envp)
 	                  : ml_reason_is_refusal(r) ? AUDIT_REFUSE
 	                                            : AUDIT_ERROR;
 	/* a refusal or error is told by the audit end line */
-	if (r == 0 && config_number(&p->cfg, CK_DRY_RUN)) {
+	if (r == 0 && p->cfg.dry_run) {
 		struct buf described;
 
 		/* a dry run shows what a real run would use, secrets redacted */
@@ -477,8 +465,7 @@ int plugin_main(char **envp)
 		code = exit_code > 0 ? exit_code : 0;
 	else if (ml_reason_is_refusal(r))
 		/* on_refuse may itself be the build parameter refused: it cannot skip that */
-		code = config_number(&p->cfg, CK_ON_REFUSE) == CONFIG_ON_REFUSE_SKIP &&
-		               r != ML_BUILD_PARAMETER
+		code = p->cfg.on_refuse == CONFIG_ON_REFUSE_SKIP && r != ML_BUILD_PARAMETER
 		           ? EXIT_SKIP
 		           : 1;
 	else

@@ -1,6 +1,6 @@
 /*
  * The policy ceiling: a JSON object with the same keys as the settings
- * (baked into the image at POLICY_DEFAULT_PATH, or given to `mainline verify
+ * (baked into the image at POLICY_BAKED_PATH, or given to `mainline verify
  * --policy FILE`). Settings may narrow it, never widen it. See docs/policy.md
  * for the rule of each key.
  */
@@ -12,7 +12,7 @@
 #include "common/buf.h"
 #include "plugin/config.h"
 
-#define POLICY_DEFAULT_PATH "/etc/mainline/policy.json"
+#define POLICY_BAKED_PATH "/etc/mainline/policy.json"
 #define POLICY_MAX (1u << 20)
 
 /*
@@ -43,21 +43,19 @@ int policy_load_file(struct config *out, const char *path, int *found);
 int policy_apply(const struct config *ceiling, struct config *req);
 
 /*
+ * Where plugin mode looks for the baked policy: POLICY_BAKED_PATH when that
+ * file exists (the image's baked policy always wins), else the file named by
+ * MAINLINE_POLICY_FILE (tests, installs outside a container), else NULL. A
+ * ceiling can only narrow, so a variable that adds one cannot widen anything.
+ */
+const char *policy_baked_path(void);
+
+/*
  * The whole plugin configuration: settings and context from envp, the
  * baked policy at baked_path (NULL: none; missing file: none), then the
  * `policy` setting as a further narrowing layer, then config_finish().
  * out must be config_init()ed; release it with config_release() in any case.
  */
 int policy_effective_config(struct config *out, char **envp, const char *baked_path);
-
-/*
- * Appends the canonical JSON of the effective configuration c to out: one
- * object, keys sorted, no whitespace, secrets left out, file contents as
- * "sha256:<hex>", durations as "1h30m". 0 or ML_IO.
- */
-int policy_canonical_json(const struct config *c, struct buf *out);
-
-/* The SHA-256 (lower-case hex) of policy_canonical_json(c). 0 or ML_IO. */
-int policy_digest(const struct config *c, char out[65]);
 
 #endif

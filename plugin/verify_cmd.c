@@ -13,6 +13,7 @@
 #include "common/json.h"
 #include "common/url.h"
 #include "plugin/config.h"
+#include "plugin/config_set.h"
 #include "plugin/fetch_verify.h"
 #include "plugin/policy.h"
 #include "verify/verifier.h"

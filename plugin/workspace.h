@@ -19,18 +19,12 @@
 #include "docker/engine.h"
 #include "plugin/config.h"
 
-#define WORKSPACE_SOCKET_PATH "/var/run/docker.sock"
-
-/* Whether absolute paths a and b are equal or one lies inside the other (by components). */
-int path_overlaps(const char *a, const char *b);
-
 /*
  * Checks the run's paths before anything runs: the workdir must not equal,
  * lie inside or contain the workspace (c->drone.workspace, when set); every
- * `volumes` entry must be `name:/path[:ro|:rw]` with a volume name
- * ([A-Za-z0-9][A-Za-z0-9_.-]*, never a host path) and a clean absolute
- * destination that overlaps neither the workdir, the workspace nor the
- * docker socket. 0 or ML_CONFIG naming the entry.
+ * `volumes` entry must follow the volume rule (volume.h) and its destination
+ * overlap neither the workdir, the workspace nor the docker socket. 0 or
+ * ML_CONFIG naming the entry.
  */
 int workspace_check_config(const struct config *c);
 

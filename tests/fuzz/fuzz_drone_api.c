@@ -11,6 +11,7 @@
 #include "common/error.h"
 #include "common/json.h"
 #include "plugin/config.h"
+#include "plugin/config_env.h"
 #include "plugin/drone_api.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -10,6 +10,7 @@
 #include "common/error.h"
 #include "plugin/config.h"
 #include "plugin/policy.h"
+#include "plugin/policy_digest.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "common/error.h"
+#include "common/path.h"
 #include "plugin/workspace.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

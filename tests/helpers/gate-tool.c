@@ -9,8 +9,10 @@
 
 #include "common/error.h"
 #include "plugin/config.h"
+#include "plugin/config_describe.h"
 #include "plugin/gate.h"
 #include "plugin/policy.h"
+#include "plugin/policy_digest.h"
 
 extern char **environ;
 

@@ -7,6 +7,8 @@
 
 #include "common/error.h"
 #include "plugin/config.h"
+#include "plugin/config_env.h"
+#include "plugin/config_set.h"
 #include "plugin/drone_api.h"
 #include "plugin/gate.h"
 #include "plugin/policy.h"
@@ -306,23 +308,6 @@ static void test_parameters_without_api(void **state)
 	}
 }
 
-static void test_may_have_parameters(void **state)
-{
-	struct drone_context d;
-
-	memset(&d, 0, sizeof(d));
-	assert_false(gate_may_have_parameters(&d));
-	d.build_event = "push";
-	assert_false(gate_may_have_parameters(&d));
-	d.build_parent = "0";
-	assert_false(gate_may_have_parameters(&d));
-	d.build_parent = "12";
-	assert_true(gate_may_have_parameters(&d));
-	d.build_parent = NULL;
-	d.build_event = "promote";
-	assert_true(gate_may_have_parameters(&d));
-}
-
 /* Build parameters in the API answer: which variable each becomes, never its value. */
 static void test_api_parameters(void **state)
 {
@@ -451,7 +436,6 @@ int main(void)
 	    cmocka_unit_test(test_patterns),
 	    cmocka_unit_test(test_withheld_token_refuses),
 	    cmocka_unit_test(test_parameters_without_api),
-	    cmocka_unit_test(test_may_have_parameters),
 	    cmocka_unit_test(test_api_parameters),
 	    cmocka_unit_test(test_api_answers),
 	    cmocka_unit_test(test_api_needs_context),
