@@ -95,9 +95,6 @@ struct audit_record {
  */
 int audit_record_init(struct audit_record *rec);
 
-/* Current wall-clock time in Unix nanoseconds (for the spans). */
-int64_t audit_now_ns(void);
-
 /* "gate", "fetch", "verify", "pull", "run". */
 const char *audit_phase_name(enum audit_phase p);
 

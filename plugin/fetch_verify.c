@@ -1,20 +1,12 @@
 #include "plugin/fetch_verify.h"
 
 #include <string.h>
-#include <time.h>
 
+#include "common/clock.h"
 #include "plugin/credentials.h"
 #include "plugin/trust_roots.h"
 #include "verify/source.h"
 #include "verify/state.h"
-
-static int64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 int check_run(struct check *out, const struct config *c, int offline)
 {
@@ -37,7 +29,7 @@ int check_run(struct check *out, const struct config *c, int offline)
 		return r;
 	out->have_roots = 1;
 
-	out->fetch_start_ns = now_ns();
+	out->fetch_start_ns = clock_realtime_ns();
 	/* the ssh key file exists only while the fetch runs */
 	r = credentials_prepare(&cr, c, &so);
 	if (r == 0)
@@ -45,11 +37,11 @@ int check_run(struct check *out, const struct config *c, int offline)
 	if (r == 0 && !offline)
 		r = source_fetch(out->src);
 	credentials_release(&cr);
-	out->fetch_end_ns = now_ns();
+	out->fetch_end_ns = clock_realtime_ns();
 	if (r != 0)
 		return r;
 
-	out->verify_start_ns = now_ns();
+	out->verify_start_ns = clock_realtime_ns();
 	if ((r = state_open(&out->st, c->cache, c->source, c->branch, out->roots_digest)) != 0)
 		goto out;
 	memset(&req, 0, sizeof(req));
@@ -69,7 +61,7 @@ int check_run(struct check *out, const struct config *c, int offline)
 	if ((r = verifier_run(out->src, out->st, &out->tr, &req, &out->res)) == 0)
 		r = state_save(out->st);
 out:
-	out->verify_end_ns = now_ns();
+	out->verify_end_ns = clock_realtime_ns();
 	return r;
 }
 

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "common/buf.h"
+#include "common/clock.h"
 #include "common/error.h"
 #include "docker/container.h"
 #include "docker/engine.h"
@@ -67,12 +68,12 @@ struct plugin_run {
 
 static void phase_begin(struct plugin_run *p, enum audit_phase ph)
 {
-	p->rec.phase[ph].start_ns = audit_now_ns();
+	p->rec.phase[ph].start_ns = clock_realtime_ns();
 }
 
 static void phase_end(struct plugin_run *p, enum audit_phase ph)
 {
-	p->rec.phase[ph].end_ns = audit_now_ns();
+	p->rec.phase[ph].end_ns = clock_realtime_ns();
 }
 
 /* Takes ownership of kv ("NAME=value"). */
@@ -346,7 +347,7 @@ static int write_audit(struct plugin_run *p)
 	struct buf line;
 	int failed = 0;
 
-	p->rec.total.end_ns = audit_now_ns();
+	p->rec.total.end_ns = clock_realtime_ns();
 	buf_init(&line, 4096);
 	if (audit_log_end_line(&p->rec, &line) == 0)
 		fprintf(stderr, "%s\n", buf_cstr(&line));
@@ -403,7 +404,7 @@ int plugin_main(char **envp)
 	sigaction(SIGINT, &sa, NULL);
 	ml_error_clear();
 	audit_record_init(&p->rec);
-	p->rec.total.start_ns = audit_now_ns();
+	p->rec.total.start_ns = clock_realtime_ns();
 	otel_trace_init(&p->trace, env_lookup(envp, "TRACEPARENT"));
 
 	config_init(&p->cfg);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "common/buf.h"
+#include "common/clock.h"
 #include "common/crypto.h"
 #include "common/encoding.h"
 #include "common/error.h"
@@ -102,19 +103,19 @@ static int parse_cert_pin(const char *s, uint8_t out[32])
 static int lock_cache(struct source *src, unsigned timeout)
 {
 	char path[MAX_PATH_LEN];
-	struct timespec start, now, pause = {0, 100 * 1000 * 1000};
+	struct timespec pause = {0, 100 * 1000 * 1000};
+	int64_t start;
 
 	if ((size_t)snprintf(path, sizeof(path), "%s/lock", src->dir) >= sizeof(path))
 		return ml_fail(ML_IO, "cache path too long '%s'", src->dir);
 	src->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (src->lock_fd < 0)
 		return ml_fail(ML_IO, "cannot open lock file '%s': %s", path, strerror(errno));
-	clock_gettime(CLOCK_MONOTONIC, &start);
+	start = clock_monotonic_ms();
 	while (flock(src->lock_fd, LOCK_EX | LOCK_NB) < 0) {
 		if (errno != EWOULDBLOCK && errno != EINTR)
 			return ml_fail(ML_IO, "cannot lock '%s': %s", path, strerror(errno));
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (now.tv_sec - start.tv_sec >= (time_t)timeout)
+		if (clock_monotonic_ms() - start >= (int64_t)timeout * 1000)
 			return ml_fail(ML_IO,
 			               "timed out after %u seconds waiting for the lock on cache "
 			               "'%s' (another build is using it)",
