@@ -41,6 +41,16 @@ static const struct env_var {
     {"LD_", CONFIG_ENV_READ | CONFIG_ENV_RUN, "the dynamic loader"},
 };
 
+const char *config_env_lookup(char **envp, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (; *envp != NULL; envp++)
+		if (strncmp(*envp, name, n) == 0 && (*envp)[n] == '=')
+			return *envp + n + 1;
+	return NULL;
+}
+
 static int env_name_matches(const char *pattern, const char *name)
 {
 	size_t n = strlen(pattern);

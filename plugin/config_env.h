@@ -24,6 +24,9 @@
  */
 int config_from_env(struct config *out, char **envp);
 
+/* The value of name in envp ("NAME=value" strings, exact name), or NULL. */
+const char *config_env_lookup(char **envp, const char *name);
+
 #define CONFIG_ENV_SETTING 0x1u  /* PLUGIN_*: a setting */
 #define CONFIG_ENV_READ 0x2u     /* mainline reads it */
 #define CONFIG_ENV_PIPELINE 0x4u /* it is passed to the pipeline */

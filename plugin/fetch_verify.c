@@ -2,20 +2,28 @@
 
 #include <string.h>
 
-#include "common/clock.h"
 #include "plugin/credentials.h"
 #include "plugin/trust_roots.h"
 #include "verify/source.h"
 #include "verify/state.h"
 
-int check_run(struct check *out, const struct config *c, int offline)
+int fetch_verify_roots(struct fetch_verify *out, const struct config *c)
 {
-	struct source_options so;
-	struct verify_request req;
-	struct credentials cr;
 	int r;
 
 	memset(out, 0, sizeof(*out));
+	if ((r = trust_roots_load(&out->tr, out->roots_digest, c)) != 0)
+		return r;
+	out->have_roots = 1;
+	return 0;
+}
+
+int fetch_verify_fetch(struct fetch_verify *fv, const struct config *c, int offline)
+{
+	struct source_options so;
+	struct credentials cr;
+	int r;
+
 	memset(&so, 0, sizeof(so));
 	so.url = c->source;
 	so.branch = c->branch;
@@ -23,27 +31,23 @@ int check_run(struct check *out, const struct config *c, int offline)
 	so.offline = offline;
 	so.ca_file = c->ca_cert;
 	so.cert_pin = c->cert_pin;
-
-	/* trust roots first: a bad root is a configuration error before any network I/O */
-	if ((r = trust_load(&out->tr, out->roots_digest, c)) != 0)
-		return r;
-	out->have_roots = 1;
-
-	out->fetch_start_ns = clock_realtime_ns();
 	/* the ssh key file exists only while the fetch runs */
 	r = credentials_prepare(&cr, c, &so);
 	if (r == 0)
-		r = source_open(&out->src, &so);
+		r = source_open(&fv->src, &so);
 	if (r == 0 && !offline)
-		r = source_fetch(out->src);
+		r = source_fetch(fv->src);
 	credentials_release(&cr);
-	out->fetch_end_ns = clock_realtime_ns();
-	if (r != 0)
-		return r;
+	return r;
+}
 
-	out->verify_start_ns = clock_realtime_ns();
-	if ((r = state_open(&out->st, c->cache, c->source, c->branch, out->roots_digest)) != 0)
-		goto out;
+int fetch_verify_verify(struct fetch_verify *fv, const struct config *c)
+{
+	struct verify_request req;
+	int r;
+
+	if ((r = state_open(&fv->st, c->cache, c->source, c->branch, fv->roots_digest)) != 0)
+		return r;
 	memset(&req, 0, sizeof(req));
 	req.branch = c->branch;
 	req.target = c->commit;
@@ -58,18 +62,25 @@ int check_run(struct check *out, const struct config *c, int offline)
 		req.anchor = c->anchor;
 		req.extra_anchor = c->policy_anchor;
 	}
-	if ((r = verifier_run(out->src, out->st, &out->tr, &req, &out->res)) == 0)
-		r = state_save(out->st);
-out:
-	out->verify_end_ns = clock_realtime_ns();
+	if ((r = verifier_run(fv->src, fv->st, &fv->tr, &req, &fv->res)) == 0)
+		r = state_save(fv->st);
 	return r;
 }
 
-void check_release(struct check *chk)
+int fetch_verify_run(struct fetch_verify *out, const struct config *c, int offline)
 {
-	state_free(chk->st);
-	source_free(chk->src);
-	if (chk->have_roots)
-		trust_roots_release(&chk->tr);
-	memset(chk, 0, sizeof(*chk));
+	int r;
+
+	if ((r = fetch_verify_roots(out, c)) == 0 && (r = fetch_verify_fetch(out, c, offline)) == 0)
+		r = fetch_verify_verify(out, c);
+	return r;
+}
+
+void fetch_verify_release(struct fetch_verify *fv)
+{
+	state_free(fv->st);
+	source_free(fv->src);
+	if (fv->have_roots)
+		trust_roots_release(&fv->tr);
+	memset(fv, 0, sizeof(*fv));
 }

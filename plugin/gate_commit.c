@@ -74,8 +74,8 @@ static int check_tag(struct source *src, const struct config *c)
 		            d->commit_sha);
 		goto out;
 	}
-	if ((r = trust_load_from(&tr, digest, c->tag_allowed_signers, &c->tag_keyring,
-	                         &no_forge_keys, c)) != 0)
+	if ((r = trust_roots_load_from(&tr, digest, c->tag_allowed_signers, &c->tag_keyring,
+	                               &no_forge_keys, c)) != 0)
 		goto out;
 	have_roots = 1;
 	if ((r = source_read_object(src, tag_id, SOURCE_OBJ_TAG, &raw)) != 0 ||
@@ -136,7 +136,7 @@ out:
 	return r;
 }
 
-int build_commit_check(const struct config *c)
+int gate_commit_check(const struct config *c)
 {
 	const struct drone_context *d = &c->drone;
 

@@ -64,7 +64,7 @@ static void print_warning(const char *message)
 
 int main(int argc, char **argv)
 {
-	trust_set_warning_handler(print_warning);
+	trust_roots_set_warning_handler(print_warning);
 	if (argc == 1 || (argc == 2 && strcmp(argv[1], "plugin") == 0))
 		return plugin_main(environ);
 	if (strcmp(argv[1], "--version") == 0) {

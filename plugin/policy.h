@@ -37,7 +37,7 @@ int policy_load_file(struct config *out, const char *path, int *found);
  * effective configuration. A widening fails with ML_POLICY_WIDENED and one
  * line naming the setting and why. When req chose another anchor than the
  * ceiling's, req->policy_anchor and req->policy_chain receive the outermost
- * policy's anchor and chain requirement (check_run keeps both: the setting's
+ * policy's anchor and chain requirement (fetch_verify keeps both: the setting's
  * anchor only narrows). Returns 0 or an ml_reason.
  */
 int policy_apply(const struct config *ceiling, struct config *req);

@@ -312,12 +312,12 @@ int verify_cmd_main(int argc, char **argv)
 {
 	struct config req, ceiling;
 	struct verify_opts o;
-	struct check chk;
+	struct fetch_verify fv;
 	char source[4096], state_dir[4096];
 	int r, found = 0;
 
 	ml_error_clear();
-	memset(&chk, 0, sizeof(chk));
+	memset(&fv, 0, sizeof(fv));
 	config_init(&req);
 	config_init(&ceiling);
 	source[0] = '\0';
@@ -346,11 +346,11 @@ int verify_cmd_main(int argc, char **argv)
 	}
 	if ((r = config_finish(&req)) != 0)
 		goto out;
-	r = check_run(&chk, &req, o.offline);
+	r = fetch_verify_run(&fv, &req, o.offline);
 out:
 	print_result(&o, req.source != NULL ? req.source : o.source,
-	             req.branch != NULL ? req.branch : "main", r, &chk.res);
-	check_release(&chk);
+	             req.branch != NULL ? req.branch : "main", r, &fv.res);
+	fetch_verify_release(&fv);
 	config_release(&ceiling);
 	config_release(&req);
 	if (r == 0)
