@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/encoding.h"
 #include "common/buf.h"
 #include "common/error.h"
 #include "common/json.h"
@@ -124,8 +125,7 @@ int container_parse_created(const char *json, size_t len, char *id)
 
 	root = json_parse(json, len, ENGINE_JSON_MAX);
 	s = root != NULL ? json_string(root, "Id") : NULL;
-	if (s == NULL || strlen(s) != CONTAINER_ID_LEN ||
-	    strspn(s, "0123456789abcdef") != CONTAINER_ID_LEN) {
+	if (s == NULL || strlen(s) != CONTAINER_ID_LEN || !hex_is_lower(s, CONTAINER_ID_LEN)) {
 		r = ml_fail(ML_ENGINE_ERROR,
 		            "cannot parse the engine's answer to container create");
 		goto out;

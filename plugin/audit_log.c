@@ -27,14 +27,10 @@ static int load_pem(const char *arg, struct buf *out)
 	return buf_read_file(out, arg);
 }
 
+/* Exactly n lower-case hex digits. */
 static int is_lower_hex(const char *s, size_t n)
 {
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-			return 0;
-	return s[n] == '\0';
+	return hex_is_lower(s, n) && s[n] == '\0';
 }
 
 int audit_line_parse(const char *line, size_t len, struct audit_line *out)

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/encoding.h"
 #include "common/buf.h"
 #include "common/error.h"
 #include "common/url.h"
@@ -20,16 +21,6 @@ static const char *project_branch(const struct config *c)
 	if (c->branches.n == 1 && strpbrk(c->branches.v[0], "*?[") == NULL)
 		return c->branches.v[0];
 	return "main";
-}
-
-static int is_commit_id(const char *s)
-{
-	size_t i;
-
-	for (i = 0; i < 40; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-			return 0;
-	return s[40] == '\0';
 }
 
 static int has_tag_roots(const struct config *c)
@@ -99,7 +90,8 @@ static int check_project(const struct config *c)
 	char tip[41], host[256];
 	int r;
 
-	if (d->commit_sha == NULL || !is_commit_id(d->commit_sha))
+	if (d->commit_sha == NULL ||
+	    !(hex_is_lower(d->commit_sha, 40) && d->commit_sha[40] == '\0'))
 		return ml_fail(ML_CONFIG, "checking the build's commit needs DRONE_COMMIT_SHA, a "
 		                          "full commit id");
 	if (d->git_http_url == NULL)

@@ -27,11 +27,8 @@ static int all_zero(const uint8_t *p, size_t n)
 /* Exactly n lower-case hex digits into out (n/2 bytes). */
 static int lower_hex(const char *s, size_t n, uint8_t *out)
 {
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-			return -1;
+	if (!hex_is_lower(s, n))
+		return -1;
 	return hex_decode(s, out, n / 2);
 }
 

@@ -3,6 +3,7 @@
 #include <ctype.h>
 #include <string.h>
 
+#include "common/encoding.h"
 #include "common/error.h"
 #include "common/url.h"
 #include "plugin/drone_context.h"
@@ -10,12 +11,7 @@
 
 static int is_hex_len(const char *s, size_t want)
 {
-	size_t i;
-
-	for (i = 0; s[i] != '\0'; i++)
-		if (!isxdigit((unsigned char)s[i]))
-			return 0;
-	return i == want;
+	return strlen(s) == want && hex_is_digits(s, want);
 }
 
 int setting_check_commit_id(enum config_key k, char *item)

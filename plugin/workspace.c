@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/encoding.h"
 #include "common/buf.h"
 #include "common/error.h"
 #include "common/json.h"
@@ -69,21 +70,13 @@ int workspace_check_config(const struct config *c)
 	return 0;
 }
 
-static int is_hex64(const char *p)
-{
-	for (int i = 0; i < 64; i++)
-		if (!((p[i] >= '0' && p[i] <= '9') || (p[i] >= 'a' && p[i] <= 'f')))
-			return 0;
-	return 1;
-}
-
 int workspace_id_from_mountinfo(const char *text, char out[65])
 {
 	const char *p = text;
 
 	while ((p = strstr(p, "/containers/")) != NULL) {
 		p += strlen("/containers/");
-		if (strlen(p) >= 65 && is_hex64(p) && p[64] == '/') {
+		if (strlen(p) >= 65 && hex_is_lower(p, 64) && p[64] == '/') {
 			memcpy(out, p, 64);
 			out[64] = '\0';
 			return 0;
@@ -99,7 +92,7 @@ int workspace_id_from_cgroup(const char *text, char out[65])
 	for (p = text; *p != '\0'; p++) {
 		int boundary = p == text || p[-1] == '/' || p[-1] == '-';
 
-		if (boundary && strlen(p) >= 64 && is_hex64(p) &&
+		if (boundary && strlen(p) >= 64 && hex_is_lower(p, 64) &&
 		    (p[64] == '\0' || p[64] == '\n' || p[64] == '.' || p[64] == '/')) {
 			memcpy(out, p, 64);
 			out[64] = '\0';

@@ -92,7 +92,7 @@ static int parse_cert_pin(const char *s, uint8_t out[32])
 	for (; *s != '\0'; s++) {
 		if (*s == ':')
 			continue;
-		if (n == 64 || !isxdigit((unsigned char)*s))
+		if (n == 64 || !hex_is_digits(s, 1))
 			return -1;
 		hex[n++] = *s;
 	}
@@ -511,12 +511,7 @@ int source_branch_tip(struct source *src, char out_hex[41])
 
 static int is_full_hex(const char *s)
 {
-	size_t i;
-
-	for (i = 0; i < 40; i++)
-		if (!isxdigit((unsigned char)s[i]))
-			return 0;
-	return s[40] == '\0';
+	return hex_is_digits(s, 40) && s[40] == '\0';
 }
 
 static int object_type_of(struct source *src, const git_oid *oid, git_object_t *out)

@@ -36,12 +36,7 @@ struct state {
 
 static int is_hex40(const char *s)
 {
-	size_t i;
-
-	for (i = 0; i < 40; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-			return 0;
-	return s[40] == '\0' || s[40] == ' ' || s[40] == '\n';
+	return hex_is_lower(s, 40) && (s[40] == '\0' || s[40] == ' ' || s[40] == '\n');
 }
 
 static size_t slot_of(const struct state *st, const char *commit, const char *anchor)

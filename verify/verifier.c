@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/encoding.h"
 #include "common/buf.h"
 #include "common/error.h"
 #include "verify/commit.h"
@@ -95,12 +96,7 @@ out:
 
 static int is_full_id(const char *s)
 {
-	size_t i;
-
-	for (i = 0; i < 40; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-			return 0;
-	return s[40] == '\0';
+	return hex_is_lower(s, 40) && s[40] == '\0';
 }
 
 int verifier_run(struct source *src, struct state *st, const struct trust_roots *tr,
