@@ -20,6 +20,9 @@
 #define MAX_BODY_LINE 1024
 #define MAX_NAMESPACE 64
 #define SK_USER_PRESENT 0x01
+#define SK_MESSAGE_LEN (32 + 1 + 4 + 32)
+/* magic, then namespace, reserved, hash algorithm and digest as SSH strings */
+#define SIGNED_DATA_MAX (SSHSIG_MAGIC_LEN + 4 + MAX_NAMESPACE + 4 + 4 + 6 + 4 + CRYPTO_MAX_DIGEST)
 
 struct sshsig {
 	struct buf blob; /* the decoded armor; everything below points into it */
@@ -202,34 +205,6 @@ static int check_algorithms(const struct sshsig *sig, enum crypto_hash *msg_hash
 	                                        rsa_hash);
 }
 
-struct writer {
-	uint8_t *data;
-	size_t len, cap;
-};
-
-static void put_bytes(struct writer *w, const void *p, size_t n)
-{
-	/* sizes are fixed by the callers; overflow would be a bug, never input */
-	if (n > w->cap - w->len)
-		abort();
-	memcpy(w->data + w->len, p, n);
-	w->len += n;
-}
-
-static void put_u32(struct writer *w, uint32_t v)
-{
-	const uint8_t b[4] = {(uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8),
-	                      (uint8_t)v};
-
-	put_bytes(w, b, 4);
-}
-
-static void put_string(struct writer *w, const void *p, size_t n)
-{
-	put_u32(w, (uint32_t)n);
-	put_bytes(w, p, n);
-}
-
 static int verify_ecdsa_blob(const struct sshkey *key, const struct sshsig *sig,
                              const uint8_t *digest, size_t digest_len)
 {
@@ -249,19 +224,15 @@ static int verify_ecdsa_blob(const struct sshkey *key, const struct sshsig *sig,
 }
 
 /* The FIDO message: SHA256(application) || flags || counter || SHA256(signed data). */
-static int sk_message(const struct sshsig *sig, const uint8_t *tbs, size_t tbs_len, uint8_t out[69])
+static int sk_message(const struct sshsig *sig, const uint8_t *tbs, size_t tbs_len, struct buf *out)
 {
-	struct writer w = {out, 0, 69};
 	uint8_t h[32];
 
-	if (crypto_digest(CRYPTO_SHA256, sig->key.application, sig->key.application_len, h) < 0)
+	if (crypto_digest(CRYPTO_SHA256, sig->key.application, sig->key.application_len, h) < 0 ||
+	    buf_append(out, h, sizeof(h)) < 0 || buf_append(out, &sig->sk_flags, 1) < 0 ||
+	    buf_append_u32(out, sig->sk_counter) < 0 ||
+	    crypto_digest(CRYPTO_SHA256, tbs, tbs_len, h) < 0 || buf_append(out, h, sizeof(h)) < 0)
 		return -1;
-	put_bytes(&w, h, 32);
-	put_bytes(&w, &sig->sk_flags, 1);
-	put_u32(&w, sig->sk_counter);
-	if (crypto_digest(CRYPTO_SHA256, tbs, tbs_len, h) < 0)
-		return -1;
-	put_bytes(&w, h, 32);
 	return 0;
 }
 
@@ -270,60 +241,75 @@ static int verify_crypto(const struct sshsig *sig, enum crypto_hash rsa_hash, co
                          size_t tbs_len)
 {
 	const struct sshkey *key = &sig->key;
-	uint8_t digest[CRYPTO_MAX_DIGEST], sk_msg[69];
+	uint8_t digest[CRYPTO_MAX_DIGEST];
+	struct buf sk_msg;
 	size_t dlen;
-	int r;
+	int r = ML_BAD_SIGNATURE;
 
+	buf_init(&sk_msg, SK_MESSAGE_LEN);
 	switch (key->kind) {
 	case SSHKEY_ED25519:
 		if (sig->sig_blob_len != 64)
-			break;
-		return crypto_verify_ed25519(key->point, tbs, tbs_len, sig->sig_blob) == 1
-		           ? 0
-		           : ML_BAD_SIGNATURE;
+			goto malformed;
+		r = crypto_verify_ed25519(key->point, tbs, tbs_len, sig->sig_blob) == 1
+		        ? 0
+		        : ML_BAD_SIGNATURE;
+		break;
 	case SSHKEY_ECDSA:
 		dlen = crypto_hash_len(key->type->hash);
 		if (crypto_digest(key->type->hash, tbs, tbs_len, digest) < 0)
-			return ml_fail(ML_IO, "cannot compute digest");
-		return verify_ecdsa_blob(key, sig, digest, dlen);
+			goto no_digest;
+		r = verify_ecdsa_blob(key, sig, digest, dlen);
+		break;
 	case SSHKEY_RSA:
 		if (sig->sig_blob_len == 0 || sig->sig_blob_len > key->rsa_n_len)
-			break;
+			goto malformed;
 		if (crypto_digest(rsa_hash, tbs, tbs_len, digest) < 0)
-			return ml_fail(ML_IO, "cannot compute digest");
+			goto no_digest;
 		r = crypto_verify_rsa(key->rsa_n, key->rsa_n_len, key->rsa_e, key->rsa_e_len,
 		                      rsa_hash, digest, crypto_hash_len(rsa_hash), sig->sig_blob,
-		                      sig->sig_blob_len);
-		return r == 1 ? 0 : ML_BAD_SIGNATURE;
+		                      sig->sig_blob_len) == 1
+		        ? 0
+		        : ML_BAD_SIGNATURE;
+		break;
 	case SSHKEY_SK_ED25519:
 		if (sig->sig_blob_len != 64 || !sig->has_sk_fields)
-			break;
-		if (sk_message(sig, tbs, tbs_len, sk_msg) < 0)
-			return ml_fail(ML_IO, "cannot compute digest");
-		return crypto_verify_ed25519(key->point, sk_msg, sizeof(sk_msg), sig->sig_blob) == 1
-		           ? 0
-		           : ML_BAD_SIGNATURE;
+			goto malformed;
+		if (sk_message(sig, tbs, tbs_len, &sk_msg) < 0)
+			goto no_digest;
+		r = crypto_verify_ed25519(key->point, sk_msg.data, sk_msg.len, sig->sig_blob) == 1
+		        ? 0
+		        : ML_BAD_SIGNATURE;
+		break;
 	case SSHKEY_SK_ECDSA:
 		if (!sig->has_sk_fields)
-			break;
-		if (sk_message(sig, tbs, tbs_len, sk_msg) < 0 ||
-		    crypto_digest(CRYPTO_SHA256, sk_msg, sizeof(sk_msg), digest) < 0)
-			return ml_fail(ML_IO, "cannot compute digest");
-		return verify_ecdsa_blob(key, sig, digest, 32);
-	default:
+			goto malformed;
+		if (sk_message(sig, tbs, tbs_len, &sk_msg) < 0 ||
+		    crypto_digest(CRYPTO_SHA256, sk_msg.data, sk_msg.len, digest) < 0)
+			goto no_digest;
+		r = verify_ecdsa_blob(key, sig, digest, 32);
 		break;
+	default:
+		goto malformed;
 	}
-	return ml_fail(ML_BAD_SIGNATURE, "cannot parse SSH signature: bad %.*s signature blob",
-	               (int)key->name_len, (const char *)key->name);
+	goto out;
+malformed:
+	r = ml_fail(ML_BAD_SIGNATURE, "cannot parse SSH signature: bad %.*s signature blob",
+	            (int)key->name_len, (const char *)key->name);
+	goto out;
+no_digest:
+	r = ml_fail(ML_IO, "cannot compute digest");
+out:
+	buf_release(&sk_msg);
+	return r;
 }
 
 int sshsig_verify(const struct allowed_signers *as, const struct sshsig_policy *policy,
                   const struct sshsig *sig, const char *ns, const uint8_t *payload,
                   size_t payload_len, int64_t when, struct ml_signer *out)
 {
-	uint8_t tbs[SSHSIG_MAGIC_LEN + 4 + MAX_NAMESPACE + 4 + 4 + 6 + 4 + CRYPTO_MAX_DIGEST];
 	uint8_t msg_digest[CRYPTO_MAX_DIGEST];
-	struct writer w = {tbs, 0, sizeof(tbs)};
+	struct buf tbs;
 	enum crypto_hash msg_hash = CRYPTO_SHA512, rsa_hash = CRYPTO_SHA512;
 	const char *principal = NULL, *hash_name;
 	char fingerprint[128];
@@ -352,13 +338,17 @@ int sshsig_verify(const struct allowed_signers *as, const struct sshsig_policy *
 	hash_name = msg_hash == CRYPTO_SHA256 ? "sha256" : "sha512";
 	if (crypto_digest(msg_hash, payload, payload_len, msg_digest) < 0)
 		return ml_fail(ML_IO, "cannot compute digest");
-	put_bytes(&w, SSHSIG_MAGIC, SSHSIG_MAGIC_LEN);
-	put_string(&w, ns, ns_len);
-	put_string(&w, "", 0);
-	put_string(&w, hash_name, strlen(hash_name));
-	put_string(&w, msg_digest, crypto_hash_len(msg_hash));
-
-	if ((r = verify_crypto(sig, rsa_hash, tbs, w.len)) != 0)
+	/* the signed data: magic, namespace, reserved, hash algorithm, H(message) */
+	buf_init(&tbs, SIGNED_DATA_MAX);
+	if (buf_append(&tbs, SSHSIG_MAGIC, SSHSIG_MAGIC_LEN) < 0 ||
+	    buf_append_string(&tbs, ns, ns_len) < 0 || buf_append_string(&tbs, "", 0) < 0 ||
+	    buf_append_string(&tbs, hash_name, strlen(hash_name)) < 0 ||
+	    buf_append_string(&tbs, msg_digest, crypto_hash_len(msg_hash)) < 0)
+		r = ml_fail(ML_IO, "out of memory");
+	else
+		r = verify_crypto(sig, rsa_hash, tbs.data, tbs.len);
+	buf_release(&tbs);
+	if (r != 0)
 		return ml_fail(r, "SSH signature by key '%s' does not verify", fingerprint);
 	if (sig->has_sk_fields && policy != NULL && policy->require_user_presence &&
 	    (sig->sk_flags & SK_USER_PRESENT) == 0)

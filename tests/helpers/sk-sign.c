@@ -23,22 +23,9 @@
 #define SK_ED25519 "sk-ssh-ed25519@openssh.com"
 #define SK_ECDSA "sk-ecdsa-sha2-nistp256@openssh.com"
 
-static int put_u32(struct buf *b, uint32_t v)
-{
-	const uint8_t x[4] = {(uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8),
-	                      (uint8_t)v};
-
-	return buf_append(b, x, 4);
-}
-
-static int put_string(struct buf *b, const void *p, size_t n)
-{
-	return put_u32(b, (uint32_t)n) < 0 || buf_append(b, p, n) < 0 ? -1 : 0;
-}
-
 static int put_cstring(struct buf *b, const char *s)
 {
-	return put_string(b, s, strlen(s));
+	return buf_append_string(b, s, strlen(s));
 }
 
 static int put_mpint(struct buf *b, const uint8_t *v, size_t n)
@@ -52,9 +39,9 @@ static int put_mpint(struct buf *b, const uint8_t *v, size_t n)
 	if (n > 0 && (v[0] & 0x80) != 0) {
 		tmp[0] = 0;
 		memcpy(tmp + 1, v, n);
-		return put_string(b, tmp, n + 1);
+		return buf_append_string(b, tmp, n + 1);
 	}
-	return put_string(b, v, n);
+	return buf_append_string(b, v, n);
 }
 
 struct sk_key {
@@ -69,11 +56,11 @@ static int key_blob(const struct sk_key *k, struct buf *out)
 {
 	if (k->ecdsa)
 		return put_cstring(out, SK_ECDSA) < 0 || put_cstring(out, "nistp256") < 0 ||
-		               put_string(out, k->pub, 65) < 0 ||
+		               buf_append_string(out, k->pub, 65) < 0 ||
 		               put_cstring(out, k->application) < 0
 		           ? -1
 		           : 0;
-	return put_cstring(out, SK_ED25519) < 0 || put_string(out, k->pub, 32) < 0 ||
+	return put_cstring(out, SK_ED25519) < 0 || buf_append_string(out, k->pub, 32) < 0 ||
 	               put_cstring(out, k->application) < 0
 	           ? -1
 	           : 0;
@@ -117,33 +104,33 @@ static int sign(const struct sk_key *k, uint8_t flags, uint32_t counter, const c
 	buf_init(&key, 4096);
 	if (crypto_digest(CRYPTO_SHA512, msg->data, msg->len, h) < 0 ||
 	    buf_append(&tbs, "SSHSIG", 6) < 0 || put_cstring(&tbs, ns) < 0 ||
-	    put_string(&tbs, "", 0) < 0 || put_cstring(&tbs, "sha512") < 0 ||
-	    put_string(&tbs, h, 64) < 0)
+	    buf_append_string(&tbs, "", 0) < 0 || put_cstring(&tbs, "sha512") < 0 ||
+	    buf_append_string(&tbs, h, 64) < 0)
 		goto out;
 	if (crypto_digest(CRYPTO_SHA256, k->application, strlen(k->application), app_hash) < 0 ||
 	    crypto_digest(CRYPTO_SHA256, tbs.data, tbs.len, data_hash) < 0 ||
 	    buf_append(&skmsg, app_hash, 32) < 0 || buf_append(&skmsg, &flags, 1) < 0 ||
-	    put_u32(&skmsg, counter) < 0 || buf_append(&skmsg, data_hash, 32) < 0)
+	    buf_append_u32(&skmsg, counter) < 0 || buf_append(&skmsg, data_hash, 32) < 0)
 		goto out;
 	if (k->ecdsa) {
 		if (crypto_digest(CRYPTO_SHA256, skmsg.data, skmsg.len, digest) < 0 ||
 		    crypto_sign_ecdsa_p256(k->seed, digest, r, s, pub) < 0 ||
 		    put_mpint(&sigblob, r, 32) < 0 || put_mpint(&sigblob, s, 32) < 0 ||
 		    put_cstring(&inner, SK_ECDSA) < 0 ||
-		    put_string(&inner, sigblob.data, sigblob.len) < 0)
+		    buf_append_string(&inner, sigblob.data, sigblob.len) < 0)
 			goto out;
 	} else {
 		if (crypto_sign_ed25519(k->ed, skmsg.data, skmsg.len, sig) < 0 ||
-		    put_cstring(&inner, SK_ED25519) < 0 || put_string(&inner, sig, 64) < 0)
+		    put_cstring(&inner, SK_ED25519) < 0 || buf_append_string(&inner, sig, 64) < 0)
 			goto out;
 	}
-	if (buf_append(&inner, &out_flags, 1) < 0 || put_u32(&inner, out_counter) < 0 ||
+	if (buf_append(&inner, &out_flags, 1) < 0 || buf_append_u32(&inner, out_counter) < 0 ||
 	    key_blob(k, &key) < 0)
 		goto out;
-	if (buf_append(blob, "SSHSIG", 6) < 0 || put_u32(blob, 1) < 0 ||
-	    put_string(blob, key.data, key.len) < 0 || put_cstring(blob, ns) < 0 ||
-	    put_string(blob, "", 0) < 0 || put_cstring(blob, "sha512") < 0 ||
-	    put_string(blob, inner.data, inner.len) < 0)
+	if (buf_append(blob, "SSHSIG", 6) < 0 || buf_append_u32(blob, 1) < 0 ||
+	    buf_append_string(blob, key.data, key.len) < 0 || put_cstring(blob, ns) < 0 ||
+	    buf_append_string(blob, "", 0) < 0 || put_cstring(blob, "sha512") < 0 ||
+	    buf_append_string(blob, inner.data, inner.len) < 0)
 		goto out;
 	ret = 0;
 out:

@@ -55,11 +55,31 @@ static void test_printf_detach_and_file(void **state)
 	unlink(path);
 }
 
+static void test_wire_encodings(void **state)
+{
+	static const uint8_t want[] = {0, 0, 1, 2, 0, 0, 0, 2, 'h', 'i'};
+	struct buf b;
+
+	buf_init(&b, sizeof(want));
+	assert_int_equal(buf_append_u32(&b, 0x102), 0);
+	assert_int_equal(buf_append_string(&b, "hi", 2), 0);
+	assert_int_equal(b.len, sizeof(want));
+	assert_memory_equal(b.data, want, sizeof(want));
+	assert_int_equal(buf_append_string(&b, "", 0), -1); /* the maximum holds */
+	assert_int_equal(b.len, sizeof(want));
+	buf_release(&b);
+	buf_init(&b, 5);
+	assert_int_equal(buf_append_string(&b, "hi", 2), -1); /* no length without its bytes */
+	assert_int_equal(b.len, 0);
+	buf_release(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_buf_maximum),
 	    cmocka_unit_test(test_printf_detach_and_file),
+	    cmocka_unit_test(test_wire_encodings),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -23,16 +23,12 @@ static const char message[] = "tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\n\n
 
 static void put_u32(struct buf *b, uint32_t v)
 {
-	const uint8_t x[4] = {(uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8),
-	                      (uint8_t)v};
-
-	assert_int_equal(buf_append(b, x, 4), 0);
+	assert_int_equal(buf_append_u32(b, v), 0);
 }
 
 static void put_string(struct buf *b, const void *p, size_t n)
 {
-	put_u32(b, (uint32_t)n);
-	assert_int_equal(buf_append(b, p, n), 0);
+	assert_int_equal(buf_append_string(b, p, n), 0);
 }
 
 static void put_cstring(struct buf *b, const char *s)
