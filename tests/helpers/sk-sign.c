@@ -15,6 +15,7 @@
 #include "common/buf.h"
 #include "common/crypto.h"
 #include "common/encoding.h"
+#include "tests/lib/soft_keys.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,7 +50,6 @@ struct sk_key {
 	uint8_t seed[32];
 	uint8_t pub[65];
 	const char *application;
-	struct crypto_signing_key *ed;
 };
 
 static int key_blob(const struct sk_key *k, struct buf *out)
@@ -76,12 +76,11 @@ static int load_key(struct sk_key *k, const char *type, const char *seedhex, con
 		return -1;
 	if (strcmp(type, "ecdsa") == 0) {
 		k->ecdsa = 1;
-		return crypto_sign_ecdsa_p256(k->seed, zero, r, s, k->pub);
+		return soft_ecdsa_p256_sign(k->seed, zero, r, s, k->pub);
 	}
-	if (strcmp(type, "ed25519") != 0 ||
-	    (k->ed = crypto_signing_key_from_ed25519_seed(k->seed)) == NULL)
+	if (strcmp(type, "ed25519") != 0)
 		return -1;
-	return crypto_signing_key_public(k->ed, k->pub);
+	return soft_ed25519_public(k->seed, k->pub);
 }
 
 static int read_all(const char *path, struct buf *b)
@@ -114,13 +113,13 @@ static int sign(const struct sk_key *k, uint8_t flags, uint32_t counter, const c
 		goto out;
 	if (k->ecdsa) {
 		if (crypto_digest(CRYPTO_SHA256, skmsg.data, skmsg.len, digest) < 0 ||
-		    crypto_sign_ecdsa_p256(k->seed, digest, r, s, pub) < 0 ||
+		    soft_ecdsa_p256_sign(k->seed, digest, r, s, pub) < 0 ||
 		    put_mpint(&sigblob, r, 32) < 0 || put_mpint(&sigblob, s, 32) < 0 ||
 		    put_cstring(&inner, SK_ECDSA) < 0 ||
 		    buf_append_string(&inner, sigblob.data, sigblob.len) < 0)
 			goto out;
 	} else {
-		if (crypto_sign_ed25519(k->ed, skmsg.data, skmsg.len, sig) < 0 ||
+		if (soft_ed25519_sign(k->seed, skmsg.data, skmsg.len, sig) < 0 ||
 		    put_cstring(&inner, SK_ED25519) < 0 || buf_append_string(&inner, sig, 64) < 0)
 			goto out;
 	}
@@ -195,7 +194,6 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: sk-sign pubkey|sign ...\n");
 	}
 out:
-	crypto_signing_key_free(k.ed);
 	buf_release(&out);
 	buf_release(&msg);
 	return code;
