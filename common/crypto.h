@@ -1,7 +1,10 @@
 /*
- * The OpenSSL seam: the only file that includes OpenSSL headers. Keys come in
- * as raw public parameters already parsed (and bounds-checked) by the callers'
- * format parsers; these functions only do the arithmetic.
+ * The OpenSSL seam, for every part that hashes, verifies or signs (verify/
+ * for signatures, docker/ for random container names, plugin/ for digests,
+ * audit signing and webhook HMACs): the only production file that includes
+ * OpenSSL headers. Keys come in as raw public parameters already parsed (and
+ * bounds-checked) by the callers' format parsers; these functions only do
+ * the arithmetic. Test-only signing lives in tests/lib/soft_keys.c.
  *
  * Verification functions return 1 for a valid signature, 0 for an invalid
  * one, and -1 when the key or signature is unusable (bad point, wrong size).

@@ -1,7 +1,7 @@
 /*
  * The Drone API lookup of a build's origin: GET
  * {DRONE_SYSTEM_PROTO}://{DRONE_SYSTEM_HOST}/api/repos/{owner}/{name}/builds/{number}
- * with the drone_token as a bearer token, through docker/http.h: where the
+ * with the drone_token as a bearer token, through common/http.h: where the
  * build came from, and which variables of the step's environment are build
  * parameters.
  */

@@ -1,6 +1,6 @@
 /*
  * The checks of single setting values, the `check` column of the setting
- * table (settings.c). Each names the setting in its ML_CONFIG message and
+ * table (config.c). Each names the setting in its ML_CONFIG message and
  * may normalise the value in place (commit ids to lower case, fingerprints
  * to upper case).
  */

@@ -53,7 +53,9 @@ int workspace_plan(struct workspace *out, struct engine *e, const struct config 
 /*
  * Streams directory w->path (as seen by mainline) into container id at the
  * same path: directories, regular files (mode bits 0644/0755), symlinks;
- * other file types are skipped. Files are mapped, not read into memory.
+ * other file types are skipped. Files are read through read(2) as the
+ * stream goes, never whole into memory (a file another step truncates
+ * meanwhile ends the upload with an error).
  * 0 or a reason code.
  */
 int workspace_upload(const struct workspace *w, struct engine *e, const char *id,
