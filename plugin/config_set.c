@@ -63,6 +63,22 @@ static int resolve_contents(enum config_key k, const char *v, struct buf *b)
 
 /* ---- setting values ---- */
 
+/*
+ * One value's bytes into b: the contents a contents-or-path value gives or
+ * names, or else the text itself, which must hold no control character.
+ */
+static int value_bytes(enum config_key k, const char *v, int contents, struct buf *b)
+{
+	if (contents)
+		return resolve_contents(k, v, b);
+	if (has_control(v))
+		return ml_fail(ML_CONFIG, "setting '%s' holds a control character",
+		               setting_of(k)->name);
+	if (buf_append_str(b, v) < 0)
+		return ml_fail(ML_CONFIG, "setting '%s' is too large", setting_of(k)->name);
+	return 0;
+}
+
 static int set_string(struct config *c, enum config_key k, const char *v)
 {
 	struct buf b;
@@ -70,20 +86,8 @@ static int set_string(struct config *c, enum config_key k, const char *v)
 	int r = ML_CONFIG;
 
 	buf_init(&b, CONFIG_VALUE_MAX);
-	if (setting_of(k)->type == SETTING_CONTENTS) {
-		if ((r = resolve_contents(k, v, &b)) != 0)
-			goto out;
-	} else {
-		if (has_control(v)) {
-			r = ml_fail(ML_CONFIG, "setting '%s' holds a control character",
-			            setting_of(k)->name);
-			goto out;
-		}
-		if (buf_append_str(&b, v) < 0) {
-			r = ml_fail(ML_CONFIG, "setting '%s' is too large", setting_of(k)->name);
-			goto out;
-		}
-	}
+	if ((r = value_bytes(k, v, setting_of(k)->type == SETTING_CONTENTS, &b)) != 0)
+		goto out;
 	if ((copy = buf_detach(&b, NULL)) == NULL) {
 		r = ml_fail(ML_IO, "out of memory");
 		goto out;
@@ -110,25 +114,12 @@ static int list_add(enum config_key k, struct strlist *l, const char *item)
 	int r = ML_CONFIG;
 
 	buf_init(&b, CONFIG_VALUE_MAX);
-	if (setting_of(k)->type == SETTING_CONTENTS_LIST) {
-		if ((r = resolve_contents(k, item, &b)) != 0)
-			goto out;
-	} else {
-		if (*item == '\0') {
-			r = ml_fail(ML_CONFIG, "empty item in list setting '%s'",
-			            setting_of(k)->name);
-			goto out;
-		}
-		if (has_control(item)) {
-			r = ml_fail(ML_CONFIG, "setting '%s' holds a control character",
-			            setting_of(k)->name);
-			goto out;
-		}
-		if (buf_append_str(&b, item) < 0) {
-			r = ml_fail(ML_CONFIG, "setting '%s' is too large", setting_of(k)->name);
-			goto out;
-		}
+	if (setting_of(k)->type != SETTING_CONTENTS_LIST && *item == '\0') {
+		r = ml_fail(ML_CONFIG, "empty item in list setting '%s'", setting_of(k)->name);
+		goto out;
 	}
+	if ((r = value_bytes(k, item, setting_of(k)->type == SETTING_CONTENTS_LIST, &b)) != 0)
+		goto out;
 	if (setting_of(k)->check != NULL && (r = setting_of(k)->check(k, (char *)b.data)) != 0)
 		goto out;
 	if (strlist_push_n(l, (const char *)b.data, b.len) < 0) {

@@ -1,4 +1,9 @@
-/* Plugin mode: configure, gate, fetch, verify, execute, audit — one Drone step. */
+/*
+ * Plugin mode, one Drone step, in five phases (plugin.c): configure (the
+ * settings under the policy ceiling), gate (may this build run pipeline
+ * code at all), fetch+verify (the trusted source), run (the verified
+ * pipeline), audit (one record to every sink, whatever the outcome).
+ */
 #ifndef MAINLINE_PLUGIN_H
 #define MAINLINE_PLUGIN_H
 
