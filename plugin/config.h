@@ -177,8 +177,8 @@ enum setting_type {
 #define SETTING_BINARY 0x2u /* contents may hold NUL bytes (binary OpenPGP keyring) */
 #define SETTING_URL 0x4u    /* a URL or repository location: printed in its credential-free form */
 
-/* Extra validation of one value or list item; may normalise it in place. 0 or ML_CONFIG. */
-typedef int (*setting_check_fn)(enum config_key k, char *item);
+/* Extra validation of one value or list item of the named setting; may normalise it in place. 0 or ML_CONFIG. */
+typedef int (*setting_check_fn)(const char *setting, char *item);
 
 struct setting {
 	const char *name;

@@ -92,7 +92,8 @@ static int set_string(struct config *c, enum config_key k, const char *v)
 		r = ml_fail(ML_IO, "out of memory");
 		goto out;
 	}
-	if (setting_of(k)->check != NULL && (r = setting_of(k)->check(k, copy)) != 0)
+	if (setting_of(k)->check != NULL &&
+	    (r = setting_of(k)->check(setting_of(k)->name, copy)) != 0)
 		goto out;
 	setting_clear(c, k);
 	*setting_string_field(c, k) = copy;
@@ -120,7 +121,8 @@ static int list_add(enum config_key k, struct strlist *l, const char *item)
 	}
 	if ((r = value_bytes(k, item, setting_of(k)->type == SETTING_CONTENTS_LIST, &b)) != 0)
 		goto out;
-	if (setting_of(k)->check != NULL && (r = setting_of(k)->check(k, (char *)b.data)) != 0)
+	if (setting_of(k)->check != NULL &&
+	    (r = setting_of(k)->check(setting_of(k)->name, (char *)b.data)) != 0)
 		goto out;
 	if (strlist_push_n(l, (const char *)b.data, b.len) < 0) {
 		r = ml_fail(ML_CONFIG, "setting '%s' has more than %u items", setting_of(k)->name,

@@ -14,19 +14,18 @@ static int is_hex_len(const char *s, size_t want)
 	return strlen(s) == want && hex_is_digits(s, want);
 }
 
-int setting_check_commit_id(enum config_key k, char *item)
+int setting_check_commit_id(const char *setting, char *item)
 {
 	char *p;
 
 	if (!is_hex_len(item, 40) && !is_hex_len(item, 64))
-		return ml_fail(ML_CONFIG, "invalid commit id '%s' in setting '%s'", item,
-		               config_key_name(k));
+		return ml_fail(ML_CONFIG, "invalid commit id '%s' in setting '%s'", item, setting);
 	for (p = item; *p != '\0'; p++)
 		*p = (char)tolower((unsigned char)*p);
 	return 0;
 }
 
-int setting_check_fingerprint(enum config_key k, char *item)
+int setting_check_fingerprint(const char *setting, char *item)
 {
 	char *p;
 
@@ -35,20 +34,20 @@ int setting_check_fingerprint(enum config_key k, char *item)
 		    ML_CONFIG,
 		    "invalid OpenPGP fingerprint '%s' in setting '%s' (want 40 or 64 hex "
 		    "digits)",
-		    item, config_key_name(k));
+		    item, setting);
 	for (p = item; *p != '\0'; p++)
 		*p = (char)toupper((unsigned char)*p);
 	return 0;
 }
 
-int setting_check_event(enum config_key k, char *item)
+int setting_check_event(const char *setting, char *item)
 {
 	if (drone_event_is_known(item))
 		return 0;
-	return ml_fail(ML_CONFIG, "unknown event '%s' in setting '%s'", item, config_key_name(k));
+	return ml_fail(ML_CONFIG, "unknown event '%s' in setting '%s'", item, setting);
 }
 
-int setting_check_env_name(enum config_key k, char *item)
+int setting_check_env_name(const char *setting, char *item)
 {
 	const char *p = item;
 
@@ -59,50 +58,47 @@ int setting_check_env_name(enum config_key k, char *item)
 			goto bad;
 	return 0;
 bad:
-	return ml_fail(ML_CONFIG, "invalid variable name '%s' in setting '%s'", item,
-	               config_key_name(k));
+	return ml_fail(ML_CONFIG, "invalid variable name '%s' in setting '%s'", item, setting);
 }
 
-int setting_check_volume(enum config_key k, char *item)
+int setting_check_volume(const char *setting, char *item)
 {
 	char dest[VOLUME_DEST_MAX];
 
 	return volume_parse(item, dest);
 }
 
-int setting_check_abs_path(enum config_key k, char *item)
+int setting_check_abs_path(const char *setting, char *item)
 {
 	if (item[0] != '/')
 		return ml_fail(ML_CONFIG, "setting '%s' must be an absolute path, not '%s'",
-		               config_key_name(k), item);
+		               setting, item);
 	return 0;
 }
 
 /* A repository location (url.h): a well-formed URL, a scp-like location or a path. */
-int setting_check_location(enum config_key k, char *item)
+int setting_check_location(const char *setting, char *item)
 {
 	struct url_info info;
 	const char *why;
 
 	/* the value may hold a password: the message never quotes it */
 	if (url_check(item, &info, &why) < 0)
-		return ml_fail(ML_CONFIG, "setting '%s' is not a valid URL: %s", config_key_name(k),
-		               why);
+		return ml_fail(ML_CONFIG, "setting '%s' is not a valid URL: %s", setting, why);
 	return 0;
 }
 
-int setting_check_http_url(enum config_key k, char *item)
+int setting_check_http_url(const char *setting, char *item)
 {
 	struct url_info info;
 	const char *why;
 	int r;
 
-	if ((r = setting_check_location(k, item)) != 0)
+	if ((r = setting_check_location(setting, item)) != 0)
 		return r;
 	(void)url_check(item, &info, &why);
 	if (info.form != URL_FULL ||
 	    (strcmp(info.scheme, "http") != 0 && strcmp(info.scheme, "https") != 0))
-		return ml_fail(ML_CONFIG, "setting '%s' must be an http or https URL",
-		               config_key_name(k));
+		return ml_fail(ML_CONFIG, "setting '%s' must be an http or https URL", setting);
 	return 0;
 }
