@@ -3,8 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "common/encoding.h"
 #include "common/buf.h"
+#include "common/encoding.h"
 #include "common/error.h"
 #include "common/json.h"
 

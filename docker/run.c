@@ -7,9 +7,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/crypto.h"
 #include "common/error.h"
-#include "common/clock.h"
 #include "docker/container.h"
 #include "docker/stream.h"
 #include "docker/tar.h"

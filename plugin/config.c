@@ -11,6 +11,7 @@ static const char *const mode_names[] = {"tip", "chain", NULL};
 static const char *const pull_names[] = {"if-not-exists", "always", "never", NULL};
 static const char *const on_refuse_names[] = {"fail", "skip", NULL};
 
+/* Short names for the table's columns only (undefined after it). */
 #define STR SETTING_STR
 #define CONTENTS SETTING_CONTENTS
 #define LIST SETTING_LIST
@@ -70,6 +71,16 @@ static const struct setting settings[CK_COUNT] = {
     S(CK_WORKDIR, "workdir", STR, workdir, 0, NULL, setting_check_abs_path),
 };
 #undef S
+#undef STR
+#undef CONTENTS
+#undef LIST
+#undef CONTENTS_LIST
+#undef BOOL
+#undef DURATION
+#undef ENUM
+#undef SECRET
+#undef BINARY
+#undef URL
 
 void config_init(struct config *c)
 {

@@ -4,8 +4,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "common/encoding.h"
 #include "common/buf.h"
+#include "common/encoding.h"
 #include "common/error.h"
 #include "common/url.h"
 #include "plugin/credentials.h"

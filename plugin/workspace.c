@@ -11,8 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "common/encoding.h"
 #include "common/buf.h"
+#include "common/encoding.h"
 #include "common/error.h"
 #include "common/json.h"
 #include "common/path.h"

@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/encoding.h"
 #include "common/buf.h"
+#include "common/encoding.h"
 #include "common/error.h"
 #include "verify/commit.h"
 #include "verify/source.h"
