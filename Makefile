@@ -35,7 +35,7 @@ MACHINE := $(shell $(CC) -dumpmachine 2>/dev/null)
 CF_PROTECTION := $(if $(filter x86_64-% i686-% i586-% i486-% i386-%,$(MACHINE)),-fcf-protection,\
 	$(if $(filter aarch64-%,$(MACHINE)),-mbranch-protection=standard))
 HARDEN := $(FORTIFY) -fstack-protector-strong -fstack-clash-protection $(CF_PROTECTION) -fPIE
-ALL_CPPFLAGS := -D_GNU_SOURCE -Icommon -Iverify -Idocker -Iplugin -Itests/unit $(CPPFLAGS)
+ALL_CPPFLAGS := -D_GNU_SOURCE -I. $(CPPFLAGS)
 ALL_CFLAGS := -std=c11 $(WARNINGS) $(HARDEN) $(SAN_FLAGS) $(DEP_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS := -pie -Wl,-z,relro -Wl,-z,now -Wl,-z,noexecstack $(SAN_FLAGS) $(LDFLAGS)
 
@@ -45,6 +45,9 @@ LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 LIB := $(BUILD)/libmainline.a
 BIN := $(BUILD)/mainline
 
+# Test-only code (software signing keys), linked into the unit tests and helpers only.
+TEST_LIB_SRCS := $(wildcard tests/lib/*.c)
+TEST_LIB_OBJS := $(TEST_LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%)
 HELPER_SRCS := $(wildcard tests/helpers/*.c)
@@ -67,11 +70,11 @@ $(LIB): $(LIB_OBJS)
 $(BIN): $(BUILD)/obj/$(MAIN_SRC:.c=.o) $(LIB)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(DEP_LIBS)
 
-$(BUILD)/tests/unit/%: $(BUILD)/obj/tests/unit/%.o $(LIB)
+$(BUILD)/tests/unit/%: $(BUILD)/obj/tests/unit/%.o $(TEST_LIB_OBJS) $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(DEP_LIBS) $(CMOCKA_LIBS)
 
-$(BUILD)/tests/helpers/%: $(BUILD)/obj/tests/helpers/%.o $(LIB)
+$(BUILD)/tests/helpers/%: $(BUILD)/obj/tests/helpers/%.o $(TEST_LIB_OBJS) $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(DEP_LIBS)
 
@@ -109,8 +112,7 @@ lint:
 	@scripts/lint.sh
 
 FUZZ_CC ?= clang
-FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer-no-link,address,undefined -D_GNU_SOURCE -Icommon \
-	-Iverify -Idocker -Iplugin $(DEP_CFLAGS)
+FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer-no-link,address,undefined -D_GNU_SOURCE -I. $(DEP_CFLAGS)
 FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=build/fuzz/obj/%.o)
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
 

@@ -1,4 +1,4 @@
-#include "buf.h"
+#include "common/buf.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -65,6 +65,23 @@ int buf_append(struct buf *b, const void *data, size_t len)
 	b->len += len;
 	b->data[b->len] = '\0';
 	return 0;
+}
+
+int buf_append_u32(struct buf *b, uint32_t v)
+{
+	const uint8_t be[4] = {(uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8),
+	                       (uint8_t)v};
+
+	return buf_append(b, be, sizeof(be));
+}
+
+int buf_append_string(struct buf *b, const void *data, size_t len)
+{
+	/* all or nothing: no length without its bytes */
+	if (len > UINT32_MAX || len > SIZE_MAX - 4 || ensure(b, 4 + len) < 0 ||
+	    buf_append_u32(b, (uint32_t)len) < 0)
+		return -1;
+	return buf_append(b, data, len);
 }
 
 int buf_append_str(struct buf *b, const char *s)

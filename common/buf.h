@@ -24,6 +24,14 @@ int buf_append(struct buf *b, const void *data, size_t len);
 int buf_append_str(struct buf *b, const char *s);
 int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/*
+ * The binary encodings the bounded reader reads (reader.h): a big-endian
+ * u32, and an SSH wire string (u32 length, then the bytes). 0 or -1 as
+ * buf_append; a refused append leaves b as it was.
+ */
+int buf_append_u32(struct buf *b, uint32_t v);
+int buf_append_string(struct buf *b, const void *data, size_t len);
+
 /* The content as a C string (never NULL). */
 const char *buf_cstr(const struct buf *b);
 

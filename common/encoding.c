@@ -1,4 +1,4 @@
-#include "encoding.h"
+#include "common/encoding.h"
 
 #include <string.h>
 
@@ -117,6 +117,26 @@ static int nibble(char c)
 	if (c >= 'A' && c <= 'F')
 		return c - 'A' + 10;
 	return -1;
+}
+
+int hex_is_lower(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return 1;
+}
+
+int hex_is_digits(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (nibble(s[i]) < 0)
+			return 0;
+	return 1;
 }
 
 int hex_decode(const char *in, uint8_t *out, size_t len)

@@ -2,7 +2,7 @@
 #ifndef MAINLINE_ENCODING_H
 #define MAINLINE_ENCODING_H
 
-#include "buf.h"
+#include "common/buf.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -19,6 +19,14 @@ int base64_encode(const void *data, size_t len, struct buf *out);
 
 /* Writes 2*len lower-case hex digits and a NUL into out. */
 void hex_encode(const uint8_t *data, size_t len, char *out);
+
+/*
+ * Whether the n characters at s are hex digits: lower case only, or either
+ * case. Stops at the first other character (a NUL among them), so a shorter
+ * string is refused without reading past its end.
+ */
+int hex_is_lower(const char *s, size_t n);
+int hex_is_digits(const char *s, size_t n);
 
 /* Decodes exactly 2*len hex digits (either case) into out. 0 or -1. */
 int hex_decode(const char *in, uint8_t *out, size_t len);

@@ -1,12 +1,12 @@
-#include "error.h"
+#include "common/error.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "url.h"
+#include "common/buf.h"
+#include "common/url.h"
 
 #define ML_ERROR_MAX 512
 

@@ -6,7 +6,7 @@
 #ifndef MAINLINE_ERROR_H
 #define MAINLINE_ERROR_H
 
-#include "reason.h"
+#include "common/reason.h"
 
 /*
  * Records a one-line message (lower case, problem first, subject quoted) if

@@ -1,4 +1,4 @@
-#include "reader.h"
+#include "common/reader.h"
 
 #include <string.h>
 

@@ -1,7 +1,9 @@
 /*
- * Stable reason codes (DESIGN.md). Every library function that can refuse or
- * fail returns one of these; 0 is success. The strings are part of the
- * contract: append new codes at the end, never rename one.
+ * Stable reason codes: this list, with the names common/error.c gives them
+ * ("bad_signature"), is the one place they are defined (README.md points
+ * here). Every library function that can refuse or fail returns one of
+ * these; 0 is success. The strings are part of the contract: append new
+ * codes at the end, never rename one.
  */
 #ifndef MAINLINE_REASON_H
 #define MAINLINE_REASON_H
@@ -27,7 +29,7 @@ enum ml_reason {
 	ML_ENGINE_ERROR,
 	ML_TIMEOUT,
 	ML_CANCELED,
-	/* additions beyond DESIGN.md's list */
+	/* added after the first release's list */
 	ML_TAG_NOT_ALLOWED, /* tag name does not match the allowed patterns */
 	ML_UNSUPPORTED,     /* a well-formed input uses a feature mainline does not accept */
 	ML_BAD_TIME,        /* signature time in the future or far after the commit */

@@ -1,5 +1,5 @@
 /* URLs through libcurl's URL API: see url.h. */
-#include "url.h"
+#include "common/url.h"
 
 #include <ctype.h>
 #include <curl/curl.h>

@@ -1,7 +1,7 @@
 /*
  * URLs as mainline checks, prints, records and turns into host names: the one
  * parser of them, built on libcurl's URL API (CURLU). It is the second, small
- * libcurl user besides the HTTP client (docker/http.c) and the only other file
+ * libcurl user besides the HTTP client (common/http.c) and the only other file
  * that includes curl's header.
  *
  * A repository location has one of three forms, told apart as git does:
@@ -22,7 +22,7 @@
 
 #include <stddef.h>
 
-#include "buf.h"
+#include "common/buf.h"
 
 enum url_form { URL_PATH, URL_SCP, URL_FULL };
 

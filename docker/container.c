@@ -1,13 +1,12 @@
-#include "container.h"
+#include "docker/container.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "buf.h"
-#include "error.h"
-#include "json.h"
-
-#define CONTAINER_SOCKET_PATH "/var/run/docker.sock"
+#include "common/buf.h"
+#include "common/encoding.h"
+#include "common/error.h"
+#include "common/json.h"
 
 static int add_strings(cJSON *obj, const char *key, const char *const *list)
 {
@@ -33,7 +32,7 @@ static int valid_bind(const char *b)
 	return colon != NULL && colon != b && colon[1] == '/';
 }
 
-char *container_create_body(const struct run_spec *spec, const char *engine_socket)
+char *container_create_body(const struct container_spec *spec, const char *engine_socket)
 {
 	cJSON *root = NULL, *labels, *host, *binds, *s;
 	const char *const *p;
@@ -99,7 +98,7 @@ char *container_create_body(const struct run_spec *spec, const char *engine_sock
 			goto oom;
 	}
 	if (spec->docker_socket) {
-		if (buf_printf(&bind, "%s:%s", engine_socket, CONTAINER_SOCKET_PATH) < 0 ||
+		if (buf_printf(&bind, "%s:%s", engine_socket, ENGINE_SOCKET_PATH) < 0 ||
 		    (s = cJSON_CreateString(buf_cstr(&bind))) == NULL)
 			goto oom;
 		if (!cJSON_AddItemToArray(binds, s)) {
@@ -126,8 +125,7 @@ int container_parse_created(const char *json, size_t len, char *id)
 
 	root = json_parse(json, len, ENGINE_JSON_MAX);
 	s = root != NULL ? json_string(root, "Id") : NULL;
-	if (s == NULL || strlen(s) != CONTAINER_ID_LEN ||
-	    strspn(s, "0123456789abcdef") != CONTAINER_ID_LEN) {
+	if (s == NULL || strlen(s) != CONTAINER_ID_LEN || !hex_is_lower(s, CONTAINER_ID_LEN)) {
 		r = ml_fail(ML_ENGINE_ERROR,
 		            "cannot parse the engine's answer to container create");
 		goto out;
@@ -165,7 +163,8 @@ out:
 	return r;
 }
 
-int container_create(struct engine *e, const struct run_spec *spec, const char *name, char *id)
+int container_create(struct engine *e, const struct container_spec *spec, const char *name,
+                     char *id)
 {
 	static const char *const headers[] = {"Content-Type: application/json", NULL};
 	struct http_request req = {.method = "POST", .headers = headers, .timeout_ms = 120000};

@@ -5,11 +5,21 @@
 #include <signal.h>
 #include <stddef.h>
 
-#include "engine.h"
-#include "http.h"
-#include "run.h"
+#include "common/http.h"
+#include "docker/engine.h"
 
 #define CONTAINER_ID_LEN 64
+
+/* What a container is created from (borrowed strings, NULL-terminated lists). */
+struct container_spec {
+	const char *image;
+	const char *const *argv;   /* NULL or empty: the image's default command */
+	const char *const *env;    /* "K=V" */
+	const char *workdir;       /* absolute; NULL: the image's */
+	const char *const *labels; /* "k=v" */
+	const char *const *binds;  /* "src:dst[:ro]" incl. named volumes "name:/path" */
+	int docker_socket;         /* bind the engine's socket (unix only) */
+};
 
 /*
  * Builds the JSON body of POST /containers/create for spec (Cmd, Env,
@@ -17,7 +27,7 @@
  * is added when spec->docker_socket (needs a unix engine socket). Returns a
  * string to free with cJSON_free, or NULL with ML_CONFIG recorded.
  */
-char *container_create_body(const struct run_spec *spec, const char *engine_socket);
+char *container_create_body(const struct container_spec *spec, const char *engine_socket);
 
 /* Reads {"Id": "<64 hex>"} into id (65 bytes). 0 or ML_ENGINE_ERROR. */
 int container_parse_created(const char *json, size_t len, char *id);
@@ -29,7 +39,8 @@ int container_parse_created(const char *json, size_t len, char *id);
 int container_parse_wait(const char *json, size_t len, int *exit_code);
 
 /* Creates a container named name (may be NULL). 0 or a reason code. */
-int container_create(struct engine *e, const struct run_spec *spec, const char *name, char *id);
+int container_create(struct engine *e, const struct container_spec *spec, const char *name,
+                     char *id);
 
 /*
  * Streams an archive (upload callback) into the container at path; a set

@@ -1,4 +1,4 @@
-#include "engine.h"
+#include "docker/engine.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -6,9 +6,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "error.h"
-#include "json.h"
+#include "common/buf.h"
+#include "common/error.h"
+#include "common/json.h"
 
 int engine_version_number(const char *v)
 {
@@ -193,7 +193,7 @@ int engine_open(struct engine **out, const struct engine_options *opt)
 	if (host == NULL || *host == '\0')
 		host = getenv("DOCKER_HOST");
 	if (host == NULL || *host == '\0')
-		host = "unix://" ENGINE_DEFAULT_SOCKET;
+		host = "unix://" ENGINE_SOCKET_PATH;
 	if (opt != NULL && opt->tls_verify >= 0)
 		tls = opt->tls_verify;
 	else

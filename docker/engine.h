@@ -9,11 +9,12 @@
 
 #include <stddef.h>
 
-#include "http.h"
+#include "common/http.h"
 
 #define ENGINE_API_OURS "1.43" /* newest API version mainline speaks */
 #define ENGINE_API_MIN "1.24"  /* oldest accepted engine API */
-#define ENGINE_DEFAULT_SOCKET "/var/run/docker.sock"
+/* The engine's socket where dockerd listens by default, and where a pipeline given docker_socket finds it. */
+#define ENGINE_SOCKET_PATH "/var/run/docker.sock"
 #define ENGINE_JSON_MAX (4u << 20) /* largest engine JSON answer read */
 
 struct engine_options {

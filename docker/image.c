@@ -1,13 +1,13 @@
-#include "image.h"
+#include "docker/image.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include "encoding.h"
-#include "error.h"
-#include "json.h"
+#include "common/clock.h"
+#include "common/encoding.h"
+#include "common/error.h"
+#include "common/json.h"
 
 #define CONFIG_MAX (1u << 20)
 
@@ -560,14 +560,6 @@ out:
 	return r;
 }
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int image_ensure(struct engine *e, const char *ref, const struct image_options *o, char *digest,
                  size_t digest_len, char *id, size_t id_len, int64_t *pull_ms)
 {
@@ -586,11 +578,11 @@ int image_ensure(struct engine *e, const char *ref, const struct image_options *
 			               "image '%s' is not present and the pull policy is 'never'",
 			               ref);
 	}
-	start = now_ms();
+	start = clock_monotonic_ms();
 	if ((r = image_pull(e, ref, o)) != 0)
 		return r;
 	if (pull_ms != NULL)
-		*pull_ms = now_ms() - start;
+		*pull_ms = clock_monotonic_ms() - start;
 	/* a stream cut short without an error line is caught here */
 	if ((r = image_inspect(e, ref, digest, digest_len, id, id_len)) == 1)
 		return ml_fail(ML_IMAGE_ERROR, "image '%s' is still missing after the pull", ref);

@@ -9,8 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "buf.h"
-#include "engine.h"
+#include "common/buf.h"
+#include "docker/engine.h"
 
 #define IMAGE_REF_MAX 255
 #define IMAGE_PROGRESS_LINE_MAX (64u * 1024)

@@ -1,4 +1,4 @@
-#include "run.h"
+#include "docker/run.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -7,11 +7,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "container.h"
-#include "crypto.h"
-#include "error.h"
-#include "stream.h"
-#include "tar.h"
+#include "common/clock.h"
+#include "common/crypto.h"
+#include "common/error.h"
+#include "docker/container.h"
+#include "docker/stream.h"
+#include "docker/tar.h"
 
 #define RUN_READY_TIMEOUT_MS 30000L
 #define RUN_DRAIN_TIMEOUT_MS 10000L
@@ -36,14 +37,6 @@ struct background {
 	enum ml_reason reason;
 	char message[512];
 };
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int bg_on_headers(void *ctx, long status)
 {
@@ -125,18 +118,17 @@ static int bg_failure(const struct background *b)
 	               b->message[0] != '\0' ? b->message : "engine request failed");
 }
 
-/* Waits (mu held) until pred holds or deadline (monotonic ms) passes. */
+/*
+ * Waits (mu held) at most wait_ms for a signal on cv. The deadline is on the
+ * condition variable's clock, the wall clock; callers measure with the
+ * monotonic one.
+ */
 static void timed_wait(pthread_cond_t *cv, pthread_mutex_t *mu, int64_t wait_ms)
 {
-	struct timespec ts;
+	int64_t at = clock_realtime_ns() + wait_ms * 1000000;
+	struct timespec ts = {.tv_sec = (time_t)(at / 1000000000),
+	                      .tv_nsec = (long)(at % 1000000000)};
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += wait_ms / 1000;
-	ts.tv_nsec += (wait_ms % 1000) * 1000000;
-	if (ts.tv_nsec >= 1000000000) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000;
-	}
 	pthread_cond_timedwait(cv, mu, &ts);
 }
 
@@ -190,12 +182,13 @@ struct run {
 /* Waits until the wait request is answered or ms pass; 1 when answered. */
 static int wait_exit(struct run *run, int64_t ms)
 {
-	int64_t end = now_ms() + ms;
+	int64_t end = clock_monotonic_ms() + ms;
 	int done;
 
 	pthread_mutex_lock(&run->mu);
-	while (!run->wait.done && now_ms() < end)
-		timed_wait(&run->cv, &run->mu, end - now_ms() < 100 ? end - now_ms() : 100);
+	while (!run->wait.done && clock_monotonic_ms() < end)
+		timed_wait(&run->cv, &run->mu,
+		           end - clock_monotonic_ms() < 100 ? end - clock_monotonic_ms() : 100);
 	done = run->wait.done;
 	pthread_mutex_unlock(&run->mu);
 	return done;
@@ -218,18 +211,18 @@ static void stop_container(struct run *run)
 
 static int start_background(struct run *run, struct background *b, const char *what)
 {
-	int64_t end = now_ms() + RUN_READY_TIMEOUT_MS;
+	int64_t end = clock_monotonic_ms() + RUN_READY_TIMEOUT_MS;
 	int r;
 
 	if ((r = bg_start(b)) != 0)
 		return r;
 	pthread_mutex_lock(&run->mu);
-	while (!b->ready && !b->done && now_ms() < end)
+	while (!b->ready && !b->done && clock_monotonic_ms() < end)
 		timed_wait(&run->cv, &run->mu, 100);
 	pthread_mutex_unlock(&run->mu);
 	if (b->ready && b->status != 200) {
 		pthread_mutex_lock(&run->mu);
-		while (!b->done && now_ms() < end)
+		while (!b->done && clock_monotonic_ms() < end)
 			timed_wait(&run->cv, &run->mu, 100);
 		pthread_mutex_unlock(&run->mu);
 		bg_join(b);
@@ -255,7 +248,9 @@ static int upload_tree(struct run *run)
 	if ((r = tar_stream_start(&tar, run->spec->tree_walk, run->spec->tree_ctx,
 	                          run->spec->tree_mtime)) != 0)
 		return r;
-	r = container_upload(run->e, run->id, run->spec->workdir != NULL ? run->spec->workdir : "/",
+	r = container_upload(run->e, run->id,
+	                     run->spec->container.workdir != NULL ? run->spec->container.workdir
+	                                                          : "/",
 	                     tar_stream_read, tar, run->spec->cancel);
 	/* a tree the producer refused explains the aborted upload best */
 	if ((tr = tar_stream_finish(tar)) != 0)
@@ -288,7 +283,8 @@ static int canceled(const struct run_spec *spec)
 static int supervise(struct run *run, struct run_result *out)
 {
 	const struct run_spec *spec = run->spec;
-	int64_t start = now_ms(), deadline = spec->timeout_ms > 0 ? start + spec->timeout_ms : 0;
+	int64_t start = clock_monotonic_ms(),
+	        deadline = spec->timeout_ms > 0 ? start + spec->timeout_ms : 0;
 	int r = ML_ENGINE_ERROR, stopped = 0;
 
 	pthread_mutex_lock(&run->mu);
@@ -299,7 +295,7 @@ static int supervise(struct run *run, struct run_result *out)
 			stopped = ML_CANCELED;
 			break;
 		}
-		if (deadline != 0 && now_ms() >= deadline) {
+		if (deadline != 0 && clock_monotonic_ms() >= deadline) {
 			stopped = ML_TIMEOUT;
 			break;
 		}
@@ -312,7 +308,7 @@ static int supervise(struct run *run, struct run_result *out)
 	pthread_mutex_unlock(&run->mu);
 	if (stopped != 0) {
 		stop_container(run);
-		out->run_ms = now_ms() - start;
+		out->run_ms = clock_monotonic_ms() - start;
 		if (stopped == ML_CANCELED)
 			return ml_fail(ML_CANCELED, "run of container '%.12s' canceled", run->id);
 		if (stopped == ML_TIMEOUT)
@@ -321,7 +317,7 @@ static int supervise(struct run *run, struct run_result *out)
 		bg_join(&run->attach);
 		return bg_failure(&run->attach);
 	}
-	out->run_ms = now_ms() - start;
+	out->run_ms = clock_monotonic_ms() - start;
 	if (run->wait.result != 0) {
 		bg_join(&run->wait);
 		if (run->wait.reason == ML_ENGINE_ERROR || run->wait.reason == ML_OK) {
@@ -342,8 +338,8 @@ static int supervise(struct run *run, struct run_result *out)
 		return r;
 	/* the output stream closes when the container's streams are drained */
 	pthread_mutex_lock(&run->mu);
-	start = now_ms();
-	while (!run->attach.done && now_ms() - start < RUN_DRAIN_TIMEOUT_MS)
+	start = clock_monotonic_ms();
+	while (!run->attach.done && clock_monotonic_ms() - start < RUN_DRAIN_TIMEOUT_MS)
 		timed_wait(&run->cv, &run->mu, 100);
 	pthread_mutex_unlock(&run->mu);
 	bg_join(&run->attach);
@@ -364,7 +360,7 @@ int engine_run(struct engine *e, const struct run_spec *spec, struct run_result 
 	    .progress_ctx = spec->progress_ctx,
 	    .cancel = spec->cancel,
 	};
-	struct run_spec pinned;
+	struct container_spec pinned;
 	char image_id[160];
 	struct run run;
 	char name[128];
@@ -383,15 +379,16 @@ int engine_run(struct engine *e, const struct run_spec *spec, struct run_result 
 	http_response_init(&run.attach.res, 64 * 1024);
 	http_response_init(&run.wait.res, 64 * 1024);
 
-	if ((r = image_ensure(e, spec->image, &io, out->image_digest, sizeof(out->image_digest),
-	                      image_id, sizeof(image_id), &out->pull_ms)) != 0)
+	if ((r = image_ensure(e, spec->container.image, &io, out->image_digest,
+	                      sizeof(out->image_digest), image_id, sizeof(image_id),
+	                      &out->pull_ms)) != 0)
 		goto out;
 	if ((named = make_name(spec->name_prefix, name, sizeof(name))) != 0 && named != 1) {
 		r = named;
 		goto out;
 	}
 	/* create from the digest just recorded: a tag moved meanwhile cannot slip in */
-	pinned = *spec;
+	pinned = spec->container;
 	pinned.image = image_id;
 	if ((r = container_create(e, &pinned, named == 0 ? name : NULL, run.id)) != 0)
 		goto out;

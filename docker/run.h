@@ -10,22 +10,17 @@
 #include <signal.h>
 #include <stdint.h>
 
-#include "engine.h"
-#include "image.h"
-#include "tree.h"
+#include "common/tree.h"
+#include "docker/container.h"
+#include "docker/engine.h"
+#include "docker/image.h"
 
 #define RUN_DEFAULT_GRACE_MS 10000L
 
 struct run_spec {
-	const char *image;
-	const char *const *argv;   /* NULL or empty: the image's default command */
-	const char *const *env;    /* "K=V" */
-	const char *workdir;       /* absolute; where the tree is uploaded and the command runs */
-	const char *const *labels; /* "k=v" */
-	const char *const *binds;  /* "src:dst[:ro]" incl. named volumes "name:/path" */
-	int docker_socket;         /* bind the engine's socket (unix only) */
-	const char *name_prefix;   /* container name prefix, e.g. "mainline-"; NULL: none */
-	tree_walk_fn tree_walk;    /* NULL: nothing uploaded */
+	struct container_spec container; /* its workdir is where the tree is uploaded */
+	const char *name_prefix;         /* container name prefix, e.g. "mainline-"; NULL: none */
+	tree_walk_fn tree_walk;          /* NULL: nothing uploaded */
 	void *tree_ctx;
 	long timeout_ms;               /* 0 = none */
 	volatile sig_atomic_t *cancel; /* set by the caller's SIGTERM/SIGINT handler */

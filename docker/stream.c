@@ -1,9 +1,9 @@
-#include "stream.h"
+#include "docker/stream.h"
 
 #include <string.h>
 
-#include "error.h"
-#include "reader.h"
+#include "common/error.h"
+#include "common/reader.h"
 
 void stream_demux_init(struct stream_demux *d, stream_sink_fn sink, void *ctx)
 {

@@ -1,4 +1,4 @@
-#include "tar.h"
+#include "docker/tar.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -9,7 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "error.h"
+#include "common/error.h"
 
 #define TAR_CHUNK (64u * 1024)
 

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "tree.h"
+#include "common/tree.h"
 
 #define TAR_DEFAULT_MTIME 315532800 /* 1980-01-01T00:00:00Z: zip-safe, deterministic */
 #define TAR_SYMLINK_MAX 4096

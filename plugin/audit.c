@@ -1,4 +1,4 @@
-#include "audit.h"
+#include "plugin/audit.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -6,11 +6,12 @@
 #include <string.h>
 #include <time.h>
 
-#include "crypto.h"
-#include "encoding.h"
-#include "error.h"
-#include "url.h"
-#include "version.h"
+#include "common/clock.h"
+#include "common/crypto.h"
+#include "common/encoding.h"
+#include "common/error.h"
+#include "common/url.h"
+#include "common/version.h"
 
 static const char *const phase_names[AUDIT_PHASE_COUNT] = {
     [AUDIT_PHASE_GATE] = "gate", [AUDIT_PHASE_FETCH] = "fetch", [AUDIT_PHASE_VERIFY] = "verify",
@@ -34,15 +35,6 @@ const char *audit_decision_name(enum audit_decision d)
 	}
 }
 
-int64_t audit_now_ns(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_REALTIME, &ts) < 0)
-		return 0;
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 int audit_record_init(struct audit_record *rec)
 {
 	uint8_t id[16];
@@ -52,7 +44,7 @@ int audit_record_init(struct audit_record *rec)
 	rec->reason = ML_ENGINE_ERROR;
 	rec->checked = -1;
 	rec->exit_code = -1;
-	rec->total.start_ns = audit_now_ns();
+	rec->total.start_ns = clock_realtime_ns();
 	if (crypto_random(id, sizeof(id)) < 0)
 		return ml_fail(ML_IO, "cannot draw random bytes for the audit record id");
 	hex_encode(id, sizeof(id), rec->id);

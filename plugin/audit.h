@@ -15,9 +15,9 @@
 
 #include <cjson/cJSON.h>
 
-#include "buf.h"
-#include "reason.h"
-#include "signer.h"
+#include "common/buf.h"
+#include "common/reason.h"
+#include "verify/signer.h"
 
 #define AUDIT_SCHEMA "mainline.audit/v1"
 
@@ -94,9 +94,6 @@ struct audit_record {
  * run; the caller sets total.end_ns). 0, or ML_IO when no random bytes.
  */
 int audit_record_init(struct audit_record *rec);
-
-/* Current wall-clock time in Unix nanoseconds (for the spans). */
-int64_t audit_now_ns(void);
 
 /* "gate", "fetch", "verify", "pull", "run". */
 const char *audit_phase_name(enum audit_phase p);

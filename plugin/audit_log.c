@@ -1,4 +1,4 @@
-#include "audit_log.h"
+#include "plugin/audit_log.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -9,10 +9,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "crypto.h"
-#include "encoding.h"
-#include "error.h"
-#include "json.h"
+#include "common/crypto.h"
+#include "common/encoding.h"
+#include "common/error.h"
+#include "common/json.h"
 
 #define SIG_PREFIX ",\"sig\":\""
 #define SIG_B64_LEN 88 /* base64 of 64 bytes */
@@ -27,14 +27,10 @@ static int load_pem(const char *arg, struct buf *out)
 	return buf_read_file(out, arg);
 }
 
+/* Exactly n lower-case hex digits. */
 static int is_lower_hex(const char *s, size_t n)
 {
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-			return 0;
-	return s[n] == '\0';
+	return hex_is_lower(s, n) && s[n] == '\0';
 }
 
 int audit_line_parse(const char *line, size_t len, struct audit_line *out)

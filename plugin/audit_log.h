@@ -17,8 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "audit.h"
-#include "buf.h"
+#include "common/buf.h"
+#include "plugin/audit.h"
 
 /* Longest line accepted by verify: a full record plus prev and sig. */
 #define AUDIT_LOG_LINE_MAX (AUDIT_LINE_MAX + 1024)

@@ -1,4 +1,4 @@
-#include "card.h"
+#include "plugin/card.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -6,8 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "encoding.h"
-#include "error.h"
+#include "common/encoding.h"
+#include "common/error.h"
 
 int card_encode(const char *schema_url, const cJSON *data, struct buf *out)
 {

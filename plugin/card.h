@@ -7,8 +7,8 @@
 
 #include <cjson/cJSON.h>
 
-#include "audit.h"
-#include "buf.h"
+#include "common/buf.h"
+#include "plugin/audit.h"
 
 #define CARD_SCHEMA_DEFAULT                                                                        \
 	"https://raw.githubusercontent.com/mainline-ci/mainline/main/docs/card.json"

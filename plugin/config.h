@@ -1,8 +1,11 @@
 /*
- * Plugin configuration: the PLUGIN_* settings and the DRONE_* build context,
- * read from an explicit environment array so tests control it. The same
- * setting table parses the baked policy JSON (policy.h), so both speak the
- * same keys. See docs/settings.md for every setting and its default.
+ * Plugin configuration: the PLUGIN_* settings and the DRONE_* build context
+ * (config_env.h reads both from an environment array, so tests control it).
+ * The same setting table parses the baked policy JSON (policy.h), so both
+ * speak the same keys. See docs/settings.md for every setting and its default.
+ *
+ * One way to read a setting: its field of struct config. Only the code that
+ * treats every setting alike by key goes through the setting table below.
  */
 #ifndef MAINLINE_CONFIG_H
 #define MAINLINE_CONFIG_H
@@ -10,18 +13,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "buf.h"
-
-/* A list of NUL-terminated strings (owned). */
-struct strlist {
-	char **v;    /* NULL-terminated when n > 0 */
-	size_t *len; /* byte length of each item (binary keyrings may hold NULs) */
-	size_t n;
-	char **origin; /* per item, the file it was read from or NULL; NULL when none was */
-};
+#include "docker/image.h"
+#include "plugin/drone_context.h"
+#include "plugin/strlist.h"
 
 enum config_mode { CONFIG_MODE_TIP = 0, CONFIG_MODE_CHAIN };
-enum config_pull { CONFIG_PULL_IF_NOT_EXISTS = 0, CONFIG_PULL_ALWAYS, CONFIG_PULL_NEVER };
 enum config_on_refuse { CONFIG_ON_REFUSE_FAIL = 0, CONFIG_ON_REFUSE_SKIP };
 
 /* Setting identifiers; the order is the alphabetical order of the names. */
@@ -84,36 +80,6 @@ enum config_key {
 	(CONFIG_BIT(CK_GIT_USERNAME) | CONFIG_BIT(CK_GIT_PASSWORD) | CONFIG_BIT(CK_SSH_KEY) |      \
 	 CONFIG_BIT(CK_DOCKER_CONFIG) | CONFIG_BIT(CK_DRY_RUN))
 
-/* The DRONE_* build context (absent or empty variables stay NULL). */
-struct drone_context {
-	char *build_event;
-	char *commit_ref;
-	char *commit_sha;
-	char *commit_branch;
-	char *tag;
-	char *source_branch;
-	char *target_branch;
-	char *pull_request;
-	char *repo;
-	char *repo_owner;
-	char *repo_name;
-	char *build_number;
-	char *build_parent; /* the build a restart, promote or rollback comes from ("0": none) */
-	char *build_link;
-	char *system_proto;
-	char *system_host;
-	char *deploy_to;
-	char *step_name;
-	char *stage_name;
-	char *workspace;
-	char *card_path;
-	char *repo_link;
-	char *git_http_url;
-	char *netrc_machine;
-	char *netrc_username;
-	char *netrc_password; /* secret: never printed */
-};
-
 struct config {
 	/* the trusted source */
 	char *source;
@@ -136,7 +102,7 @@ struct config {
 	char *workdir; /* default "/pipeline" */
 	struct strlist env;
 	int docker_socket;
-	enum config_pull pull; /* default if-not-exists */
+	enum pull_policy pull; /* default if-not-exists */
 	int64_t timeout;       /* seconds; default 3600 */
 	struct strlist volumes;
 	char *docker_config; /* contents */
@@ -176,9 +142,8 @@ struct config {
 	struct drone_context drone;
 };
 
-/* Limits on untrusted setting values. */
-#define CONFIG_VALUE_MAX (1u << 20) /* one value, or one file named by a value */
-#define CONFIG_LIST_MAX 256         /* items in one list */
+/* Limit on untrusted setting values: one value, or one file named by a value. */
+#define CONFIG_VALUE_MAX (1u << 20)
 
 void config_init(struct config *c);
 void config_release(struct config *c);
@@ -186,115 +151,71 @@ void config_release(struct config *c);
 /* The setting's name ("allowed_signers"), or NULL for an invalid key. */
 const char *config_key_name(enum config_key k);
 
-/* Generic read access by key (NULL / -1 when k has another type). */
-const char *config_string(const struct config *c, enum config_key k);
-const struct strlist *config_list(const struct config *c, enum config_key k);
-int64_t config_number(const struct config *c, enum config_key k); /* bool, enum, duration */
-
-/* Whether setting k holds the same value in a and b (lists: same items, same order). */
-int config_value_equal(const struct config *a, const struct config *b, enum config_key k);
-
 /* The key for a setting name, or -1. */
 int config_key_from_name(const char *name);
 
 /*
- * Reads every PLUGIN_* and DRONE_* variable from envp (NULL-terminated
- * "NAME=value" strings) into out, which the caller has config_init()ed, and
- * notes which settings and CONFIG_ENV_RUN variables are present (in_env,
- * run_var).
- * Unknown PLUGIN_* names, repeated names and invalid values fail with
- * ML_CONFIG naming the setting; an unreadable file named by a
- * contents-or-path setting fails with ML_CONFIG too. A present but empty
- * value counts as unset (and is remembered in out->empty). Defaults are not
- * applied here (see config_finish), so the policy ceiling can tell what the
- * settings asked for. Returns 0 or an ml_reason.
+ * The setting table: one row per setting (name, value type, field of struct
+ * config, flags, the choices of an enum, the check of a value), and access
+ * to a setting's value by key. Only the code that treats every setting alike
+ * goes through it: setting values (config_set.c), the policy ceiling
+ * (policy.c), the redacted description (config_describe.c) and the digest's
+ * canonical JSON (policy_digest.c). Everything else reads the fields of
+ * struct config, so a setting is read one way wherever its meaning matters.
  */
-int config_from_env(struct config *out, char **envp);
+enum setting_type {
+	SETTING_STR,           /* one line of text */
+	SETTING_CONTENTS,      /* file contents, or a path to read them from */
+	SETTING_LIST,          /* list of one-line strings */
+	SETTING_CONTENTS_LIST, /* list of contents-or-path values (keyring) */
+	SETTING_BOOL,
+	SETTING_DURATION,
+	SETTING_ENUM,
+};
+
+#define SETTING_SECRET 0x1u /* never printed */
+#define SETTING_BINARY 0x2u /* contents may hold NUL bytes (binary OpenPGP keyring) */
+#define SETTING_URL 0x4u    /* a URL or repository location: printed in its credential-free form */
+
+/* Extra validation of one value or list item of the named setting; may normalise it in place. 0 or ML_CONFIG. */
+typedef int (*setting_check_fn)(const char *setting, char *item);
+
+struct setting {
+	const char *name;
+	enum setting_type type;
+	size_t off; /* of the field in struct config */
+	unsigned flags;
+	const char *const *choices; /* SETTING_ENUM: names in value order */
+	setting_check_fn check;     /* may be NULL */
+};
+
+/* The row of setting k, or NULL for an invalid key. */
+const struct setting *setting_of(enum config_key k);
+
+/* Read access by key (NULL / -1 when k has another type). */
+const char *setting_string(const struct config *c, enum config_key k);
+const struct strlist *setting_list(const struct config *c, enum config_key k);
+int64_t setting_number(const struct config *c, enum config_key k); /* bool, enum, duration */
+
+/* Whether setting k holds the same value in a and b (lists: same items, same order). */
+int setting_value_equal(const struct config *a, const struct config *b, enum config_key k);
 
 /*
- * Sets one setting from its text form (the PLUGIN_* encoding: lists comma
- * separated or JSON arrays, booleans true/false, durations like 1h30m).
- * Used by config_from_env and by the command line. 0 or ML_CONFIG.
+ * Write access for config_set.c: the field a value of setting k goes to (its
+ * type says which of these applies). Storing there does not mark it set.
  */
-int config_set(struct config *c, enum config_key k, const char *value);
+char **setting_string_field(struct config *c, enum config_key k);
+struct strlist *setting_list_field(struct config *c, enum config_key k);
+int *setting_int_field(struct config *c, enum config_key k);
+int64_t *setting_duration_field(struct config *c, enum config_key k);
+
+/* Frees setting k's value (wiping a secret) and marks it unset. */
+void setting_clear(struct config *c, enum config_key k);
 
 /*
- * Applies defaults to unset settings and checks what a run needs: source,
- * at least one trust root, and image + command unless dry_run. A missing
- * required setting fails with ML_CONFIG naming it (and saying when it arrived
- * empty, as a withheld from_secret value does). 0 or ML_CONFIG.
+ * Deep copy of setting k's value from src to dst (unset in src: cleared in
+ * dst). 0 or ML_IO.
  */
-int config_finish(struct config *c);
-
-/*
- * Appends a redacted, one-setting-per-line description of the effective
- * configuration to out: secret values are never written (only "(secret)"),
- * file contents are summarised by size. 0 or ML_IO when out is full.
- */
-int config_describe(const struct config *c, struct buf *out);
-
-/*
- * How mainline uses environment variables besides reading the settings: one
- * table (config.c) of every variable it reads or hands to the pipeline.
- */
-#define CONFIG_ENV_SETTING 0x1u  /* PLUGIN_*: a setting */
-#define CONFIG_ENV_READ 0x2u     /* mainline reads it */
-#define CONFIG_ENV_PIPELINE 0x4u /* it is passed to the pipeline */
-#define CONFIG_ENV_RUN 0x8u      /* it decides where the pipeline runs or whom mainline trusts */
-
-/*
- * How mainline uses the variable `name` (compared regardless of case, as a
- * case-insensitive environment would see it): CONFIG_ENV_* flags, 0 when it
- * ignores the variable. *what (may be NULL) names the use for messages
- * ("the Docker engine"). With c, the names of its env setting count as
- * passed to the pipeline.
- */
-unsigned config_env_use(const struct config *c, const char *name, const char **what);
-
-/*
- * The i-th variable passed to the pipeline by its exact name when set (the
- * DRONE_* and OTEL_* families and the env setting's names aside), or NULL
- * past the last.
- */
-const char *config_env_passthrough(size_t i);
-
-/* Whether a setting holds a secret (its value is never printed). */
-int config_key_is_secret(enum config_key k);
-
-/* Deep copies (and moves) of one setting's value between configs. */
-int config_copy_value(struct config *dst, const struct config *src, enum config_key k);
-
-struct cJSON;
-
-/*
- * Sets one setting from a policy JSON value: lists are arrays of strings,
- * booleans JSON booleans, everything else a non-empty string in the setting
- * syntax. 0 or ML_CONFIG naming the key.
- */
-int config_set_json(struct config *c, enum config_key k, const struct cJSON *v);
-
-/*
- * Adds setting k of c to the JSON object obj in canonical form: durations as
- * "1h30m", enums and strings as text, file contents as "sha256:<hex>" of
- * their bytes. Secret settings are never added. 0 or -1.
- */
-int config_value_to_json(const struct config *c, enum config_key k, struct cJSON *obj);
-
-/* Formats seconds as "1h30m", "90s" -> "1m30s", 0 -> "0s". 0 or -1. */
-int config_format_duration(int64_t secs, char *out, size_t len);
-
-/* Parses a duration ("90s", "30m", "1h30m"): seconds, or -1 when invalid. */
-int64_t config_parse_duration(const char *s);
-
-/* Whether the list contains s (exact string comparison). */
-int strlist_contains(const struct strlist *l, const char *s);
-/* Appends a copy (at most CONFIG_LIST_MAX items). 0 or -1. */
-int strlist_push(struct strlist *l, const char *s);
-int strlist_push_n(struct strlist *l, const void *s, size_t len);
-/* Appends a copy of item i of src, with its origin. 0 or -1. */
-int strlist_push_from(struct strlist *l, const struct strlist *src, size_t i);
-/* The file item i was read from, or NULL when it was given as contents. */
-const char *strlist_origin(const struct strlist *l, size_t i);
-void strlist_release(struct strlist *l);
+int setting_copy(struct config *dst, const struct config *src, enum config_key k);
 
 #endif

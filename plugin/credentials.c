@@ -1,4 +1,4 @@
-#include "credentials.h"
+#include "plugin/credentials.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -9,8 +9,8 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "error.h"
-#include "url.h"
+#include "common/error.h"
+#include "common/url.h"
 
 static int write_key(struct credentials *cr, const char *key)
 {

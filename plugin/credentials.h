@@ -11,8 +11,8 @@
 
 #include <stddef.h>
 
-#include "config.h"
-#include "source.h"
+#include "plugin/config.h"
+#include "verify/source.h"
 
 struct credentials {
 	char dir[512];      /* private directory of the key file; "" when none */

@@ -1,14 +1,15 @@
-#include "drone_api.h"
+#include "plugin/drone_api.h"
 
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "error.h"
-#include "gate.h"
-#include "http.h"
-#include "json.h"
+#include "common/error.h"
+#include "common/http.h"
+#include "common/json.h"
+#include "plugin/config_env.h"
+#include "plugin/drone_context.h"
 
 static int only_chars(const char *s, const char *extra, int allow_alnum)
 {
@@ -133,7 +134,7 @@ int drone_api_check_answer(const struct config *c, const char *body, size_t len)
 			goto out;
 		}
 	}
-	if ((ref = json_string(root, "ref")) != NULL && gate_is_pull_ref(ref)) {
+	if ((ref = json_string(root, "ref")) != NULL && drone_is_pull_ref(ref)) {
 		r = ml_fail(ML_PULL_REQUEST,
 		            "drone api says the build originates from pull request "
 		            "ref '%s'",

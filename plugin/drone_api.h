@@ -1,14 +1,14 @@
 /*
  * The Drone API lookup of a build's origin: GET
  * {DRONE_SYSTEM_PROTO}://{DRONE_SYSTEM_HOST}/api/repos/{owner}/{name}/builds/{number}
- * with the drone_token as a bearer token, through docker/http.h: where the
+ * with the drone_token as a bearer token, through common/http.h: where the
  * build came from, and which variables of the step's environment are build
  * parameters.
  */
 #ifndef MAINLINE_DRONE_API_H
 #define MAINLINE_DRONE_API_H
 
-#include "config.h"
+#include "plugin/config.h"
 
 #define DRONE_API_BODY_MAX (1u << 20)
 #define DRONE_API_TIMEOUT_MS 30000L

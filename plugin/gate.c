@@ -1,15 +1,13 @@
-#include "gate.h"
+#include "plugin/gate.h"
 
 #include <fnmatch.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "drone_api.h"
-#include "error.h"
-
-static const char *const known_events[] = {"push",     "pull_request", "tag",    "promote",
-                                           "rollback", "cron",         "custom", NULL};
+#include "common/error.h"
+#include "plugin/drone_api.h"
+#include "plugin/drone_context.h"
 
 __attribute__((format(printf, 3, 4))) static int refuse(struct gate_result *out,
                                                         enum ml_reason reason, const char *fmt, ...)
@@ -43,29 +41,6 @@ static int matches_any(const struct strlist *patterns, const char *s)
 	return 0;
 }
 
-int gate_is_pull_ref(const char *ref)
-{
-	/* GitHub and Gitea, GitLab, Bitbucket, Harness/Gitness */
-	static const char *const prefixes[] = {"refs/pull/", "refs/merge-requests/",
-	                                       "refs/pull-requests/", "refs/pullreq/", NULL};
-	size_t i;
-
-	for (i = 0; prefixes[i] != NULL; i++)
-		if (strncmp(ref, prefixes[i], strlen(prefixes[i])) == 0)
-			return 1;
-	return 0;
-}
-
-static int is_known_event(const char *ev)
-{
-	size_t i;
-
-	for (i = 0; known_events[i] != NULL; i++)
-		if (strcmp(known_events[i], ev) == 0)
-			return 1;
-	return 0;
-}
-
 int gate_check_local(const struct config *c, struct gate_result *out)
 {
 	const struct drone_context *d = &c->drone;
@@ -77,7 +52,7 @@ int gate_check_local(const struct config *c, struct gate_result *out)
 		return refuse(out, ML_EVENT_NOT_ALLOWED,
 		              "build event is unknown (DRONE_BUILD_EVENT is not set)");
 	/* pull request origin first: it refuses whatever the event */
-	if (d->commit_ref != NULL && gate_is_pull_ref(d->commit_ref))
+	if (d->commit_ref != NULL && drone_is_pull_ref(d->commit_ref))
 		return refuse(out, ML_PULL_REQUEST, "build originates from pull request ref '%s'",
 		              d->commit_ref);
 	if (d->pull_request != NULL)
@@ -85,7 +60,7 @@ int gate_check_local(const struct config *c, struct gate_result *out)
 		              d->pull_request);
 	if (strcmp(ev, "pull_request") == 0)
 		return refuse(out, ML_PULL_REQUEST, "event 'pull_request' is not allowed");
-	if (!is_known_event(ev))
+	if (!drone_event_is_known(ev))
 		return refuse(out, ML_EVENT_NOT_ALLOWED, "unknown event '%s' is not allowed", ev);
 	if (!strlist_contains(&c->events, ev))
 		return refuse(out, ML_EVENT_NOT_ALLOWED, "event '%s' is not allowed", ev);
@@ -127,20 +102,6 @@ int gate_check_local(const struct config *c, struct gate_result *out)
 	return ML_OK;
 }
 
-/* The events whose builds Drone creates with parameters (--param, API query parameters). */
-static int event_takes_parameters(const char *ev)
-{
-	return ev != NULL && (strcmp(ev, "promote") == 0 || strcmp(ev, "rollback") == 0 ||
-	                      strcmp(ev, "custom") == 0);
-}
-
-int gate_may_have_parameters(const struct drone_context *d)
-{
-	/* a restart keeps the event and the parameters of the build it restarts */
-	return event_takes_parameters(d->build_event) ||
-	       (d->build_parent != NULL && strcmp(d->build_parent, "0") != 0);
-}
-
 /*
  * Without the Drone API nothing tells a parameter from the step's own
  * settings, so a build that may carry parameters runs only when nothing a
@@ -158,9 +119,9 @@ static int check_parameters_without_api(const struct config *c, struct gate_resu
 	char build[128];
 	int k;
 
-	if (!gate_may_have_parameters(d))
+	if (!drone_may_have_parameters(d))
 		return ML_OK;
-	if (event_takes_parameters(d->build_event))
+	if (drone_event_takes_parameters(d->build_event))
 		snprintf(build, sizeof(build), "'%s' build", d->build_event);
 	else
 		snprintf(build, sizeof(build), "'%s' build restarted from build %.20s",

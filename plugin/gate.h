@@ -7,8 +7,8 @@
 #ifndef MAINLINE_GATE_H
 #define MAINLINE_GATE_H
 
-#include "config.h"
-#include "reason.h"
+#include "common/reason.h"
+#include "plugin/config.h"
 
 struct gate_result {
 	enum ml_reason reason; /* ML_OK only when every check passed */
@@ -17,7 +17,7 @@ struct gate_result {
 
 /*
  * The local rules: event allowed, no pull request origin (any event whose
- * DRONE_COMMIT_REF is a pull request ref, see gate_is_pull_ref, or with
+ * DRONE_COMMIT_REF is a pull request ref, see drone_is_pull_ref, or with
  * DRONE_PULL_REQUEST set), branch patterns for push/cron/custom, tag
  * patterns for tag builds. out starts as a refusal and only a full pass
  * sets ML_OK. Returns out->reason; a refusal is also recorded with ml_fail.
@@ -31,22 +31,11 @@ int gate_check_local(const struct config *c, struct gate_result *out);
  * promote, rollback or custom build, or any restarted build) is refused with
  * ML_BUILD_PARAMETER unless the baked policy pins every setting present and
  * nothing else that decides the run could be a parameter
- * (gate_may_have_parameters). A drone_token that arrived empty (a withheld
+ * (drone_may_have_parameters). A drone_token that arrived empty (a withheld
  * secret) refuses with ML_CONFIG: the check was asked for and cannot run.
  * Returns out->reason.
  */
 int gate_check(const struct config *c, struct gate_result *out);
-
-/*
- * Whether Drone may have added build parameters to this build's
- * environment: events promote, rollback and custom, and a restarted build of
- * any event (DRONE_BUILD_PARENT set and not 0). Drone sets both variables
- * after the parameters, so a parameter cannot change them.
- */
-int gate_may_have_parameters(const struct drone_context *d);
-
-/* Whether ref is a pull or merge request ref of a forge Drone supports. */
-int gate_is_pull_ref(const char *ref);
 
 /* fnmatch-style match as Drone's `when` does it ('*' does not cross '/'). */
 int gate_pattern_match(const char *pattern, const char *s);

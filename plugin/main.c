@@ -2,13 +2,13 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "audit_log.h"
-#include "buf.h"
-#include "error.h"
-#include "step.h"
-#include "trust.h"
-#include "verify_cmd.h"
-#include "version.h"
+#include "common/buf.h"
+#include "common/error.h"
+#include "common/version.h"
+#include "plugin/audit_log.h"
+#include "plugin/plugin.h"
+#include "plugin/trust_roots.h"
+#include "plugin/verify_cmd.h"
 
 extern char **environ;
 
@@ -64,7 +64,7 @@ static void print_warning(const char *message)
 
 int main(int argc, char **argv)
 {
-	trust_set_warning_handler(print_warning);
+	trust_roots_set_warning_handler(print_warning);
 	if (argc == 1 || (argc == 2 && strcmp(argv[1], "plugin") == 0))
 		return plugin_main(environ);
 	if (strcmp(argv[1], "--version") == 0) {

@@ -1,14 +1,14 @@
-#include "otel.h"
+#include "plugin/otel.h"
 
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "crypto.h"
-#include "encoding.h"
-#include "error.h"
-#include "http.h"
-#include "version.h"
+#include "common/crypto.h"
+#include "common/encoding.h"
+#include "common/error.h"
+#include "common/http.h"
+#include "common/version.h"
 
 #define SPAN_KIND_INTERNAL 1
 #define STATUS_OK 1
@@ -27,11 +27,8 @@ static int all_zero(const uint8_t *p, size_t n)
 /* Exactly n lower-case hex digits into out (n/2 bytes). */
 static int lower_hex(const char *s, size_t n, uint8_t *out)
 {
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-			return -1;
+	if (!hex_is_lower(s, n))
+		return -1;
 	return hex_decode(s, out, n / 2);
 }
 

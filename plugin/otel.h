@@ -11,8 +11,8 @@
 
 #include <stdint.h>
 
-#include "audit.h"
-#include "buf.h"
+#include "common/buf.h"
+#include "plugin/audit.h"
 
 /* "00-" 32 hex "-" 16 hex "-" 2 hex */
 #define OTEL_TRACEPARENT_LEN 55

@@ -1,13 +1,14 @@
-#include "policy.h"
+#include "plugin/policy.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-#include "crypto.h"
-#include "encoding.h"
-#include "error.h"
-#include "json.h"
+#include "common/error.h"
+#include "common/json.h"
+#include "plugin/config_env.h"
+#include "plugin/config_set.h"
 
 /* How a setting may differ from the ceiling's value. */
 enum rule {
@@ -387,7 +388,7 @@ static int trust_roots_narrow(const struct config *ceiling, const struct config 
  * Revocations and shortened expirations are restrictions, not grants: every
  * keyring of the ceiling that the effective keyrings leave out, and every
  * restriction the ceiling itself carries, still applies to the keys that
- * remain (trust.c loads them as inputs that can only restrict).
+ * remain (trust_roots.c loads them as inputs that can only restrict).
  */
 static int keep_keyring_restrictions(const struct config *ceiling, struct config *req)
 {
@@ -417,18 +418,18 @@ static int check_rule(const struct config *ceiling, const struct config *req, en
 
 	switch (rules[k]) {
 	case R_EQUAL:
-		if (config_value_equal(ceiling, req, k))
+		if (setting_value_equal(ceiling, req, k))
 			return 0;
-		if (config_key_is_secret(k) || config_string(ceiling, k) == NULL ||
-		    strlen(config_string(ceiling, k)) > 200)
+		if ((setting_of(k)->flags & SETTING_SECRET) || setting_string(ceiling, k) == NULL ||
+		    strlen(setting_string(ceiling, k)) > 200)
 			return widened(k, "the policy pins another value");
 		return ml_fail(ML_POLICY_WIDENED,
 		               "setting '%s' widens the policy: the policy pins it to '%s'",
-		               config_key_name(k), config_string(ceiling, k));
+		               config_key_name(k), setting_string(ceiling, k));
 	case R_SUBSET:
 	case R_SAME_SET:
-		have = config_list(req, k);
-		allowed = config_list(ceiling, k);
+		have = setting_list(req, k);
+		allowed = setting_list(ceiling, k);
 		for (i = 0; i < have->n; i++)
 			if (!strlist_contains(allowed, have->v[i]))
 				return ml_fail(ML_POLICY_WIDENED,
@@ -445,15 +446,15 @@ static int check_rule(const struct config *ceiling, const struct config *req, en
 		}
 		return 0;
 	case R_AT_MOST:
-		if (config_number(req, k) > config_number(ceiling, k))
+		if (setting_number(req, k) > setting_number(ceiling, k))
 			return widened(k, "it is longer than the policy allows");
 		return 0;
 	case R_CANNOT_ENABLE:
-		if (config_number(req, k) && !config_number(ceiling, k))
+		if (setting_number(req, k) && !setting_number(ceiling, k))
 			return widened(k, "the policy turns it off");
 		return 0;
 	case R_CANNOT_DISABLE:
-		if (!config_number(req, k) && config_number(ceiling, k))
+		if (!setting_number(req, k) && setting_number(ceiling, k))
 			return widened(k, "the policy turns it on");
 		return 0;
 	case R_MODE:
@@ -478,7 +479,7 @@ static int check_rule(const struct config *ceiling, const struct config *req, en
  * another anchor, it carries the outermost policy's anchor and whether that
  * policy requires chain mode: the run then starts the chain there (the
  * setting's anchor becomes one more floor), or requires the target to
- * descend from it (see check.c). A policy in chain mode without an anchor
+ * descend from it (see fetch_verify.c). A policy in chain mode without an anchor
  * keeps its chain down to the root.
  */
 static int carry_policy_anchor(const struct config *ceiling, struct config *req)
@@ -530,10 +531,17 @@ int policy_apply(const struct config *ceiling, struct config *req)
 			continue;
 		if ((bit & TRUST_ROOTS) && (req->set & TRUST_ROOTS))
 			continue;
-		if ((r = config_copy_value(req, ceiling, (enum config_key)k)) != 0)
+		if ((r = setting_copy(req, ceiling, (enum config_key)k)) != 0)
 			return r;
 	}
 	return keep_keyring_restrictions(ceiling, req);
+}
+
+const char *policy_baked_path(void)
+{
+	if (access(POLICY_BAKED_PATH, F_OK) == 0)
+		return POLICY_BAKED_PATH;
+	return getenv("MAINLINE_POLICY_FILE");
 }
 
 int policy_effective_config(struct config *out, char **envp, const char *baked_path)
@@ -569,77 +577,5 @@ int policy_effective_config(struct config *out, char **envp, const char *baked_p
 out:
 	config_release(&baked);
 	config_release(&layer);
-	return r;
-}
-
-/* The restriction-only keyrings, as "sha256:<hex>" of each, like the keyrings themselves. */
-static int restrictions_to_json(const struct config *c, cJSON *obj)
-{
-	char item[8 + 2 * 32 + 1];
-	uint8_t md[32];
-	cJSON *list;
-	size_t i;
-
-	if (c->keyring_restrictions.n == 0)
-		return 0;
-	if ((list = cJSON_AddArrayToObject(obj, "keyring_restrictions")) == NULL)
-		return -1;
-	for (i = 0; i < c->keyring_restrictions.n; i++) {
-		if (crypto_digest(CRYPTO_SHA256, c->keyring_restrictions.v[i],
-		                  c->keyring_restrictions.len[i], md) < 0)
-			return -1;
-		memcpy(item, "sha256:", 7);
-		hex_encode(md, sizeof(md), item + 7);
-		if (!cJSON_AddItemToArray(list, cJSON_CreateString(item)))
-			return -1;
-	}
-	return 0;
-}
-
-int policy_canonical_json(const struct config *c, struct buf *out)
-{
-	cJSON *obj = cJSON_CreateObject();
-	char *text = NULL;
-	int r = ML_IO, k;
-
-	if (obj == NULL)
-		goto out;
-	/* enum config_key is in name order, and cJSON keeps insertion order */
-	for (k = 0; k < CK_COUNT; k++) {
-		if (!(c->set & CONFIG_BIT(k)) || k == CK_POLICY)
-			continue;
-		if (config_value_to_json(c, (enum config_key)k, obj) < 0)
-			goto out;
-		if (k == CK_KEYRING && restrictions_to_json(c, obj) < 0)
-			goto out;
-	}
-	if ((text = cJSON_PrintUnformatted(obj)) == NULL || buf_append_str(out, text) < 0)
-		goto out;
-	r = 0;
-out:
-	if (r != 0)
-		ml_fail(ML_IO, "cannot encode the effective policy");
-	cJSON_free(text);
-	cJSON_Delete(obj);
-	return r;
-}
-
-int policy_digest(const struct config *c, char out[65])
-{
-	uint8_t md[32];
-	struct buf b;
-	int r = ML_IO;
-
-	buf_init(&b, 4u << 20);
-	if ((r = policy_canonical_json(c, &b)) != 0)
-		goto out;
-	if (crypto_digest(CRYPTO_SHA256, b.data, b.len, md) < 0) {
-		r = ml_fail(ML_IO, "cannot hash the effective policy");
-		goto out;
-	}
-	hex_encode(md, sizeof(md), out);
-	r = 0;
-out:
-	buf_release(&b);
 	return r;
 }

@@ -1,6 +1,6 @@
 /*
  * The policy ceiling: a JSON object with the same keys as the settings
- * (baked into the image at POLICY_DEFAULT_PATH, or given to `mainline verify
+ * (baked into the image at POLICY_BAKED_PATH, or given to `mainline verify
  * --policy FILE`). Settings may narrow it, never widen it. See docs/policy.md
  * for the rule of each key.
  */
@@ -9,10 +9,10 @@
 
 #include <stddef.h>
 
-#include "buf.h"
-#include "config.h"
+#include "common/buf.h"
+#include "plugin/config.h"
 
-#define POLICY_DEFAULT_PATH "/etc/mainline/policy.json"
+#define POLICY_BAKED_PATH "/etc/mainline/policy.json"
 #define POLICY_MAX (1u << 20)
 
 /*
@@ -37,10 +37,18 @@ int policy_load_file(struct config *out, const char *path, int *found);
  * effective configuration. A widening fails with ML_POLICY_WIDENED and one
  * line naming the setting and why. When req chose another anchor than the
  * ceiling's, req->policy_anchor and req->policy_chain receive the outermost
- * policy's anchor and chain requirement (check_run keeps both: the setting's
+ * policy's anchor and chain requirement (fetch_verify keeps both: the setting's
  * anchor only narrows). Returns 0 or an ml_reason.
  */
 int policy_apply(const struct config *ceiling, struct config *req);
+
+/*
+ * Where plugin mode looks for the baked policy: POLICY_BAKED_PATH when that
+ * file exists (the image's baked policy always wins), else the file named by
+ * MAINLINE_POLICY_FILE (tests, installs outside a container), else NULL. A
+ * ceiling can only narrow, so a variable that adds one cannot widen anything.
+ */
+const char *policy_baked_path(void);
 
 /*
  * The whole plugin configuration: settings and context from envp, the
@@ -49,15 +57,5 @@ int policy_apply(const struct config *ceiling, struct config *req);
  * out must be config_init()ed; release it with config_release() in any case.
  */
 int policy_effective_config(struct config *out, char **envp, const char *baked_path);
-
-/*
- * Appends the canonical JSON of the effective configuration c to out: one
- * object, keys sorted, no whitespace, secrets left out, file contents as
- * "sha256:<hex>", durations as "1h30m". 0 or ML_IO.
- */
-int policy_canonical_json(const struct config *c, struct buf *out);
-
-/* The SHA-256 (lower-case hex) of policy_canonical_json(c). 0 or ML_IO. */
-int policy_digest(const struct config *c, char out[65]);
 
 #endif

@@ -1,4 +1,4 @@
-#include "verify_cmd.h"
+#include "plugin/verify_cmd.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -8,14 +8,15 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "buf.h"
-#include "error.h"
-#include "json.h"
-#include "check.h"
-#include "config.h"
-#include "policy.h"
-#include "url.h"
-#include "verifier.h"
+#include "common/buf.h"
+#include "common/error.h"
+#include "common/json.h"
+#include "common/url.h"
+#include "plugin/config.h"
+#include "plugin/config_set.h"
+#include "plugin/fetch_verify.h"
+#include "plugin/policy.h"
+#include "verify/verifier.h"
 
 #define MAX_KEYRINGS 32
 #define MAX_FORGE_KEYS 32
@@ -311,12 +312,12 @@ int verify_cmd_main(int argc, char **argv)
 {
 	struct config req, ceiling;
 	struct verify_opts o;
-	struct check chk;
+	struct fetch_verify fv;
 	char source[4096], state_dir[4096];
 	int r, found = 0;
 
 	ml_error_clear();
-	memset(&chk, 0, sizeof(chk));
+	memset(&fv, 0, sizeof(fv));
 	config_init(&req);
 	config_init(&ceiling);
 	source[0] = '\0';
@@ -345,11 +346,11 @@ int verify_cmd_main(int argc, char **argv)
 	}
 	if ((r = config_finish(&req)) != 0)
 		goto out;
-	r = check_run(&chk, &req, o.offline);
+	r = fetch_verify_run(&fv, &req, o.offline);
 out:
 	print_result(&o, req.source != NULL ? req.source : o.source,
-	             req.branch != NULL ? req.branch : "main", r, &chk.res);
-	check_release(&chk);
+	             req.branch != NULL ? req.branch : "main", r, &fv.res);
+	fetch_verify_release(&fv);
 	config_release(&ceiling);
 	config_release(&req);
 	if (r == 0)

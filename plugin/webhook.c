@@ -1,4 +1,4 @@
-#include "webhook.h"
+#include "plugin/webhook.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -8,11 +8,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "crypto.h"
-#include "encoding.h"
-#include "error.h"
-#include "http.h"
-#include "version.h"
+#include "common/crypto.h"
+#include "common/encoding.h"
+#include "common/error.h"
+#include "common/http.h"
+#include "common/version.h"
 
 int webhook_signature(const char *secret, const void *body, size_t len,
                       char out[WEBHOOK_SIGNATURE_LEN])

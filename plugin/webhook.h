@@ -8,7 +8,7 @@
 
 #include <stddef.h>
 
-#include "audit.h"
+#include "plugin/audit.h"
 
 #define WEBHOOK_SIGNATURE_HEADER "X-Mainline-Signature"
 /* "sha256=" + 64 hex digits + NUL */

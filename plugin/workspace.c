@@ -1,4 +1,4 @@
-#include "workspace.h"
+#include "plugin/workspace.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -11,131 +11,49 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "container.h"
-#include "error.h"
-#include "json.h"
-#include "tar.h"
+#include "common/buf.h"
+#include "common/encoding.h"
+#include "common/error.h"
+#include "common/json.h"
+#include "common/path.h"
+#include "docker/container.h"
+#include "docker/tar.h"
+#include "plugin/volume.h"
 
 #define PROC_TEXT_MAX (1u << 20)
 #define WALK_DEPTH_MAX 256
 #define WALK_PATH_MAX 4096
 
-static size_t trimmed_len(const char *p)
+/* The checks of one `volumes` entry that depend on the run's other paths. */
+static int check_volume_place(const char *item, const char *workdir, const char *workspace)
 {
-	size_t n = strlen(p);
+	char dest[VOLUME_DEST_MAX];
+	int r;
 
-	while (n > 0 && p[n - 1] == '/')
-		n--;
-	return n;
-}
-
-int path_overlaps(const char *a, const char *b)
-{
-	size_t la = trimmed_len(a), lb = trimmed_len(b);
-
-	if (la > lb) {
-		const char *t = a;
-		size_t tl = la;
-
-		a = b;
-		la = lb;
-		b = t;
-		lb = tl;
-	}
-	/* a is the shorter: equal, or a parent of b ("/" is everyone's parent) */
-	return strncmp(a, b, la) == 0 && (lb == la || b[la] == '/');
-}
-
-/* Absolute, no empty, "." or ".." component, no trailing '/', no ':' or ','. */
-static int clean_abs_path(const char *p)
-{
-	const char *c;
-
-	if (p == NULL || p[0] != '/')
-		return 0;
-	if (strcmp(p, "/") == 0)
-		return 1;
-	if (strpbrk(p, ":,") != NULL)
-		return 0;
-	for (c = p; *c != '\0';) {
-		const char *end;
-		size_t n;
-
-		c++; /* the '/' */
-		end = strchr(c, '/');
-		n = end != NULL ? (size_t)(end - c) : strlen(c);
-		if (n == 0 || (n == 1 && c[0] == '.') || (n == 2 && c[0] == '.' && c[1] == '.'))
-			return 0;
-		c += n;
-	}
-	return 1;
-}
-
-static int check_volume(const char *item, const char *workdir, const char *workspace)
-{
-	const char *colon = strchr(item, ':');
-	char name[256], dest[4096];
-	const char *opt;
-	size_t n, dn;
-
-	if (colon == NULL)
-		return ml_fail(ML_CONFIG, "invalid volume '%s': expected name:/path", item);
-	n = (size_t)(colon - item);
-	if (n == 0 || item[0] == '/' || item[0] == '.' || item[0] == '~' ||
-	    memchr(item, '/', n) != NULL)
-		return ml_fail(ML_CONFIG,
-		               "volume '%s' names a host path: only engine volumes "
-		               "(name:/path) may be mounted",
-		               item);
-	if (n >= sizeof(name) || !isalnum((unsigned char)item[0]))
-		goto bad_name;
-	for (size_t i = 0; i < n; i++)
-		if (!isalnum((unsigned char)item[i]) && item[i] != '_' && item[i] != '.' &&
-		    item[i] != '-')
-			goto bad_name;
-	memcpy(name, item, n);
-	name[n] = '\0';
-	opt = strchr(colon + 1, ':');
-	dn = opt != NULL ? (size_t)(opt - colon - 1) : strlen(colon + 1);
-	if (opt != NULL && strcmp(opt, ":ro") != 0 && strcmp(opt, ":rw") != 0)
-		return ml_fail(ML_CONFIG, "volume '%s': unknown option '%s' (want ro or rw)", item,
-		               opt + 1);
-	if (dn >= sizeof(dest))
-		return ml_fail(ML_CONFIG, "volume '%s': destination is too long", item);
-	memcpy(dest, colon + 1, dn);
-	dest[dn] = '\0';
-	if (!clean_abs_path(dest) || strcmp(dest, "/") == 0)
-		return ml_fail(ML_CONFIG,
-		               "volume '%s': destination '%s' is not a clean absolute path", item,
-		               dest);
+	if ((r = volume_parse(item, dest)) != 0)
+		return r;
 	if (workdir != NULL && path_overlaps(dest, workdir))
 		return ml_fail(ML_CONFIG, "volume '%s': destination overlaps the workdir '%s'",
 		               item, workdir);
 	if (workspace != NULL && path_overlaps(dest, workspace))
 		return ml_fail(ML_CONFIG, "volume '%s': destination overlaps the workspace '%s'",
 		               item, workspace);
-	if (path_overlaps(dest, WORKSPACE_SOCKET_PATH))
+	if (path_overlaps(dest, ENGINE_SOCKET_PATH))
 		return ml_fail(ML_CONFIG,
 		               "volume '%s': destination overlaps the docker socket '%s'", item,
-		               WORKSPACE_SOCKET_PATH);
+		               ENGINE_SOCKET_PATH);
 	return 0;
-bad_name:
-	return ml_fail(
-	    ML_CONFIG,
-	    "invalid volume name in '%s': want [A-Za-z0-9][A-Za-z0-9_.-]* before the ':'", item);
 }
 
 int workspace_check_config(const struct config *c)
 {
-	const struct strlist *volumes = config_list(c, CK_VOLUMES);
-	const char *workdir = config_string(c, CK_WORKDIR);
+	const char *workdir = c->workdir;
 	const char *ws = c->drone.workspace;
 	size_t i;
 	int r;
 
 	if (ws != NULL) {
-		if (!clean_abs_path(ws))
+		if (!path_is_clean_absolute(ws))
 			return ml_fail(
 			    ML_CONFIG,
 			    "workspace '%s' (DRONE_WORKSPACE) is not a clean absolute path", ws);
@@ -146,18 +64,10 @@ int workspace_check_config(const struct config *c)
 			    "must stay apart from the build's files",
 			    workdir, ws);
 	}
-	for (i = 0; volumes != NULL && i < volumes->n; i++)
-		if ((r = check_volume(volumes->v[i], workdir, ws)) != 0)
+	for (i = 0; i < c->volumes.n; i++)
+		if ((r = check_volume_place(c->volumes.v[i], workdir, ws)) != 0)
 			return r;
 	return 0;
-}
-
-static int is_hex64(const char *p)
-{
-	for (int i = 0; i < 64; i++)
-		if (!((p[i] >= '0' && p[i] <= '9') || (p[i] >= 'a' && p[i] <= 'f')))
-			return 0;
-	return 1;
 }
 
 int workspace_id_from_mountinfo(const char *text, char out[65])
@@ -166,7 +76,7 @@ int workspace_id_from_mountinfo(const char *text, char out[65])
 
 	while ((p = strstr(p, "/containers/")) != NULL) {
 		p += strlen("/containers/");
-		if (strlen(p) >= 65 && is_hex64(p) && p[64] == '/') {
+		if (strlen(p) >= 65 && hex_is_lower(p, 64) && p[64] == '/') {
 			memcpy(out, p, 64);
 			out[64] = '\0';
 			return 0;
@@ -182,7 +92,7 @@ int workspace_id_from_cgroup(const char *text, char out[65])
 	for (p = text; *p != '\0'; p++) {
 		int boundary = p == text || p[-1] == '/' || p[-1] == '-';
 
-		if (boundary && strlen(p) >= 64 && is_hex64(p) &&
+		if (boundary && strlen(p) >= 64 && hex_is_lower(p, 64) &&
 		    (p[64] == '\0' || p[64] == '\n' || p[64] == '.' || p[64] == '/')) {
 			memcpy(out, p, 64);
 			out[64] = '\0';
@@ -229,8 +139,8 @@ int workspace_mount_from_inspect(const char *json, size_t len, const char *works
 
 		if ((d = json_string(m, "Destination")) == NULL || d[0] != '/')
 			continue;
-		dl = trimmed_len(d);
-		if (path_overlaps(d, workspace) && dl <= trimmed_len(workspace) &&
+		dl = path_trimmed_len(d);
+		if (path_overlaps(d, workspace) && dl <= path_trimmed_len(workspace) &&
 		    (best == NULL || dl > best_len)) {
 			best = m;
 			best_len = dl;
@@ -326,7 +236,7 @@ int workspace_plan(struct workspace *out, struct engine *e, const struct config 
 {
 	struct http_request req = {.method = "GET", .timeout_ms = 30000};
 	struct http_response res;
-	const char *workdir = config_string(c, CK_WORKDIR);
+	const char *workdir = c->workdir;
 	char self[256], dest[4096], path[400];
 	int by_name, r = ML_ENGINE_ERROR;
 
@@ -501,7 +411,7 @@ static int walk_workspace(void *walk_ctx, tree_entry_fn emit, void *emit_ctx)
 	w->emit = emit;
 	w->emit_ctx = emit_ctx;
 	/* the path's own directories first, so the archive extracts at "/" */
-	if ((plen = trimmed_len(w->root + 1)) > WALK_PATH_MAX)
+	if ((plen = path_trimmed_len(w->root + 1)) > WALK_PATH_MAX)
 		return ml_fail(ML_IO, "workspace path '%s' is too long", w->root);
 	memcpy(w->path, w->root + 1, plen);
 	w->path[plen] = '\0';

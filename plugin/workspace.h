@@ -16,21 +16,15 @@
 #include <signal.h>
 #include <stddef.h>
 
-#include "config.h"
-#include "engine.h"
-
-#define WORKSPACE_SOCKET_PATH "/var/run/docker.sock"
-
-/* Whether absolute paths a and b are equal or one lies inside the other (by components). */
-int path_overlaps(const char *a, const char *b);
+#include "docker/engine.h"
+#include "plugin/config.h"
 
 /*
  * Checks the run's paths before anything runs: the workdir must not equal,
  * lie inside or contain the workspace (c->drone.workspace, when set); every
- * `volumes` entry must be `name:/path[:ro|:rw]` with a volume name
- * ([A-Za-z0-9][A-Za-z0-9_.-]*, never a host path) and a clean absolute
- * destination that overlaps neither the workdir, the workspace nor the
- * docker socket. 0 or ML_CONFIG naming the entry.
+ * `volumes` entry must follow the volume rule (volume.h) and its destination
+ * overlap neither the workdir, the workspace nor the docker socket. 0 or
+ * ML_CONFIG naming the entry.
  */
 int workspace_check_config(const struct config *c);
 
@@ -59,7 +53,9 @@ int workspace_plan(struct workspace *out, struct engine *e, const struct config 
 /*
  * Streams directory w->path (as seen by mainline) into container id at the
  * same path: directories, regular files (mode bits 0644/0755), symlinks;
- * other file types are skipped. Files are mapped, not read into memory.
+ * other file types are skipped. Files are read through read(2) as the
+ * stream goes, never whole into memory (a file another step truncates
+ * meanwhile ends the upload with an error).
  * 0 or a reason code.
  */
 int workspace_upload(const struct workspace *w, struct engine *e, const char *id,

@@ -1,9 +1,9 @@
-#include "allowed_signers.h"
+#include "verify/allowed_signers.h"
 
-#include "buf.h"
-#include "encoding.h"
-#include "error.h"
-#include "sshsig.h"
+#include "common/buf.h"
+#include "common/encoding.h"
+#include "common/error.h"
+#include "verify/sshkey.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -278,7 +278,7 @@ static int read_key(struct line *l, struct entry *e, const char **why)
 	if (base64_decode(l->text + b64_start, b64_len, &blob) < 0)
 		goto out;
 	*why = "cannot parse public key";
-	switch (sshsig_check_public_key(blob.data, blob.len, &type)) {
+	switch (sshkey_check_public_key(blob.data, blob.len, &type)) {
 	case 0:
 		break;
 	case ML_UNSUPPORTED:
@@ -541,7 +541,7 @@ int allowed_signers_lookup(const struct allowed_signers *as, const uint8_t *key_
 		*out_principal = e->principal;
 		return 0;
 	}
-	sshsig_fingerprint(key_blob, key_len, fingerprint);
+	sshkey_fingerprint(key_blob, key_len, fingerprint);
 	if (!found_key)
 		return ml_fail(ML_UNKNOWN_KEY, "no allowed signer for key '%s'", fingerprint);
 	if (!ns_allowed)

@@ -1,13 +1,13 @@
 /* The strict commit object parser: see commit.h. */
-#include "commit.h"
+#include "verify/commit.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "error.h"
-#include "object.h"
-#include "reader.h"
-#include "reason.h"
+#include "common/error.h"
+#include "common/reader.h"
+#include "common/reason.h"
+#include "verify/object.h"
 
 enum commit_state {
 	WANT_TREE,

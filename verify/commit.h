@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "object.h"
+#include "verify/object.h"
 
 /* Most parents accepted (octopus merges beyond this are refused). */
 #define COMMIT_MAX_PARENTS 256

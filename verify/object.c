@@ -1,11 +1,12 @@
 /* Header lines of raw git objects: see object.h. */
-#include "object.h"
+#include "verify/object.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "error.h"
-#include "reason.h"
+#include "common/encoding.h"
+#include "common/error.h"
+#include "common/reason.h"
 
 /* Length of the line at p (without its LF); fails on NUL, no LF, or too long. */
 static int line_length(const uint8_t *p, size_t rem, size_t *out, const char *what)
@@ -110,21 +111,13 @@ int object_header_unfold(const struct object_header *h, char **out, size_t *out_
 	return 0;
 }
 
-static int is_lower_hex(uint8_t c)
-{
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-}
-
 int object_parse_hex(const struct object_header *h, enum object_format f,
                      char out[OBJECT_HEX_MAX + 1], const char *what)
 {
-	size_t i, n = f == OBJECT_SHA256 ? 64 : 40;
+	size_t n = f == OBJECT_SHA256 ? 64 : 40;
 
-	if (h->continued || h->value_len != n)
+	if (h->continued || h->value_len != n || !hex_is_lower((const char *)h->value, n))
 		goto bad;
-	for (i = 0; i < n; i++)
-		if (!is_lower_hex(h->value[i]))
-			goto bad;
 	memcpy(out, h->value, n);
 	out[n] = '\0';
 	return 0;

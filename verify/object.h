@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "reader.h"
+#include "common/reader.h"
 
 /* Longest physical header line accepted (signature lines are 64-76 bytes). */
 #define OBJECT_MAX_LINE (64u * 1024)

@@ -1,8 +1,8 @@
-#include "pgp.h"
+#include "verify/pgp.h"
 
-#include "error.h"
-#include "pgp_keyring.h"
-#include "pgp_sigcheck.h"
+#include "common/error.h"
+#include "verify/pgp_keyring.h"
+#include "verify/pgp_sigcheck.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -192,7 +192,7 @@ static int expired_at(const struct pgp_kr_entry *e, uint32_t t)
 static int check_validity(const struct pgp_keyring *kr, const struct pgp_kr_entry *e,
                           const struct pgp_sig *s, const struct pgp_verify_opts *opts)
 {
-	const struct pgp_kr_entry *primary = &kr->entries[e->primary];
+	const struct pgp_kr_entry *primary = pgp_keyring_primary(kr, e);
 	char hex[2 * PGP_FPR_LEN + 1], primary_hex[2 * PGP_FPR_LEN + 1];
 	int64_t created = s->created;
 
@@ -229,7 +229,7 @@ int pgp_verify_detached(const struct pgp_keyring *kr, const char *armored, size_
 	int ret;
 
 	buf_init(&bin, SIG_ARMOR_MAX);
-	if (!kr->finished) {
+	if (!pgp_keyring_is_finished(kr)) {
 		ret = ml_fail(ML_CONFIG, "OpenPGP keyring used before it was finished");
 		goto out;
 	}
@@ -241,7 +241,7 @@ int pgp_verify_detached(const struct pgp_keyring *kr, const char *armored, size_
 	if ((ret = find_signer(kr, &s, &what, &signer)) != 0 ||
 	    (ret = check_validity(kr, signer, &s, opts)) != 0)
 		goto out;
-	primary = &kr->entries[signer->primary];
+	primary = pgp_keyring_primary(kr, signer);
 	memset(out, 0, sizeof(*out));
 	out->format = SIGNER_OPENPGP;
 	snprintf(out->principal, sizeof(out->principal), "%s",

@@ -4,11 +4,11 @@
  * key, wherever it appears, adds to one certificate per primary fingerprint
  * and every revocation applies whatever its place. See docs/openpgp.md.
  */
-#include "pgp_keyring.h"
+#include "verify/pgp_keyring.h"
 
-#include "encoding.h"
-#include "error.h"
-#include "pgp_sigcheck.h"
+#include "common/encoding.h"
+#include "common/error.h"
+#include "verify/pgp_sigcheck.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -59,6 +59,26 @@ struct kr_sig {
 	int parsed;   /* 0: a version or algorithm pgp_sig_parse() does not read */
 	uint8_t type;
 	struct pgp_sig sig;
+};
+
+struct pgp_keyring {
+	/* what pgp_keyring_add() collected, unevaluated */
+	struct kr_input *inputs;
+	size_t n_inputs, cap_inputs;
+	struct kr_block *blocks; /* each occurrence of a primary key */
+	size_t n_blocks, cap_blocks;
+	struct kr_comp *comps; /* each occurrence of a user ID or subkey */
+	size_t n_comps, cap_comps;
+	struct kr_sig *sigs; /* the signatures mainline evaluates */
+	size_t n_sigs, cap_sigs;
+	/* what pgp_keyring_finish() built */
+	int finished;
+	struct pgp_kr_entry *entries;
+	size_t n, cap;
+	size_t *by_keyid; /* entry indexes sorted by key ID */
+	size_t n_primary;
+	char **warnings;
+	size_t n_warnings;
 };
 
 /* ---- arrays ---- */
@@ -1215,4 +1235,15 @@ const struct pgp_kr_entry *pgp_keyring_next(const struct pgp_keyring *kr,
 		return NULL;
 	*iter = pos + 1;
 	return &kr->entries[kr->by_keyid[pos]];
+}
+
+const struct pgp_kr_entry *pgp_keyring_primary(const struct pgp_keyring *kr,
+                                               const struct pgp_kr_entry *e)
+{
+	return &kr->entries[e->primary];
+}
+
+int pgp_keyring_is_finished(const struct pgp_keyring *kr)
+{
+	return kr->finished;
 }

@@ -1,7 +1,7 @@
-#include "pgp_packet.h"
+#include "verify/pgp_packet.h"
 
-#include "encoding.h"
-#include "error.h"
+#include "common/encoding.h"
+#include "common/error.h"
 
 #include <ctype.h>
 #include <string.h>

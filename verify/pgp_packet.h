@@ -9,9 +9,9 @@
 #ifndef MAINLINE_PGP_PACKET_H
 #define MAINLINE_PGP_PACKET_H
 
-#include "buf.h"
-#include "crypto.h"
-#include "reader.h"
+#include "common/buf.h"
+#include "common/crypto.h"
+#include "common/reader.h"
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,4 +1,4 @@
-#include "pgp_sigcheck.h"
+#include "verify/pgp_sigcheck.h"
 
 #include <string.h>
 

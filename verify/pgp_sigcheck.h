@@ -8,7 +8,7 @@
 #ifndef MAINLINE_PGP_SIGCHECK_H
 #define MAINLINE_PGP_SIGCHECK_H
 
-#include "pgp_packet.h"
+#include "verify/pgp_packet.h"
 
 /* What a signature covers, in hashing order; absent parts are NULL. */
 struct pgp_signed_data {

@@ -1,12 +1,15 @@
-#include "signature.h"
+#include "verify/signature.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "allowed_signers.h"
-#include "error.h"
-#include "pgp.h"
+#include "common/encoding.h"
+#include "common/error.h"
+#include "verify/allowed_signers.h"
+#include "verify/pgp.h"
+#include "verify/pgp_keyring.h"
 
 #define SSH_ARMOR "-----BEGIN SSH SIGNATURE-----"
 #define PGP_ARMOR "-----BEGIN PGP SIGNATURE-----"
@@ -34,23 +37,14 @@ int trust_roots_add_forge_key(struct trust_roots *tr, const char *fingerprint)
 	char(*keys)[41];
 	size_t i;
 
-	if (strlen(fingerprint) != 40)
+	if (strlen(fingerprint) != 40 || !hex_is_digits(fingerprint, 40))
 		return ml_fail(ML_CONFIG, "forge key '%s' is not a 40-digit OpenPGP fingerprint",
 		               fingerprint);
 	if ((keys = realloc(tr->forge_keys, (tr->forge_count + 1) * sizeof(*keys))) == NULL)
 		return ml_fail(ML_IO, "out of memory");
 	tr->forge_keys = keys;
-	for (i = 0; i < 40; i++) {
-		char c = fingerprint[i];
-
-		if (c >= 'a' && c <= 'f')
-			c = (char)(c - 'a' + 'A');
-		if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'F')))
-			return ml_fail(ML_CONFIG,
-			               "forge key '%s' is not a 40-digit OpenPGP fingerprint",
-			               fingerprint);
-		keys[tr->forge_count][i] = c;
-	}
+	for (i = 0; i < 40; i++)
+		keys[tr->forge_count][i] = (char)toupper((unsigned char)fingerprint[i]);
 	keys[tr->forge_count][40] = '\0';
 	tr->forge_count++;
 	return 0;

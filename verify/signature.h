@@ -9,10 +9,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "commit.h"
-#include "tag.h"
-#include "signer.h"
-#include "sshsig.h"
+#include "verify/commit.h"
+#include "verify/signer.h"
+#include "verify/sshsig.h"
+#include "verify/tag.h"
 
 struct allowed_signers;
 struct pgp_keyring;

@@ -1,5 +1,5 @@
 /* The trusted repository's local cache, the libgit2 seam: see source.h. */
-#include "source.h"
+#include "verify/source.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -14,12 +14,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "crypto.h"
-#include "encoding.h"
-#include "error.h"
-#include "reason.h"
-#include "url.h"
+#include "common/buf.h"
+#include "common/clock.h"
+#include "common/crypto.h"
+#include "common/encoding.h"
+#include "common/error.h"
+#include "common/reason.h"
+#include "common/url.h"
 
 #define MAX_PATH_LEN 4096
 #define MAX_TREE_DEPTH 256
@@ -91,7 +92,7 @@ static int parse_cert_pin(const char *s, uint8_t out[32])
 	for (; *s != '\0'; s++) {
 		if (*s == ':')
 			continue;
-		if (n == 64 || !isxdigit((unsigned char)*s))
+		if (n == 64 || !hex_is_digits(s, 1))
 			return -1;
 		hex[n++] = *s;
 	}
@@ -102,19 +103,19 @@ static int parse_cert_pin(const char *s, uint8_t out[32])
 static int lock_cache(struct source *src, unsigned timeout)
 {
 	char path[MAX_PATH_LEN];
-	struct timespec start, now, pause = {0, 100 * 1000 * 1000};
+	struct timespec pause = {0, 100 * 1000 * 1000};
+	int64_t start;
 
 	if ((size_t)snprintf(path, sizeof(path), "%s/lock", src->dir) >= sizeof(path))
 		return ml_fail(ML_IO, "cache path too long '%s'", src->dir);
 	src->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (src->lock_fd < 0)
 		return ml_fail(ML_IO, "cannot open lock file '%s': %s", path, strerror(errno));
-	clock_gettime(CLOCK_MONOTONIC, &start);
+	start = clock_monotonic_ms();
 	while (flock(src->lock_fd, LOCK_EX | LOCK_NB) < 0) {
 		if (errno != EWOULDBLOCK && errno != EINTR)
 			return ml_fail(ML_IO, "cannot lock '%s': %s", path, strerror(errno));
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (now.tv_sec - start.tv_sec >= (time_t)timeout)
+		if (clock_monotonic_ms() - start >= (int64_t)timeout * 1000)
 			return ml_fail(ML_IO,
 			               "timed out after %u seconds waiting for the lock on cache "
 			               "'%s' (another build is using it)",
@@ -510,12 +511,7 @@ int source_branch_tip(struct source *src, char out_hex[41])
 
 static int is_full_hex(const char *s)
 {
-	size_t i;
-
-	for (i = 0; i < 40; i++)
-		if (!isxdigit((unsigned char)s[i]))
-			return 0;
-	return s[40] == '\0';
+	return hex_is_digits(s, 40) && s[40] == '\0';
 }
 
 static int object_type_of(struct source *src, const git_oid *oid, git_object_t *out)

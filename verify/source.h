@@ -13,9 +13,9 @@
 
 #include <stddef.h>
 
-#include "buf.h"
-#include "object.h"
-#include "tree.h"
+#include "common/buf.h"
+#include "common/tree.h"
+#include "verify/object.h"
 
 #define SOURCE_DEFAULT_CACHE "/var/cache/mainline"
 #define SOURCE_DEFAULT_BRANCH "main"

@@ -1,11 +1,12 @@
-#include "sshsig.h"
+#include "verify/sshsig.h"
 
-#include "allowed_signers.h"
-#include "buf.h"
-#include "crypto.h"
-#include "encoding.h"
-#include "error.h"
-#include "reader.h"
+#include "common/buf.h"
+#include "common/crypto.h"
+#include "common/encoding.h"
+#include "common/error.h"
+#include "common/reader.h"
+#include "verify/allowed_signers.h"
+#include "verify/sshkey.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,58 +19,10 @@
 #define SSHSIG_VERSION 1
 #define MAX_BODY_LINE 1024
 #define MAX_NAMESPACE 64
-#define MAX_RSA_BITS 16384
-#define MIN_RSA_BITS 2048
-#define MAX_RSA_E_BYTES 64
 #define SK_USER_PRESENT 0x01
-#define CERT_SUFFIX "-cert-v01@openssh.com"
-
-enum key_kind {
-	KEY_UNKNOWN,
-	KEY_CERT,
-	KEY_DSA,
-	KEY_ED25519,
-	KEY_ECDSA,
-	KEY_RSA,
-	KEY_SK_ED25519,
-	KEY_SK_ECDSA,
-};
-
-struct key_type {
-	const char *name;
-	enum key_kind kind;
-	enum crypto_curve curve;
-	const char *curve_id;  /* ECDSA: the curve identifier inside the key */
-	size_t point_len;      /* Ed25519: 32; ECDSA: uncompressed SEC1 point */
-	size_t scalar_len;     /* ECDSA: largest r or s */
-	enum crypto_hash hash; /* ECDSA: the digest the curve signs */
-};
-
-static const struct key_type key_types[] = {
-    {"ssh-ed25519", KEY_ED25519, CRYPTO_P256, NULL, 32, 0, CRYPTO_SHA512},
-    {"ecdsa-sha2-nistp256", KEY_ECDSA, CRYPTO_P256, "nistp256", 65, 32, CRYPTO_SHA256},
-    {"ecdsa-sha2-nistp384", KEY_ECDSA, CRYPTO_P384, "nistp384", 97, 48, CRYPTO_SHA384},
-    {"ecdsa-sha2-nistp521", KEY_ECDSA, CRYPTO_P521, "nistp521", 133, 66, CRYPTO_SHA512},
-    {"ssh-rsa", KEY_RSA, CRYPTO_P256, NULL, 0, 0, CRYPTO_SHA256},
-    {"sk-ssh-ed25519@openssh.com", KEY_SK_ED25519, CRYPTO_P256, NULL, 32, 0, CRYPTO_SHA256},
-    {"sk-ecdsa-sha2-nistp256@openssh.com", KEY_SK_ECDSA, CRYPTO_P256, "nistp256", 65, 32,
-     CRYPTO_SHA256},
-    {"ssh-dss", KEY_DSA, CRYPTO_P256, NULL, 0, 0, CRYPTO_SHA1},
-};
-
-/* A public key in SSH wire format, as views into the blob it was parsed from. */
-struct sshkey {
-	const struct key_type *type; /* NULL for unknown types and certificates */
-	enum key_kind kind;
-	const uint8_t *name; /* the type string as written */
-	size_t name_len;
-	const uint8_t *point; /* Ed25519 key or ECDSA point */
-	size_t point_len;
-	const uint8_t *rsa_e, *rsa_n; /* without the mpint sign byte */
-	size_t rsa_e_len, rsa_n_len;
-	const uint8_t *application; /* FIDO keys */
-	size_t application_len;
-};
+#define SK_MESSAGE_LEN (32 + 1 + 4 + 32)
+/* magic, then namespace, reserved, hash algorithm and digest as SSH strings */
+#define SIGNED_DATA_MAX (SSHSIG_MAGIC_LEN + 4 + MAX_NAMESPACE + 4 + 4 + 6 + 4 + CRYPTO_MAX_DIGEST)
 
 struct sshsig {
 	struct buf blob; /* the decoded armor; everything below points into it */
@@ -99,111 +52,6 @@ static int bytes_equal(const uint8_t *p, size_t len, const char *s)
 static int has_nul(const uint8_t *p, size_t len)
 {
 	return len > 0 && memchr(p, '\0', len) != NULL;
-}
-
-/*
- * SSH mpint that must be positive and minimally encoded (a zero byte only in
- * front of a set high bit); the returned view drops that zero byte.
- */
-static int get_positive_mpint(struct reader *r, size_t max_len, const uint8_t **out,
-                              size_t *out_len)
-{
-	struct reader save = *r;
-	const uint8_t *p;
-	size_t n;
-
-	if (reader_get_string(r, &p, &n) < 0)
-		return -1;
-	if (n == 0 || (p[0] & 0x80) != 0)
-		goto fail;
-	if (p[0] == 0) {
-		if (n < 2 || (p[1] & 0x80) == 0)
-			goto fail;
-		p++;
-		n--;
-	}
-	if (n > max_len)
-		goto fail;
-	*out = p;
-	*out_len = n;
-	return 0;
-fail:
-	*r = save;
-	return -1;
-}
-
-static int is_certificate_name(const uint8_t *name, size_t len)
-{
-	size_t n = strlen(CERT_SUFFIX);
-
-	return len > n && memcmp(name + len - n, CERT_SUFFIX, n) == 0;
-}
-
-/* Parses a public key blob; 0 or -1 (malformed). Unknown types parse as KEY_UNKNOWN. */
-static int parse_key(struct sshkey *key, const uint8_t *blob, size_t len)
-{
-	struct reader r;
-	const uint8_t *skip;
-	size_t i, skip_len;
-
-	memset(key, 0, sizeof(*key));
-	reader_init(&r, blob, len);
-	if (reader_get_string(&r, &key->name, &key->name_len) < 0 || key->name_len == 0)
-		return -1;
-	for (i = 0; i < sizeof(key_types) / sizeof(key_types[0]); i++)
-		if (bytes_equal(key->name, key->name_len, key_types[i].name))
-			key->type = &key_types[i];
-	if (key->type == NULL) {
-		key->kind = is_certificate_name(key->name, key->name_len) ? KEY_CERT : KEY_UNKNOWN;
-		return 0;
-	}
-	key->kind = key->type->kind;
-	switch (key->kind) {
-	case KEY_ED25519:
-	case KEY_SK_ED25519:
-		if (reader_get_string(&r, &key->point, &key->point_len) < 0 ||
-		    key->point_len != key->type->point_len)
-			return -1;
-		break;
-	case KEY_ECDSA:
-	case KEY_SK_ECDSA:
-		if (reader_expect_cstring(&r, key->type->curve_id) < 0 ||
-		    reader_get_string(&r, &key->point, &key->point_len) < 0 ||
-		    key->point_len != key->type->point_len || key->point[0] != 0x04)
-			return -1;
-		break;
-	case KEY_RSA:
-		if (get_positive_mpint(&r, MAX_RSA_E_BYTES, &key->rsa_e, &key->rsa_e_len) < 0 ||
-		    get_positive_mpint(&r, MAX_RSA_BITS / 8, &key->rsa_n, &key->rsa_n_len) < 0)
-			return -1;
-		break;
-	case KEY_DSA:
-		/* p, q, g, y: parsed for shape only, DSA never verifies */
-		for (i = 0; i < 4; i++)
-			if (reader_get_string(&r, &skip, &skip_len) < 0)
-				return -1;
-		break;
-	default:
-		return -1;
-	}
-	if (key->kind == KEY_SK_ED25519 || key->kind == KEY_SK_ECDSA) {
-		if (reader_get_string(&r, &key->application, &key->application_len) < 0 ||
-		    has_nul(key->application, key->application_len))
-			return -1;
-	}
-	return reader_expect_end(&r);
-}
-
-int sshsig_check_public_key(const uint8_t *blob, size_t len, const char **out_type)
-{
-	struct sshkey key;
-
-	if (parse_key(&key, blob, len) < 0)
-		return ML_BAD_SIGNATURE;
-	if (key.type == NULL)
-		return ML_UNSUPPORTED;
-	*out_type = key.type->name;
-	return 0;
 }
 
 static int is_base64_char(char c)
@@ -261,7 +109,7 @@ static int parse_blob(struct sshsig *sig, const char **what)
 		return -1;
 	*what = "public key";
 	if (reader_get_string(&r, &sig->pubkey, &sig->pubkey_len) < 0 ||
-	    parse_key(&sig->key, sig->pubkey, sig->pubkey_len) < 0)
+	    sshkey_parse(&sig->key, sig->pubkey, sig->pubkey_len) < 0)
 		return -1;
 	*what = "namespace";
 	if (reader_get_string(&r, &sig->ns, &sig->ns_len) < 0 || sig->ns_len == 0 ||
@@ -338,38 +186,14 @@ const uint8_t *sshsig_public_key(const struct sshsig *sig, size_t *out_len)
 	return sig->pubkey;
 }
 
-int sshsig_fingerprint(const uint8_t *blob, size_t len, char out[128])
-{
-	uint8_t digest[32];
-	struct buf b;
-	size_t n;
-	int r = ML_IO;
-
-	buf_init(&b, 64);
-	if (crypto_digest(CRYPTO_SHA256, blob, len, digest) < 0 ||
-	    base64_encode(digest, sizeof(digest), &b) < 0)
-		goto out;
-	n = b.len;
-	while (n > 0 && b.data[n - 1] == '=')
-		n--;
-	snprintf(out, 128, "SHA256:%.*s", (int)n, (const char *)b.data);
-	r = 0;
-out:
-	buf_release(&b);
-	return r;
-}
-
 /*
  * The algorithm policy, before any key lookup or crypto: hash of the
- * message, key type, key size, and a signature algorithm that fits the key.
+ * message, then key type, key size, and a signature algorithm that fits the
+ * key (sshkey.h).
  */
 static int check_algorithms(const struct sshsig *sig, enum crypto_hash *msg_hash,
                             enum crypto_hash *rsa_hash)
 {
-	const struct sshkey *key = &sig->key;
-	int sig_len = (int)sig->sig_alg_len, name_len = (int)key->name_len;
-	unsigned bits;
-
 	if (bytes_equal(sig->hash_alg, sig->hash_alg_len, "sha256"))
 		*msg_hash = CRYPTO_SHA256;
 	else if (bytes_equal(sig->hash_alg, sig->hash_alg_len, "sha512"))
@@ -377,69 +201,8 @@ static int check_algorithms(const struct sshsig *sig, enum crypto_hash *msg_hash
 	else
 		return ml_fail(ML_UNSUPPORTED, "unsupported SSH signature hash algorithm '%.*s'",
 		               (int)sig->hash_alg_len, (const char *)sig->hash_alg);
-	switch (key->kind) {
-	case KEY_UNKNOWN:
-		return ml_fail(ML_UNSUPPORTED, "unsupported SSH key type '%.*s'", name_len,
-		               (const char *)key->name);
-	case KEY_CERT:
-		return ml_fail(ML_UNSUPPORTED,
-		               "SSH certificates are not supported: key type '%.*s'", name_len,
-		               (const char *)key->name);
-	case KEY_DSA:
-		return ml_fail(ML_WEAK_ALGORITHM, "weak SSH key type 'ssh-dss'");
-	case KEY_RSA:
-		bits = crypto_bignum_bits(key->rsa_n, key->rsa_n_len);
-		if (bits < MIN_RSA_BITS)
-			return ml_fail(ML_WEAK_ALGORITHM,
-			               "weak RSA key: %u bits, at least %u required", bits,
-			               MIN_RSA_BITS);
-		if (bytes_equal(sig->sig_alg, sig->sig_alg_len, "rsa-sha2-256"))
-			*rsa_hash = CRYPTO_SHA256;
-		else if (bytes_equal(sig->sig_alg, sig->sig_alg_len, "rsa-sha2-512"))
-			*rsa_hash = CRYPTO_SHA512;
-		else if (bytes_equal(sig->sig_alg, sig->sig_alg_len, "ssh-rsa"))
-			return ml_fail(ML_WEAK_ALGORITHM,
-			               "weak signature algorithm 'ssh-rsa' (SHA-1)");
-		else
-			goto mismatch;
-		return 0;
-	default:
-		if (!bytes_equal(sig->sig_alg, sig->sig_alg_len, key->type->name))
-			goto mismatch;
-		return 0;
-	}
-mismatch:
-	return ml_fail(ML_BAD_SIGNATURE,
-	               "signature algorithm '%.*s' does not match key type '%.*s'", sig_len,
-	               (const char *)sig->sig_alg, name_len, (const char *)key->name);
-}
-
-struct writer {
-	uint8_t *data;
-	size_t len, cap;
-};
-
-static void put_bytes(struct writer *w, const void *p, size_t n)
-{
-	/* sizes are fixed by the callers; overflow would be a bug, never input */
-	if (n > w->cap - w->len)
-		abort();
-	memcpy(w->data + w->len, p, n);
-	w->len += n;
-}
-
-static void put_u32(struct writer *w, uint32_t v)
-{
-	const uint8_t b[4] = {(uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8),
-	                      (uint8_t)v};
-
-	put_bytes(w, b, 4);
-}
-
-static void put_string(struct writer *w, const void *p, size_t n)
-{
-	put_u32(w, (uint32_t)n);
-	put_bytes(w, p, n);
+	return sshkey_check_signature_algorithm(&sig->key, sig->sig_alg, sig->sig_alg_len,
+	                                        rsa_hash);
 }
 
 static int verify_ecdsa_blob(const struct sshkey *key, const struct sshsig *sig,
@@ -450,8 +213,8 @@ static int verify_ecdsa_blob(const struct sshkey *key, const struct sshsig *sig,
 	struct reader rd;
 
 	reader_init(&rd, sig->sig_blob, sig->sig_blob_len);
-	if (get_positive_mpint(&rd, key->type->scalar_len, &r, &r_len) < 0 ||
-	    get_positive_mpint(&rd, key->type->scalar_len, &s, &s_len) < 0 ||
+	if (sshkey_get_positive_mpint(&rd, key->type->scalar_len, &r, &r_len) < 0 ||
+	    sshkey_get_positive_mpint(&rd, key->type->scalar_len, &s, &s_len) < 0 ||
 	    reader_expect_end(&rd) < 0)
 		return ml_fail(ML_BAD_SIGNATURE, "cannot parse SSH signature: bad ECDSA signature");
 	return crypto_verify_ecdsa(key->type->curve, key->point, key->point_len, digest, digest_len,
@@ -461,19 +224,15 @@ static int verify_ecdsa_blob(const struct sshkey *key, const struct sshsig *sig,
 }
 
 /* The FIDO message: SHA256(application) || flags || counter || SHA256(signed data). */
-static int sk_message(const struct sshsig *sig, const uint8_t *tbs, size_t tbs_len, uint8_t out[69])
+static int sk_message(const struct sshsig *sig, const uint8_t *tbs, size_t tbs_len, struct buf *out)
 {
-	struct writer w = {out, 0, 69};
 	uint8_t h[32];
 
-	if (crypto_digest(CRYPTO_SHA256, sig->key.application, sig->key.application_len, h) < 0)
+	if (crypto_digest(CRYPTO_SHA256, sig->key.application, sig->key.application_len, h) < 0 ||
+	    buf_append(out, h, sizeof(h)) < 0 || buf_append(out, &sig->sk_flags, 1) < 0 ||
+	    buf_append_u32(out, sig->sk_counter) < 0 ||
+	    crypto_digest(CRYPTO_SHA256, tbs, tbs_len, h) < 0 || buf_append(out, h, sizeof(h)) < 0)
 		return -1;
-	put_bytes(&w, h, 32);
-	put_bytes(&w, &sig->sk_flags, 1);
-	put_u32(&w, sig->sk_counter);
-	if (crypto_digest(CRYPTO_SHA256, tbs, tbs_len, h) < 0)
-		return -1;
-	put_bytes(&w, h, 32);
 	return 0;
 }
 
@@ -482,60 +241,75 @@ static int verify_crypto(const struct sshsig *sig, enum crypto_hash rsa_hash, co
                          size_t tbs_len)
 {
 	const struct sshkey *key = &sig->key;
-	uint8_t digest[CRYPTO_MAX_DIGEST], sk_msg[69];
+	uint8_t digest[CRYPTO_MAX_DIGEST];
+	struct buf sk_msg;
 	size_t dlen;
-	int r;
+	int r = ML_BAD_SIGNATURE;
 
+	buf_init(&sk_msg, SK_MESSAGE_LEN);
 	switch (key->kind) {
-	case KEY_ED25519:
+	case SSHKEY_ED25519:
 		if (sig->sig_blob_len != 64)
-			break;
-		return crypto_verify_ed25519(key->point, tbs, tbs_len, sig->sig_blob) == 1
-		           ? 0
-		           : ML_BAD_SIGNATURE;
-	case KEY_ECDSA:
+			goto malformed;
+		r = crypto_verify_ed25519(key->point, tbs, tbs_len, sig->sig_blob) == 1
+		        ? 0
+		        : ML_BAD_SIGNATURE;
+		break;
+	case SSHKEY_ECDSA:
 		dlen = crypto_hash_len(key->type->hash);
 		if (crypto_digest(key->type->hash, tbs, tbs_len, digest) < 0)
-			return ml_fail(ML_IO, "cannot compute digest");
-		return verify_ecdsa_blob(key, sig, digest, dlen);
-	case KEY_RSA:
+			goto no_digest;
+		r = verify_ecdsa_blob(key, sig, digest, dlen);
+		break;
+	case SSHKEY_RSA:
 		if (sig->sig_blob_len == 0 || sig->sig_blob_len > key->rsa_n_len)
-			break;
+			goto malformed;
 		if (crypto_digest(rsa_hash, tbs, tbs_len, digest) < 0)
-			return ml_fail(ML_IO, "cannot compute digest");
+			goto no_digest;
 		r = crypto_verify_rsa(key->rsa_n, key->rsa_n_len, key->rsa_e, key->rsa_e_len,
 		                      rsa_hash, digest, crypto_hash_len(rsa_hash), sig->sig_blob,
-		                      sig->sig_blob_len);
-		return r == 1 ? 0 : ML_BAD_SIGNATURE;
-	case KEY_SK_ED25519:
-		if (sig->sig_blob_len != 64 || !sig->has_sk_fields)
-			break;
-		if (sk_message(sig, tbs, tbs_len, sk_msg) < 0)
-			return ml_fail(ML_IO, "cannot compute digest");
-		return crypto_verify_ed25519(key->point, sk_msg, sizeof(sk_msg), sig->sig_blob) == 1
-		           ? 0
-		           : ML_BAD_SIGNATURE;
-	case KEY_SK_ECDSA:
-		if (!sig->has_sk_fields)
-			break;
-		if (sk_message(sig, tbs, tbs_len, sk_msg) < 0 ||
-		    crypto_digest(CRYPTO_SHA256, sk_msg, sizeof(sk_msg), digest) < 0)
-			return ml_fail(ML_IO, "cannot compute digest");
-		return verify_ecdsa_blob(key, sig, digest, 32);
-	default:
+		                      sig->sig_blob_len) == 1
+		        ? 0
+		        : ML_BAD_SIGNATURE;
 		break;
+	case SSHKEY_SK_ED25519:
+		if (sig->sig_blob_len != 64 || !sig->has_sk_fields)
+			goto malformed;
+		if (sk_message(sig, tbs, tbs_len, &sk_msg) < 0)
+			goto no_digest;
+		r = crypto_verify_ed25519(key->point, sk_msg.data, sk_msg.len, sig->sig_blob) == 1
+		        ? 0
+		        : ML_BAD_SIGNATURE;
+		break;
+	case SSHKEY_SK_ECDSA:
+		if (!sig->has_sk_fields)
+			goto malformed;
+		if (sk_message(sig, tbs, tbs_len, &sk_msg) < 0 ||
+		    crypto_digest(CRYPTO_SHA256, sk_msg.data, sk_msg.len, digest) < 0)
+			goto no_digest;
+		r = verify_ecdsa_blob(key, sig, digest, 32);
+		break;
+	default:
+		goto malformed;
 	}
-	return ml_fail(ML_BAD_SIGNATURE, "cannot parse SSH signature: bad %.*s signature blob",
-	               (int)key->name_len, (const char *)key->name);
+	goto out;
+malformed:
+	r = ml_fail(ML_BAD_SIGNATURE, "cannot parse SSH signature: bad %.*s signature blob",
+	            (int)key->name_len, (const char *)key->name);
+	goto out;
+no_digest:
+	r = ml_fail(ML_IO, "cannot compute digest");
+out:
+	buf_release(&sk_msg);
+	return r;
 }
 
 int sshsig_verify(const struct allowed_signers *as, const struct sshsig_policy *policy,
                   const struct sshsig *sig, const char *ns, const uint8_t *payload,
                   size_t payload_len, int64_t when, struct ml_signer *out)
 {
-	uint8_t tbs[SSHSIG_MAGIC_LEN + 4 + MAX_NAMESPACE + 4 + 4 + 6 + 4 + CRYPTO_MAX_DIGEST];
 	uint8_t msg_digest[CRYPTO_MAX_DIGEST];
-	struct writer w = {tbs, 0, sizeof(tbs)};
+	struct buf tbs;
 	enum crypto_hash msg_hash = CRYPTO_SHA512, rsa_hash = CRYPTO_SHA512;
 	const char *principal = NULL, *hash_name;
 	char fingerprint[128];
@@ -558,19 +332,23 @@ int sshsig_verify(const struct allowed_signers *as, const struct sshsig_policy *
 	if ((r = allowed_signers_lookup(as, sig->pubkey, sig->pubkey_len, ns, when, &principal)) !=
 	    0)
 		return r;
-	if (sshsig_fingerprint(sig->pubkey, sig->pubkey_len, fingerprint) != 0)
+	if (sshkey_fingerprint(sig->pubkey, sig->pubkey_len, fingerprint) != 0)
 		return ml_fail(ML_IO, "cannot compute key fingerprint");
 
 	hash_name = msg_hash == CRYPTO_SHA256 ? "sha256" : "sha512";
 	if (crypto_digest(msg_hash, payload, payload_len, msg_digest) < 0)
 		return ml_fail(ML_IO, "cannot compute digest");
-	put_bytes(&w, SSHSIG_MAGIC, SSHSIG_MAGIC_LEN);
-	put_string(&w, ns, ns_len);
-	put_string(&w, "", 0);
-	put_string(&w, hash_name, strlen(hash_name));
-	put_string(&w, msg_digest, crypto_hash_len(msg_hash));
-
-	if ((r = verify_crypto(sig, rsa_hash, tbs, w.len)) != 0)
+	/* the signed data: magic, namespace, reserved, hash algorithm, H(message) */
+	buf_init(&tbs, SIGNED_DATA_MAX);
+	if (buf_append(&tbs, SSHSIG_MAGIC, SSHSIG_MAGIC_LEN) < 0 ||
+	    buf_append_string(&tbs, ns, ns_len) < 0 || buf_append_string(&tbs, "", 0) < 0 ||
+	    buf_append_string(&tbs, hash_name, strlen(hash_name)) < 0 ||
+	    buf_append_string(&tbs, msg_digest, crypto_hash_len(msg_hash)) < 0)
+		r = ml_fail(ML_IO, "out of memory");
+	else
+		r = verify_crypto(sig, rsa_hash, tbs.data, tbs.len);
+	buf_release(&tbs);
+	if (r != 0)
 		return ml_fail(r, "SSH signature by key '%s' does not verify", fingerprint);
 	if (sig->has_sk_fields && policy != NULL && policy->require_user_presence &&
 	    (sig->sk_flags & SK_USER_PRESENT) == 0)

@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "signer.h"
+#include "verify/signer.h"
 
 struct allowed_signers;
 
@@ -73,16 +73,5 @@ int sshsig_verify(const struct allowed_signers *as, const struct sshsig_policy *
 int sshsig_verify_git(const struct allowed_signers *as, const struct sshsig_policy *policy,
                       const char *armored, size_t armored_len, const uint8_t *payload,
                       size_t payload_len, int64_t when, struct ml_signer *out);
-
-/*
- * Checks that blob is a well-formed public key of a type this module knows
- * (including ssh-dss, which parses but never verifies). *out_type points to a
- * static name. Returns 0, or ML_UNSUPPORTED / ML_BAD_SIGNATURE with no
- * message recorded (callers word the error for their context).
- */
-int sshsig_check_public_key(const uint8_t *blob, size_t len, const char **out_type);
-
-/* "SHA256:" + unpadded base64 of SHA-256(blob), as ssh-keygen -l. 0 or ML_IO. */
-int sshsig_fingerprint(const uint8_t *blob, size_t len, char out[128]);
 
 #endif

@@ -1,4 +1,4 @@
-#include "state.h"
+#include "verify/state.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -8,11 +8,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "crypto.h"
-#include "encoding.h"
-#include "error.h"
-#include "url.h"
+#include "common/buf.h"
+#include "common/crypto.h"
+#include "common/encoding.h"
+#include "common/error.h"
+#include "common/url.h"
 
 #define STATE_FILE_MAX (64u << 20)
 #define NO_ANCHOR "-"
@@ -36,12 +36,7 @@ struct state {
 
 static int is_hex40(const char *s)
 {
-	size_t i;
-
-	for (i = 0; i < 40; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-			return 0;
-	return s[40] == '\0' || s[40] == ' ' || s[40] == '\n';
+	return hex_is_lower(s, 40) && (s[40] == '\0' || s[40] == ' ' || s[40] == '\n');
 }
 
 static size_t slot_of(const struct state *st, const char *commit, const char *anchor)

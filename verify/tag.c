@@ -1,13 +1,13 @@
 /* The strict annotated tag parser: see tag.h. */
-#include "tag.h"
+#include "verify/tag.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "error.h"
-#include "object.h"
-#include "reader.h"
-#include "reason.h"
+#include "common/error.h"
+#include "common/reader.h"
+#include "common/reason.h"
+#include "verify/object.h"
 
 /* git's signature markers (gpg-interface.c): a line starting with one begins a signature */
 static const char *const sig_begin[] = {

@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "object.h"
+#include "verify/object.h"
 
 /* Longest tag name accepted. */
 #define TAG_MAX_NAME 255

@@ -1,15 +1,16 @@
-#include "verifier.h"
+#include "verify/verifier.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "commit.h"
-#include "error.h"
-#include "source.h"
-#include "state.h"
-#include "tag.h"
+#include "common/buf.h"
+#include "common/encoding.h"
+#include "common/error.h"
+#include "verify/commit.h"
+#include "verify/source.h"
+#include "verify/state.h"
+#include "verify/tag.h"
 
 #define MAX_WALK_DEFAULT 1000000u
 #define COMMIT_OBJECT_MAX (16u << 20)
@@ -95,12 +96,7 @@ out:
 
 static int is_full_id(const char *s)
 {
-	size_t i;
-
-	for (i = 0; i < 40; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-			return 0;
-	return s[40] == '\0';
+	return hex_is_lower(s, 40) && s[40] == '\0';
 }
 
 int verifier_run(struct source *src, struct state *st, const struct trust_roots *tr,

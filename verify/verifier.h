@@ -9,8 +9,8 @@
 
 #include <stddef.h>
 
-#include "signature.h"
-#include "signer.h"
+#include "verify/signature.h"
+#include "verify/signer.h"
 
 struct source;
 struct state;
@@ -27,7 +27,7 @@ struct verify_request {
 	/*
 	 * NULL or a full commit id the target must descend from too. It only
 	 * narrows: the chain still covers every commit after `anchor`. For a
-	 * setting's own anchor under a policy's (plugin/check.c).
+	 * setting's own anchor under a policy's (plugin/fetch_verify.c).
 	 */
 	const char *extra_anchor;
 	enum verify_mode mode;

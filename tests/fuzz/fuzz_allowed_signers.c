@@ -2,8 +2,8 @@
  * allowed_signers parser, then lookups of a fixed key for two namespaces and
  * times, and the pattern matcher with the input as the pattern list.
  */
-#include "allowed_signers.h"
-#include "error.h"
+#include "common/error.h"
+#include "verify/allowed_signers.h"
 
 #include <stdint.h>
 #include <stdlib.h>

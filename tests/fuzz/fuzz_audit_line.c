@@ -7,8 +7,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "audit_log.h"
-#include "error.h"
+#include "common/error.h"
+#include "plugin/audit_log.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "commit.h"
-#include "error.h"
-#include "tag.h"
+#include "common/error.h"
+#include "verify/commit.h"
+#include "verify/tag.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -8,10 +8,11 @@
 #include <string.h>
 #include <strings.h>
 
-#include "config.h"
-#include "drone_api.h"
-#include "error.h"
-#include "json.h"
+#include "common/error.h"
+#include "common/json.h"
+#include "plugin/config.h"
+#include "plugin/config_env.h"
+#include "plugin/drone_api.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -7,10 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "container.h"
-#include "engine.h"
-#include "error.h"
-#include "image.h"
+#include "common/error.h"
+#include "docker/container.h"
+#include "docker/engine.h"
+#include "docker/image.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

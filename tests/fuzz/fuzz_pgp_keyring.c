@@ -1,5 +1,5 @@
 /* Fuzzes the OpenPGP keyring loader: armor, packets, keys, self-signatures, evaluation. */
-#include "pgp.h"
+#include "verify/pgp_keyring.h"
 
 #include <stddef.h>
 #include <stdint.h>

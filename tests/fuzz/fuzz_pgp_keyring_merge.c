@@ -5,10 +5,11 @@
  * key (tests/unit/pgp_certs.h), whose certificates, revocations and
  * re-exports the corpus combines, and looks up its subkey.
  */
-#include "error.h"
-#include "pgp.h"
+#include "common/error.h"
+#include "verify/pgp.h"
+#include "verify/pgp_keyring.h"
 
-#include "../unit/pgp_certs.h"
+#include "tests/unit/pgp_certs.h"
 
 #include <stddef.h>
 #include <stdint.h>

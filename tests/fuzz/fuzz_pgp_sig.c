@@ -4,10 +4,11 @@
  * rest is binary packets that the harness armors (so mutations reach the
  * packet and subpacket parsers directly).
  */
-#include "buf.h"
-#include "encoding.h"
-#include "error.h"
-#include "pgp.h"
+#include "common/buf.h"
+#include "common/encoding.h"
+#include "common/error.h"
+#include "verify/pgp.h"
+#include "verify/pgp_keyring.h"
 
 #include <stddef.h>
 #include <stdint.h>

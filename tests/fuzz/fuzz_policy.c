@@ -7,9 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
-#include "error.h"
-#include "policy.h"
+#include "common/error.h"
+#include "plugin/config.h"
+#include "plugin/policy.h"
+#include "plugin/policy_digest.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -5,11 +5,12 @@
  * with no allowed signers (policy and lookup paths) and with its own key
  * allowed (the crypto paths on whatever key and signature the input holds).
  */
-#include "allowed_signers.h"
-#include "buf.h"
-#include "encoding.h"
-#include "error.h"
-#include "sshsig.h"
+#include "common/buf.h"
+#include "common/encoding.h"
+#include "common/error.h"
+#include "verify/allowed_signers.h"
+#include "verify/sshkey.h"
+#include "verify/sshsig.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -26,7 +27,7 @@ static void verify_with_own_key(const struct sshsig *sig)
 	size_t key_len;
 
 	key = sshsig_public_key(sig, &key_len);
-	if (sshsig_check_public_key(key, key_len, &type) != 0)
+	if (sshkey_check_public_key(key, key_len, &type) != 0)
 		return;
 	buf_init(&text, 1u << 20);
 	buf_init(&b64, 1u << 20);

@@ -2,8 +2,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "error.h"
-#include "stream.h"
+#include "common/error.h"
+#include "docker/stream.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

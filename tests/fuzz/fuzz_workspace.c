@@ -8,8 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "error.h"
-#include "workspace.h"
+#include "common/error.h"
+#include "common/path.h"
+#include "plugin/workspace.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

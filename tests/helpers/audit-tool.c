@@ -11,13 +11,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "audit.h"
-#include "audit_log.h"
-#include "audit_sample.h"
-#include "card.h"
-#include "error.h"
-#include "otel.h"
-#include "webhook.h"
+#include "common/error.h"
+#include "plugin/audit.h"
+#include "plugin/audit_log.h"
+#include "plugin/card.h"
+#include "plugin/otel.h"
+#include "plugin/webhook.h"
+#include "tests/unit/audit_sample.h"
 
 static int fail(int r)
 {

@@ -24,12 +24,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "engine.h"
-#include "error.h"
-#include "image.h"
-#include "run.h"
-#include "tree.h"
+#include "common/buf.h"
+#include "common/error.h"
+#include "common/tree.h"
+#include "docker/engine.h"
+#include "docker/image.h"
+#include "docker/run.h"
 
 #define MAX_LIST 64
 
@@ -195,22 +195,22 @@ int main(int argc, char **argv)
 	memset(&spec, 0, sizeof(spec));
 	spec.out_fd = 1;
 	spec.err_fd = 2;
-	spec.workdir = "/src";
+	spec.container.workdir = "/src";
 	spec.name_prefix = "mainline-test-";
 	spec.cancel = &cancel_flag;
 	spec.progress = on_progress;
 	io.cancel = &cancel_flag;
 	if (argc >= 3 && strcmp(cmd, "ping") != 0)
-		spec.image = argv[2];
+		spec.container.image = argv[2];
 	for (i = strcmp(cmd, "ping") == 0 ? 2 : 3; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 
 		if (strcmp(a, "--") == 0) {
-			spec.argv = (const char *const *)argv + i + 1;
+			spec.container.argv = (const char *const *)argv + i + 1;
 			break;
 		}
 		if (strcmp(a, "--socket") == 0) {
-			spec.docker_socket = 1;
+			spec.container.docker_socket = 1;
 			continue;
 		}
 		if (strcmp(a, "--evil-tree") == 0) {
@@ -233,7 +233,7 @@ int main(int argc, char **argv)
 			spec.tree_walk = walk_synthetic;
 			spec.tree_ctx = &synthetic_mib;
 		} else if (strcmp(a, "--workdir") == 0) {
-			spec.workdir = v;
+			spec.container.workdir = v;
 		} else if (strcmp(a, "--timeout") == 0) {
 			spec.timeout_ms = strtol(v, NULL, 10);
 		} else if (strcmp(a, "--grace") == 0) {
@@ -250,22 +250,24 @@ int main(int argc, char **argv)
 			return usage();
 		}
 	}
-	spec.labels = labels;
-	spec.env = env;
-	spec.binds = binds;
+	spec.container.labels = labels;
+	spec.container.env = env;
+	spec.container.binds = binds;
 
 	if ((r = engine_open(&e, NULL)) != 0)
 		return fail(r);
 	if (strcmp(cmd, "ping") == 0) {
 		printf("api %s\n", e->version);
 		r = 0;
-	} else if (strcmp(cmd, "pull") == 0 && spec.image != NULL) {
-		if ((r = image_pull(e, spec.image, &io)) == 0 &&
-		    (r = image_inspect(e, spec.image, digest, sizeof(digest), NULL, 0)) == 0)
+	} else if (strcmp(cmd, "pull") == 0 && spec.container.image != NULL) {
+		if ((r = image_pull(e, spec.container.image, &io)) == 0 &&
+		    (r = image_inspect(e, spec.container.image, digest, sizeof(digest), NULL, 0)) ==
+		        0)
 			printf("digest %s\n", digest);
 		else if (r == 1)
-			r = ml_fail(ML_IMAGE_ERROR, "image '%s' missing after pull", spec.image);
-	} else if (strcmp(cmd, "run") == 0 && spec.image != NULL) {
+			r = ml_fail(ML_IMAGE_ERROR, "image '%s' missing after pull",
+			            spec.container.image);
+	} else if (strcmp(cmd, "run") == 0 && spec.container.image != NULL) {
 		r = engine_run(e, &spec, &res);
 		if (r == 0) {
 			getrusage(RUSAGE_SELF, &ru);

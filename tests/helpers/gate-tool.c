@@ -7,10 +7,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "config.h"
-#include "error.h"
-#include "gate.h"
-#include "policy.h"
+#include "common/error.h"
+#include "plugin/config.h"
+#include "plugin/config_describe.h"
+#include "plugin/gate.h"
+#include "plugin/policy.h"
+#include "plugin/policy_digest.h"
 
 extern char **environ;
 

@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "buf.h"
+#include "common/buf.h"
 
 static void answer(int fd, const char *root, FILE *log)
 {

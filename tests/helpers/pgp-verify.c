@@ -7,9 +7,10 @@
  * error. NOW defaults to the current time; the tolerated clock skew is 300
  * seconds.
  */
-#include "buf.h"
-#include "error.h"
-#include "pgp.h"
+#include "common/buf.h"
+#include "common/error.h"
+#include "verify/pgp.h"
+#include "verify/pgp_keyring.h"
 
 #include <errno.h>
 #include <inttypes.h>

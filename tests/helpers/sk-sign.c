@@ -12,9 +12,10 @@
  *
  * SEEDHEX is 64 hex digits: the Ed25519 seed or the P-256 private scalar.
  */
-#include "buf.h"
-#include "crypto.h"
-#include "encoding.h"
+#include "common/buf.h"
+#include "common/crypto.h"
+#include "common/encoding.h"
+#include "tests/lib/soft_keys.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,22 +24,9 @@
 #define SK_ED25519 "sk-ssh-ed25519@openssh.com"
 #define SK_ECDSA "sk-ecdsa-sha2-nistp256@openssh.com"
 
-static int put_u32(struct buf *b, uint32_t v)
-{
-	const uint8_t x[4] = {(uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8),
-	                      (uint8_t)v};
-
-	return buf_append(b, x, 4);
-}
-
-static int put_string(struct buf *b, const void *p, size_t n)
-{
-	return put_u32(b, (uint32_t)n) < 0 || buf_append(b, p, n) < 0 ? -1 : 0;
-}
-
 static int put_cstring(struct buf *b, const char *s)
 {
-	return put_string(b, s, strlen(s));
+	return buf_append_string(b, s, strlen(s));
 }
 
 static int put_mpint(struct buf *b, const uint8_t *v, size_t n)
@@ -52,9 +40,9 @@ static int put_mpint(struct buf *b, const uint8_t *v, size_t n)
 	if (n > 0 && (v[0] & 0x80) != 0) {
 		tmp[0] = 0;
 		memcpy(tmp + 1, v, n);
-		return put_string(b, tmp, n + 1);
+		return buf_append_string(b, tmp, n + 1);
 	}
-	return put_string(b, v, n);
+	return buf_append_string(b, v, n);
 }
 
 struct sk_key {
@@ -62,18 +50,17 @@ struct sk_key {
 	uint8_t seed[32];
 	uint8_t pub[65];
 	const char *application;
-	struct crypto_signing_key *ed;
 };
 
 static int key_blob(const struct sk_key *k, struct buf *out)
 {
 	if (k->ecdsa)
 		return put_cstring(out, SK_ECDSA) < 0 || put_cstring(out, "nistp256") < 0 ||
-		               put_string(out, k->pub, 65) < 0 ||
+		               buf_append_string(out, k->pub, 65) < 0 ||
 		               put_cstring(out, k->application) < 0
 		           ? -1
 		           : 0;
-	return put_cstring(out, SK_ED25519) < 0 || put_string(out, k->pub, 32) < 0 ||
+	return put_cstring(out, SK_ED25519) < 0 || buf_append_string(out, k->pub, 32) < 0 ||
 	               put_cstring(out, k->application) < 0
 	           ? -1
 	           : 0;
@@ -89,12 +76,11 @@ static int load_key(struct sk_key *k, const char *type, const char *seedhex, con
 		return -1;
 	if (strcmp(type, "ecdsa") == 0) {
 		k->ecdsa = 1;
-		return crypto_sign_ecdsa_p256(k->seed, zero, r, s, k->pub);
+		return soft_ecdsa_p256_sign(k->seed, zero, r, s, k->pub);
 	}
-	if (strcmp(type, "ed25519") != 0 ||
-	    (k->ed = crypto_signing_key_from_ed25519_seed(k->seed)) == NULL)
+	if (strcmp(type, "ed25519") != 0)
 		return -1;
-	return crypto_signing_key_public(k->ed, k->pub);
+	return soft_ed25519_public(k->seed, k->pub);
 }
 
 static int read_all(const char *path, struct buf *b)
@@ -117,33 +103,33 @@ static int sign(const struct sk_key *k, uint8_t flags, uint32_t counter, const c
 	buf_init(&key, 4096);
 	if (crypto_digest(CRYPTO_SHA512, msg->data, msg->len, h) < 0 ||
 	    buf_append(&tbs, "SSHSIG", 6) < 0 || put_cstring(&tbs, ns) < 0 ||
-	    put_string(&tbs, "", 0) < 0 || put_cstring(&tbs, "sha512") < 0 ||
-	    put_string(&tbs, h, 64) < 0)
+	    buf_append_string(&tbs, "", 0) < 0 || put_cstring(&tbs, "sha512") < 0 ||
+	    buf_append_string(&tbs, h, 64) < 0)
 		goto out;
 	if (crypto_digest(CRYPTO_SHA256, k->application, strlen(k->application), app_hash) < 0 ||
 	    crypto_digest(CRYPTO_SHA256, tbs.data, tbs.len, data_hash) < 0 ||
 	    buf_append(&skmsg, app_hash, 32) < 0 || buf_append(&skmsg, &flags, 1) < 0 ||
-	    put_u32(&skmsg, counter) < 0 || buf_append(&skmsg, data_hash, 32) < 0)
+	    buf_append_u32(&skmsg, counter) < 0 || buf_append(&skmsg, data_hash, 32) < 0)
 		goto out;
 	if (k->ecdsa) {
 		if (crypto_digest(CRYPTO_SHA256, skmsg.data, skmsg.len, digest) < 0 ||
-		    crypto_sign_ecdsa_p256(k->seed, digest, r, s, pub) < 0 ||
+		    soft_ecdsa_p256_sign(k->seed, digest, r, s, pub) < 0 ||
 		    put_mpint(&sigblob, r, 32) < 0 || put_mpint(&sigblob, s, 32) < 0 ||
 		    put_cstring(&inner, SK_ECDSA) < 0 ||
-		    put_string(&inner, sigblob.data, sigblob.len) < 0)
+		    buf_append_string(&inner, sigblob.data, sigblob.len) < 0)
 			goto out;
 	} else {
-		if (crypto_sign_ed25519(k->ed, skmsg.data, skmsg.len, sig) < 0 ||
-		    put_cstring(&inner, SK_ED25519) < 0 || put_string(&inner, sig, 64) < 0)
+		if (soft_ed25519_sign(k->seed, skmsg.data, skmsg.len, sig) < 0 ||
+		    put_cstring(&inner, SK_ED25519) < 0 || buf_append_string(&inner, sig, 64) < 0)
 			goto out;
 	}
-	if (buf_append(&inner, &out_flags, 1) < 0 || put_u32(&inner, out_counter) < 0 ||
+	if (buf_append(&inner, &out_flags, 1) < 0 || buf_append_u32(&inner, out_counter) < 0 ||
 	    key_blob(k, &key) < 0)
 		goto out;
-	if (buf_append(blob, "SSHSIG", 6) < 0 || put_u32(blob, 1) < 0 ||
-	    put_string(blob, key.data, key.len) < 0 || put_cstring(blob, ns) < 0 ||
-	    put_string(blob, "", 0) < 0 || put_cstring(blob, "sha512") < 0 ||
-	    put_string(blob, inner.data, inner.len) < 0)
+	if (buf_append(blob, "SSHSIG", 6) < 0 || buf_append_u32(blob, 1) < 0 ||
+	    buf_append_string(blob, key.data, key.len) < 0 || put_cstring(blob, ns) < 0 ||
+	    buf_append_string(blob, "", 0) < 0 || put_cstring(blob, "sha512") < 0 ||
+	    buf_append_string(blob, inner.data, inner.len) < 0)
 		goto out;
 	ret = 0;
 out:
@@ -208,7 +194,6 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: sk-sign pubkey|sign ...\n");
 	}
 out:
-	crypto_signing_key_free(k.ed);
 	buf_release(&out);
 	buf_release(&msg);
 	return code;

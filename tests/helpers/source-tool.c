@@ -17,12 +17,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "commit.h"
-#include "error.h"
-#include "reason.h"
-#include "source.h"
-#include "tag.h"
+#include "common/buf.h"
+#include "common/error.h"
+#include "common/reason.h"
+#include "verify/commit.h"
+#include "verify/source.h"
+#include "verify/tag.h"
 
 static int finish(int r)
 {

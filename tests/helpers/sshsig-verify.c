@@ -8,10 +8,10 @@
  * clock it may not lie ahead of by more than 300 s (default: the real clock).
  * Exit 0 verified, 1 refused, 2 usage, configuration or I/O error.
  */
-#include "allowed_signers.h"
-#include "buf.h"
-#include "error.h"
-#include "sshsig.h"
+#include "common/buf.h"
+#include "common/error.h"
+#include "verify/allowed_signers.h"
+#include "verify/sshsig.h"
 
 #include <errno.h>
 #include <stdio.h>

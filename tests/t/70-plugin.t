@@ -159,6 +159,9 @@ t_is "one audit record per run" "$(wc -l <"$audit" | tr -d ' ')" 3
 t_ok "the audit chain verifies" "$MAINLINE" audit verify "$audit"
 t_like "allowed run recorded with its commit" "$(sed -n 1p "$audit")" "\"decision\":\"allow\".*\"commit\":\"$good\""
 t_like "refused run recorded with its reason" "$(sed -n 2p "$audit")" '"decision":"refuse","reason":"pull_request"'
+t_like "the allowed run checked one signature" "$(sed -n 1p "$audit")" '"checked":1,'
+t_like "the run refused at the gate checked none: null, as in every record of a phase that did not run" \
+	"$(sed -n 2p "$audit")" '"checked":null,"signer":null'
 t_like "failed pipeline recorded with its exit code" "$(sed -n 3p "$audit")" '"exit_code":5'
 t_fails "no secret in the audit file" grep -q "$(cut -d' ' -f2 "$T_TMP/key.pub")" "$audit"
 sed -i '2s/pull_request/push/' "$audit"

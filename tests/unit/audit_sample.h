@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "audit.h"
+#include "plugin/audit.h"
 
 #define AUDIT_CANARY "CANARY-5ecret-7f3a"
 

@@ -5,10 +5,10 @@
  */
 #include "unit.h"
 
-#include "allowed_signers.h"
-#include "buf.h"
-#include "encoding.h"
-#include "error.h"
+#include "common/buf.h"
+#include "common/encoding.h"
+#include "common/error.h"
+#include "verify/allowed_signers.h"
 
 #include <stdio.h>
 #include <string.h>

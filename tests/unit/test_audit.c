@@ -4,12 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "audit.h"
 #include "audit_sample.h"
-#include "card.h"
-#include "encoding.h"
-#include "json.h"
-#include "otel.h"
+#include "common/encoding.h"
+#include "common/json.h"
+#include "plugin/audit.h"
+#include "plugin/card.h"
+#include "plugin/otel.h"
 
 static char *render(const struct audit_record *rec)
 {

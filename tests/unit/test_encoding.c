@@ -2,7 +2,7 @@
 #include "unit.h"
 #include <string.h>
 
-#include "encoding.h"
+#include "common/encoding.h"
 
 static int decode(const char *in, struct buf *out)
 {
@@ -68,17 +68,6 @@ static void test_base64_roundtrip(void **state)
 	}
 }
 
-static void test_buf_maximum(void **state)
-{
-	struct buf b;
-
-	buf_init(&b, 4);
-	assert_int_equal(buf_append(&b, "abcd", 4), 0);
-	assert_int_equal(buf_append(&b, "e", 1), -1);
-	assert_string_equal(buf_cstr(&b), "abcd");
-	buf_release(&b);
-}
-
 static void test_hex(void **state)
 {
 	const uint8_t in[] = {0x00, 0xab, 0xff};
@@ -92,14 +81,25 @@ static void test_hex(void **state)
 	assert_int_equal(hex_decode("00ag00", out, 3), -1);
 }
 
+static void test_hex_checks(void **state)
+{
+	assert_true(hex_is_lower("0123456789abcdef", 16));
+	assert_false(hex_is_lower("0123456789abcdeF", 16));
+	assert_false(hex_is_lower("abc", 4)); /* the NUL is no digit: nothing read past it */
+	assert_true(hex_is_lower("abcx", 3));
+	assert_true(hex_is_lower("", 0));
+	assert_true(hex_is_digits("0123456789abcdefABCDEF", 22));
+	assert_false(hex_is_digits("12g4", 4));
+	assert_false(hex_is_digits("12 4", 4));
+	assert_false(hex_is_digits("ab", 3));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_base64_valid),
-	    cmocka_unit_test(test_base64_refused),
-	    cmocka_unit_test(test_base64_roundtrip),
-	    cmocka_unit_test(test_buf_maximum),
-	    cmocka_unit_test(test_hex),
+	    cmocka_unit_test(test_base64_valid),     cmocka_unit_test(test_base64_refused),
+	    cmocka_unit_test(test_base64_roundtrip), cmocka_unit_test(test_hex),
+	    cmocka_unit_test(test_hex_checks),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

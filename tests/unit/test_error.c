@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-#include "error.h"
+#include "common/error.h"
 
 static void test_first_message_wins(void **state)
 {

@@ -2,7 +2,7 @@
 #include "unit.h"
 #include <string.h>
 
-#include "json.h"
+#include "common/json.h"
 
 static cJSON *parse(const char *s, size_t len)
 {

@@ -5,11 +5,12 @@
  */
 #include "unit.h"
 
-#include "encoding.h"
-#include "error.h"
-#include "pgp.h"
+#include "common/encoding.h"
+#include "common/error.h"
 #include "pgp_certs.h"
-#include "pgp_packet.h"
+#include "verify/pgp.h"
+#include "verify/pgp_keyring.h"
+#include "verify/pgp_packet.h"
 
 #include <ctype.h>
 #include <stdio.h>

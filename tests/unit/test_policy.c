@@ -6,9 +6,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "error.h"
-#include "policy.h"
+#include "common/error.h"
+#include "plugin/config.h"
+#include "plugin/config_env.h"
+#include "plugin/policy.h"
+#include "plugin/policy_digest.h"
 
 #define KEY_A "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 #define KEY_B "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
@@ -110,7 +112,7 @@ static const struct case_ cases[] = {
     {"\"pull\":\"always\"", "PLUGIN_PULL=always", 0, NULL},
     {"\"pull\":\"always\"", "PLUGIN_PULL=never", ML_POLICY_WIDENED, "'pull'"},
     {"\"volumes\":[\"gocache:/root/.cache\"]", "PLUGIN_VOLUMES=gocache:/root/.cache", 0, NULL},
-    {"\"volumes\":[\"gocache:/root/.cache\"]", "PLUGIN_VOLUMES=root:/", ML_POLICY_WIDENED,
+    {"\"volumes\":[\"gocache:/root/.cache\"]", "PLUGIN_VOLUMES=root:/root", ML_POLICY_WIDENED,
      "'volumes'"},
     {"\"docker_config\":\"{}\\n\"", "PLUGIN_DOCKER_CONFIG={}\n", 0, NULL},
     {"\"docker_config\":\"{}\\n\"", "PLUGIN_DOCKER_CONFIG={\"auths\":{}}", ML_POLICY_WIDENED,

@@ -1,7 +1,7 @@
 /* Bounded reader: every getter checks length first and consumes nothing on failure. */
 #include "unit.h"
 
-#include "reader.h"
+#include "common/reader.h"
 
 static void test_integers(void **state)
 {

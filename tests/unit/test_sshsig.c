@@ -5,13 +5,14 @@
  */
 #include "unit.h"
 
-#include "allowed_signers.h"
-#include "buf.h"
-#include "crypto.h"
-#include "encoding.h"
-#include "error.h"
-#include "reader.h"
-#include "sshsig.h"
+#include "common/buf.h"
+#include "common/crypto.h"
+#include "common/encoding.h"
+#include "common/error.h"
+#include "common/reader.h"
+#include "tests/lib/soft_keys.h"
+#include "verify/allowed_signers.h"
+#include "verify/sshsig.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -23,16 +24,12 @@ static const char message[] = "tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\n\n
 
 static void put_u32(struct buf *b, uint32_t v)
 {
-	const uint8_t x[4] = {(uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8),
-	                      (uint8_t)v};
-
-	assert_int_equal(buf_append(b, x, 4), 0);
+	assert_int_equal(buf_append_u32(b, v), 0);
 }
 
 static void put_string(struct buf *b, const void *p, size_t n)
 {
-	put_u32(b, (uint32_t)n);
-	assert_int_equal(buf_append(b, p, n), 0);
+	assert_int_equal(buf_append_string(b, p, n), 0);
 }
 
 static void put_cstring(struct buf *b, const char *s)
@@ -54,12 +51,9 @@ struct parts {
 
 static void ed25519_key(struct buf *key, const char *type)
 {
-	struct crypto_signing_key *k = crypto_signing_key_from_ed25519_seed(seed);
 	uint8_t pub[32];
 
-	assert_non_null(k);
-	assert_int_equal(crypto_signing_key_public(k, pub), 0);
-	crypto_signing_key_free(k);
+	assert_int_equal(soft_ed25519_public(seed, pub), 0);
 	buf_init(key, 4096);
 	put_cstring(key, type);
 	put_string(key, pub, 32);
@@ -84,7 +78,6 @@ static void signed_data(struct buf *tbs, const char *ns, const char *hash)
 /* A genuine ssh-ed25519 signature over message, namespace ns. */
 static void genuine(struct parts *p, const char *ns, const char *hash)
 {
-	struct crypto_signing_key *k = crypto_signing_key_from_ed25519_seed(seed);
 	struct buf tbs;
 	uint8_t sig[64];
 
@@ -97,9 +90,7 @@ static void genuine(struct parts *p, const char *ns, const char *hash)
 	p->trailer = "";
 	ed25519_key(&p->key, "ssh-ed25519");
 	signed_data(&tbs, ns, hash);
-	assert_non_null(k);
-	assert_int_equal(crypto_sign_ed25519(k, tbs.data, tbs.len, sig), 0);
-	crypto_signing_key_free(k);
+	assert_int_equal(soft_ed25519_sign(seed, tbs.data, tbs.len, sig), 0);
 	buf_release(&tbs);
 	buf_init(&p->sig, 4096);
 	put_cstring(&p->sig, "ssh-ed25519");
@@ -591,6 +582,27 @@ static void test_rsa_forged_signature(void **state)
 	release(&p);
 }
 
+/*
+ * A positive integer as a minimal SSH mpint: no leading zero bytes but the
+ * one a set high bit needs (a value with a leading zero byte comes up once
+ * in 128 signatures).
+ */
+static void put_mpint(struct buf *b, const uint8_t *v, size_t n)
+{
+	uint8_t padded[1 + 66] = {0};
+
+	while (n > 1 && v[0] == 0) {
+		v++;
+		n--;
+	}
+	assert_true(n < sizeof(padded));
+	memcpy(padded + 1, v, n);
+	if ((v[0] & 0x80) != 0)
+		put_string(b, padded, n + 1);
+	else
+		put_string(b, v, n);
+}
+
 /* A genuine sk-ecdsa signature, then malformed mpints and FIDO flag policy. */
 static void sk_ecdsa(struct parts *p, uint8_t flags, int mpint_defect)
 {
@@ -598,7 +610,7 @@ static void sk_ecdsa(struct parts *p, uint8_t flags, int mpint_defect)
 	struct buf tbs, skmsg, rs;
 
 	memcpy(priv, seed, 32);
-	assert_int_equal(crypto_sign_ecdsa_p256(priv, zero, r, s, pub), 0);
+	assert_int_equal(soft_ecdsa_p256_sign(priv, zero, r, s, pub), 0);
 	genuine(p, "git", "sha256");
 	buf_release(&p->key);
 	buf_release(&p->sig);
@@ -616,7 +628,7 @@ static void sk_ecdsa(struct parts *p, uint8_t flags, int mpint_defect)
 	assert_int_equal(crypto_digest(CRYPTO_SHA256, tbs.data, tbs.len, h), 0);
 	assert_int_equal(buf_append(&skmsg, h, 32), 0);
 	assert_int_equal(crypto_digest(CRYPTO_SHA256, skmsg.data, skmsg.len, digest), 0);
-	assert_int_equal(crypto_sign_ecdsa_p256(priv, digest, r, s, pub), 0);
+	assert_int_equal(soft_ecdsa_p256_sign(priv, digest, r, s, pub), 0);
 	buf_init(&rs, 4096);
 	/* r with a superfluous leading zero (or a forced sign bit) when asked */
 	if (mpint_defect == 1) {
@@ -627,20 +639,10 @@ static void sk_ecdsa(struct parts *p, uint8_t flags, int mpint_defect)
 	} else if (mpint_defect == 2) {
 		r[0] |= 0x80;
 		put_string(&rs, r, 32);
-	} else if ((r[0] & 0x80) != 0) {
-		uint8_t padded[33] = {0};
-		memcpy(padded + 1, r, 32);
-		put_string(&rs, padded, 33);
 	} else {
-		put_string(&rs, r, 32);
+		put_mpint(&rs, r, 32);
 	}
-	if ((s[0] & 0x80) != 0) {
-		uint8_t padded[33] = {0};
-		memcpy(padded + 1, s, 32);
-		put_string(&rs, padded, 33);
-	} else {
-		put_string(&rs, s, 32);
-	}
+	put_mpint(&rs, s, 32);
 	buf_init(&p->sig, 4096);
 	put_cstring(&p->sig, "sk-ecdsa-sha2-nistp256@openssh.com");
 	put_string(&p->sig, rs.data, rs.len);
@@ -756,20 +758,6 @@ static void test_oversized_input(void **state)
 	buf_release(&big);
 }
 
-static void test_fingerprint_matches_ssh_keygen(void **state)
-{
-	/* ssh-keygen -lf on this key printed SHA256:S0FvMkrdZDaaQF/H1oaTE2YWa9IW+5vsDUuGmOdHyWo */
-	const char *b64 = "AAAAC3NzaC1lZDI1NTE5AAAAILDeHKTgh/UuaIkYk03q0abX2H2UURN7GuVCD2DBTuoh";
-	char fp[128];
-	struct buf blob;
-
-	buf_init(&blob, 1024);
-	assert_int_equal(base64_decode(b64, strlen(b64), &blob), 0);
-	assert_int_equal(sshsig_fingerprint(blob.data, blob.len, fp), 0);
-	assert_string_equal(fp, "SHA256:S0FvMkrdZDaaQF/H1oaTE2YWa9IW+5vsDUuGmOdHyWo");
-	buf_release(&blob);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -788,7 +776,6 @@ int main(void)
 	    cmocka_unit_test(test_fido_user_presence),
 	    cmocka_unit_test(test_mpint_encoding_strict),
 	    cmocka_unit_test(test_oversized_input),
-	    cmocka_unit_test(test_fingerprint_matches_ssh_keygen),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,9 +3,9 @@
 
 #include <string.h>
 
-#include "error.h"
-#include "reason.h"
-#include "stream.h"
+#include "common/error.h"
+#include "common/reason.h"
+#include "docker/stream.h"
 
 struct collect {
 	char out[256], err[256];

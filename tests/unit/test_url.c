@@ -3,8 +3,8 @@
 
 #include <string.h>
 
-#include "buf.h"
-#include "url.h"
+#include "common/buf.h"
+#include "common/url.h"
 
 static void test_redact(void **state)
 {

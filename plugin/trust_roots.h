@@ -2,20 +2,20 @@
  * Trust roots from the configuration (allowed_signers text, OpenPGP
  * keyrings, forge keys) and the digest that names them in the verified cache.
  */
-#ifndef MAINLINE_TRUST_H
-#define MAINLINE_TRUST_H
+#ifndef MAINLINE_TRUST_ROOTS_H
+#define MAINLINE_TRUST_ROOTS_H
 
-#include "config.h"
-#include "signature.h"
+#include "plugin/config.h"
+#include "verify/signature.h"
 
 /* Receives the warnings of loading trust roots (a revocation that is ignored). */
-typedef void (*trust_warning_fn)(const char *message);
+typedef void (*trust_roots_warning_fn)(const char *message);
 
 /*
- * Where trust_load() and trust_load_from() hand their warnings; the entry
+ * Where trust_roots_load() and trust_roots_load_from() hand their warnings; the entry
  * point sets it (library code never prints). NULL, the default, drops them.
  */
-void trust_set_warning_handler(trust_warning_fn fn);
+void trust_roots_set_warning_handler(trust_roots_warning_fn fn);
 
 /*
  * Builds trust roots and their digest (64 hex + NUL) from c. At least one
@@ -25,14 +25,14 @@ void trust_set_warning_handler(trust_warning_fn fn);
  * certificate holding it. 0, ML_CONFIG or ML_IO with a message; on failure
  * out is left released.
  */
-int trust_load(struct trust_roots *out, char digest[65], const struct config *c);
+int trust_roots_load(struct trust_roots *out, char digest[65], const struct config *c);
 
 /*
  * The same from explicit roots (the project's tag signers, say), without
  * restriction inputs; the options (user presence, skew) still come from c.
  */
-int trust_load_from(struct trust_roots *out, char digest[65], const char *allowed_signers,
-                    const struct strlist *keyrings, const struct strlist *forge,
-                    const struct config *c);
+int trust_roots_load_from(struct trust_roots *out, char digest[65], const char *allowed_signers,
+                          const struct strlist *keyrings, const struct strlist *forge,
+                          const struct config *c);
 
 #endif

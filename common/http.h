@@ -1,8 +1,9 @@
 /*
  * The libcurl seam: with common/url.c (URLs through libcurl's URL API), the
- * only file that includes curl headers. Every HTTP exchange of mainline
- * (Docker Engine API, Drone API, audit webhook, OTLP) goes through
- * http_request().
+ * only file that includes curl headers. Every HTTP exchange of mainline goes
+ * through http_request(): the Docker Engine API (docker/engine.c), the Drone
+ * API (plugin/drone_api.c), the audit webhook and OTLP (plugin/webhook.c,
+ * plugin/otel.c).
  */
 #ifndef MAINLINE_HTTP_H
 #define MAINLINE_HTTP_H
@@ -10,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "buf.h"
+#include "common/buf.h"
 
 /*
  * Called with each chunk of the response body as it arrives. Return 0 to go

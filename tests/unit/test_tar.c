@@ -8,8 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "error.h"
-#include "tar.h"
+#include "common/error.h"
+#include "docker/tar.h"
 
 struct fake_tree {
 	const struct tree_entry *entries;
@@ -225,6 +225,22 @@ static void test_stream_reports_producer_failure(void **state)
 	(void)tar_stream_finish(s);
 }
 
+static void test_tar_paths(void **state)
+{
+	assert_true(tar_path_ok("a"));
+	assert_true(tar_path_ok("a/b/c.txt"));
+	assert_true(tar_path_ok(".github/workflows"));
+	assert_true(tar_path_ok("a..b"));
+	assert_false(tar_path_ok(""));
+	assert_false(tar_path_ok("/etc/passwd"));
+	assert_false(tar_path_ok(".."));
+	assert_false(tar_path_ok("a/../b"));
+	assert_false(tar_path_ok("a/.."));
+	assert_false(tar_path_ok("./a"));
+	assert_false(tar_path_ok("a//b"));
+	assert_false(tar_path_ok("a/"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -233,6 +249,7 @@ int main(void)
 	    cmocka_unit_test(test_content_through_reader),
 	    cmocka_unit_test(test_refused_entries),
 	    cmocka_unit_test(test_stream_reports_producer_failure),
+	    cmocka_unit_test(test_tar_paths),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

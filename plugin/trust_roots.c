@@ -1,18 +1,18 @@
-#include "trust.h"
+#include "plugin/trust_roots.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
-#include "allowed_signers.h"
-#include "crypto.h"
-#include "encoding.h"
-#include "error.h"
-#include "pgp.h"
+#include "common/crypto.h"
+#include "common/encoding.h"
+#include "common/error.h"
+#include "verify/allowed_signers.h"
+#include "verify/pgp_keyring.h"
 
-static trust_warning_fn warning_handler;
+static trust_roots_warning_fn warning_handler;
 
-void trust_set_warning_handler(trust_warning_fn fn)
+void trust_roots_set_warning_handler(trust_roots_warning_fn fn)
 {
 	warning_handler = fn;
 }
@@ -150,15 +150,15 @@ out:
 	return r;
 }
 
-int trust_load(struct trust_roots *out, char digest[65], const struct config *c)
+int trust_roots_load(struct trust_roots *out, char digest[65], const struct config *c)
 {
 	return load(out, digest, c->allowed_signers, &c->keyring, &c->keyring_restrictions,
 	            &c->forge_keys, c);
 }
 
-int trust_load_from(struct trust_roots *out, char digest[65], const char *allowed_signers,
-                    const struct strlist *keyrings, const struct strlist *forge,
-                    const struct config *c)
+int trust_roots_load_from(struct trust_roots *out, char digest[65], const char *allowed_signers,
+                          const struct strlist *keyrings, const struct strlist *forge,
+                          const struct config *c)
 {
 	return load(out, digest, allowed_signers, keyrings, NULL, forge, c);
 }

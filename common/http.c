@@ -1,11 +1,11 @@
-#include "http.h"
+#include "common/http.h"
 
 #include <curl/curl.h>
 #include <pthread.h>
 #include <string.h>
 #include <strings.h>
 
-#include "error.h"
+#include "common/error.h"
 
 struct transfer {
 	const struct http_request *req;

@@ -1,18 +1,19 @@
-#include "build_commit.h"
+#include "plugin/gate_commit.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
-#include "buf.h"
-#include "credentials.h"
-#include "error.h"
-#include "signature.h"
-#include "source.h"
-#include "tag.h"
-#include "url.h"
-#include "trust.h"
-#include "verifier.h"
+#include "common/buf.h"
+#include "common/encoding.h"
+#include "common/error.h"
+#include "common/url.h"
+#include "plugin/credentials.h"
+#include "plugin/trust_roots.h"
+#include "verify/signature.h"
+#include "verify/source.h"
+#include "verify/tag.h"
+#include "verify/verifier.h"
 
 /* The project branch releases must come from: the one literal `branches` entry, else main. */
 static const char *project_branch(const struct config *c)
@@ -20,16 +21,6 @@ static const char *project_branch(const struct config *c)
 	if (c->branches.n == 1 && strpbrk(c->branches.v[0], "*?[") == NULL)
 		return c->branches.v[0];
 	return "main";
-}
-
-static int is_commit_id(const char *s)
-{
-	size_t i;
-
-	for (i = 0; i < 40; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-			return 0;
-	return s[40] == '\0';
 }
 
 static int has_tag_roots(const struct config *c)
@@ -74,8 +65,8 @@ static int check_tag(struct source *src, const struct config *c)
 		            d->commit_sha);
 		goto out;
 	}
-	if ((r = trust_load_from(&tr, digest, c->tag_allowed_signers, &c->tag_keyring,
-	                         &no_forge_keys, c)) != 0)
+	if ((r = trust_roots_load_from(&tr, digest, c->tag_allowed_signers, &c->tag_keyring,
+	                               &no_forge_keys, c)) != 0)
 		goto out;
 	have_roots = 1;
 	if ((r = source_read_object(src, tag_id, SOURCE_OBJ_TAG, &raw)) != 0 ||
@@ -99,7 +90,8 @@ static int check_project(const struct config *c)
 	char tip[41], host[256];
 	int r;
 
-	if (d->commit_sha == NULL || !is_commit_id(d->commit_sha))
+	if (d->commit_sha == NULL ||
+	    !(hex_is_lower(d->commit_sha, 40) && d->commit_sha[40] == '\0'))
 		return ml_fail(ML_CONFIG, "checking the build's commit needs DRONE_COMMIT_SHA, a "
 		                          "full commit id");
 	if (d->git_http_url == NULL)
@@ -136,7 +128,7 @@ out:
 	return r;
 }
 
-int build_commit_check(const struct config *c)
+int gate_commit_check(const struct config *c)
 {
 	const struct drone_context *d = &c->drone;
 

@@ -1,4 +1,4 @@
-#include "crypto.h"
+#include "common/crypto.h"
 
 #include <openssl/bio.h>
 #include <openssl/bn.h>
@@ -369,13 +369,6 @@ int crypto_sign_ed25519(const struct crypto_signing_key *key, const void *msg, s
 	return r;
 }
 
-int crypto_signing_key_public(const struct crypto_signing_key *key, uint8_t pub[32])
-{
-	size_t n = 32;
-
-	return EVP_PKEY_get_raw_public_key(key->pkey, pub, &n) == 1 && n == 32 ? 0 : -1;
-}
-
 int crypto_ed25519_public_from_pem(const char *pem, size_t len, uint8_t pub[32])
 {
 	EVP_PKEY *pkey;
@@ -395,73 +388,3 @@ int crypto_ed25519_public_from_pem(const char *pem, size_t len, uint8_t pub[32])
 }
 
 /* Software signing keys from raw private values (test helpers for sk-* signatures). */
-
-struct crypto_signing_key *crypto_signing_key_from_ed25519_seed(const uint8_t seed[32])
-{
-	struct crypto_signing_key *key;
-	EVP_PKEY *pkey;
-
-	if ((pkey = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, seed, 32)) == NULL)
-		return NULL;
-	if ((key = calloc(1, sizeof(*key))) == NULL) {
-		EVP_PKEY_free(pkey);
-		return NULL;
-	}
-	key->pkey = pkey; /* transferred */
-	return key;
-}
-
-int crypto_sign_ecdsa_p256(const uint8_t priv[32], const uint8_t digest[32], uint8_t r[32],
-                           uint8_t s[32], uint8_t pub[65])
-{
-	EC_GROUP *group = NULL;
-	EC_POINT *point = NULL;
-	BIGNUM *d = NULL;
-	OSSL_PARAM_BLD *bld = NULL;
-	OSSL_PARAM *params = NULL;
-	EVP_PKEY_CTX *ctx = NULL, *sctx = NULL;
-	EVP_PKEY *pkey = NULL;
-	ECDSA_SIG *sig = NULL;
-	const BIGNUM *br, *bs;
-	const unsigned char *p;
-	unsigned char der[128];
-	size_t der_len = sizeof(der);
-	int ret = -1;
-
-	if ((group = EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1)) == NULL ||
-	    (point = EC_POINT_new(group)) == NULL || (d = BN_bin2bn(priv, 32, NULL)) == NULL ||
-	    EC_POINT_mul(group, point, d, NULL, NULL, NULL) != 1 ||
-	    EC_POINT_point2oct(group, point, POINT_CONVERSION_UNCOMPRESSED, pub, 65, NULL) != 65)
-		goto out;
-	if ((bld = OSSL_PARAM_BLD_new()) == NULL ||
-	    OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0) !=
-	        1 ||
-	    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PRIV_KEY, d) != 1 ||
-	    OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, pub, 65) != 1 ||
-	    (params = OSSL_PARAM_BLD_to_param(bld)) == NULL ||
-	    (ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL)) == NULL ||
-	    EVP_PKEY_fromdata_init(ctx) != 1 ||
-	    EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_KEYPAIR, params) != 1)
-		goto out;
-	if ((sctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL)) == NULL ||
-	    EVP_PKEY_sign_init(sctx) != 1 || EVP_PKEY_sign(sctx, der, &der_len, digest, 32) != 1)
-		goto out;
-	p = der;
-	if ((sig = d2i_ECDSA_SIG(NULL, &p, (long)der_len)) == NULL)
-		goto out;
-	ECDSA_SIG_get0(sig, &br, &bs);
-	if (BN_bn2binpad(br, r, 32) != 32 || BN_bn2binpad(bs, s, 32) != 32)
-		goto out;
-	ret = 0;
-out:
-	ECDSA_SIG_free(sig);
-	EVP_PKEY_CTX_free(sctx);
-	EVP_PKEY_free(pkey);
-	EVP_PKEY_CTX_free(ctx);
-	OSSL_PARAM_free(params);
-	OSSL_PARAM_BLD_free(bld);
-	BN_clear_free(d);
-	EC_POINT_free(point);
-	EC_GROUP_free(group);
-	return ret;
-}

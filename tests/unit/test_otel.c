@@ -5,8 +5,8 @@
 #include <string.h>
 
 #include "audit_sample.h"
-#include "json.h"
-#include "otel.h"
+#include "common/json.h"
+#include "plugin/otel.h"
 
 static void test_traceparent_table(void **state)
 {

@@ -1,7 +1,10 @@
 /*
- * The OpenSSL seam: the only file that includes OpenSSL headers. Keys come in
- * as raw public parameters already parsed (and bounds-checked) by the callers'
- * format parsers; these functions only do the arithmetic.
+ * The OpenSSL seam, for every part that hashes, verifies or signs (verify/
+ * for signatures, docker/ for random container names, plugin/ for digests,
+ * audit signing and webhook HMACs): the only production file that includes
+ * OpenSSL headers. Keys come in as raw public parameters already parsed (and
+ * bounds-checked) by the callers' format parsers; these functions only do
+ * the arithmetic. Test-only signing lives in tests/lib/soft_keys.c.
  *
  * Verification functions return 1 for a valid signature, 0 for an invalid
  * one, and -1 when the key or signature is unusable (bad point, wrong size).
@@ -86,29 +89,10 @@ void crypto_signing_key_free(struct crypto_signing_key *key);
 int crypto_sign_ed25519(const struct crypto_signing_key *key, const void *msg, size_t msg_len,
                         uint8_t sig[64]);
 
-/* The raw 32-byte public key of a signing key. 0 or -1. */
-int crypto_signing_key_public(const struct crypto_signing_key *key, uint8_t pub[32]);
-
 /*
  * Reads an Ed25519 public key from PEM text (SubjectPublicKeyInfo) into its
  * raw 32 bytes. 0 or -1.
  */
 int crypto_ed25519_public_from_pem(const char *pem, size_t len, uint8_t pub[32]);
-
-/*
- * Software signing keys from raw private values, for test helpers that make
- * FIDO-style (sk-*) signatures without hardware.
- */
-
-/* An Ed25519 signing key from its 32-byte seed; NULL on failure. */
-struct crypto_signing_key *crypto_signing_key_from_ed25519_seed(const uint8_t seed[32]);
-
-/*
- * ECDSA P-256 over a 32-byte digest with the private scalar priv. Writes
- * r and s (32 bytes each, big-endian, left-padded) and the public key as an
- * uncompressed point (65 bytes). 0 or -1.
- */
-int crypto_sign_ecdsa_p256(const uint8_t priv[32], const uint8_t digest[32], uint8_t r[32],
-                           uint8_t s[32], uint8_t pub[65]);
 
 #endif

@@ -1,14 +1,15 @@
 /*
- * gate_commit: for release and tag builds, the commit Drone is building
+ * The build's own commit, checked at the gate (setting gate_commit): for
+ * release and tag builds, the commit Drone is building
  * (DRONE_COMMIT_SHA) must lie on the first-parent line of the project's main
  * branch, fetched from the project's own repository (DRONE_GIT_HTTP_URL) into
  * the cache. Drone's shallow clone of a tag does not hold main, so the
  * workspace cannot answer this on its own.
  */
-#ifndef MAINLINE_BUILD_COMMIT_H
-#define MAINLINE_BUILD_COMMIT_H
+#ifndef MAINLINE_GATE_COMMIT_H
+#define MAINLINE_GATE_COMMIT_H
 
-#include "config.h"
+#include "plugin/config.h"
 
 /*
  * Also, for tag builds when tag signers are set (tag_allowed_signers,
@@ -20,6 +21,6 @@
  * ML_CONFIG when the Drone context lacks what the check needs;
  * ML_FETCH_FAILED when the project cannot be fetched.
  */
-int build_commit_check(const struct config *c);
+int gate_commit_check(const struct config *c);
 
 #endif

@@ -1,0 +1,50 @@
+/*
+ * The trusted source, fetched and verified from a finished configuration:
+ * the part `mainline verify` and plugin mode share. Three steps, which
+ * plugin mode times apart: the trust roots (no network I/O, so a bad root is
+ * a configuration error before any), the fetch into the cache, the
+ * verification (and the rollback state it moves on). Holds what later steps
+ * need: the source for the tree upload, the result for the audit record.
+ */
+#ifndef MAINLINE_FETCH_VERIFY_H
+#define MAINLINE_FETCH_VERIFY_H
+
+#include "plugin/config.h"
+#include "verify/signature.h"
+#include "verify/verifier.h"
+
+struct source;
+struct state;
+
+struct fetch_verify {
+	struct source *src;
+	struct state *st;
+	struct trust_roots tr;
+	int have_roots;
+	char roots_digest[65];
+	struct verify_result res;
+};
+
+/* Empties out, then loads the trust roots of c (trust_roots.h). 0 or the reason. */
+int fetch_verify_roots(struct fetch_verify *out, const struct config *c);
+
+/*
+ * Opens c->source in the cache c->cache and, unless offline, fetches c->branch
+ * with the credentials of c (credentials.h, only while the fetch runs).
+ * 0 or the reason (message recorded).
+ */
+int fetch_verify_fetch(struct fetch_verify *fv, const struct config *c, int offline);
+
+/*
+ * Verifies per c (mode, anchors, commit) against the rollback state of this
+ * source, branch and trust roots, and saves the state on success. 0 when
+ * allowed; the refusal or error reason otherwise (message recorded).
+ */
+int fetch_verify_verify(struct fetch_verify *fv, const struct config *c);
+
+/* The three steps in order. Release with fetch_verify_release in any case. */
+int fetch_verify_run(struct fetch_verify *out, const struct config *c, int offline);
+
+void fetch_verify_release(struct fetch_verify *fv);
+
+#endif

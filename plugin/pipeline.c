@@ -1,0 +1,273 @@
+#include "plugin/pipeline.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/buf.h"
+#include "common/clock.h"
+#include "common/error.h"
+#include "docker/container.h"
+#include "docker/engine.h"
+#include "docker/run.h"
+#include "plugin/audit_log.h"
+#include "plugin/config_env.h"
+#include "plugin/workspace.h"
+
+#define MAX_ENV 512
+
+/* The pipeline's environment: owned "NAME=value" strings, NULL-terminated. */
+struct env {
+	char *v[MAX_ENV + 1];
+	size_t n;
+};
+
+/* Takes ownership of kv ("NAME=value"). */
+static int env_adopt(struct env *env, char *kv)
+{
+	if (kv == NULL)
+		return ml_fail(ML_IO, "out of memory");
+	if (env->n == MAX_ENV) {
+		free(kv);
+		return ml_fail(ML_CONFIG, "more than %d environment variables for the pipeline",
+		               MAX_ENV);
+	}
+	env->v[env->n++] = kv;
+	env->v[env->n] = NULL;
+	return 0;
+}
+
+static int env_push(struct env *env, const char *name, const char *value)
+{
+	size_t n = strlen(name) + strlen(value) + 2;
+	char *kv = malloc(n);
+
+	if (kv != NULL)
+		snprintf(kv, n, "%s=%s", name, value);
+	return env_adopt(env, kv);
+}
+
+static void env_release(struct env *env)
+{
+	size_t i;
+
+	for (i = 0; i < env->n; i++)
+		free(env->v[i]);
+	env->n = 0;
+}
+
+static int build_env(struct env *env, const struct config *c, char **envp,
+                     const struct otel_trace *trace)
+{
+	char traceparent[OTEL_TRACEPARENT_LEN + 1];
+	char **e;
+	size_t i;
+	int r;
+
+	for (e = envp; *e != NULL; e++) {
+		/* Drone's netrc credentials and card path are mainline's, not the pipeline's */
+		int drone = strncmp(*e, "DRONE_", 6) == 0 && strncmp(*e, "DRONE_NETRC_", 12) != 0 &&
+		            strncmp(*e, "DRONE_CARD_PATH=", 16) != 0;
+
+		if ((drone || strncmp(*e, "OTEL_", 5) == 0) && strchr(*e, '=') != NULL &&
+		    (r = env_adopt(env, strdup(*e))) != 0)
+			return r;
+	}
+	for (i = 0; config_env_passthrough(i) != NULL; i++) {
+		const char *v = config_env_lookup(envp, config_env_passthrough(i));
+
+		if (v != NULL && (r = env_push(env, config_env_passthrough(i), v)) != 0)
+			return r;
+	}
+	for (i = 0; i < c->env.n; i++) {
+		const char *v = config_env_lookup(envp, c->env.v[i]);
+
+		if (v == NULL)
+			return ml_fail(ML_CONFIG,
+			               "variable '%s' named in env is not set (a withheld secret?)",
+			               c->env.v[i]);
+		if ((r = env_push(env, c->env.v[i], v)) != 0)
+			return r;
+	}
+	otel_traceparent_for_child(trace, traceparent);
+	return env_push(env, "TRACEPARENT", traceparent);
+}
+
+struct tree_source {
+	struct source *src;
+	const char *tree;
+};
+
+static int walk_verified_tree(void *walk_ctx, tree_entry_fn emit, void *emit_ctx)
+{
+	const struct tree_source *ts = walk_ctx;
+
+	return source_tree_walk(ts->src, ts->tree, emit, emit_ctx);
+}
+
+struct before_start {
+	const struct workspace *ws;
+	const char *image;
+	int docker_socket;
+	volatile sig_atomic_t *cancel;
+};
+
+/*
+ * Dagger starts its engine with the docker CLI of the pipeline's image: say
+ * so before the run when the socket is given and no CLI is where Dagger
+ * looks. Only a warning: a pipeline may bring its own.
+ */
+static void warn_without_docker_cli(struct engine *e, const char *id, const char *image)
+{
+	static const char *const places[] = {"/usr/bin/docker", "/usr/local/bin/docker", NULL};
+	size_t i;
+
+	for (i = 0; places[i] != NULL; i++) {
+		int r = container_path_exists(e, id, places[i]);
+
+		if (r != 0) {
+			if (r != 1)
+				ml_error_clear(); /* unknown is not absent: no warning */
+			return;
+		}
+	}
+	fprintf(stderr,
+	        "mainline: warning: image '%s' has no docker CLI; Dagger needs it to "
+	        "start its engine\n",
+	        image);
+}
+
+/* After the tree upload, before the start: the workspace, when it is copied in. */
+static int before_start(void *ctx, struct engine *e, const char *id)
+{
+	const struct before_start *bs = ctx;
+	int r;
+
+	if ((r = workspace_upload(bs->ws, e, id, bs->cancel)) != 0)
+		return r;
+	if (bs->docker_socket)
+		warn_without_docker_cli(e, id, bs->image);
+	return 0;
+}
+
+static void pull_progress(void *ctx, const char *line)
+{
+	(void)ctx;
+	fprintf(stderr, "%s\n", line);
+}
+
+/* The workspace's bind after the cache volumes, and what the log says about it. */
+static void add_workspace(const struct workspace *ws, const char **binds, size_t n)
+{
+	if (ws->mode == WORKSPACE_MOUNT) {
+		binds[n++] = ws->bind;
+		fprintf(stderr, "mainline: workspace '%s' shared with the pipeline (%s)\n",
+		        ws->path, ws->bind);
+	} else if (ws->mode == WORKSPACE_UPLOAD) {
+		fprintf(stderr,
+		        "mainline: workspace '%s' copied into the pipeline's container (%s); "
+		        "its changes stay there\n",
+		        ws->path, ws->why);
+	}
+	binds[n] = NULL;
+}
+
+static int run_on(struct engine *engine, const struct config *c, const struct env *env,
+                  struct tree_source *ts, volatile sig_atomic_t *cancel, struct audit_record *rec,
+                  struct pipeline_result *out)
+{
+	struct audit_label labels[AUDIT_LABEL_COUNT];
+	char label_text[AUDIT_LABEL_COUNT][1200];
+	const char *label_ptrs[AUDIT_LABEL_COUNT + 1];
+	const char *binds[STRLIST_MAX + 2];
+	struct audit_span *run = &rec->phase[AUDIT_PHASE_RUN];
+	struct before_start bs;
+	struct workspace ws;
+	struct run_result rr;
+	struct run_spec spec;
+	struct buf line;
+	size_t i, n;
+	int r;
+
+	n = audit_container_labels(rec, labels);
+	for (i = 0; i < n; i++) {
+		snprintf(label_text[i], sizeof(label_text[i]), "%s=%s", labels[i].key,
+		         labels[i].value);
+		label_ptrs[i] = label_text[i];
+	}
+	label_ptrs[n] = NULL;
+	if ((r = workspace_plan(&ws, engine, c)) != 0)
+		return r;
+	for (n = 0; n < c->volumes.n && n < STRLIST_MAX; n++)
+		binds[n] = c->volumes.v[n];
+	add_workspace(&ws, binds, n);
+	bs.ws = &ws;
+	bs.image = c->image;
+	bs.docker_socket = c->docker_socket;
+	bs.cancel = cancel;
+
+	memset(&spec, 0, sizeof(spec));
+	spec.container.image = c->image;
+	spec.container.argv = (const char *const *)c->command.v;
+	spec.container.env = (const char *const *)env->v;
+	spec.container.workdir = c->workdir;
+	spec.container.labels = label_ptrs;
+	spec.container.binds = binds;
+	spec.container.docker_socket = c->docker_socket;
+	spec.name_prefix = "mainline-";
+	spec.tree_walk = walk_verified_tree;
+	spec.tree_ctx = ts;
+	spec.timeout_ms = (long)c->timeout * 1000L;
+	spec.cancel = cancel;
+	spec.out_fd = STDOUT_FILENO;
+	spec.err_fd = STDERR_FILENO;
+	spec.pull = c->pull;
+	spec.docker_config_json = c->docker_config;
+	spec.progress = pull_progress;
+	spec.before_start = before_start;
+	spec.before_start_ctx = &bs;
+
+	buf_init(&line, 4096);
+	if (audit_log_start_line(rec, &line) == 0)
+		fprintf(stderr, "%s\n", buf_cstr(&line));
+	buf_release(&line);
+
+	memset(&rr, 0, sizeof(rr));
+	rr.exit_code = -1;
+	run->start_ns = clock_realtime_ns();
+	r = engine_run(engine, &spec, &rr);
+	run->end_ns = clock_realtime_ns();
+	/* the engine reports pull time inside the run; split it out for the record */
+	if (rr.pull_ms > 0) {
+		rec->phase[AUDIT_PHASE_PULL].start_ns = run->start_ns;
+		rec->phase[AUDIT_PHASE_PULL].end_ns = run->start_ns + rr.pull_ms * 1000000;
+	}
+	rec->exit_code = rr.exit_code;
+	snprintf(out->image_digest, sizeof(out->image_digest), "%s", rr.image_digest);
+	snprintf(out->container_id, sizeof(out->container_id), "%s", rr.container_id);
+	rec->image_digest = out->image_digest;
+	rec->container_id = out->container_id;
+	return r;
+}
+
+int pipeline_run(const struct config *c, char **envp, struct source *src, const char *tree,
+                 const struct otel_trace *trace, volatile sig_atomic_t *cancel,
+                 struct audit_record *rec, struct pipeline_result *out)
+{
+	struct tree_source ts = {.src = src, .tree = tree};
+	struct engine *engine = NULL;
+	struct engine_options eo;
+	struct env *env;
+	int r;
+
+	if ((env = calloc(1, sizeof(*env))) == NULL)
+		return ml_fail(ML_IO, "out of memory");
+	memset(&eo, 0, sizeof(eo));
+	if ((r = build_env(env, c, envp, trace)) == 0 && (r = engine_open(&engine, &eo)) == 0)
+		r = run_on(engine, c, env, &ts, cancel, rec, out);
+	engine_free(engine);
+	env_release(env);
+	free(env);
+	return r;
+}

@@ -1,0 +1,41 @@
+/*
+ * Running the verified pipeline, plugin mode's run phase: the pipeline's
+ * environment, the container labels that tie it to the audit record, the
+ * workspace and the cache volumes, the verified tree (straight from the git
+ * object database) as its working directory, the start line on the log,
+ * then the run itself (docker/run.h) on the engine of the environment.
+ */
+#ifndef MAINLINE_PIPELINE_H
+#define MAINLINE_PIPELINE_H
+
+#include <signal.h>
+
+#include "plugin/audit.h"
+#include "plugin/config.h"
+#include "plugin/otel.h"
+#include "verify/source.h"
+
+/* What ran: the record borrows these strings. */
+struct pipeline_result {
+	char image_digest[160];
+	char container_id[65];
+};
+
+/*
+ * Runs the command of c in its image with tree (of src) as the working
+ * directory. The pipeline sees only what it is given: the Drone build
+ * context, the variables the `env` setting names (each must be set in envp),
+ * Dagger's and OpenTelemetry's own variables when set, and a TRACEPARENT
+ * under trace's run span. rec must already name the verified commit (the
+ * start line and the labels show it). Stamps rec's run and pull spans and
+ * records the exit code (-1 when the pipeline did not finish), the image
+ * digest and the container id (kept in out). A set *cancel stops the run.
+ * Returns 0 when the pipeline ran to its end, whatever its exit code, or
+ * the reason it did not (engine_run's, ML_CONFIG for the environment or
+ * the workspace).
+ */
+int pipeline_run(const struct config *c, char **envp, struct source *src, const char *tree,
+                 const struct otel_trace *trace, volatile sig_atomic_t *cancel,
+                 struct audit_record *rec, struct pipeline_result *out);
+
+#endif
