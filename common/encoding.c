@@ -21,9 +21,9 @@ static int value_of(char c)
 
 int base64_decode(const char *in, size_t len, struct buf *out)
 {
-	uint8_t bytes[3];
+	uint8_t bytes[192]; /* decoded bytes not yet appended to out */
 	uint32_t acc = 0;
-	size_t i, pad = 0;
+	size_t i, pad = 0, held = 0;
 	int n = 0, v;
 
 	for (i = 0; i < len; i++) {
@@ -43,18 +43,22 @@ int base64_decode(const char *in, size_t len, struct buf *out)
 			n++;
 		}
 		if (n == 4) {
-			bytes[0] = (uint8_t)(acc >> 16);
-			bytes[1] = (uint8_t)(acc >> 8);
-			bytes[2] = (uint8_t)acc;
 			/* the padding bits of the last group must be zero */
-			if ((pad == 1 && bytes[2] != 0) || (pad == 2 && bytes[1] != 0))
+			if ((pad == 1 && (acc & 0xFF) != 0) || (pad == 2 && (acc & 0xFFFF) != 0))
 				return -1;
-			if (buf_append(out, bytes, 3 - pad) < 0)
-				return -1;
+			bytes[held] = (uint8_t)(acc >> 16);
+			bytes[held + 1] = (uint8_t)(acc >> 8);
+			bytes[held + 2] = (uint8_t)acc;
+			held += 3 - pad;
 			n = 0;
 			acc = 0;
 			if (pad > 0)
 				break;
+			if (held == sizeof(bytes)) {
+				if (buf_append(out, bytes, held) < 0)
+					return -1;
+				held = 0;
+			}
 		}
 	}
 	if (n != 0)
@@ -63,7 +67,7 @@ int base64_decode(const char *in, size_t len, struct buf *out)
 	for (i++; i < len; i++)
 		if (in[i] != '\n' && in[i] != '\r')
 			return -1;
-	return 0;
+	return buf_append(out, bytes, held);
 }
 
 int base64_encode(const void *data, size_t len, struct buf *out)
