@@ -89,20 +89,6 @@ static int is_marker(const char *line, size_t line_len, const char *prefix, cons
 	       memcmp(line + p, type, t) == 0 && memcmp(line + p + t, ARMOR_DASHES, d) == 0;
 }
 
-static int is_base64_line(const char *line, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		char c = line[i];
-
-		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-		      c == '+' || c == '/' || c == '='))
-			return 0;
-	}
-	return 1;
-}
-
 static int is_header_line(const char *line, size_t len)
 {
 	const char *colon = memchr(line, ':', len);
@@ -174,7 +160,7 @@ int pgp_dearmor(const char *in, size_t len, const char *type, struct buf *out, s
 		if (line_len > 0 && line[0] == '-')
 			break;
 		if (line_len > 0 && line[0] == '=') {
-			if (line_len != 5 || !is_base64_line(line + 1, 4) ||
+			if (line_len != 5 || !base64_is_text(line + 1, 4) ||
 			    base64_decode(line + 1, 4, &crc_bytes) < 0 || crc_bytes.len != 3) {
 				ml_fail(r, "malformed armor checksum in 'PGP %s'", type);
 				goto out;
@@ -184,7 +170,7 @@ int pgp_dearmor(const char *in, size_t len, const char *type, struct buf *out, s
 				line_len = 0;
 			break;
 		}
-		if (!is_base64_line(line, line_len) || buf_append(&text, line, line_len) < 0) {
+		if (!base64_is_text(line, line_len) || buf_append(&text, line, line_len) < 0) {
 			ml_fail(r, "invalid character in armored 'PGP %s'", type);
 			goto out;
 		}
