@@ -1,7 +1,10 @@
 #include "plugin/fetch_verify.h"
 
+#include <stdlib.h>
 #include <string.h>
 
+#include "common/error.h"
+#include "common/pool.h"
 #include "plugin/credentials.h"
 #include "plugin/trust_roots.h"
 #include "verify/source.h"
@@ -41,14 +44,37 @@ int fetch_verify_fetch(struct fetch_verify *fv, const struct config *c, int offl
 	return r;
 }
 
+/*
+ * MAINLINE_VERIFY_WORKERS: how many threads check a chain's signatures (1
+ * checks them one by one); unset or empty, one per CPU (verifier.h).
+ */
+static int workers_from_env(size_t *out)
+{
+	const char *v = getenv(VERIFY_WORKERS_ENV);
+	char *end;
+	unsigned long n;
+
+	*out = 0;
+	if (v == NULL || v[0] == '\0')
+		return 0;
+	n = strtoul(v, &end, 10);
+	if (v[0] < '0' || v[0] > '9' || *end != '\0' || n < 1 || n > POOL_MAX_THREADS)
+		return ml_fail(ML_CONFIG, "%s='%.32s' is not a number of threads from 1 to %d",
+		               VERIFY_WORKERS_ENV, v, POOL_MAX_THREADS);
+	*out = (size_t)n;
+	return 0;
+}
+
 int fetch_verify_verify(struct fetch_verify *fv, const struct config *c)
 {
 	struct verify_request req;
 	int r;
 
+	memset(&req, 0, sizeof(req));
+	if ((r = workers_from_env(&req.workers)) != 0)
+		return r;
 	if ((r = state_open(&fv->st, c->cache, c->source, c->branch, fv->roots_digest)) != 0)
 		return r;
-	memset(&req, 0, sizeof(req));
 	req.branch = c->branch;
 	req.target = c->commit;
 	req.mode = c->mode == CONFIG_MODE_CHAIN ? VERIFY_CHAIN : VERIFY_TIP;

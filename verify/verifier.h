@@ -32,7 +32,15 @@ struct verify_request {
 	const char *extra_anchor;
 	enum verify_mode mode;
 	size_t max_walk; /* first-parent commits walked at most; 0 = default */
+	/*
+	 * Threads that check a chain's signatures (1: one by one, after the
+	 * walk; at most POOL_MAX_THREADS); 0 = one per CPU this process may use,
+	 * at most VERIFY_WORKERS_AUTO. The decision is the same for any number.
+	 */
+	size_t workers;
 };
+
+#define VERIFY_WORKERS_AUTO 8
 
 struct verify_result {
 	char commit[41];         /* the target, once resolved */
