@@ -42,25 +42,10 @@ struct floor_ctx {
 	EVP_PKEY_CTX *pctx;
 };
 
-static const EVP_MD *md_of(enum crypto_hash h)
+/* The key's context for the OpenPGP hash algorithm hash_id ("SHA-256" is an OpenSSL name too). */
+static EVP_PKEY_CTX *context_for(const struct pgp_key *k, uint8_t hash_id)
 {
-	switch (h) {
-	case CRYPTO_SHA1:
-		return EVP_sha1();
-	case CRYPTO_SHA224:
-		return EVP_sha224();
-	case CRYPTO_SHA256:
-		return EVP_sha256();
-	case CRYPTO_SHA384:
-		return EVP_sha384();
-	case CRYPTO_SHA512:
-		return EVP_sha512();
-	}
-	return NULL;
-}
-
-static EVP_PKEY_CTX *context_for(const struct pgp_key *k, enum crypto_hash h)
-{
+	EVP_MD *md = EVP_MD_fetch(NULL, pgp_hash_name(hash_id), NULL);
 	OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
 	OSSL_PARAM *params = NULL;
 	EVP_PKEY_CTX *kctx = NULL, *pctx = NULL;
@@ -68,7 +53,7 @@ static EVP_PKEY_CTX *context_for(const struct pgp_key *k, enum crypto_hash h)
 	BIGNUM *n = BN_bin2bn(k->rsa_n, (int)k->rsa_n_len, NULL);
 	BIGNUM *e = BN_bin2bn(k->rsa_e, (int)k->rsa_e_len, NULL);
 
-	if (bld != NULL && n != NULL && e != NULL &&
+	if (md != NULL && bld != NULL && n != NULL && e != NULL &&
 	    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n) == 1 &&
 	    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e) == 1 &&
 	    (params = OSSL_PARAM_BLD_to_param(bld)) != NULL &&
@@ -78,11 +63,12 @@ static EVP_PKEY_CTX *context_for(const struct pgp_key *k, enum crypto_hash h)
 	    (pctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL)) != NULL &&
 	    (EVP_PKEY_verify_init(pctx) != 1 ||
 	     EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) != 1 ||
-	     EVP_PKEY_CTX_set_signature_md(pctx, md_of(h)) != 1)) {
+	     EVP_PKEY_CTX_set_signature_md(pctx, md) != 1)) {
 		EVP_PKEY_CTX_free(pctx);
 		pctx = NULL;
 	}
 	EVP_PKEY_free(pkey); /* pctx holds its own reference */
+	EVP_MD_free(md);
 	EVP_PKEY_CTX_free(kctx);
 	OSSL_PARAM_free(params);
 	OSSL_PARAM_BLD_free(bld);
@@ -125,7 +111,7 @@ static int prepare(const struct pgp_keyring *kr, const uint8_t *raw, size_t len,
 		if (ctxs[i].key == key && ctxs[i].hash == h)
 			break;
 	if (i == *nctx) {
-		if (i == MAX_CTX || (ctxs[i].pctx = context_for(&key->key, h)) == NULL)
+		if (i == MAX_CTX || (ctxs[i].pctx = context_for(&key->key, s.hash_algo)) == NULL)
 			goto out;
 		ctxs[i].key = key;
 		ctxs[i].hash = h;
@@ -169,9 +155,12 @@ int main(int argc, char **argv)
 	struct floor_sig *sigs = NULL;
 	struct buf in, keys;
 	size_t nctx = 0, nsig = 0, cap = 0, pos = 0, i;
-	int passes, p, ret = 2;
+	char *end = "";
+	int passes = 0, p, ret = 2;
 
-	if (argc != 3 || (passes = atoi(argv[2])) < 1 || passes > MAX_PASSES) {
+	if (argc == 3)
+		passes = (int)strtol(argv[2], &end, 10);
+	if (argc != 3 || *end != '\0' || passes < 1 || passes > MAX_PASSES) {
 		fprintf(stderr, "usage: rsa-floor KEYRING PASSES < git-cat-file-batch-output\n");
 		return 2;
 	}
