@@ -1,4 +1,4 @@
-/* Base64 (RFC 4648, strict) and lower-case hex. */
+/* Base64 (RFC 4648, strict), lower-case hex and a UTF-8 check. */
 #ifndef MAINLINE_ENCODING_H
 #define MAINLINE_ENCODING_H
 
@@ -30,5 +30,12 @@ int hex_is_digits(const char *s, size_t n);
 
 /* Decodes exactly 2*len hex digits (either case) into out. 0 or -1. */
 int hex_decode(const char *in, uint8_t *out, size_t len);
+
+/*
+ * Whether the n bytes at text are well-formed UTF-8 (no overlong forms,
+ * surrogates or values past U+10FFFF): names that end up in logs, JSON and
+ * terminals.
+ */
+int utf8_is_valid(const char *text, size_t n);
 
 #endif

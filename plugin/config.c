@@ -22,6 +22,7 @@ static const char *const on_refuse_names[] = {"fail", "skip", NULL};
 #define SECRET SETTING_SECRET
 #define BINARY SETTING_BINARY
 #define URL SETTING_URL
+#define OBJECT_ITEMS SETTING_OBJECT_ITEMS
 
 #define S(key, nm, ty, field, fl, ch, chk)                                                         \
 	[key] = {nm, ty, offsetof(struct config, field), fl, ch, chk}
@@ -46,7 +47,7 @@ static const struct setting settings[CK_COUNT] = {
     S(CK_DRY_RUN, "dry_run", BOOL, dry_run, 0, NULL, NULL),
     S(CK_ENV, "env", LIST, env, 0, NULL, setting_check_env_name),
     S(CK_EVENTS, "events", LIST, events, 0, NULL, setting_check_event),
-    S(CK_FORGE_KEYS, "forge_keys", LIST, forge_keys, 0, NULL, setting_check_fingerprint),
+    S(CK_FORGE_KEYS, "forge_keys", LIST, forge_keys, OBJECT_ITEMS, NULL, setting_check_forge_key),
     S(CK_GATE_COMMIT, "gate_commit", BOOL, gate_commit, 0, NULL, NULL),
     S(CK_GIT_PASSWORD, "git_password", STR, git_password, SECRET, NULL, NULL),
     S(CK_GIT_USERNAME, "git_username", STR, git_username, 0, NULL, NULL),
@@ -81,6 +82,7 @@ static const struct setting settings[CK_COUNT] = {
 #undef SECRET
 #undef BINARY
 #undef URL
+#undef OBJECT_ITEMS
 
 void config_init(struct config *c)
 {

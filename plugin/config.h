@@ -176,6 +176,8 @@ enum setting_type {
 #define SETTING_SECRET 0x1u /* never printed */
 #define SETTING_BINARY 0x2u /* contents may hold NUL bytes (binary OpenPGP keyring) */
 #define SETTING_URL 0x4u    /* a URL or repository location: printed in its credential-free form */
+/* list items may be JSON objects, kept as their JSON text (Drone encodes a list of maps as JSON) */
+#define SETTING_OBJECT_ITEMS 0x8u
 
 /* Extra validation of one value or list item of the named setting; may normalise it in place. 0 or ML_CONFIG. */
 typedef int (*setting_check_fn)(const char *setting, char *item);

@@ -9,6 +9,7 @@
 #include "common/json.h"
 #include "plugin/config_env.h"
 #include "plugin/config_set.h"
+#include "plugin/forge_key.h"
 
 /* How a setting may differ from the ceiling's value. */
 enum rule {
@@ -70,6 +71,13 @@ static const enum rule rules[CK_COUNT] = {
 };
 
 #define TRUST_ROOTS (CONFIG_BIT(CK_ALLOWED_SIGNERS) | CONFIG_BIT(CK_KEYRING))
+
+/* Whether c names trust roots: signers, keyrings, or an SSH forge key (a signer of its own). */
+static int names_trust_roots(const struct config *c)
+{
+	return (c->set & TRUST_ROOTS) ||
+	       ((c->set & CONFIG_BIT(CK_FORGE_KEYS)) && forge_keys_grant(&c->forge_keys));
+}
 
 static int check_signers_parse(const char *text, const char *what);
 
@@ -351,16 +359,17 @@ static int keyring_in(const struct strlist *ceiling, const char *v, size_t len)
 }
 
 /*
- * When the ceiling names trust roots, the settings may only repeat a subset
- * of them: allowed_signers lines (same options, key type and blob, a subset
- * of the principals) and whole keyrings byte for byte.
+ * When the ceiling names trust roots (an SSH forge key counts), the settings
+ * may only repeat a subset of them: allowed_signers lines (same options, key
+ * type and blob, a subset of the principals) and whole keyrings byte for
+ * byte.
  */
 static int trust_roots_narrow(const struct config *ceiling, const struct config *req)
 {
 	size_t i;
 	int r;
 
-	if (!(ceiling->set & TRUST_ROOTS))
+	if (!names_trust_roots(ceiling))
 		return 0;
 	if (req->set & CONFIG_BIT(CK_ALLOWED_SIGNERS)) {
 		if (!(ceiling->set & CONFIG_BIT(CK_ALLOWED_SIGNERS)))

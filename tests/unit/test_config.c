@@ -52,7 +52,7 @@ static void test_rejected_values(void **state)
 	    {"PLUGIN_EVENTS=[\"push\"", "not a valid JSON list"},
 	    {"PLUGIN_EVENTS=[\"push\"] x", "not a valid JSON list"},
 	    {"PLUGIN_ANCHOR=abc", "invalid commit id 'abc'"},
-	    {"PLUGIN_FORGE_KEYS=4AEE18F83AFDEB23", "invalid OpenPGP fingerprint"},
+	    {"PLUGIN_FORGE_KEYS=4AEE18F83AFDEB23", "neither an OpenPGP fingerprint"},
 	    {"PLUGIN_ENV=GOOD,1BAD", "invalid variable name '1BAD'"},
 	    {"PLUGIN_VOLUMES=cache", "invalid volume 'cache'"},
 	    {"PLUGIN_VOLUMES=ca/che:/x", "names a host path"},

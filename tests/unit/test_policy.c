@@ -24,6 +24,8 @@
 	"-----BEGIN PGP PUBLIC KEY BLOCK-----\n" x "\n-----END PGP PUBLIC KEY BLOCK-----\n"
 #define FPR1 "968479A1AFF927E37D1A566BB5690EEEBB952194"
 #define FPR2 "5DE3E0509C47EA3CF04A42D34AEE18F83AFDEB23"
+#define GL_KEY "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAICcTw/pcAWfRnzpNMmDv7uIVaLRlQZkhBe5K5m4bAEFz"
+#define GL_FORGE_JSON "{\"key\":\"" GL_KEY "\",\"identity\":\"GitLab <noreply@gitlab.com>\"}"
 #define SHA_A "1111111111111111111111111111111111111111"
 #define SHA_B "2222222222222222222222222222222222222222"
 
@@ -77,6 +79,22 @@ static const struct case_ cases[] = {
      "PLUGIN_FORGE_KEYS=" FPR1, ML_POLICY_WIDENED, "it drops '" FPR2 "'"},
     {"\"keyring\":[\"" ARMOR("one") "\"]", "PLUGIN_FORGE_KEYS=" FPR1, ML_POLICY_WIDENED,
      "'forge_keys'"},
+    /* ... compared in their canonical form, whichever form each side was written in */
+    {"\"keyring\":[\"" ARMOR("one") "\"],\"forge_keys\":[{\"key\":\"" FPR1 "\"}]",
+     "PLUGIN_FORGE_KEYS=" FPR1, 0, NULL},
+    {"\"keyring\":[\"" ARMOR("one") "\"],\"forge_keys\":[" GL_FORGE_JSON "]",
+     "PLUGIN_FORGE_KEYS=[{\"identity\":\"GitLab <noreply@gitlab.com>\",\"key\":\"" GL_KEY
+     " gitlab\"}]",
+     0, NULL},
+    {"\"keyring\":[\"" ARMOR("one") "\"],\"forge_keys\":[" GL_FORGE_JSON "]",
+     "PLUGIN_FORGE_KEYS={\"key\":\"" GL_KEY "\",\"identity\":\"GitLab <git@gitlab.example>\"}",
+     ML_POLICY_WIDENED, "is not in the policy's list"},
+    /* an SSH forge key is a trust root of its own: the policy pins the roots */
+    {"\"forge_keys\":[" GL_FORGE_JSON "]", "PLUGIN_ALLOWED_SIGNERS=bob@x " KEY_B, ML_POLICY_WIDENED,
+     "the policy has no SSH signers"},
+    {"\"forge_keys\":[" GL_FORGE_JSON "]", "PLUGIN_KEYRING=" ARMOR_ENV("three"), ML_POLICY_WIDENED,
+     "setting 'keyring' widens the policy: keyring 1"},
+    {"\"forge_keys\":[\"" FPR1 "\"]", "PLUGIN_KEYRING=" ARMOR_ENV("three"), 0, NULL},
     /* mode, anchor */
     {"\"mode\":\"tip\"", "PLUGIN_MODE=chain", 0, NULL},
     {"\"mode\":\"chain\"", "PLUGIN_MODE=tip", ML_POLICY_WIDENED, "requires 'chain'"},
