@@ -96,18 +96,23 @@ out:
 	return r;
 }
 
+static int has_control(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 1;
+	return 0;
+}
+
 /*
  * "Name <email>" as git writes an identity: a name, one space, the address
  * in angle brackets, nothing after it; printable UTF-8.
  */
 static int check_identity(const char *s)
 {
-	size_t n = strlen(s), i;
+	size_t n = strlen(s);
 	const char *lt = strchr(s, '<');
 
-	for (i = 0; i < n; i++)
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-			return ml_fail(ML_CONFIG, "forge key identity holds a control character");
 	if (n == 0 || n > FORGE_IDENTITY_MAX || !utf8_is_valid(s, n))
 		return ml_fail(ML_CONFIG, "forge key identity must be UTF-8 text of 1 to %d bytes",
 		               FORGE_IDENTITY_MAX);
@@ -146,6 +151,11 @@ static int parse_object(struct forge_key_item *out, const char *text)
 		}
 		if (!cJSON_IsString(m) || m->valuestring[0] == '\0') {
 			r = ml_fail(ML_CONFIG, "forge key member '%s' must be a non-empty string",
+			            m->string);
+			goto out;
+		}
+		if (has_control(m->valuestring)) {
+			r = ml_fail(ML_CONFIG, "forge key member '%s' holds a control character",
 			            m->string);
 			goto out;
 		}

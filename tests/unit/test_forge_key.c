@@ -92,6 +92,10 @@ static void test_refused_items(void **state)
 	    {"{\"key\":\"" FPR "\",\"identity\":null}", "member 'identity' must be"},
 	    {"{\"key\":\"ssh-ed25519\",\"identity\":\"" GITLAB "\"}", "neither an OpenPGP"},
 	    {"{\"key\":\"ssh-ed25519 ***\",\"identity\":\"" GITLAB "\"}", "cannot decode"},
+	    {"{\"key\":\"ssh-ed25519 "
+	     "AAAAC3NzaC1lZDI1NTE5\\nAAAAICcTw/pcAWfRnzpNMmDv7uIVaLRlQZkhBe5K5m4bAEFz\","
+	     "\"identity\":\"" GITLAB "\"}",
+	     "member 'key' holds a control character"},
 	    {"{\"key\":\"ssh-rsa "
 	     "AAAAC3NzaC1lZDI1NTE5AAAAICcTw/pcAWfRnzpNMmDv7uIVaLRlQZkhBe5K5m4bAEFz\","
 	     "\"identity\":\"" GITLAB "\"}",
@@ -119,7 +123,7 @@ static void test_refused_items(void **state)
 	    {"{\"key\":\"" GL_KEY "\",\"identity\":\"GitLab <a>b@gitlab.com>\"}",
 	     "is not 'Name <email>'"},
 	    {"{\"key\":\"" GL_KEY "\",\"identity\":\"Git\\nLab <noreply@gitlab.com>\"}",
-	     "control character"},
+	     "member 'identity' holds a control character"},
 	    {"{\"key\":\"" GL_KEY "\",\"identity\":\"Git\xc3\x28 <noreply@gitlab.com>\"}", "UTF-8"},
 	};
 	size_t i;
