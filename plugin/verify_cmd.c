@@ -101,7 +101,10 @@ static void default_state_dir(char *out, size_t len)
 static void print_result(const struct verify_opts *o, const char *url, const char *branch,
                          int reason, const struct verify_result *res)
 {
-	const char *decision = reason == 0 ? "allow" : "refuse";
+	/* as the audit record: a refusal is a verdict, exit code 2 is none */
+	const char *decision = reason == 0                    ? "allow"
+	                       : ml_reason_is_refusal(reason) ? "refuse"
+	                                                      : "error";
 	const char *message = reason == 0 ? "verified" : ml_error_message();
 	const char *source = "";
 	struct buf shown;
@@ -149,7 +152,9 @@ static void print_result(const struct verify_opts *o, const char *url, const cha
 		       res->signer.principal, res->signer.format == SIGNER_SSH ? "ssh" : "openpgp",
 		       res->signer.key, res->checked, res->checked == 1 ? "" : "s", res->cached);
 	} else {
-		fprintf(stderr, "mainline: refused (%s): %s\n", ml_reason_name(reason), message);
+		fprintf(stderr, "mainline: %s (%s): %s\n",
+		        ml_reason_is_refusal(reason) ? "refused" : "error", ml_reason_name(reason),
+		        message);
 	}
 	buf_release(&shown);
 }
