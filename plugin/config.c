@@ -38,6 +38,7 @@ static const struct setting settings[CK_COUNT] = {
     S(CK_BRANCHES, "branches", LIST, branches, 0, NULL, NULL),
     S(CK_CA_CERT, "ca_cert", STR, ca_cert, 0, NULL, NULL),
     S(CK_CACHE, "cache", STR, cache, 0, NULL, setting_check_abs_path),
+    S(CK_CARD_SCHEMA, "card_schema", STR, card_schema, URL, NULL, setting_check_http_url),
     S(CK_CERT_PIN, "cert_pin", STR, cert_pin, 0, NULL, NULL),
     S(CK_COMMAND, "command", LIST, command, 0, NULL, NULL),
     S(CK_COMMIT, "commit", STR, commit, 0, NULL, NULL),

@@ -32,6 +32,7 @@ enum config_key {
 	CK_BRANCHES,
 	CK_CA_CERT,
 	CK_CACHE,
+	CK_CARD_SCHEMA,
 	CK_CERT_PIN,
 	CK_COMMAND,
 	CK_COMMIT,
@@ -121,6 +122,7 @@ struct config {
 	char *audit_webhook;
 	char *audit_secret; /* secret */
 	char *otlp_endpoint;
+	char *card_schema; /* the card's template URL */
 	char *drone_token; /* secret */
 	char *policy;      /* contents */
 	int dry_run;

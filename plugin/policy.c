@@ -37,6 +37,7 @@ static const enum rule rules[CK_COUNT] = {
     [CK_BRANCHES] = R_SUBSET,
     [CK_CA_CERT] = R_EQUAL,
     [CK_CACHE] = R_EQUAL,
+    [CK_CARD_SCHEMA] = R_EQUAL,
     [CK_CERT_PIN] = R_EQUAL,
     [CK_COMMAND] = R_EQUAL,
     [CK_COMMIT] = R_EQUAL,

@@ -148,6 +148,10 @@ static const struct case_ cases[] = {
     /* pinned sinks and transport */
     {"\"cache\":\"/cache\"", "PLUGIN_CACHE=/cache", 0, NULL},
     {"\"cache\":\"/cache\"", "PLUGIN_CACHE=/tmp", ML_POLICY_WIDENED, "'cache'"},
+    {"\"card_schema\":\"https://cards.example.org/card.json\"",
+     "PLUGIN_CARD_SCHEMA=https://cards.example.org/card.json", 0, NULL},
+    {"\"card_schema\":\"https://cards.example.org/card.json\"",
+     "PLUGIN_CARD_SCHEMA=https://evil.example.org/card.json", ML_POLICY_WIDENED, "'card_schema'"},
     {"\"audit_file\":\"/a.jsonl\"", "PLUGIN_AUDIT_FILE=/a.jsonl", 0, NULL},
     {"\"audit_file\":\"/a.jsonl\"", "PLUGIN_AUDIT_FILE=/dev/null", ML_POLICY_WIDENED,
      "'audit_file'"},
