@@ -100,6 +100,7 @@ void config_release(struct config *c)
 		setting_clear(c, (enum config_key)k);
 	free(c->policy_anchor);
 	strlist_release(&c->keyring_restrictions);
+	strlist_release(&c->ignore_settings);
 	drone_context_release(&c->drone);
 	memset(c, 0, sizeof(*c));
 }

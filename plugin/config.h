@@ -134,6 +134,9 @@ struct config {
 	char *ca_cert;
 	char *cert_pin;
 
+	/* PLUGIN_* names that are not settings but ignored (ignored_settings.h) */
+	struct strlist ignore_settings;
+
 	uint64_t set;     /* CONFIG_BIT(k): the setting was given a value */
 	uint64_t empty;   /* CONFIG_BIT(k): PLUGIN_* present but empty (withheld secret?) */
 	uint64_t in_env;  /* CONFIG_BIT(k): PLUGIN_* present in the environment, empty or not */

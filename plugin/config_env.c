@@ -7,6 +7,7 @@
 
 #include "common/error.h"
 #include "plugin/config_set.h"
+#include "plugin/ignored_settings.h"
 
 /*
  * Every environment variable mainline reads or passes to the pipeline,
@@ -25,6 +26,8 @@ static const struct env_var {
     {"TRACEPARENT", CONFIG_ENV_READ, "the trace context"},
     {"DAGGER_CLOUD_TOKEN", CONFIG_ENV_PIPELINE, "Dagger Cloud"},
     {"_EXPERIMENTAL_DAGGER_RUNNER_HOST", CONFIG_ENV_PIPELINE | CONFIG_ENV_RUN, "the Dagger engine"},
+    /* a parameter could not grant anything by it, but it changes what fails: pin it in the policy */
+    {"MAINLINE_IGNORE_SETTINGS", CONFIG_ENV_READ | CONFIG_ENV_RUN, "the settings mainline ignores"},
     {"MAINLINE_", CONFIG_ENV_READ, "mainline's installation (MAINLINE_POLICY_FILE)"},
     {"DOCKER_", CONFIG_ENV_READ | CONFIG_ENV_RUN, "the Docker engine and registry"},
     {"HOME", CONFIG_ENV_READ, "file locations"},
@@ -129,6 +132,8 @@ static int read_plugin_var(struct config *c, const char *entry, uint64_t *seen)
 	}
 	return config_set(c, (enum config_key)k, eq + 1);
 unknown:
+	if (ignored_settings_match(&c->ignore_settings, name, len))
+		return 0;
 	return ml_fail(ML_CONFIG, "unknown setting '%.*s' (from %.*s)", (int)(len < 64 ? len : 64),
 	               name, (int)((size_t)(eq - entry) < 80 ? eq - entry : 80), entry);
 }
@@ -153,10 +158,16 @@ int config_from_env(struct config *out, char **envp)
 {
 	uint64_t seen_plugin = 0;
 	uint32_t seen_drone = 0;
+	const char *ignore;
 	int r = ML_CONFIG;
 
 	if (envp == NULL)
 		return 0;
+	if ((ignore = config_env_lookup(envp, "MAINLINE_IGNORE_SETTINGS")) != NULL &&
+	    *ignore != '\0' &&
+	    (r = ignored_settings_add_list(&out->ignore_settings, ignore,
+	                                   "MAINLINE_IGNORE_SETTINGS")) != 0)
+		return r;
 	for (; *envp != NULL; envp++) {
 		const char *entry = *envp;
 

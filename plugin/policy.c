@@ -10,6 +10,7 @@
 #include "plugin/config_env.h"
 #include "plugin/config_set.h"
 #include "plugin/forge_key.h"
+#include "plugin/ignored_settings.h"
 
 /* How a setting may differ from the ceiling's value. */
 enum rule {
@@ -82,11 +83,36 @@ static int names_trust_roots(const struct config *c)
 
 static int check_signers_parse(const char *text, const char *what);
 
+/* The policy's ignore_settings: a list of names (ignored_settings.h), not a setting. */
+static int parse_ignore_settings(struct config *out, const cJSON *item, int *seen)
+{
+	const cJSON *it;
+	int r;
+
+	if (*seen)
+		return ml_fail(ML_CONFIG, "key '%s' appears twice in policy",
+		               POLICY_IGNORE_SETTINGS);
+	*seen = 1;
+	if (!cJSON_IsArray(item))
+		return ml_fail(ML_CONFIG, "key '%s' must be a list of setting names",
+		               POLICY_IGNORE_SETTINGS);
+	cJSON_ArrayForEach(it, item)
+	{
+		if (!cJSON_IsString(it))
+			return ml_fail(ML_CONFIG, "key '%s' must be a list of setting names",
+			               POLICY_IGNORE_SETTINGS);
+		if ((r = ignored_settings_add(&out->ignore_settings, it->valuestring,
+		                              "the policy's " POLICY_IGNORE_SETTINGS)) != 0)
+			return r;
+	}
+	return 0;
+}
+
 int policy_parse(struct config *out, const char *json, size_t len)
 {
 	cJSON *root = NULL;
 	const cJSON *item;
-	int r = ML_CONFIG, k;
+	int r = ML_CONFIG, k, ignore_seen = 0;
 
 	if ((root = json_parse(json, len, POLICY_MAX)) == NULL || !cJSON_IsObject(root)) {
 		r = ml_fail(ML_CONFIG, "policy is not a JSON object");
@@ -94,6 +120,11 @@ int policy_parse(struct config *out, const char *json, size_t len)
 	}
 	cJSON_ArrayForEach(item, root)
 	{
+		if (strcmp(item->string, POLICY_IGNORE_SETTINGS) == 0) {
+			if ((r = parse_ignore_settings(out, item, &ignore_seen)) != 0)
+				goto out;
+			continue;
+		}
 		k = config_key_from_name(item->string);
 		if (k < 0) {
 			r = ml_fail(ML_CONFIG, "unknown key '%s' in policy", item->string);
@@ -561,9 +592,11 @@ int policy_effective_config(struct config *out, char **envp, const char *baked_p
 
 	config_init(&baked);
 	config_init(&layer);
-	if ((r = config_from_env(out, envp)) != 0)
-		goto out;
 	if (baked_path != NULL && (r = policy_load_file(&baked, baked_path, &found)) != 0)
+		goto out;
+	/* the settings to ignore are known before the first PLUGIN_* variable is read */
+	strlist_move(&out->ignore_settings, &baked.ignore_settings);
+	if ((r = config_from_env(out, envp)) != 0)
 		goto out;
 	/* what the baked policy pins, for builds that may carry parameters (gate.c) */
 	out->has_baked = found;
@@ -572,6 +605,14 @@ int policy_effective_config(struct config *out, char **envp, const char *baked_p
 		if ((r = policy_parse(&layer, out->policy, strlen(out->policy))) != 0) {
 			ml_fail_override(ML_CONFIG, "invalid setting 'policy': %s",
 			                 ml_error_message());
+			goto out;
+		}
+		if (layer.ignore_settings.n > 0) {
+			r = ml_fail(
+			    ML_CONFIG,
+			    "setting 'policy' has key '%s', which only the baked policy can "
+			    "give (the settings are read before it)",
+			    POLICY_IGNORE_SETTINGS);
 			goto out;
 		}
 		if ((r = policy_apply(&baked, &layer)) != 0)

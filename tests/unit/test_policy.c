@@ -395,6 +395,75 @@ static void test_effective_config_layers(void **state)
 	rmdir(dir);
 }
 
+/* Settings meant for other plugins: the baked policy names them, ignoring grants nothing. */
+static void test_baked_ignore_settings(void **state)
+{
+	char dir[] = "/tmp/mainline-policy-XXXXXX";
+	char path[64];
+	char *injected[] = {"PLUGIN_DRY_RUN=true", "PLUGIN_REGISTRY_MIRROR=https://mirror.example",
+	                    "PLUGIN_CUSTOM-DNS=10.0.0.53", "PLUGIN_EVENTS=tag", NULL};
+	char *unknown[] = {"PLUGIN_DRY_RUN=true", "PLUGIN_SOURCE_URL=/srv/other", NULL};
+	char *in_layer[] = {"PLUGIN_DRY_RUN=true",
+	                    "PLUGIN_POLICY={\"ignore_settings\":[\"source_url\"]}",
+	                    "PLUGIN_SOURCE_URL=/srv/other", NULL};
+	static const struct {
+		const char *policy;
+		const char *message_part;
+	} bad[] = {
+	    {"{\"ignore_settings\":[\"source\"]}", "names 'source', one of mainline's settings"},
+	    {"{\"ignore_settings\":[\"Allowed-Signers\"]}", "names 'allowed-signers', one of"},
+	    {"{\"ignore_settings\":\"foo\"}", "must be a list of setting names"},
+	    {"{\"ignore_settings\":[1]}", "must be a list of setting names"},
+	    {"{\"ignore_settings\":[\"a b\"]}", "invalid setting 'a b'"},
+	    {"{\"ignore_settings\":[\"\"]}", "a setting of no characters"},
+	    {"{\"ignore_settings\":[\"a\"],\"ignore_settings\":[\"b\"]}", "appears twice"},
+	};
+	struct config c;
+	size_t i;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/policy.json", dir);
+	write_file(path, "{\"source\":\"/srv/ci\",\"allowed_signers\":\"bob@x " KEY_B "\","
+	                 "\"ignore_settings\":[\"registry_mirror\",\"custom-dns\"]}\n");
+	config_init(&c);
+	ml_error_clear();
+	assert_int_equal(policy_effective_config(&c, injected, path), 0);
+	assert_string_equal(c.source, "/srv/ci");
+	assert_string_equal(c.events.v[0], "tag");
+	config_release(&c);
+
+	/* any other unknown setting is still an error */
+	config_init(&c);
+	ml_error_clear();
+	assert_int_equal(policy_effective_config(&c, unknown, path), ML_CONFIG);
+	assert_non_null(strstr(ml_error_message(), "unknown setting 'SOURCE_URL'"));
+	config_release(&c);
+
+	/* the policy setting is read after the settings: it cannot name any */
+	config_init(&c);
+	ml_error_clear();
+	assert_int_equal(policy_effective_config(&c, in_layer, path), ML_CONFIG);
+	config_release(&c);
+	in_layer[2] = NULL;
+	config_init(&c);
+	ml_error_clear();
+	assert_int_equal(policy_effective_config(&c, in_layer, path), ML_CONFIG);
+	assert_non_null(strstr(ml_error_message(), "only the baked policy can give"));
+	config_release(&c);
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		config_init(&c);
+		ml_error_clear();
+		assert_int_equal(policy_parse(&c, bad[i].policy, strlen(bad[i].policy)), ML_CONFIG);
+		if (strstr(ml_error_message(), bad[i].message_part) == NULL)
+			fail_msg("'%s': message '%s' lacks '%s'", bad[i].policy, ml_error_message(),
+			         bad[i].message_part);
+		config_release(&c);
+	}
+	unlink(path);
+	rmdir(dir);
+}
+
 static void test_canonical_json_and_digest(void **state)
 {
 	const char *a = "{\"timeout\":\"90m\",\"source\":\"/srv/ci\",\"drone_token\":\"tok-XYZ\","
@@ -506,6 +575,7 @@ int main(void)
 	    cmocka_unit_test(test_anchor_only_narrows),
 	    cmocka_unit_test(test_bad_policies),
 	    cmocka_unit_test(test_effective_config_layers),
+	    cmocka_unit_test(test_baked_ignore_settings),
 	    cmocka_unit_test(test_canonical_json_and_digest),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
