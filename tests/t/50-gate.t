@@ -44,6 +44,21 @@ t_exit "promote of a Gitness pull request is refused" 1 gate DRONE_BUILD_EVENT=p
 t_like "... as a pull request" "$(t_out)" "^pull_request: .*refs/pullreq/3/head"
 t_exit "rollback of a pull request build is refused" 1 gate DRONE_BUILD_EVENT=rollback \
 	DRONE_COMMIT_REF=refs/pull/8/merge DRONE_COMMIT_BRANCH=main
+# go-scm's pull request refs: GitLab merge requests, Bitbucket Cloud and Server pull requests
+t_exit "a GitLab merge request is refused" 1 gate DRONE_BUILD_EVENT=pull_request \
+	DRONE_COMMIT_REF=refs/merge-requests/3/head DRONE_PULL_REQUEST=3 DRONE_COMMIT_BRANCH=main
+t_like "... by its ref" "$(t_out)" "^pull_request: build originates from pull request ref 'refs/merge-requests/3/head'"
+t_exit "promote of a GitLab merge request build is refused" 1 gate DRONE_BUILD_EVENT=promote \
+	DRONE_COMMIT_REF=refs/merge-requests/3/head DRONE_COMMIT_BRANCH=main DRONE_DEPLOY_TO=production
+t_like "... by its ref" "$(t_out)" "^pull_request: .*'refs/merge-requests/3/head'"
+t_exit "a Bitbucket pull request is refused" 1 gate DRONE_BUILD_EVENT=pull_request \
+	DRONE_COMMIT_REF=refs/pull-requests/5/from DRONE_PULL_REQUEST=5 DRONE_COMMIT_BRANCH=main
+t_like "... by its ref" "$(t_out)" "^pull_request: build originates from pull request ref 'refs/pull-requests/5/from'"
+t_exit "rollback of a Bitbucket pull request build is refused" 1 gate DRONE_BUILD_EVENT=rollback \
+	DRONE_COMMIT_REF=refs/pull-requests/5/from DRONE_COMMIT_BRANCH=main
+t_like "... by its ref" "$(t_out)" "^pull_request: .*'refs/pull-requests/5/from'"
+t_exit "a custom build of a GitLab merge request ref is refused" 1 gate DRONE_BUILD_EVENT=custom \
+	DRONE_COMMIT_REF=refs/merge-requests/3/head DRONE_COMMIT_BRANCH=main
 t_exit "tag matching the patterns is allowed" 0 gate PLUGIN_TAGS=v*,release-* \
 	DRONE_BUILD_EVENT=tag DRONE_COMMIT_REF=refs/tags/v1.0.0 DRONE_TAG=v1.0.0
 t_exit "tag outside the patterns is refused" 1 gate PLUGIN_TAGS=v*,release-* \
