@@ -8,6 +8,7 @@
 #include "common/error.h"
 #include "plugin/config_set.h"
 #include "plugin/ignored_settings.h"
+#include "plugin/woodpecker.h"
 
 /*
  * Every environment variable mainline reads or passes to the pipeline,
@@ -22,6 +23,8 @@ static const struct env_var {
 } env_vars[] = {
     {"PLUGIN_", CONFIG_ENV_SETTING | CONFIG_ENV_READ, "a setting"},
     {"DRONE_", CONFIG_ENV_READ | CONFIG_ENV_PIPELINE, "the Drone build context"},
+    {"CI_", CONFIG_ENV_READ | CONFIG_ENV_PIPELINE, "the Woodpecker build context"},
+    {"CI", CONFIG_ENV_READ, "the CI system (woodpecker.h)"},
     {"OTEL_", CONFIG_ENV_PIPELINE, "the pipeline's OpenTelemetry settings"},
     {"TRACEPARENT", CONFIG_ENV_READ, "the trace context"},
     {"DAGGER_CLOUD_TOKEN", CONFIG_ENV_PIPELINE, "Dagger Cloud"},
@@ -159,6 +162,7 @@ int config_from_env(struct config *out, char **envp)
 	uint64_t seen_plugin = 0;
 	uint32_t seen_drone = 0;
 	const char *ignore;
+	char **all = envp;
 	int r = ML_CONFIG;
 
 	if (envp == NULL)
@@ -183,5 +187,8 @@ int config_from_env(struct config *out, char **envp)
 		    (r = drone_context_read(&out->drone, entry, &seen_drone)) != 0)
 			return r;
 	}
+	/* Woodpecker's context is its CI_* variables, not its DRONE_* copy */
+	if (woodpecker_detected(all))
+		return woodpecker_context_read(&out->drone, all);
 	return 0;
 }

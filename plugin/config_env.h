@@ -11,7 +11,9 @@
 #include "plugin/config.h"
 
 /*
- * Reads every PLUGIN_* and DRONE_* variable from envp (NULL-terminated
+ * Reads every PLUGIN_* and DRONE_* variable from envp (under Woodpecker,
+ * CI=woodpecker, the context comes from its CI_* variables instead:
+ * woodpecker.h) (NULL-terminated
  * "NAME=value" strings) into out, which the caller has config_init()ed, and
  * notes which settings and CONFIG_ENV_RUN variables are present (in_env,
  * run_var).
