@@ -209,21 +209,12 @@ t_like "... naming both" "$(t_out)" \
 }
 
 # --- mainline in a container, on the workspace volume as Woodpecker mounts it -------------
-ctx="$T_TMP/image"
-mkdir -p "$ctx/lib"
-cp "$MAINLINE" "$ctx/mainline"
-for lib in $(ldd "$MAINLINE" | awk '/lib(asan|ubsan)/ { print $3 }'); do cp "$lib" "$ctx/lib/"; done
-base=$("$T_ROOT/scripts/base-image.sh" 2>"$T_TMP/base.err") || base=
-cat >"$ctx/Dockerfile" <<EOD
-FROM $base
-COPY lib/ /usr/lib/x86_64-linux-gnu/
-COPY mainline /usr/local/bin/mainline
-ENTRYPOINT ["/usr/local/bin/mainline"]
-EOD
-if [ -z "$base" ]; then
-	echo "# mainline in a container not tested: $(tail -1 "$T_TMP/base.err")"
-elif ! t_run docker build -q -t "mainline-test/wp-plugin:$tag" "$ctx"; then
-	t_result "in a container: the plugin image builds from $base" 1
+t_plugin_image "mainline-test/wp-plugin:$tag"
+built=$?
+if [ $built = 2 ]; then
+	echo "# mainline in a container not tested: $t_no_base"
+elif [ $built = 1 ]; then
+	t_result "in a container: the plugin image builds from $t_base" 1
 	sed 's/^/# /' "$T_TMP/.out" | tail -20
 else
 	docker run --rm -v "$vol:/woodpecker" "$image" sh -c \
