@@ -24,7 +24,7 @@ static const struct env_var {
     {"PLUGIN_", CONFIG_ENV_SETTING | CONFIG_ENV_READ, "a setting"},
     {"DRONE_", CONFIG_ENV_READ | CONFIG_ENV_PIPELINE, "the Drone build context"},
     {"CI_", CONFIG_ENV_READ | CONFIG_ENV_PIPELINE, "the Woodpecker build context"},
-    {"CI", CONFIG_ENV_READ, "the CI system (woodpecker.h)"},
+    {"CI", CONFIG_ENV_READ, "the CI system's name ('woodpecker': Woodpecker)"},
     {"OTEL_", CONFIG_ENV_PIPELINE, "the pipeline's OpenTelemetry settings"},
     {"TRACEPARENT", CONFIG_ENV_READ, "the trace context"},
     {"DAGGER_CLOUD_TOKEN", CONFIG_ENV_PIPELINE, "Dagger Cloud"},

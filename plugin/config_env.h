@@ -11,12 +11,11 @@
 #include "plugin/config.h"
 
 /*
- * Reads every PLUGIN_* and DRONE_* variable from envp (under Woodpecker,
- * CI=woodpecker, the context comes from its CI_* variables instead:
- * woodpecker.h) (NULL-terminated
+ * Reads every PLUGIN_* and DRONE_* variable from envp (NULL-terminated
  * "NAME=value" strings) into out, which the caller has config_init()ed, and
  * notes which settings and CONFIG_ENV_RUN variables are present (in_env,
- * run_var).
+ * run_var). Under Woodpecker (CI=woodpecker) the context comes from its CI_*
+ * variables instead (woodpecker.h).
  * Unknown PLUGIN_* names fail with ML_CONFIG unless out->ignore_settings
  * (the baked policy's, filled by the caller) or MAINLINE_IGNORE_SETTINGS
  * name them (ignored_settings.h); repeated names and invalid values fail with

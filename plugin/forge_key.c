@@ -245,10 +245,8 @@ int forge_keys_grant(const struct strlist *items)
 	int ssh;
 
 	for (i = 0; i < items->n; i++) {
-		if (forge_key_parse(&it, items->v[i]) != 0) {
-			ml_error_clear();
-			continue;
-		}
+		if (forge_key_parse(&it, items->v[i]) != 0)
+			continue; /* items are checked when set: only out of memory */
 		ssh = it.format == SIGNER_SSH;
 		forge_key_item_release(&it);
 		if (ssh)

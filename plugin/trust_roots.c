@@ -4,9 +4,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/buf.h"
 #include "common/crypto.h"
 #include "common/encoding.h"
-#include "common/buf.h"
 #include "common/error.h"
 #include "plugin/forge_key.h"
 #include "verify/allowed_signers.h"

@@ -21,9 +21,9 @@ void trust_roots_set_warning_handler(trust_roots_warning_fn fn);
 /*
  * Builds trust roots and their digest (64 hex + NUL) from c. At least one
  * root is required (allowed signers, a keyring, or an SSH forge key, which
- * joins the allowed signers for namespace "git"). c->keyring_restrictions (the policy's keyrings a setting
- * left out) join the keyring as inputs that may only restrict, and count in
- * the digest. A forge key given by a subkey fingerprint restricts the whole
+ * joins the allowed signers for namespace "git"). c->keyring_restrictions
+ * (the policy's keyrings a setting left out) join the keyring as inputs that
+ * may only restrict, and count in the digest. A forge key given by a subkey fingerprint restricts the whole
  * certificate holding it. 0, ML_CONFIG or ML_IO with a message; on failure
  * out is left released.
  */

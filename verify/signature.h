@@ -27,8 +27,8 @@ struct pgp_keyring;
  */
 struct forge_key {
 	enum signer_format format;
-	char key
-	    [128]; /* as struct ml_signer's key: "SHA256:..." or the OpenPGP primary fingerprint */
+	/* as struct ml_signer's key: "SHA256:..." or the OpenPGP primary fingerprint */
+	char key[128];
 	char identity[FORGE_IDENTITY_MAX + 1]; /* "Name <email>" */
 };
 
