@@ -73,6 +73,11 @@ static void test_rejected_values(void **state)
 	    {"PLUGIN_KEYRING=/nonexistent/a.asc", "cannot read '/nonexistent/a.asc'"},
 	    {"PLUGIN_POLICY=/dev/stdin", "is not a regular file"},
 	    {"PLUGIN_SSH_KEY=/tmp", "is not a regular file"},
+	    {"PLUGIN_IMAGE= ", "invalid image reference ' ' in setting 'image'"},
+	    {"PLUGIN_IMAGE=golang:", "invalid image reference 'golang:' in setting 'image'"},
+	    {"PLUGIN_IMAGE=/golang", "invalid image reference"},
+	    {"PLUGIN_COMMAND=[\"go\",\"\"]", "empty item in list setting 'command'"},
+	    {"PLUGIN_COMMAND=go,,run", "empty item in list setting 'command'"},
 	};
 	size_t i;
 
@@ -185,6 +190,12 @@ static void test_required_settings(void **state)
 	    {{"PLUGIN_SOURCE=/srv/ci", "PLUGIN_ALLOWED_SIGNERS=" SIGNER_LINE, "PLUGIN_IMAGE=golang",
 	      NULL},
 	     "missing setting 'command'"},
+	    {{"PLUGIN_SOURCE=/srv/ci", "PLUGIN_ALLOWED_SIGNERS=" SIGNER_LINE, "PLUGIN_IMAGE=golang",
+	      "PLUGIN_COMMAND=[]", NULL},
+	     "setting 'command' is an empty list"},
+	    {{"PLUGIN_SOURCE=/srv/ci", "PLUGIN_ALLOWED_SIGNERS=" SIGNER_LINE, "PLUGIN_IMAGE=golang",
+	      "PLUGIN_COMMAND=[]", "PLUGIN_DRY_RUN=true", NULL},
+	     "setting 'command' is an empty list"},
 	};
 	size_t i;
 
