@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -143,6 +144,42 @@ static int lock_spool(const char *spool)
 		}
 	}
 	return fd;
+}
+
+int webhook_spool_check(const char *spool)
+{
+	char lock[4096], dir[4096], *slash;
+	struct stat st;
+	int fd;
+
+	if ((size_t)snprintf(lock, sizeof(lock), "%s.lock", spool) >= sizeof(lock))
+		return ml_fail(ML_IO, "spool path '%s' is too long", spool);
+	snprintf(dir, sizeof(dir), "%s", spool);
+	if ((slash = strrchr(dir, '/')) == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+	if (stat(dir, &st) < 0 && errno == ENOENT)
+		return 0;
+	if (access(dir, W_OK | X_OK) < 0)
+		return ml_fail(ML_IO, "cannot write the audit webhook's spool in '%s': %s", dir,
+		               strerror(errno));
+	if ((fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0600)) < 0)
+		return ml_fail(ML_IO, "cannot open spool lock '%s': %s", lock, strerror(errno));
+	close(fd);
+	if ((fd = open(spool, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return ml_fail(ML_IO, "cannot read spool '%s': %s", spool, strerror(errno));
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return ml_fail(ML_IO, "spool '%s' is not a regular file", spool);
+	}
+	close(fd);
+	return 0;
 }
 
 int webhook_send(const struct webhook *wh, const struct audit_record *rec,

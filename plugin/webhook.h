@@ -53,4 +53,13 @@ int webhook_post(const struct webhook *wh, const char *body, size_t len);
 int webhook_send(const struct webhook *wh, const struct audit_record *rec,
                  struct webhook_stats *stats);
 
+/*
+ * Whether webhook_send could keep a record in the spool at path, checked
+ * before a run without taking its lock: the lock file (<spool>.lock) opens,
+ * the directory is writable (the spool is replaced by a rename), and an
+ * existing spool is a regular file. A missing directory passes: the spool
+ * lives in the cache, which the fetch creates. 0 or ML_IO naming the path.
+ */
+int webhook_spool_check(const char *spool);
+
 #endif
