@@ -113,8 +113,12 @@ cJSON *audit_record_object(const struct audit_record *rec);
  */
 int audit_record_json(const struct audit_record *rec, struct buf *out);
 
+/* Longest Drone log line: four fields of AUDIT_FIELD_MAX bytes and the words around them. */
+#define AUDIT_TEXT_LINE_MAX (4 * AUDIT_FIELD_MAX + 128)
+
 /*
- * The Drone log lines (no trailing newline; control characters become '?').
+ * The Drone log lines (no trailing newline; control characters become '?';
+ * at most AUDIT_TEXT_LINE_MAX bytes).
  * Start: "running pipeline <commit> (tree <tree>) from <source>@<branch>,
  * signed by <principal> (<key>)". End: "pipeline exited 0 after 12.3 s",
  * "refused: <reason>: <message>" or "error: <reason>: <message>".
@@ -127,7 +131,7 @@ int audit_log_end_line(const struct audit_record *rec, struct buf *out);
 
 struct audit_label {
 	const char *key; /* "org.mainline.source", ... (static) */
-	char value[1024];
+	char value[AUDIT_FIELD_MAX + 1];
 };
 
 /*

@@ -201,7 +201,7 @@ static int write_audit(struct plugin_run *p)
 	struct buf line;
 	int failed = 0;
 
-	buf_init(&line, 4096);
+	buf_init(&line, AUDIT_TEXT_LINE_MAX);
 	if (audit_log_end_line(&p->rec, &line) == 0)
 		fprintf(stderr, "%s\n", buf_cstr(&line));
 	buf_release(&line);
