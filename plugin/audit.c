@@ -230,6 +230,7 @@ cJSON *audit_record_object(const struct audit_record *rec)
 	    add_url(obj, "source", rec->source) < 0 || add_text(obj, "branch", rec->branch) < 0 ||
 	    add_text(obj, "commit", rec->commit) < 0 || add_text(obj, "tree", rec->tree) < 0 ||
 	    add_text(obj, "anchor", rec->anchor) < 0 ||
+	    add_text(obj, "extra_anchor", rec->extra_anchor) < 0 ||
 	    add_text(obj, "previous_tip", rec->previous_tip) < 0 ||
 	    add_text(obj, "mode", rec->mode) < 0 ||
 	    add_int(obj, "checked", rec->checked, rec->checked >= 0) < 0 ||

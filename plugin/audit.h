@@ -75,9 +75,10 @@ struct audit_record {
 	const char *branch;
 	const char *commit; /* pipeline commit that was (or would have been) run */
 	const char *tree;
-	const char *anchor;
+	const char *anchor;        /* where the verified chain starts (the floor in tip mode) */
+	const char *extra_anchor;  /* another commit the target had to descend from */
 	const char *previous_tip;  /* last tip verified on this cache before the run */
-	const char *mode;          /* "tip" or "chain" */
+	const char *mode;          /* "tip" or "chain", as verified */
 	int64_t checked;           /* commits whose signature was checked; -1 = unknown */
 	struct ml_signer signer;   /* format SIGNER_NONE = no signer */
 	const char *policy_digest; /* hex digest of the effective policy */

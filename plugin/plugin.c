@@ -64,6 +64,7 @@ static void span_end(struct plugin_run *p, enum audit_phase ph)
 static void record_configuration(struct plugin_run *p)
 {
 	const struct drone_context *d = &p->cfg.drone;
+	struct verify_request req;
 
 	p->rec.drone.repo = d->repo;
 	p->rec.drone.build_number =
@@ -77,8 +78,11 @@ static void record_configuration(struct plugin_run *p)
 	p->rec.drone.step = d->step_name;
 	p->rec.source = p->cfg.source;
 	p->rec.branch = p->cfg.branch;
-	p->rec.anchor = p->cfg.anchor;
-	p->rec.mode = p->cfg.mode == CONFIG_MODE_CHAIN ? "chain" : "tip";
+	/* what the verification is asked for, a policy's chain included */
+	fetch_verify_request(&p->cfg, &req);
+	p->rec.anchor = req.anchor;
+	p->rec.extra_anchor = req.extra_anchor;
+	p->rec.mode = req.mode == VERIFY_CHAIN ? "chain" : "tip";
 	p->rec.image = p->cfg.image;
 	p->rec.policy_digest = p->policy_digest[0] != '\0' ? p->policy_digest : NULL;
 }
