@@ -146,22 +146,31 @@ static int lock_spool(const char *spool)
 	return fd;
 }
 
+/* The directory of the spool into dir; whether it exists. */
+static int spool_dir(const char *spool, char dir[4096])
+{
+	struct stat st;
+	char *slash;
+
+	snprintf(dir, 4096, "%s", spool);
+	if ((slash = strrchr(dir, '/')) == NULL)
+		snprintf(dir, 4096, ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+	return stat(dir, &st) == 0 || errno != ENOENT;
+}
+
 int webhook_spool_check(const char *spool)
 {
-	char lock[4096], dir[4096], *slash;
+	char lock[4096], dir[4096];
 	struct stat st;
 	int fd;
 
 	if ((size_t)snprintf(lock, sizeof(lock), "%s.lock", spool) >= sizeof(lock))
 		return ml_fail(ML_IO, "spool path '%s' is too long", spool);
-	snprintf(dir, sizeof(dir), "%s", spool);
-	if ((slash = strrchr(dir, '/')) == NULL)
-		snprintf(dir, sizeof(dir), ".");
-	else if (slash == dir)
-		dir[1] = '\0';
-	else
-		*slash = '\0';
-	if (stat(dir, &st) < 0 && errno == ENOENT)
+	if (!spool_dir(spool, dir))
 		return 0;
 	if (access(dir, W_OK | X_OK) < 0)
 		return ml_fail(ML_IO, "cannot write the audit webhook's spool in '%s': %s", dir,
@@ -187,6 +196,7 @@ int webhook_send(const struct webhook *wh, const struct audit_record *rec,
 {
 	struct webhook_stats st = {0, 0};
 	struct buf body, spool, rest;
+	char dir[4096];
 	size_t off = 0;
 	int lock = -1, blocked = 0, r = ML_IO;
 
@@ -199,7 +209,8 @@ int webhook_send(const struct webhook *wh, const struct audit_record *rec,
 	}
 	if ((r = audit_record_json(rec, &body)) != 0)
 		goto out;
-	if (wh->spool == NULL || *wh->spool == '\0') {
+	/* no spool before the cache exists: a run refused before its first fetch */
+	if (wh->spool == NULL || *wh->spool == '\0' || !spool_dir(wh->spool, dir)) {
 		if ((r = webhook_post(wh, (const char *)body.data, body.len)) == 0)
 			st.delivered++;
 		goto out;

@@ -46,8 +46,10 @@ int webhook_post(const struct webhook *wh, const char *body, size_t len);
  * Delivers the spooled records (in order, removing each only once delivered)
  * and then rec; what cannot be delivered is appended to the spool. A lock
  * file (<spool>.lock) serialises concurrent runs, so each spooled record is
- * sent once. Returns 0 when rec was delivered or spooled, ML_IO when it is
- * lost (no spool, or the spool cannot be written), ML_CONFIG without a URL.
+ * sent once. Without a spool, or while the spool's directory (the cache)
+ * does not exist yet, rec is only posted. Returns 0 when rec was delivered
+ * or spooled, ML_IO when it is lost (no spool, or the spool cannot be
+ * written), ML_CONFIG without a URL.
  * stats may be NULL.
  */
 int webhook_send(const struct webhook *wh, const struct audit_record *rec,
