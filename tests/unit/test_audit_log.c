@@ -150,6 +150,7 @@ static void chain(struct check_dir *d, int n, const char *key)
 	struct audit_record rec;
 	int i;
 
+	memset(d, 0, sizeof(*d));
 	snprintf(d->dir, sizeof(d->dir), "/tmp/mainline-unit.XXXXXX");
 	assert_non_null(mkdtemp(d->dir));
 	snprintf(d->path, sizeof(d->path), "%s/audit.jsonl", d->dir);
