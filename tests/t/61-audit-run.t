@@ -252,6 +252,7 @@ refused_config "invalid UTF-8 in DRONE_REPO" "variable 'DRONE_REPO' is not valid
 	"DRONE_REPO=$(printf 'caf\351')/app"
 refused_config "command: []" "setting 'command' is an empty list" 'PLUGIN_COMMAND=[]'
 refused_config "an empty command item" "empty item in list setting 'command'" 'PLUGIN_COMMAND=["./ci/run.sh",""]'
+refused_config "an empty image" "setting 'image' is empty" PLUGIN_IMAGE=
 refused_config "an image that is no reference" "invalid image reference 'golang:' in setting 'image'" \
 	PLUGIN_IMAGE=golang:
 
