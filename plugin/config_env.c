@@ -163,7 +163,7 @@ int config_from_env(struct config *out, char **envp)
 	uint32_t seen_drone = 0;
 	const char *ignore;
 	char **all = envp;
-	int r = ML_CONFIG;
+	int r, refused = 0, woodpecker = woodpecker_detected(envp);
 
 	if (envp == NULL)
 		return 0;
@@ -183,12 +183,17 @@ int config_from_env(struct config *out, char **envp)
 				return r;
 			continue;
 		}
-		if (strncmp(entry, "DRONE_", 6) == 0 &&
-		    (r = drone_context_read(&out->drone, entry, &seen_drone)) != 0)
-			return r;
+		/*
+		 * A refused context value fails the run, but the rest is still read
+		 * (the first refusal's message stays): the record and its card come
+		 * from them.
+		 */
+		if (strncmp(entry, "DRONE_", 6) == 0 && !woodpecker &&
+		    (r = drone_context_read(&out->drone, entry, &seen_drone)) != 0 && refused == 0)
+			refused = r;
 	}
-	/* Woodpecker's context is its CI_* variables, not its DRONE_* copy */
-	if (woodpecker_detected(all))
+	/* Woodpecker's context is its CI_* variables; its DRONE_* copy is only compared */
+	if (woodpecker)
 		return woodpecker_context_read(&out->drone, all);
-	return 0;
+	return refused;
 }

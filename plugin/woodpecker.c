@@ -108,6 +108,22 @@ static int read_as_drone(struct drone_context *d, const char *drone, const char 
 	return r;
 }
 
+/*
+ * The first refused value's message names the variable it came from, not
+ * the Drone name it was read under.
+ */
+static void name_source(const char *drone, const char *ci)
+{
+	char message[512], quoted[64];
+	const char *msg = ml_error_message(), *at;
+	int n = snprintf(quoted, sizeof(quoted), "'%s'", drone);
+
+	if (n < 0 || (size_t)n >= sizeof(quoted) || (at = strstr(msg, quoted)) == NULL)
+		return;
+	snprintf(message, sizeof(message), "%.*s'%s'%s", (int)(at - msg), msg, ci, at + n);
+	ml_fail_override(ml_error_reason(), "%s", message);
+}
+
 /* A plugin step, as Woodpecker tells it: only plugin steps get the DRONE_* copy. */
 static int check_plugin_step(char **envp)
 {
@@ -136,7 +152,7 @@ int woodpecker_context_read(struct drone_context *d, char **envp)
 	const char *ci, *copy, *value, *drone_event;
 	uint32_t seen = 0;
 	size_t i;
-	int r;
+	int r, refused = 0;
 
 	memset(&w, 0, sizeof(w));
 	if ((r = check_plugin_step(envp)) != 0)
@@ -162,19 +178,25 @@ int woodpecker_context_read(struct drone_context *d, char **envp)
 		if (ci == NULL)
 			continue;
 		value = ci;
-		if (strcmp(m->ci, "CI_PIPELINE_EVENT") == 0) {
+		if (strcmp(m->ci, "CI_PIPELINE_EVENT") == 0 &&
+		    (drone_event = woodpecker_event_to_drone(ci)) != NULL)
+			value = drone_event;
+		/* as under Drone, a refused value fails the run once the rest is read */
+		if ((r = read_as_drone(&w, m->drone, value, &seen)) != 0) {
+			if (r != ML_CONFIG)
+				goto out;
+			if (refused == 0)
+				name_source(m->drone, m->ci);
+			refused = refused != 0 ? refused : r;
+		} else if (strcmp(m->ci, "CI_PIPELINE_EVENT") == 0) {
 			snprintf(w.woodpecker_event, sizeof(w.woodpecker_event), "%s", ci);
-			if ((drone_event = woodpecker_event_to_drone(ci)) != NULL)
-				value = drone_event;
 		}
-		if ((r = read_as_drone(&w, m->drone, value, &seen)) != 0)
-			goto out;
 	}
 	w.woodpecker = 1;
 	drone_context_release(d);
 	*d = w;
 	memset(&w, 0, sizeof(w)); /* transferred */
-	r = 0;
+	r = refused;
 out:
 	drone_context_release(&w);
 	return r;

@@ -29,8 +29,10 @@ const char *woodpecker_event_to_drone(const char *event);
  * checks both), and marks it d->woodpecker. The step must be a plugin step
  * (its DRONE_* copy present, CI_STEP_TYPE "plugin" where Woodpecker sets
  * it), every DRONE_* variable of that copy must agree with the CI_* one it
- * copies, and no CI_* variable may appear twice. 0, or ML_CONFIG naming the
- * variable, or ML_IO; d is left as it was on failure.
+ * copies, and no CI_* variable may appear twice; otherwise ML_CONFIG naming
+ * the variable, and d is left as it was. A value the reader refuses fails
+ * as under Drone: ML_CONFIG naming the CI_* variable, with the rest of the
+ * context still in d for the record. 0, ML_CONFIG or ML_IO.
  */
 int woodpecker_context_read(struct drone_context *d, char **envp);
 

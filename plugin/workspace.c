@@ -239,10 +239,18 @@ int workspace_plan(struct workspace *out, struct engine *e, const struct config 
 	const char *workdir = c->workdir;
 	char self[256], dest[4096], path[400];
 	int by_name, r = ML_ENGINE_ERROR;
+	struct stat st;
 
 	memset(out, 0, sizeof(*out));
 	if ((out->path = c->drone.workspace) == NULL)
 		return 0;
+	/* shared or uploaded, it is the directory mainline sees: absent here, absent for both */
+	if (stat(out->path, &st) != 0)
+		return ml_fail(ML_CONFIG, "cannot share the workspace '%s': %s", out->path,
+		               strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return ml_fail(ML_CONFIG, "cannot share the workspace '%s': not a directory",
+		               out->path);
 	if (e->unix_socket == NULL) {
 		snprintf(out->why, sizeof(out->why), "the engine at '%.200s' is remote", e->host);
 		return plan_upload(out);

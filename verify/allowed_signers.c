@@ -166,6 +166,7 @@ static int parse_principals(struct line *l, const char *p, size_t n, struct entr
 		if (c < 0x20 || c == 0x7f || c == '"')
 			return line_fail(l, "invalid character in principals", p, n);
 	}
+	/* principals end up in logs, JSON and terminals */
 	if (!utf8_is_valid(p, n))
 		return line_fail(l, "principals are not valid UTF-8", NULL, 0);
 	for (i = 0; i <= n; i++) {

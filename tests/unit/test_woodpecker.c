@@ -297,6 +297,38 @@ static void test_refused_environments(void **state)
 	}
 }
 
+/* The values are checked as the Drone context's are: the message names the CI_* variable. */
+static void test_refused_values(void **state)
+{
+	static const struct {
+		const char *changes[6];
+		const char *message_part;
+	} cases[] = {
+	    {{"CI_COMMIT_SHA=not-a-commit", "DRONE_COMMIT_SHA=not-a-commit"},
+	     "variable 'CI_COMMIT_SHA' is not a commit id"},
+	    {{"CI_PIPELINE_NUMBER=042", "DRONE_BUILD_NUMBER=042"},
+	     "variable 'CI_PIPELINE_NUMBER' is not a build number"},
+	    {{"CI_COMMIT_BRANCH=ma\x01in", "DRONE_COMMIT_BRANCH=ma\x01in"},
+	     "variable 'CI_COMMIT_BRANCH' holds a control character"},
+	    {{"CI_WORKSPACE=/woodpecker/\xff"}, "variable 'CI_WORKSPACE' is not valid UTF-8"},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct config c;
+
+		assert_int_equal(load(&c, cases[i].changes), ML_CONFIG);
+		if (strstr(ml_error_message(), cases[i].message_part) == NULL)
+			fail_msg("case %zu: message '%s' lacks '%s'", i, ml_error_message(),
+			         cases[i].message_part);
+		assert_null(strstr(ml_error_message(), "DRONE_"));
+		/* the rest of the context is still there for the record */
+		assert_true(c.drone.woodpecker);
+		assert_string_equal(c.drone.repo, "acme/app");
+		config_release(&c);
+	}
+}
+
 static void test_repeated_variable(void **state)
 {
 	char *envp[MAX_ENV];
@@ -367,10 +399,10 @@ static void test_event_names(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_detection),         cmocka_unit_test(test_push_context),
-	    cmocka_unit_test(test_events_and_refs),   cmocka_unit_test(test_refused_environments),
-	    cmocka_unit_test(test_repeated_variable), cmocka_unit_test(test_parameters),
-	    cmocka_unit_test(test_event_names),
+	    cmocka_unit_test(test_detection),       cmocka_unit_test(test_push_context),
+	    cmocka_unit_test(test_events_and_refs), cmocka_unit_test(test_refused_environments),
+	    cmocka_unit_test(test_refused_values),  cmocka_unit_test(test_repeated_variable),
+	    cmocka_unit_test(test_parameters),      cmocka_unit_test(test_event_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
