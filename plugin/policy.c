@@ -592,8 +592,11 @@ int policy_effective_config(struct config *out, char **envp, const char *baked_p
 
 	config_init(&baked);
 	config_init(&layer);
-	if (baked_path != NULL && (r = policy_load_file(&baked, baked_path, &found)) != 0)
+	if (baked_path != NULL && (r = policy_load_file(&baked, baked_path, &found)) != 0) {
+		/* the settings still name the sinks of the failed run's record (its message stays) */
+		(void)config_from_env(out, envp);
 		goto out;
+	}
 	/* the settings to ignore are known before the first PLUGIN_* variable is read */
 	strlist_move(&out->ignore_settings, &baked.ignore_settings);
 	if ((r = config_from_env(out, envp)) != 0)
