@@ -10,6 +10,7 @@
 #include "common/error.h"
 #include "common/json.h"
 #include "plugin/duration.h"
+#include "plugin/forge_key.h"
 
 static int has_control(const char *s)
 {
@@ -149,6 +150,15 @@ static int list_from_json_array(enum config_key k, const cJSON *arr, struct strl
 		return ml_fail(ML_CONFIG, "setting '%s' must be a list", setting_of(k)->name);
 	cJSON_ArrayForEach(it, arr)
 	{
+		if (cJSON_IsObject(it) && (setting_of(k)->flags & SETTING_OBJECT_ITEMS)) {
+			char *text = cJSON_PrintUnformatted(it);
+
+			r = text != NULL ? list_add(k, l, text) : ml_fail(ML_IO, "out of memory");
+			cJSON_free(text);
+			if (r != 0)
+				return r;
+			continue;
+		}
 		if (!cJSON_IsString(it))
 			return ml_fail(ML_CONFIG, "setting '%s' must be a list of strings",
 			               setting_of(k)->name);
@@ -174,6 +184,9 @@ static int parse_list_text(enum config_key k, const char *v, struct strlist *l)
 		return r;
 	}
 	if (setting_of(k)->type == SETTING_CONTENTS_LIST && looks_like_contents(k, v))
+		return list_add(k, l, v);
+	/* one map rather than a list of them: Drone encodes it as a JSON object */
+	if ((setting_of(k)->flags & SETTING_OBJECT_ITEMS) && v[0] == '{')
 		return list_add(k, l, v);
 	for (;;) {
 		const char *comma = strchr(p, ',');
@@ -359,10 +372,11 @@ int config_finish(struct config *c)
 
 	if (!(c->set & CONFIG_BIT(CK_SOURCE)))
 		return missing(c, CK_SOURCE, "");
-	if (!(c->set & (CONFIG_BIT(CK_ALLOWED_SIGNERS) | CONFIG_BIT(CK_KEYRING))))
+	if (!(c->set & (CONFIG_BIT(CK_ALLOWED_SIGNERS) | CONFIG_BIT(CK_KEYRING))) &&
+	    !forge_keys_grant(&c->forge_keys))
 		return missing(
 		    c, (c->empty & CONFIG_BIT(CK_KEYRING)) ? CK_KEYRING : CK_ALLOWED_SIGNERS,
-		    ": a trust root (allowed_signers or keyring) is required");
+		    ": a trust root (allowed_signers, keyring or an SSH forge key) is required");
 	if (!c->dry_run) {
 		if (!(c->set & CONFIG_BIT(CK_IMAGE)))
 			return missing(c, CK_IMAGE, " (required unless dry_run is true)");

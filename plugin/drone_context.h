@@ -36,6 +36,9 @@ struct drone_context {
 	char *netrc_machine;
 	char *netrc_username;
 	char *netrc_password; /* secret: never printed */
+	/* Woodpecker (woodpecker.h): the values above came from its CI_* variables */
+	int woodpecker;
+	char woodpecker_event[24]; /* its own name of the event, "" under Drone */
 };
 
 /*

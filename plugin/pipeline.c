@@ -69,8 +69,10 @@ static int build_env(struct env *env, const struct config *c, char **envp,
 		/* Drone's netrc credentials and card path are mainline's, not the pipeline's */
 		int drone = strncmp(*e, "DRONE_", 6) == 0 && strncmp(*e, "DRONE_NETRC_", 12) != 0 &&
 		            strncmp(*e, "DRONE_CARD_PATH=", 16) != 0;
+		/* Woodpecker's context (and Drone's legacy names of its own), netrc aside too */
+		int ci = strncmp(*e, "CI_", 3) == 0 && strncmp(*e, "CI_NETRC_", 9) != 0;
 
-		if ((drone || strncmp(*e, "OTEL_", 5) == 0) && strchr(*e, '=') != NULL &&
+		if ((drone || ci || strncmp(*e, "OTEL_", 5) == 0) && strchr(*e, '=') != NULL &&
 		    (r = env_adopt(env, strdup(*e))) != 0)
 			return r;
 	}

@@ -210,7 +210,7 @@ static int write_audit(struct plugin_run *p)
 		fprintf(stderr, "%s\n", buf_cstr(&line));
 	buf_release(&line);
 	ml_error_clear();
-	if (card_path != NULL && card_write_record(card_path, NULL, &p->rec) != 0) {
+	if (card_path != NULL && card_write_record(card_path, p->cfg.card_schema, &p->rec) != 0) {
 		fprintf(stderr, "mainline: warning: cannot write the Drone card: %s\n",
 		        ml_error_message());
 		ml_error_clear();

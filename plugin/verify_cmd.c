@@ -48,7 +48,11 @@ static void verify_usage(FILE *f)
 	      "  --commit SHA|REF         commit to verify (default: the branch tip)\n"
 	      "  --allowed-signers FILE   SSH trust roots (git's allowed_signers format)\n"
 	      "  --keyring FILE           OpenPGP keys, armored or binary (repeatable)\n"
-	      "  --forge-key FINGERPRINT  OpenPGP key valid only for forge commits (repeatable)\n"
+	      "  --forge-key KEY          a forge's signing key, valid only for its commits: an\n"
+	      "                           OpenPGP fingerprint (committer GitHub), or JSON\n"
+	      "                           {\"key\":\"ssh-ed25519 AAAA...\",\"identity\":\"Name "
+	      "<email>\"}\n"
+	      "                           (repeatable)\n"
 	      "  --require-user-presence  FIDO signatures must assert user presence\n"
 	      "  --mode tip|chain         check the target only, or every commit after the anchor\n"
 	      "  --anchor SHA             the commit the chain starts after; rollback floor\n"
@@ -97,7 +101,10 @@ static void default_state_dir(char *out, size_t len)
 static void print_result(const struct verify_opts *o, const char *url, const char *branch,
                          int reason, const struct verify_result *res)
 {
-	const char *decision = reason == 0 ? "allow" : "refuse";
+	/* as the audit record: a refusal is a verdict, exit code 2 is none */
+	const char *decision = reason == 0                    ? "allow"
+	                       : ml_reason_is_refusal(reason) ? "refuse"
+	                                                      : "error";
 	const char *message = reason == 0 ? "verified" : ml_error_message();
 	const char *source = "";
 	struct buf shown;
@@ -145,7 +152,9 @@ static void print_result(const struct verify_opts *o, const char *url, const cha
 		       res->signer.principal, res->signer.format == SIGNER_SSH ? "ssh" : "openpgp",
 		       res->signer.key, res->checked, res->checked == 1 ? "" : "s", res->cached);
 	} else {
-		fprintf(stderr, "mainline: refused (%s): %s\n", ml_reason_name(reason), message);
+		fprintf(stderr, "mainline: %s (%s): %s\n",
+		        ml_reason_is_refusal(reason) ? "refused" : "error", ml_reason_name(reason),
+		        message);
 	}
 	buf_release(&shown);
 }

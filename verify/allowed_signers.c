@@ -378,11 +378,28 @@ static void entry_release(struct entry *e)
 	memset(e, 0, sizeof(*e));
 }
 
+/* Moves *e into as (e is left empty). 0 or ML_IO. */
+static int append_entry(struct allowed_signers *as, struct entry *e)
+{
+	struct entry *grown;
+
+	if (as->count == as->cap) {
+		size_t cap = as->cap != 0 ? as->cap * 2 : 8;
+
+		if ((grown = reallocarray(as->entries, cap, sizeof(*grown))) == NULL)
+			return ml_fail(ML_IO, "out of memory");
+		as->entries = grown;
+		as->cap = cap;
+	}
+	as->entries[as->count++] = *e;
+	memset(e, 0, sizeof(*e)); /* transferred */
+	return 0;
+}
+
 static int parse_line(struct allowed_signers *as, struct line *l)
 {
 	struct entry e = {0};
 	const char *why = NULL;
-	struct entry *grown;
 	int r;
 
 	skip_space(l);
@@ -408,18 +425,7 @@ static int parse_line(struct allowed_signers *as, struct line *l)
 			goto out;
 		}
 	}
-	if (as->count == as->cap) {
-		size_t cap = as->cap != 0 ? as->cap * 2 : 8;
-		if ((grown = reallocarray(as->entries, cap, sizeof(*grown))) == NULL) {
-			r = ml_fail(ML_IO, "out of memory");
-			goto out;
-		}
-		as->entries = grown;
-		as->cap = cap;
-	}
-	as->entries[as->count++] = e;
-	memset(&e, 0, sizeof(e)); /* transferred */
-	r = 0;
+	r = append_entry(as, &e);
 out:
 	entry_release(&e);
 	return r;
@@ -466,6 +472,36 @@ int allowed_signers_parse(struct allowed_signers **out, const char *text, size_t
 	r = 0;
 out:
 	allowed_signers_free(as);
+	return r;
+}
+
+int allowed_signers_add(struct allowed_signers **as, const char *principal, const uint8_t *key_blob,
+                        size_t key_len, const char *namespaces)
+{
+	struct entry e = {0};
+	const char *type;
+	size_t i, n = strlen(principal);
+	int r;
+
+	for (i = 0; i < n; i++)
+		if ((unsigned char)principal[i] < 0x20 || principal[i] == 0x7f)
+			break;
+	if (n == 0 || n > MAX_PRINCIPAL || i < n || !utf8_is_valid(principal, n))
+		return ml_fail(ML_CONFIG, "invalid principal for an added signer");
+	if (key_len > MAX_KEY_BLOB || sshkey_check_public_key(key_blob, key_len, &type) != 0)
+		return ml_fail(ML_CONFIG, "invalid public key for signer '%s'", principal);
+	if (*as == NULL && (*as = calloc(1, sizeof(**as))) == NULL)
+		return ml_fail(ML_IO, "out of memory");
+	if ((e.principal = strdup(principal)) == NULL || (e.key = malloc(key_len)) == NULL ||
+	    (namespaces != NULL && (e.namespaces = strdup(namespaces)) == NULL)) {
+		r = ml_fail(ML_IO, "out of memory");
+		goto out;
+	}
+	memcpy(e.key, key_blob, key_len);
+	e.key_len = key_len;
+	r = append_entry(*as, &e);
+out:
+	entry_release(&e);
 	return r;
 }
 

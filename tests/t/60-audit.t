@@ -225,24 +225,38 @@ t_is "no signature header without a secret" "$(count X-Mainline-Signature hook3.
 stop_sink "$SINK_PID"
 
 # --- card ---
-export DRONE_CARD_PATH="$T_TMP/card.out"
-t_ok "card is written" "$TOOL" card
+# DRONE_CARD_PATH as Drone's runner sets it: the escape sequence in the step's output
 esc=$(printf '\033')
+unescape() { sed "s/^${esc}]1338;//; s/${esc}]0m\$//" "$1" | base64 -d; }
+DRONE_CARD_PATH=/dev/stdout "$TOOL" card >card.out
 t_like "card starts with ESC]1338;" "$(head -c 7 card.out | od -An -c | tr -d ' ')" '^033]1338;$'
 t_like "card ends with ESC]0m and a newline" "$(tail -c 5 card.out | od -An -c | tr -d ' ')" '^033]0m\\n$'
-sed "s/^${esc}]1338;//; s/${esc}]0m\$//" card.out | base64 -d >card.json 2>/dev/null
+unescape card.out >card.json 2>/dev/null
 t_like "card schema is the template URL" "$(cat card.json)" \
-	'^\{"schema":"https://raw.githubusercontent.com/mainline-ci/mainline/main/docs/card.json","data":\{'
+	'^\{"schema":"https://mainline-ci.github.io/mainline/card.json","data":\{'
 t_like "card data has decision, commit, signer, digest, exit code" "$(cat card.json)" \
 	'"decision":"allow".*"commit":"89abcdef.*"principal":"alice@example.org".*"image_digest":"sha256:4a1e.*"exit_code":0,"durations_ms":\{"gate":150'
 t_is "card carries no canary" "$(count "$CANARY" card.json)" 0
 t_is "card is one line" "$(wc -l <card.out)" 1
-rm -f card.out
-t_ok "schema URL can be overridden" "$TOOL" card https://cards.example.org/mainline.json
-t_like "... and is used" "$(sed "s/^${esc}]1338;//; s/${esc}]0m\$//" card.out | base64 -d)" \
-	'^\{"schema":"https://cards.example.org/mainline.json"'
-DRONE_CARD_PATH=/dev/stdout "$TOOL" card >stdout-card.out
-t_like "card goes to /dev/stdout as Drone sets it" "$(head -c 7 stdout-card.out | od -An -c | tr -d ' ')" '^033]1338;$'
+DRONE_CARD_PATH=/proc/self/fd/1 "$TOOL" card >fd1-card.out
+t_like "/proc/self/fd/1 is the step's output too" "$(unescape fd1-card.out)" \
+	'^\{"schema":"https://mainline-ci.github.io/mainline/card.json","data":\{"schema":"mainline.audit/v1"'
+DRONE_CARD_PATH=/dev/stderr "$TOOL" card 2>stderr-card.out >/dev/null
+t_like "/dev/stderr gets the escape sequence on stderr" "$(unescape stderr-card.out)" \
+	'^\{"schema":"https://mainline-ci.github.io/mainline/card.json","data":\{"schema":"mainline.audit/v1"'
+
+# any other path: plain JSON, as Drone's own plugins write it
+(umask 022 && DRONE_CARD_PATH="$T_TMP/card.file" "$TOOL" card) >stdout.out
+t_like "a card file is the plain JSON" "$(cat card.file)" \
+	'^\{"schema":"https://mainline-ci.github.io/mainline/card.json","data":\{"schema":"mainline.audit/v1",.*"decision":"allow".*\}\}$'
+t_ok "... one valid JSON document" python3 -c 'import json, sys; json.load(open(sys.argv[1]))' card.file
+t_is "... with no escape sequence" "$(count "$esc" card.file)" 0
+t_is "... with mode 0644" "$(stat -c %a card.file)" 644
+t_is "... and nothing on stdout" "$(wc -c <stdout.out | tr -d ' ')" 0
+DRONE_CARD_PATH="$T_TMP/card.file" "$TOOL" card https://cards.example.org/mainline.json
+t_like "schema URL can be overridden; the next card replaces the file" "$(cat card.file)" \
+	'^\{"schema":"https://cards.example.org/mainline.json","data":\{"schema":"mainline.audit/v1",[^{]*"decision":"allow".*\}\}$'
+t_is "... one JSON object" "$(grep -c '"schema":"mainline.audit/v1"' card.file)" 1
 unset DRONE_CARD_PATH
 t_ok "no DRONE_CARD_PATH: no card, no error" "$TOOL" card
 

@@ -61,26 +61,15 @@ plugin() {
 }
 
 # --- mainline in a container, the workspace on a named volume (Drone's docker runner) ---------
-ctx="$T_TMP/image"
-mkdir -p "$ctx/lib"
-cp "$MAINLINE" "$ctx/mainline"
-# a sanitizer build brings its runtime libraries along
-for lib in $(ldd "$MAINLINE" | awk '/lib(asan|ubsan)/ { print $3 }'); do cp "$lib" "$ctx/lib/"; done
-# the Debian base the plugin image uses (made with debootstrap when absent)
-base=$("$T_ROOT/scripts/base-image.sh" 2>"$T_TMP/base.err") || base=
-cat >"$ctx/Dockerfile" <<EOD
-FROM $base
-COPY lib/ /usr/lib/x86_64-linux-gnu/
-COPY mainline /usr/local/bin/mainline
-ENTRYPOINT ["/usr/local/bin/mainline"]
-EOD
-if [ -z "$base" ]; then
-	echo "# mainline in a container not tested: $(tail -1 "$T_TMP/base.err")"
-elif ! t_run docker build -q -t "mainline-test/plugin:$tag" "$ctx"; then
-	t_result "in a container: the plugin image builds from $base" 1
+t_plugin_image "mainline-test/plugin:$tag"
+built=$?
+if [ $built = 2 ]; then
+	echo "# mainline in a container not tested: $t_no_base"
+elif [ $built = 1 ]; then
+	t_result "in a container: the plugin image builds from $t_base" 1
 	sed 's/^/# /' "$T_TMP/.out" | tail -20
 else
-	t_result "in a container: the plugin image builds from $base" 0
+	t_result "in a container: the plugin image builds from $t_base" 0
 	docker run --rm -v "$vol:/drone" "$image" sh -c 'mkdir -p /drone/src/src/lib &&
 		echo cloned >/drone/src/README && echo "int main;" >/drone/src/src/lib/code.c &&
 		printf "#!/bin/sh\n" >/drone/src/build.sh && chmod +x /drone/src/build.sh &&

@@ -178,5 +178,30 @@ CONF
 }
 t_stop_sshd() { kill "$t_sshd_pid" && wait "$t_sshd_pid"; }
 
+# t_plugin_image NAME: an image NAME whose entrypoint is this build's mainline, on the
+# Debian base the plugin image uses (made with debootstrap when absent). 0 when built (the
+# base in $t_base), 1 when the build failed (its output in .out), 2 when there is no base
+# (the reason in $t_no_base).
+t_plugin_image() {
+	t_ctx="$T_TMP/.plugin-image"
+	mkdir -p "$t_ctx/lib"
+	cp "$MAINLINE" "$t_ctx/mainline"
+	# a sanitizer build brings its runtime libraries along
+	for t_lib in $(ldd "$MAINLINE" | awk '/lib(asan|ubsan)/ { print $3 }'); do
+		cp "$t_lib" "$t_ctx/lib/"
+	done
+	if ! t_base=$("$T_ROOT/scripts/base-image.sh" 2>"$T_TMP/.base.err"); then
+		t_no_base=$(tail -1 "$T_TMP/.base.err")
+		return 2
+	fi
+	cat >"$t_ctx/Dockerfile" <<EOD
+FROM $t_base
+COPY lib/ /usr/lib/x86_64-linux-gnu/
+COPY mainline /usr/local/bin/mainline
+ENTRYPOINT ["/usr/local/bin/mainline"]
+EOD
+	t_run docker build -q -t "$1" "$t_ctx" || return 1
+}
+
 # Last output captured by t_ok/t_fails/t_exit.
 t_out() { cat "$T_TMP/.out"; }

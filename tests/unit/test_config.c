@@ -52,7 +52,7 @@ static void test_rejected_values(void **state)
 	    {"PLUGIN_EVENTS=[\"push\"", "not a valid JSON list"},
 	    {"PLUGIN_EVENTS=[\"push\"] x", "not a valid JSON list"},
 	    {"PLUGIN_ANCHOR=abc", "invalid commit id 'abc'"},
-	    {"PLUGIN_FORGE_KEYS=4AEE18F83AFDEB23", "invalid OpenPGP fingerprint"},
+	    {"PLUGIN_FORGE_KEYS=4AEE18F83AFDEB23", "neither an OpenPGP fingerprint"},
 	    {"PLUGIN_ENV=GOOD,1BAD", "invalid variable name '1BAD'"},
 	    {"PLUGIN_VOLUMES=cache", "invalid volume 'cache'"},
 	    {"PLUGIN_VOLUMES=ca/che:/x", "names a host path"},
@@ -91,6 +91,45 @@ static void test_rejected_values(void **state)
 			         cases[i].message_part);
 		/* a URL's password is never part of the message */
 		assert_null(strstr(ml_error_message(), "pa@ss"));
+		config_release(&c);
+	}
+}
+
+/* MAINLINE_IGNORE_SETTINGS: PLUGIN_* variables for other plugins, never mainline's own. */
+static void test_ignored_settings(void **state)
+{
+	char *ignored[] = {"MAINLINE_IGNORE_SETTINGS= registry_mirror ,Custom-DNS",
+	                   "PLUGIN_REGISTRY_MIRROR=https://mirror.example",
+	                   "PLUGIN_CUSTOM-DNS=10.0.0.53",
+	                   "PLUGIN_REGISTRY_MIRROR=twice",
+	                   "PLUGIN_SOURCE=https://example.org/ci.git",
+	                   NULL};
+	char *other[] = {"MAINLINE_IGNORE_SETTINGS=registry_mirror", "PLUGIN_MIRROR=x", NULL};
+	static const struct bad_case bad[] = {
+	    {"MAINLINE_IGNORE_SETTINGS=source", "names 'source', one of mainline's settings"},
+	    {"MAINLINE_IGNORE_SETTINGS=foo,DRY_RUN", "names 'dry_run', one of mainline's settings"},
+	    {"MAINLINE_IGNORE_SETTINGS=foo,,bar", "a setting of no characters"},
+	    {"MAINLINE_IGNORE_SETTINGS=foo bar", "invalid setting 'foo bar'"},
+	    {"MAINLINE_IGNORE_SETTINGS=plugin.x", "invalid setting 'plugin.x'"},
+	};
+	struct config c;
+	size_t i;
+
+	assert_int_equal(load(&c, ignored), 0);
+	assert_string_equal(c.source, "https://example.org/ci.git");
+	assert_int_equal(c.ignore_settings.n, 2);
+	assert_string_equal(c.ignore_settings.v[1], "custom-dns");
+	config_release(&c);
+	assert_int_equal(load(&c, other), ML_CONFIG);
+	assert_non_null(strstr(ml_error_message(), "unknown setting 'MIRROR'"));
+	config_release(&c);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char *envp[] = {(char *)bad[i].env, "PLUGIN_FOO=1", NULL};
+
+		assert_int_equal(load(&c, envp), ML_CONFIG);
+		if (strstr(ml_error_message(), bad[i].message_part) == NULL)
+			fail_msg("'%s': message '%s' lacks '%s'", bad[i].env, ml_error_message(),
+			         bad[i].message_part);
 		config_release(&c);
 	}
 }
@@ -414,6 +453,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_rejected_values),
 	    cmocka_unit_test(test_repeated_setting_refused),
+	    cmocka_unit_test(test_ignored_settings),
 	    cmocka_unit_test(test_lists_comma_and_json),
 	    cmocka_unit_test(test_scalars),
 	    cmocka_unit_test(test_empty_is_unset_and_withheld_secret_named),
