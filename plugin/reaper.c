@@ -213,13 +213,16 @@ out:
 enum reaper_verdict reaper_judge_process(const char *owner, const struct reaper_process *here,
                                          reaper_probe_fn probe, char *why, size_t why_len)
 {
-	char boot[40];
+	char boot[40], again[REAPER_OWNER_MAX];
 	unsigned long long ns, start;
 	long pid;
-	int n = 0, alive;
+	int alive;
 
-	if (sscanf(owner, "process %39s %llu %ld %llu%n", boot, &ns, &pid, &start, &n) != 4 ||
-	    owner[n] != '\0' || pid <= 0)
+	/* exactly the form reaper_owner writes, nothing sscanf would also take */
+	if (sscanf(owner, "process %39s %llu %ld %llu", boot, &ns, &pid, &start) != 4 || pid <= 0 ||
+	    (size_t)snprintf(again, sizeof(again), "process %s %llu %ld %llu", boot, ns, pid,
+	                     start) >= sizeof(again) ||
+	    strcmp(again, owner) != 0)
 		return REAPER_UNKNOWN;
 	if (here == NULL || strcmp(boot, here->boot_id) != 0)
 		return REAPER_UNKNOWN; /* another boot or another machine: nothing to look at */

@@ -62,6 +62,10 @@ static void test_process_owner(void **state)
 	assert_int_equal(judge("process " BOOT " 4026531836 4242 777 x", 0), REAPER_UNKNOWN);
 	assert_int_equal(judge("process " BOOT " 4026531836 0 777", 0), REAPER_UNKNOWN);
 	assert_int_equal(judge("process " BOOT " 4026531836 -4 777", 0), REAPER_UNKNOWN);
+	assert_int_equal(judge("process" BOOT " 4026531836 4242 777", 0), REAPER_UNKNOWN);
+	assert_int_equal(judge("process  " BOOT " 4026531836 4242 777", 0), REAPER_UNKNOWN);
+	assert_int_equal(judge("process " BOOT " 4026531836 04242 777", 0), REAPER_UNKNOWN);
+	assert_int_equal(judge("process " BOOT " 4026531836 4242 +777", 0), REAPER_UNKNOWN);
 	assert_int_equal(judge("container " OWNER_ID " " STARTED, 0), REAPER_UNKNOWN);
 	assert_int_equal(judge("", 0), REAPER_UNKNOWN);
 	assert_int_equal(probed_pid, 0);
