@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -13,6 +12,7 @@
 #include "common/crypto.h"
 #include "common/encoding.h"
 #include "common/error.h"
+#include "common/lock.h"
 #include "common/url.h"
 
 #define STATE_FILE_MAX (64u << 20)
@@ -313,27 +313,6 @@ void state_set_floor(struct state *st, const char *commit)
 	st->dirty = 1;
 }
 
-/* Holds the state directory's lock file; -1 with the message set on failure. */
-static int lock_state(const struct state *st)
-{
-	char path[4200];
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/lock", st->dir);
-	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0) {
-		ml_fail(ML_IO, "cannot open state lock '%s': %s", path, strerror(errno));
-		return -1;
-	}
-	while (flock(fd, LOCK_EX) < 0) {
-		if (errno != EINTR) {
-			ml_fail(ML_IO, "cannot lock state '%s': %s", path, strerror(errno));
-			close(fd);
-			return -1;
-		}
-	}
-	return fd;
-}
-
 /*
  * The floor another run saved since state_open (disk, 40 hex) against ours:
  * the one further along the first-parent line stays. Ours when it descends
@@ -369,7 +348,8 @@ int state_save(struct state *st, state_descends_fn descends, void *ctx)
 
 	if (!st->dirty)
 		return 0;
-	if ((lock = lock_state(st)) < 0)
+	snprintf(path, sizeof(path), "%s/lock", st->dir);
+	if ((lock = lock_exclusive(path, "state")) < 0)
 		return ML_IO;
 	/* a read-modify-write: what other runs saved since state_open stays */
 	if ((r = load_cache(st)) != 0 || (r = read_floor(st, disk)) != 0 ||

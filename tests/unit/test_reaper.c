@@ -139,7 +139,7 @@ static char stat_of(pid_t pid, unsigned long long *start)
 	if (p == NULL)
 		return '?';
 	state = p[2];
-	for (int field = 2; field < 22 && p != NULL; field++)
+	for (int field = 2; field < 22; field++)
 		if ((p = strchr(p + 1, ' ')) == NULL)
 			return '?';
 	*start = strtoull(p + 1, NULL, 10);
