@@ -28,7 +28,7 @@ t_is "after the engine restarts, nothing of the run is left running" "$(running 
 # engine before it could remove it; the next run on the engine removes it and says so.
 t_pipeline_repo
 audit="$T_TMP/audit.jsonl"
-(T_EXEC=exec t_plugin SLEEP=60 PLUGIN_AUDIT_FILE="$audit" >"$T_TMP/dead.out" 2>&1) &
+(T_EXEC=exec t_plugin SLEEP=60 PLUGIN_ENV=SLEEP PLUGIN_AUDIT_FILE="$audit" >"$T_TMP/dead.out" 2>&1) &
 pid=$!
 t_wait_until 60 is_running "org.mainline.commit=$good"
 dead=$(docker ps -q --no-trunc --filter "label=org.mainline.commit=$good")

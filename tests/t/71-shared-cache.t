@@ -12,7 +12,7 @@ t_pipeline_repo
 audit="$T_TMP/audit.jsonl"
 running() { [ "$(docker ps -q --filter "label=org.mainline.commit=$1" | wc -l | tr -d ' ')" = 1 ]; }
 
-(T_EXEC=exec t_plugin SLEEP=120 PLUGIN_AUDIT_FILE="$audit" >"$T_TMP/first.out" 2>&1) &
+(T_EXEC=exec t_plugin SLEEP=120 PLUGIN_ENV=SLEEP PLUGIN_AUDIT_FILE="$audit" >"$T_TMP/first.out" 2>&1) &
 first=$!
 t_ok "the first build's pipeline runs (and sleeps)" t_wait_until 60 running "$good"
 

@@ -43,8 +43,8 @@ events() {
 		--format '{{.Action}} {{.Actor.Attributes.signal}}' | sed 's/ <no value>//' |
 		grep -E '^(kill|die|stop|destroy)' | tr '\n' ,
 }
-cancel_run "SIGTERM while running" SLEEP=120
-cancel_run "SIGTERM to a pipeline that ignores SIGINT and SIGTERM" SLEEP=120 IGNORE_TERM=1
+cancel_run "SIGTERM while running" SLEEP=120 PLUGIN_ENV=SLEEP
+cancel_run "SIGTERM to a pipeline that ignores SIGINT and SIGTERM" SLEEP=120 IGNORE_TERM=1 PLUGIN_ENV=SLEEP,IGNORE_TERM
 t_is "its stop sequence: interrupt, stop (SIGTERM, then the engine's SIGKILL), remove" \
 	"$(events)" "kill 2,kill 15,kill 9,die,stop,destroy,"
 

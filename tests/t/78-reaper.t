@@ -17,11 +17,11 @@ exists() { docker inspect "$1" >/dev/null 2>&1; }
 label() { docker inspect -f "{{index .Config.Labels \"$2\"}}" "$1"; }
 
 # a live run, and a run that is killed while its pipeline sleeps
-(T_EXEC=exec t_plugin SLEEP=120 PLUGIN_AUDIT_FILE="$audit" >"$T_TMP/live.out" 2>&1) &
+(T_EXEC=exec t_plugin SLEEP=120 PLUGIN_ENV=SLEEP PLUGIN_AUDIT_FILE="$audit" >"$T_TMP/live.out" 2>&1) &
 live_pid=$!
 t_wait_until 60 has 1
 live=$(ours)
-(T_EXEC=exec t_plugin SLEEP=120 >"$T_TMP/dead.out" 2>&1) &
+(T_EXEC=exec t_plugin SLEEP=120 PLUGIN_ENV=SLEEP >"$T_TMP/dead.out" 2>&1) &
 dead_pid=$!
 t_wait_until 60 has 2
 dead=$(ours | grep -v "$live")

@@ -181,11 +181,13 @@ t_stop_sshd() { kill "$t_sshd_pid" && wait "$t_sshd_pid"; }
 # Last output captured by t_ok/t_fails/t_exit.
 t_out() { cat "$T_TMP/.out"; }
 
-# t_pipeline_repo: a pipeline repository $repo whose main is signed with the SSH key
+# t_pipeline_repo [-]: a pipeline repository $repo whose main is signed with the SSH key
 # $T_TMP/key; its ci/run.sh prints a line, sleeps $SLEEP (after `trap '' INT TERM` when
-# $IGNORE_TERM is set) and exits $EXIT_CODE. Sets $repo, $good (main's commit) and $signers.
+# $IGNORE_TERM is set) and exits $EXIT_CODE, or with "-" is read from stdin. Sets $repo,
+# $good (main's commit) and $signers.
 # t_plugin ENV...: mainline in plugin mode on it with Drone's environment (image $T_IMAGE,
-# cache $T_CACHE), ENV added; with T_EXEC=exec the calling (sub)shell becomes mainline.
+# cache $T_CACHE), ENV added (the `env` setting names what reaches the pipeline, e.g.
+# PLUGIN_ENV=SLEEP); with T_EXEC=exec the calling (sub)shell becomes mainline.
 T_IMAGE=mainline-test/busybox:1
 T_CACHE="$T_TMP/cache"
 T_EXEC=
@@ -197,13 +199,17 @@ t_pipeline_repo() {
 	git -C "$repo" config gpg.format ssh
 	git -C "$repo" config user.signingkey "$T_TMP/key"
 	mkdir -p "$repo/ci"
-	cat >"$repo/ci/run.sh" <<'SH'
+	if [ "${1:-}" = - ]; then
+		cat >"$repo/ci/run.sh"
+	else
+		cat >"$repo/ci/run.sh" <<'SH'
 #!/bin/sh
 echo "pipeline ran for build $DRONE_BUILD_NUMBER"
 [ -n "${IGNORE_TERM:-}" ] && trap '' INT TERM
 [ -n "${SLEEP:-}" ] && sleep "$SLEEP"
 exit "${EXIT_CODE:-0}"
 SH
+	fi
 	chmod +x "$repo/ci/run.sh"
 	git -C "$repo" add ci
 	git -C "$repo" commit -q -S -m "pipeline"
@@ -213,7 +219,6 @@ t_plugin() {
 	$T_EXEC env -i PATH="$PATH" HOME="$HOME" ${DOCKER_HOST:+DOCKER_HOST="$DOCKER_HOST"} \
 		PLUGIN_SOURCE="$repo" PLUGIN_ALLOWED_SIGNERS="$signers" PLUGIN_IMAGE="$T_IMAGE" \
 		PLUGIN_COMMAND='["./ci/run.sh"]' PLUGIN_CACHE="$T_CACHE" \
-		PLUGIN_ENV=SLEEP,IGNORE_TERM,EXIT_CODE SLEEP= IGNORE_TERM= EXIT_CODE= \
 		DRONE_BUILD_EVENT=push DRONE_COMMIT_REF=refs/heads/main DRONE_COMMIT_BRANCH=main \
 		DRONE_COMMIT_SHA=0123456789abcdef0123456789abcdef01234567 DRONE_REPO=acme/app \
 		DRONE_REPO_OWNER=acme DRONE_REPO_NAME=app DRONE_BUILD_NUMBER=42 \
