@@ -14,6 +14,16 @@ ours() { docker ps -aq --filter "label=org.mainline.commit=$good" | wc -l | tr -
 running() { [ "$(docker ps -q --filter "label=org.mainline.commit=$good" | wc -l | tr -d ' ')" = 1 ]; }
 gone() { ! kill -0 "$1" 2>/dev/null; }
 under() { awk -v a="$1" -v b="$2" -v max="$3" 'BEGIN { exit !(b - a < max) }'; }
+# terminate DESC PID: SIGTERM to the run PID; it must exit 2 within 10 s
+terminate() {
+	t_t0=$(t_now)
+	kill -TERM "$2"
+	t_wait_until 30 gone "$2"
+	t_t1=$(t_now)
+	wait "$2"
+	t_is "$1: exits 2" "$?" 2
+	t_ok "$1: gone within 10 s of the SIGTERM ($t_t0 -> $t_t1)" under "$t_t0" "$t_t1" 10
+}
 
 # cancel_run DESC ENV...: starts a run, sends SIGTERM once its pipeline runs, checks the end
 cancel_run() {
@@ -24,13 +34,7 @@ cancel_run() {
 	t_wait_until 60 running
 	c_id=$(docker ps -q --no-trunc --filter "label=org.mainline.commit=$good")
 	c_since=$(date +%s)
-	c_t0=$(t_now)
-	kill -TERM $c_pid
-	t_wait_until 30 gone $c_pid
-	c_t1=$(t_now)
-	wait $c_pid
-	t_is "$c_desc: exits 2" "$?" 2
-	t_ok "$c_desc: gone within 10 s of the SIGTERM ($c_t0 -> $c_t1)" under "$c_t0" "$c_t1" 10
+	terminate "$c_desc" $c_pid
 	t_is "$c_desc: its container was removed before mainline exited" "$(ours)" 0
 	t_like "$c_desc: the log says canceled" "$(cat "$T_TMP/run.out")" "error: canceled: run of container"
 	t_like "$c_desc: the record says canceled, names the container, no exit code" \
@@ -81,13 +85,7 @@ stalled="127.0.0.1:$(cat "$T_TMP/stall.port")/stall/busybox:1"
 (T_EXEC=exec t_plugin PLUGIN_AUDIT_FILE="$audit" PLUGIN_IMAGE="$stalled" >"$T_TMP/pull.out" 2>&1) &
 pid=$!
 t_ok "the pull reaches the registry and hangs there" t_wait_until 60 grep -q manifests "$T_TMP/stall.log"
-t0=$(t_now)
-kill -TERM $pid
-t_wait_until 30 gone $pid
-t1=$(t_now)
-wait $pid
-t_is "SIGTERM while pulling: exits 2" "$?" 2
-t_ok "SIGTERM while pulling: gone within 10 s ($t0 -> $t1)" under "$t0" "$t1" 10
+terminate "SIGTERM while pulling" $pid
 t_like "SIGTERM while pulling: the log says canceled" "$(cat "$T_TMP/pull.out")" \
 	"error: canceled: pull of image '$stalled' canceled"
 t_like "SIGTERM while pulling: the record says canceled, with the pull's duration, no container" \
