@@ -50,7 +50,7 @@ static const struct setting settings[CK_COUNT] = {
     S(CK_GATE_COMMIT, "gate_commit", BOOL, gate_commit, 0, NULL, NULL),
     S(CK_GIT_PASSWORD, "git_password", STR, git_password, SECRET, NULL, NULL),
     S(CK_GIT_USERNAME, "git_username", STR, git_username, 0, NULL, NULL),
-    S(CK_IMAGE, "image", STR, image, 0, NULL, NULL),
+    S(CK_IMAGE, "image", STR, image, 0, NULL, setting_check_image),
     S(CK_KEYRING, "keyring", CONTENTS_LIST, keyring, BINARY, NULL, NULL),
     S(CK_MAX_SKEW, "max_skew", DURATION, max_skew, 0, NULL, NULL),
     S(CK_MODE, "mode", ENUM, mode, 0, mode_names, NULL),

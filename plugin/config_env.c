@@ -153,7 +153,7 @@ int config_from_env(struct config *out, char **envp)
 {
 	uint64_t seen_plugin = 0;
 	uint32_t seen_drone = 0;
-	int r = ML_CONFIG;
+	int r, refused = 0;
 
 	if (envp == NULL)
 		return 0;
@@ -168,9 +168,14 @@ int config_from_env(struct config *out, char **envp)
 				return r;
 			continue;
 		}
+		/*
+		 * A refused context value fails the run, but the rest is still read
+		 * (the first refusal's message stays): the record and its card come
+		 * from them.
+		 */
 		if (strncmp(entry, "DRONE_", 6) == 0 &&
-		    (r = drone_context_read(&out->drone, entry, &seen_drone)) != 0)
-			return r;
+		    (r = drone_context_read(&out->drone, entry, &seen_drone)) != 0 && refused == 0)
+			refused = r;
 	}
-	return 0;
+	return refused;
 }

@@ -369,6 +369,11 @@ int config_finish(struct config *c)
 		if (!(c->set & CONFIG_BIT(CK_COMMAND)))
 			return missing(c, CK_COMMAND, " (required unless dry_run is true)");
 	}
+	/* `command: []` would only fail at the engine, after the fetch */
+	if ((c->set & CONFIG_BIT(CK_COMMAND)) && c->command.n == 0)
+		return ml_fail(ML_CONFIG,
+		               "setting 'command' is an empty list: it needs the program "
+		               "to run");
 	for (i = 0; i < sizeof(text_defaults) / sizeof(text_defaults[0]); i++)
 		if (!(c->set & CONFIG_BIT(text_defaults[i].k)) &&
 		    (r = config_set(c, text_defaults[i].k, text_defaults[i].v)) != 0)

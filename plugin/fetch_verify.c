@@ -51,6 +51,24 @@ static int descends_in_cache(void *src, const char *commit, const char *ancestor
 	return r == 0 ? 1 : r == ML_BEFORE_ANCHOR ? 0 : -1;
 }
 
+void fetch_verify_request(const struct config *c, struct verify_request *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->branch = c->branch;
+	out->target = c->commit;
+	out->mode = c->mode == CONFIG_MODE_CHAIN ? VERIFY_CHAIN : VERIFY_TIP;
+	if (c->policy_chain) {
+		/* the policy's chain starts at its anchor whatever the setting says */
+		out->mode = VERIFY_CHAIN;
+		out->anchor = c->policy_anchor;
+		out->extra_anchor = c->anchor;
+	} else {
+		/* the policy's anchor (a floor only) stays a floor */
+		out->anchor = c->anchor;
+		out->extra_anchor = c->policy_anchor;
+	}
+}
+
 int fetch_verify_verify(struct fetch_verify *fv, const struct config *c)
 {
 	struct verify_request req;
@@ -58,20 +76,7 @@ int fetch_verify_verify(struct fetch_verify *fv, const struct config *c)
 
 	if ((r = state_open(&fv->st, c->cache, c->source, c->branch, fv->roots_digest)) != 0)
 		return r;
-	memset(&req, 0, sizeof(req));
-	req.branch = c->branch;
-	req.target = c->commit;
-	req.mode = c->mode == CONFIG_MODE_CHAIN ? VERIFY_CHAIN : VERIFY_TIP;
-	if (c->policy_chain) {
-		/* the policy's chain starts at its anchor whatever the setting says */
-		req.mode = VERIFY_CHAIN;
-		req.anchor = c->policy_anchor;
-		req.extra_anchor = c->anchor;
-	} else {
-		/* the policy's anchor (a floor only) stays a floor */
-		req.anchor = c->anchor;
-		req.extra_anchor = c->policy_anchor;
-	}
+	fetch_verify_request(c, &req);
 	if ((r = verifier_run(fv->src, fv->st, &fv->tr, &req, &fv->res)) == 0)
 		r = state_save(fv->st, descends_in_cache, fv->src);
 	return r;

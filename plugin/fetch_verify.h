@@ -36,7 +36,15 @@ int fetch_verify_roots(struct fetch_verify *out, const struct config *c);
 int fetch_verify_fetch(struct fetch_verify *fv, const struct config *c, int offline);
 
 /*
- * Verifies per c (mode, anchors, commit) against the rollback state of this
+ * The verification c asks for: branch, target, and the effective mode and
+ * anchors, where a policy's chain (policy_anchor, policy_chain) starts the
+ * chain at the policy's anchor and keeps the setting's as extra_anchor.
+ * Strings are borrowed from c. The audit record shows the same.
+ */
+void fetch_verify_request(const struct config *c, struct verify_request *out);
+
+/*
+ * Verifies per c (mode, anchors, commit: fetch_verify_request) against the rollback state of this
  * source, branch and trust roots, and saves the state on success. 0 when
  * allowed; the refusal or error reason otherwise (message recorded).
  */

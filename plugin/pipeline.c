@@ -251,7 +251,7 @@ static int run_on(struct engine *engine, const struct config *c, const struct en
 	spec.before_start = before_start;
 	spec.before_start_ctx = &bs;
 
-	buf_init(&line, 4096);
+	buf_init(&line, AUDIT_TEXT_LINE_MAX);
 	if (audit_log_start_line(rec, &line) == 0)
 		fprintf(stderr, "%s\n", buf_cstr(&line));
 	buf_release(&line);

@@ -6,6 +6,7 @@
 #include "common/encoding.h"
 #include "common/error.h"
 #include "common/url.h"
+#include "docker/image.h"
 #include "plugin/drone_context.h"
 #include "plugin/volume.h"
 
@@ -100,5 +101,16 @@ int setting_check_http_url(const char *setting, char *item)
 	if (info.form != URL_FULL ||
 	    (strcmp(info.scheme, "http") != 0 && strcmp(info.scheme, "https") != 0))
 		return ml_fail(ML_CONFIG, "setting '%s' must be an http or https URL", setting);
+	return 0;
+}
+
+/* The reference the engine would be asked for (image.h), so a bad one fails before the fetch. */
+int setting_check_image(const char *setting, char *item)
+{
+	char repo[IMAGE_REF_MAX + 1], tag[IMAGE_REF_MAX + 1];
+
+	if (image_ref_split(item, repo, sizeof(repo), tag, sizeof(tag)) != 0)
+		return ml_fail_override(ML_CONFIG, "%s in setting '%s'", ml_error_message(),
+		                        setting);
 	return 0;
 }

@@ -15,5 +15,6 @@ int setting_check_volume(const char *setting, char *item);      /* volume.h */
 int setting_check_abs_path(const char *setting, char *item);    /* starts with '/' */
 int setting_check_location(const char *setting, char *item);    /* URL, scp-like or path */
 int setting_check_http_url(const char *setting, char *item);    /* http or https URL */
+int setting_check_image(const char *setting, char *item);       /* an image reference */
 
 #endif

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -133,11 +134,57 @@ static int lock_spool(const char *spool)
 	return lock_exclusive(path, "spool");
 }
 
+/* The directory of the spool into dir; whether it exists. */
+static int spool_dir(const char *spool, char dir[4096])
+{
+	struct stat st;
+	char *slash;
+
+	snprintf(dir, 4096, "%s", spool);
+	if ((slash = strrchr(dir, '/')) == NULL)
+		snprintf(dir, 4096, ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+	return stat(dir, &st) == 0 || errno != ENOENT;
+}
+
+int webhook_spool_check(const char *spool)
+{
+	char lock[4096], dir[4096];
+	struct stat st;
+	int fd;
+
+	if ((size_t)snprintf(lock, sizeof(lock), "%s.lock", spool) >= sizeof(lock))
+		return ml_fail(ML_IO, "spool path '%s' is too long", spool);
+	if (!spool_dir(spool, dir))
+		return 0;
+	if (access(dir, W_OK | X_OK) < 0)
+		return ml_fail(ML_IO, "cannot write the audit webhook's spool in '%s': %s", dir,
+		               strerror(errno));
+	if ((fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0600)) < 0)
+		return ml_fail(ML_IO, "cannot open spool lock '%s': %s", lock, strerror(errno));
+	close(fd);
+	if ((fd = open(spool, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return ml_fail(ML_IO, "cannot read spool '%s': %s", spool, strerror(errno));
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return ml_fail(ML_IO, "spool '%s' is not a regular file", spool);
+	}
+	close(fd);
+	return 0;
+}
+
 int webhook_send(const struct webhook *wh, const struct audit_record *rec,
                  struct webhook_stats *stats)
 {
 	struct webhook_stats st = {0, 0};
 	struct buf body, spool, rest;
+	char dir[4096];
 	size_t off = 0;
 	int lock = -1, blocked = 0, r = ML_IO;
 
@@ -150,7 +197,8 @@ int webhook_send(const struct webhook *wh, const struct audit_record *rec,
 	}
 	if ((r = audit_record_json(rec, &body)) != 0)
 		goto out;
-	if (wh->spool == NULL || *wh->spool == '\0') {
+	/* no spool before the cache exists: a run refused before its first fetch */
+	if (wh->spool == NULL || *wh->spool == '\0' || !spool_dir(wh->spool, dir)) {
 		if ((r = webhook_post(wh, (const char *)body.data, body.len)) == 0)
 			st.delivered++;
 		goto out;

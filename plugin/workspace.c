@@ -153,11 +153,19 @@ int workspace_plan(struct workspace *out, struct engine *e, const struct self_co
 {
 	const char *workdir = c->workdir;
 	char dest[4096];
+	struct stat st;
 	int r;
 
 	memset(out, 0, sizeof(*out));
 	if ((out->path = c->drone.workspace) == NULL)
 		return 0;
+	/* shared or uploaded, it is the directory mainline sees: absent here, absent for both */
+	if (stat(out->path, &st) != 0)
+		return ml_fail(ML_CONFIG, "cannot share the workspace '%s': %s", out->path,
+		               strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return ml_fail(ML_CONFIG, "cannot share the workspace '%s': not a directory",
+		               out->path);
 	if (e->unix_socket == NULL) {
 		snprintf(out->why, sizeof(out->why), "the engine at '%.200s' is remote", e->host);
 		return plan_upload(out);

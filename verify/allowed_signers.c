@@ -154,48 +154,6 @@ int allowed_signers_parse_time(const char *text, size_t len, int64_t *out)
 	return 0;
 }
 
-/*
- * Well-formed UTF-8 (no overlong forms, surrogates or values past U+10FFFF):
- * principals end up in logs, JSON and terminals.
- */
-static int valid_utf8(const char *text, size_t n)
-{
-	const unsigned char *p = (const unsigned char *)text;
-	size_t i = 0, k, extra;
-	uint32_t cp;
-
-	while (i < n) {
-		if (p[i] < 0x80) {
-			i++;
-			continue;
-		}
-		if (p[i] >= 0xc2 && p[i] <= 0xdf) {
-			extra = 1;
-			cp = p[i] & 0x1f;
-		} else if (p[i] >= 0xe0 && p[i] <= 0xef) {
-			extra = 2;
-			cp = p[i] & 0x0f;
-		} else if (p[i] >= 0xf0 && p[i] <= 0xf4) {
-			extra = 3;
-			cp = p[i] & 0x07;
-		} else {
-			return 0;
-		}
-		if (extra > n - i - 1)
-			return 0;
-		for (k = 1; k <= extra; k++) {
-			if ((p[i + k] & 0xc0) != 0x80)
-				return 0;
-			cp = cp << 6 | (p[i + k] & 0x3f);
-		}
-		if ((extra == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-		    (extra == 3 && (cp < 0x10000 || cp > 0x10ffff)))
-			return 0;
-		i += extra + 1;
-	}
-	return 1;
-}
-
 /* Validates the principals pattern list and returns its first positive pattern. */
 static int parse_principals(struct line *l, const char *p, size_t n, struct entry *e)
 {
@@ -208,7 +166,8 @@ static int parse_principals(struct line *l, const char *p, size_t n, struct entr
 		if (c < 0x20 || c == 0x7f || c == '"')
 			return line_fail(l, "invalid character in principals", p, n);
 	}
-	if (!valid_utf8(p, n))
+	/* principals end up in logs, JSON and terminals */
+	if (!utf8_is_valid(p, n))
 		return line_fail(l, "principals are not valid UTF-8", NULL, 0);
 	for (i = 0; i <= n; i++) {
 		if (i < n && p[i] != ',')

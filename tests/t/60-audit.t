@@ -98,15 +98,68 @@ cp signed.jsonl forged.jsonl
 tail -n 1 plain.jsonl | sed "s/\"prev\":\"[0-9a-f]*\"/\"prev\":\"$prev\"/" >>forged.jsonl
 t_exit "appended unsigned line is refused" 1 "$TOOL" verify forged.jsonl --pubkey pub.pem
 t_like "... naming line 6" "$(t_out)" '^line 6: signature missing$'
+# the signature is plain Ed25519 over T (the line without its ,"sig" suffix), as openssl sees it
+T=$(tail -n 1 signed.jsonl | sed 's/,"sig":"[^"]*"}$/}/')
+printf '%s' "$T" >T.bin
+tail -n 1 signed.jsonl | sed 's/.*,"sig":"\([^"]*\)"}$/\1/' | base64 -d >sig.bin
+t_ok "openssl verifies mainline's signature over T" \
+	openssl pkeyutl -verify -pubin -inkey pub.pem -rawin -in T.bin -sigfile sig.bin
+# a line signed by another key, made by openssl as mainline would make it
+T=$(tail -n 1 plain.jsonl | sed "s/\"prev\":\"[0-9a-f]*\"/\"prev\":\"$prev\"/")
+printf '%s' "$T" >T.bin
+sig=$(openssl pkeyutl -sign -inkey other.pem -rawin -in T.bin | base64 -w0)
 cp signed.jsonl forged2.jsonl
-"$TOOL" append forged2.jsonl --key other.pem
+printf '%s,"sig":"%s"}\n' "${T%\}}" "$sig" >>forged2.jsonl
 t_exit "appended line signed by another key is refused" 1 "$TOOL" verify forged2.jsonl --pubkey pub.pem
 t_like "... naming line 6" "$(t_out)" '^line 6: bad signature$'
+cp signed.jsonl other.jsonl
+t_exit "append with another key is refused: the chain keeps its key" 1 "$TOOL" append other.jsonl --key other.pem
+t_like "... naming the file and line 5" "$(t_out)" "audit file 'other.jsonl' line 5: bad signature"
+t_is "... and leaves the file as it was" "$(cat other.jsonl)" "$(cat signed.jsonl)"
+t_exit "append without a key to a signed chain is refused" 2 "$TOOL" append other.jsonl
+t_like "... saying the key may be withheld" "$(t_out)" "line 5: signed, but audit_key is not given"
+t_exit "append with a key to an unsigned chain is refused" 1 "$TOOL" append plain.jsonl --key key.pem
+t_like "... at its last line" "$(t_out)" "audit file 'plain.jsonl' line 5: signature missing"
 cp signed.jsonl sigmove.jsonl
 sed -i '2s/,"sig":"\([^"]*\)"}$/}/' sigmove.jsonl
 t_exit "a stripped signature is refused" 1 "$TOOL" verify sigmove.jsonl --pubkey pub.pem
 t_like "... naming line 2" "$(t_out)" '^line 2: signature missing$'
 t_exit "missing file is an I/O error" 2 "$TOOL" verify nope.jsonl
+
+# --- a full file system (a 64 KiB tmpfs of its own, in a private mount namespace) ---
+if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null; then
+	mkdir -p full
+	# append until the file system is full: the failed append names the system's reason and
+	# leaves the file as it was, so the chain still verifies and takes records once there is room
+	cat >full.sh <<'SH'
+set -u
+mount -t tmpfs -o size=64k tmpfs full || exit 3
+"$1" append full/audit.jsonl --count 3 >/dev/null 2>&1 || exit 4
+dd if=/dev/zero of=full/filler bs=4096 2>/dev/null
+i=0
+while [ $i -lt 200 ]; do
+	before=$(wc -c <full/audit.jsonl)
+	"$1" append full/audit.jsonl >full.out 2>&1 || break
+	i=$((i + 1))
+done
+echo "size $before $(wc -c <full/audit.jsonl)"
+cat full.out
+"$1" verify full/audit.jsonl
+rm -f full/filler
+"$1" append full/audit.jsonl && echo "appended after the space came back"
+"$1" verify full/audit.jsonl
+SH
+	t_ok "appends on a full tmpfs" unshare --mount --propagation private sh full.sh "$TOOL"
+	out=$(t_out)
+	t_like "a full disk says No space left on device" "$out" \
+		"cannot write audit file 'full/audit.jsonl': No space left on device"
+	t_fails "... not short write" sh -c 'printf "%s" "$1" | grep -q "short write"' - "$out"
+	t_like "the failed append leaves the file at its length" "$out" '^size ([0-9]+) \1$'
+	t_like "the chain still verifies after the failure" "$out" '^ok: [0-9]+ records, hash chain intact'
+	t_like "a record is appended once there is room again" "$out" '^appended after the space came back$'
+else
+	echo "# full file system: not tested: needs root and unshare to mount a tmpfs"
+fi
 
 # --- concurrent appends ---
 writers=""

@@ -95,6 +95,9 @@ else
 	t_exit "in a container: a workdir on the workspace's mount is refused" 2 \
 		in_container -e PLUGIN_WORKDIR=/drone/pipeline
 	t_like "... naming the mount" "$(t_out)" "workdir '/drone/pipeline' lies on the workspace's mount '/drone'"
+	t_exit "in a container: a workspace that is not there is refused, as on the host" 2 \
+		in_container -e DRONE_WORKSPACE=/drone/none
+	t_like "... naming it" "$(t_out)" "cannot share the workspace '/drone/none': No such file"
 fi
 
 # --- mainline on the host: the workspace is uploaded ---------------------------------------

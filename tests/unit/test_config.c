@@ -73,6 +73,11 @@ static void test_rejected_values(void **state)
 	    {"PLUGIN_KEYRING=/nonexistent/a.asc", "cannot read '/nonexistent/a.asc'"},
 	    {"PLUGIN_POLICY=/dev/stdin", "is not a regular file"},
 	    {"PLUGIN_SSH_KEY=/tmp", "is not a regular file"},
+	    {"PLUGIN_IMAGE= ", "invalid image reference ' ' in setting 'image'"},
+	    {"PLUGIN_IMAGE=golang:", "invalid image reference 'golang:' in setting 'image'"},
+	    {"PLUGIN_IMAGE=/golang", "invalid image reference"},
+	    {"PLUGIN_COMMAND=[\"go\",\"\"]", "empty item in list setting 'command'"},
+	    {"PLUGIN_COMMAND=go,,run", "empty item in list setting 'command'"},
 	};
 	size_t i;
 
@@ -185,6 +190,12 @@ static void test_required_settings(void **state)
 	    {{"PLUGIN_SOURCE=/srv/ci", "PLUGIN_ALLOWED_SIGNERS=" SIGNER_LINE, "PLUGIN_IMAGE=golang",
 	      NULL},
 	     "missing setting 'command'"},
+	    {{"PLUGIN_SOURCE=/srv/ci", "PLUGIN_ALLOWED_SIGNERS=" SIGNER_LINE, "PLUGIN_IMAGE=golang",
+	      "PLUGIN_COMMAND=[]", NULL},
+	     "setting 'command' is an empty list"},
+	    {{"PLUGIN_SOURCE=/srv/ci", "PLUGIN_ALLOWED_SIGNERS=" SIGNER_LINE, "PLUGIN_IMAGE=golang",
+	      "PLUGIN_COMMAND=[]", "PLUGIN_DRY_RUN=true", NULL},
+	     "setting 'command' is an empty list"},
 	};
 	size_t i;
 
@@ -321,6 +332,21 @@ static void test_drone_context(void **state)
 	config_release(&c);
 }
 
+/* A refused context value fails, naming itself, and the others are still read (the card path). */
+static void test_refused_context_value_keeps_the_rest(void **state)
+{
+	char *envp[] = {"DRONE_COMMIT_SHA=abc", "DRONE_BUILD_NUMBER=-1",
+	                "DRONE_CARD_PATH=/dev/stdout", NULL};
+	struct config c;
+
+	assert_int_equal(load(&c, envp), ML_CONFIG);
+	assert_non_null(strstr(ml_error_message(), "'DRONE_COMMIT_SHA' is not a commit id"));
+	assert_null(c.drone.commit_sha);
+	assert_null(c.drone.build_number);
+	assert_string_equal(c.drone.card_path, "/dev/stdout");
+	config_release(&c);
+}
+
 static void test_describe_redacts_secrets(void **state)
 {
 	char *envp[] = {"PLUGIN_SOURCE=https://example.org/ci.git",
@@ -395,6 +421,7 @@ int main(void)
 	    cmocka_unit_test(test_defaults),
 	    cmocka_unit_test(test_contents_or_path),
 	    cmocka_unit_test(test_drone_context),
+	    cmocka_unit_test(test_refused_context_value_keeps_the_rest),
 	    cmocka_unit_test(test_describe_redacts_secrets),
 	    cmocka_unit_test(test_describe_strips_url_credentials),
 	};
