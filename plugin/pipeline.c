@@ -183,8 +183,8 @@ static void add_workspace(const struct workspace *ws, const char **binds, size_t
  * and run (reaper.h), and the io.drone.* labels of mainline's own container,
  * so that drone-gc reaps it with the stage's containers.
  */
-static size_t make_labels(const struct audit_record *rec, const struct self_container *self,
-                          const char *owner, char (*text)[512], const char **ptrs)
+static void make_labels(const struct audit_record *rec, const struct self_container *self,
+                        const char *owner, char (*text)[REAPER_LABEL_LEN], const char **ptrs)
 {
 	struct audit_label labels[AUDIT_LABEL_COUNT];
 	size_t i, n = 0, k;
@@ -199,7 +199,6 @@ static size_t make_labels(const struct audit_record *rec, const struct self_cont
 	for (i = 0; i < n; i++)
 		ptrs[i] = text[i];
 	ptrs[n] = NULL;
-	return n;
 }
 
 static int run_on(struct engine *engine, const struct config *c, const struct env *env,
@@ -207,7 +206,7 @@ static int run_on(struct engine *engine, const struct config *c, const struct en
                   volatile sig_atomic_t *cancel, struct audit_record *rec,
                   struct pipeline_result *out)
 {
-	char label_text[LABELS_MAX][512];
+	char label_text[LABELS_MAX][REAPER_LABEL_LEN];
 	const char *label_ptrs[LABELS_MAX + 1];
 	const char *binds[STRLIST_MAX + 2];
 	struct audit_span *run = &rec->phase[AUDIT_PHASE_RUN];

@@ -134,7 +134,8 @@ int reaper_owner(const struct self_container *self, char out[REAPER_OWNER_MAX])
 	return 0;
 }
 
-size_t reaper_drone_labels(const struct self_container *self, char (*out)[512], size_t max)
+size_t reaper_drone_labels(const struct self_container *self, char (*out)[REAPER_LABEL_LEN],
+                           size_t max)
 {
 	const cJSON *cfg, *labels, *l;
 	cJSON *root;

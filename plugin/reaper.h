@@ -40,12 +40,16 @@
  */
 int reaper_owner(const struct self_container *self, char out[REAPER_OWNER_MAX]);
 
+/* Longest "key=value" label of a pipeline container, NUL included. */
+#define REAPER_LABEL_LEN 1200
+
 /*
  * The labels drone-gc reads, copied from mainline's own container when it
  * was found (io.drone.*, io.drone.expires above all): "key=value" strings
- * into out (at most max, each at most len bytes). Returns how many.
+ * into out (at most max; a longer one is left out). Returns how many.
  */
-size_t reaper_drone_labels(const struct self_container *self, char (*out)[512], size_t max);
+size_t reaper_drone_labels(const struct self_container *self, char (*out)[REAPER_LABEL_LEN],
+                           size_t max);
 
 struct reaper_removal {
 	char container[65];

@@ -185,7 +185,7 @@ static void test_owner_labels(void **state)
 	struct self_container self;
 	struct reaper_process me;
 	char owner[REAPER_OWNER_MAX], want[REAPER_OWNER_MAX];
-	char labels[4][512];
+	char labels[4][REAPER_LABEL_LEN];
 
 	memset(&self, 0, sizeof(self));
 	self.found = self.by_id = 1;
@@ -204,8 +204,9 @@ static void test_owner_labels(void **state)
 	snprintf(want, sizeof(want), "process %s %llu %ld %llu", me.boot_id, me.pid_ns, me.pid,
 	         me.start);
 	assert_string_equal(owner, want);
-	assert_int_equal(reaper_judge_process(owner, &me, reaper_probe_proc, labels[0], 512),
-	                 REAPER_ALIVE);
+	assert_int_equal(
+	    reaper_judge_process(owner, &me, reaper_probe_proc, labels[0], sizeof(labels[0])),
+	    REAPER_ALIVE);
 
 	/* drone-gc's labels come along, nothing else */
 	static const char inspect[] =
