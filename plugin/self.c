@@ -11,17 +11,58 @@
 
 #define PROC_TEXT_MAX (1u << 20)
 
-int self_id_from_mountinfo(const char *text, char out[65])
+/*
+ * One /proc/self/mountinfo line: "ID PARENT MAJ:MIN ROOT MOUNTPOINT ...". The
+ * engine bind-mounts /etc/hostname, /etc/hosts and /etc/resolv.conf into a
+ * container from its own directory, ".../containers/<id>/<the same name>":
+ * only such a line names the container we are in. On the host, other
+ * containers' mounts (a shareable IPC's .../containers/<id>/mounts/shm) name
+ * theirs.
+ */
+static int id_from_mount_line(const char *line, size_t len, char out[65])
 {
-	const char *p = text;
+	static const char *const files[] = {"hostname", "hosts", "resolv.conf"};
+	const char *f[5], *end = line + len, *id;
+	size_t flen[5], i, n;
 
-	while ((p = strstr(p, "/containers/")) != NULL) {
-		p += strlen("/containers/");
-		if (strlen(p) >= 65 && hex_is_lower(p, 64) && p[64] == '/') {
-			memcpy(out, p, 64);
+	/* the first five fields; ROOT is f[3], MOUNTPOINT f[4] */
+	for (i = 0, f[0] = line; i < 5; i++) {
+		const char *sp = memchr(f[i], ' ', (size_t)(end - f[i]));
+
+		flen[i] = (size_t)((sp != NULL ? sp : end) - f[i]);
+		if (i < 4 && sp == NULL)
+			return -1;
+		if (i < 4)
+			f[i + 1] = sp + 1;
+	}
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		n = strlen(files[i]);
+		/* ROOT is .../containers/<64 hex>/<file>, MOUNTPOINT /etc/<file> */
+		if (flen[4] != 5 + n || memcmp(f[4], "/etc/", 5) != 0 ||
+		    memcmp(f[4] + 5, files[i], n) != 0 || flen[3] < 12 + 64 + 1 + n)
+			continue;
+		id = f[3] + flen[3] - n - 1 - 64;
+		if (memcmp(id - 12, "/containers/", 12) == 0 && hex_is_lower(id, 64) &&
+		    id[64] == '/' && memcmp(id + 65, files[i], n) == 0) {
+			memcpy(out, id, 64);
 			out[64] = '\0';
 			return 0;
 		}
+	}
+	return -1;
+}
+
+int self_id_from_mountinfo(const char *text, char out[65])
+{
+	const char *line = text, *nl;
+
+	for (; *line != '\0'; line = nl + 1) {
+		nl = strchr(line, '\n');
+		if (id_from_mount_line(line, nl != NULL ? (size_t)(nl - line) : strlen(line),
+		                       out) == 0)
+			return 0;
+		if (nl == NULL)
+			break;
 	}
 	return -1;
 }

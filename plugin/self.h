@@ -35,7 +35,11 @@ void self_release(struct self_container *s);
 
 /* Pure helpers (unit tested, fuzzed). */
 
-/* The first 64-hex container id in a /proc/self/mountinfo text ("/containers/<id>/"). */
+/*
+ * The id of the container whose /etc/hostname, /etc/hosts or /etc/resolv.conf
+ * a /proc/self/mountinfo text shows bind-mounted from ".../containers/<id>/"
+ * (another container's mounts, seen from the host, do not count).
+ */
 int self_id_from_mountinfo(const char *text, char out[65]);
 /* The first 64-hex container id in a /proc/self/cgroup text (docker-<id>.scope, /docker/<id>). */
 int self_id_from_cgroup(const char *text, char out[65]);

@@ -24,6 +24,32 @@ static void test_own_id(void **state)
 	                 -1);
 	assert_int_equal(self_id_from_mountinfo("2 1 8:1 /containers/abc/hostname /x\n", id), -1);
 	assert_int_equal(self_id_from_mountinfo("", id), -1);
+	/* the same, from the engine's own mount of /etc/hosts, the last line, no newline */
+	assert_int_equal(self_id_from_mountinfo("1 0 0:1 / / rw - overlay overlay rw\n"
+	                                        "96 77 254:0 /var/lib/docker/containers/" ID
+	                                        "/hosts /etc/hosts rw,relatime - ext4 /dev/vda rw",
+	                                        id),
+	                 0);
+	assert_string_equal(id, ID);
+	/* seen from the host: another container's shm mount is not ours */
+	assert_int_equal(self_id_from_mountinfo("51 45 0:42 / /var/lib/docker/containers/" ID
+	                                        "/mounts/shm rw,nosuid - tmpfs shm rw\n",
+	                                        id),
+	                 -1);
+	/* the file must be the one mounted */
+	assert_int_equal(self_id_from_mountinfo("95 77 254:0 /var/lib/docker/containers/" ID
+	                                        "/hostname /etc/hosts rw - ext4 /dev/vda rw\n",
+	                                        id),
+	                 -1);
+	assert_int_equal(
+	    self_id_from_mountinfo("95 77 254:0 /var/lib/docker/containers/" ID
+	                           "/hostname /mnt/etc/hostname rw - ext4 /dev/vda rw\n",
+	                           id),
+	    -1);
+	assert_int_equal(self_id_from_mountinfo("95 77 254:0 /var/lib/docker/xcontainers/" ID
+	                                        "/hostname /etc/hostname rw - ext4 /dev/vda rw\n",
+	                                        id),
+	                 -1);
 	assert_int_equal(self_id_from_cgroup("0::/system.slice/docker-" ID ".scope\n", id), 0);
 	assert_string_equal(id, ID);
 	assert_int_equal(self_id_from_cgroup("12:cpu:/docker/" ID "\n", id), 0);
