@@ -214,6 +214,25 @@ static int add_durations(cJSON *obj, const struct audit_record *rec)
 	return add_int(o, "total", ms, ms >= 0);
 }
 
+static int add_reaped(cJSON *obj, const struct audit_record *rec)
+{
+	cJSON *arr, *o;
+	size_t i;
+
+	if (rec->reaped == NULL)
+		return cJSON_AddNullToObject(obj, "reaped") != NULL ? 0 : -1;
+	if ((arr = cJSON_AddArrayToObject(obj, "reaped")) == NULL)
+		return -1;
+	for (i = 0; i < rec->reaped_count; i++) {
+		if ((o = cJSON_CreateObject()) == NULL || !cJSON_AddItemToArray(arr, o))
+			return -1;
+		if (add_text(o, "container", rec->reaped[i].container) < 0 ||
+		    add_text(o, "run", rec->reaped[i].run) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 cJSON *audit_record_object(const struct audit_record *rec)
 {
 	cJSON *obj = cJSON_CreateObject();
@@ -240,7 +259,8 @@ cJSON *audit_record_object(const struct audit_record *rec)
 	    add_text(obj, "image_digest", rec->image_digest) < 0 ||
 	    add_text(obj, "container_id", rec->container_id) < 0 ||
 	    add_int(obj, "exit_code", rec->exit_code, rec->exit_code >= 0) < 0 ||
-	    add_durations(obj, rec) < 0 || add_text(obj, "version", MAINLINE_VERSION) < 0) {
+	    add_durations(obj, rec) < 0 || add_reaped(obj, rec) < 0 ||
+	    add_text(obj, "version", MAINLINE_VERSION) < 0) {
 		cJSON_Delete(obj);
 		return NULL;
 	}

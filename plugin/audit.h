@@ -60,6 +60,12 @@ struct audit_drone {
 	const char *step;       /* DRONE_STEP_NAME */
 };
 
+/* A container of a dead run removed before this run (plugin/reaper.h). */
+struct audit_reaped {
+	const char *container;
+	const char *run; /* the dead run's record id; "" when unknown */
+};
+
 /*
  * Strings are borrowed (the caller keeps them alive while rendering); NULL or
  * "" renders as null. Initialise with audit_record_init().
@@ -87,6 +93,8 @@ struct audit_record {
 	const char *container_id;
 	int exit_code; /* pipeline exit code; -1 = did not run */
 	struct audit_span phase[AUDIT_PHASE_COUNT];
+	const struct audit_reaped *reaped; /* NULL: the run phase did not look (null) */
+	size_t reaped_count;
 };
 
 /*

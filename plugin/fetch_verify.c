@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "common/error.h"
 #include "plugin/credentials.h"
 #include "plugin/trust_roots.h"
 #include "verify/source.h"
@@ -41,6 +42,15 @@ int fetch_verify_fetch(struct fetch_verify *fv, const struct config *c, int offl
 	return r;
 }
 
+/* state_descends_fn over the cache: first-parent descent as the verifier sees it. */
+static int descends_in_cache(void *src, const char *commit, const char *ancestor)
+{
+	int r = verifier_descends(src, commit, ancestor);
+
+	ml_error_clear();
+	return r == 0 ? 1 : r == ML_BEFORE_ANCHOR ? 0 : -1;
+}
+
 void fetch_verify_request(const struct config *c, struct verify_request *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -68,7 +78,7 @@ int fetch_verify_verify(struct fetch_verify *fv, const struct config *c)
 		return r;
 	fetch_verify_request(c, &req);
 	if ((r = verifier_run(fv->src, fv->st, &fv->tr, &req, &fv->res)) == 0)
-		r = state_save(fv->st);
+		r = state_save(fv->st, descends_in_cache, fv->src);
 	return r;
 }
 

@@ -23,6 +23,7 @@
 #include "plugin/policy_digest.h"
 #include "plugin/webhook.h"
 #include "plugin/workspace.h"
+#include "verify/source.h"
 
 #define EXIT_SKIP 78
 
@@ -184,13 +185,15 @@ static int phase_fetch_verify(struct plugin_run *p)
 		span_end(p, AUDIT_PHASE_VERIFY);
 	}
 	record_verification(p);
+	/* the next build on this cache may fetch now: the run reads the tree by id (source.h) */
+	source_unlock(p->fv.src);
 	return r;
 }
 
 /*
  * Run the verified pipeline (pipeline.h), which stamps the run and pull
  * spans and records what ran. The cache lock is not held meanwhile: git
- * objects are immutable.
+ * objects are immutable and read by id.
  */
 static int phase_run(struct plugin_run *p, char **envp)
 {

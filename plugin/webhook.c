@@ -4,7 +4,6 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -13,6 +12,7 @@
 #include "common/encoding.h"
 #include "common/error.h"
 #include "common/http.h"
+#include "common/lock.h"
 #include "common/version.h"
 
 int webhook_signature(const char *secret, const void *body, size_t len,
@@ -126,24 +126,12 @@ static int rewrite_spool(const char *spool, const uint8_t *data, size_t len)
 static int lock_spool(const char *spool)
 {
 	char path[4096];
-	int fd;
 
 	if ((size_t)snprintf(path, sizeof(path), "%s.lock", spool) >= sizeof(path)) {
 		ml_fail(ML_IO, "spool path '%s' is too long", spool);
 		return -1;
 	}
-	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0) {
-		ml_fail(ML_IO, "cannot open spool lock '%s': %s", path, strerror(errno));
-		return -1;
-	}
-	while (flock(fd, LOCK_EX) < 0) {
-		if (errno != EINTR) {
-			ml_fail(ML_IO, "cannot lock spool '%s': %s", path, strerror(errno));
-			close(fd);
-			return -1;
-		}
-	}
-	return fd;
+	return lock_exclusive(path, "spool");
 }
 
 /* The directory of the spool into dir; whether it exists. */

@@ -761,17 +761,22 @@ const char *source_git_dir(const struct source *src)
 	return src->git_dir;
 }
 
+void source_unlock(struct source *src)
+{
+	if (src == NULL || src->lock_fd < 0)
+		return;
+	flock(src->lock_fd, LOCK_UN);
+	close(src->lock_fd);
+	src->lock_fd = -1;
+}
+
 void source_close(struct source *src)
 {
 	if (src == NULL)
 		return;
 	git_repository_free(src->repo);
 	src->repo = NULL;
-	if (src->lock_fd >= 0) {
-		flock(src->lock_fd, LOCK_UN);
-		close(src->lock_fd);
-		src->lock_fd = -1;
-	}
+	source_unlock(src);
 }
 
 void source_free(struct source *src)

@@ -7,6 +7,19 @@
  * Layout of the cache directory: one subdirectory per source URL, named
  * after the SHA-256 of the URL, holding the bare repository (git/), the URL
  * (url) and a lock file (lock). Fetched refs live under refs/mainline/ only.
+ *
+ * The lock covers what changes the cache: the fetch, and the verification
+ * that reads the refs it moved. A run that verified releases it
+ * (source_unlock) and goes on reading objects by id only (the tree upload).
+ * That needs no lock because of one invariant: objects are never deleted or
+ * rewritten in place. A fetch only adds them (libgit2 writes a new pack under
+ * a temporary name and renames it in; it has no gc, repack or prune of
+ * objects, and fetch's prune removes stale refs/mainline/tags/ refs, never
+ * objects), and nothing in mainline removes or repacks an object database.
+ * Should a damaged cache ever be set aside by renaming it (under the lock),
+ * an unlocked reader of the old directory still gets the exact bytes it
+ * asked for or an error: every object is read by its id with the hash
+ * verified (strict hash verification), so no other content can slip in.
  */
 #ifndef MAINLINE_SOURCE_H
 #define MAINLINE_SOURCE_H
@@ -101,6 +114,13 @@ enum object_format source_object_format(const struct source *src);
 
 /* The bare repository's directory (for messages and the audit record). */
 const char *source_git_dir(const struct source *src);
+
+/*
+ * Releases the cache lock and keeps the repository open for reading objects
+ * by id (source_read_object, source_tree_walk): see the invariant above. No
+ * fetch and no ref lookup after it. Idempotent; NULL is a no-op.
+ */
+void source_unlock(struct source *src);
 
 /* Releases the repository and the cache lock; idempotent. */
 void source_close(struct source *src);

@@ -18,14 +18,7 @@ cleanup_docker() {
 }
 T_CLEANUP="$T_CLEANUP cleanup_docker"
 
-ssh-keygen -q -t ed25519 -N '' -C release -f "$T_TMP/key"
-signers=$(printf 'release@example.org %s' "$(cut -d' ' -f1,2 "$T_TMP/key.pub")")
-repo="$T_TMP/pipelines"
-git init -q "$repo"
-git -C "$repo" config gpg.format ssh
-git -C "$repo" config user.signingkey "$T_TMP/key"
-mkdir -p "$repo/ci"
-cat >"$repo/ci/run.sh" <<'SH'
+t_pipeline_repo - <<'SH'
 #!/bin/sh
 echo "workdir $(pwd)"
 [ -f ./ci/run.sh ] && echo "workdir holds the verified tree"
@@ -41,10 +34,6 @@ if [ -n "${CACHE_READ:-}" ]; then echo "cache: $(cat /cache/entry 2>&1)"; fi
 [ -n "${SLEEP:-}" ] && sleep "$SLEEP"
 exit 0
 SH
-chmod +x "$repo/ci/run.sh"
-git -C "$repo" add ci
-git -C "$repo" commit -q -S -m "pipeline"
-good=$(git -C "$repo" rev-parse HEAD)
 
 drone_env() { # the settings and context as Drone's docker runner passes them (an env file)
 	printf '%s\n' PLUGIN_SOURCE="$repo" PLUGIN_ALLOWED_SIGNERS="$signers" PLUGIN_IMAGE="$image" \

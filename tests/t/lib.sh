@@ -205,3 +205,115 @@ EOD
 
 # Last output captured by t_ok/t_fails/t_exit.
 t_out() { cat "$T_TMP/.out"; }
+
+# t_pipeline_repo [-]: a pipeline repository $repo whose main is signed with the SSH key
+# $T_TMP/key; its ci/run.sh prints a line, sleeps $SLEEP (after `trap '' INT TERM` when
+# $IGNORE_TERM is set) and exits $EXIT_CODE, or with "-" is read from stdin. Sets $repo,
+# $good (main's commit) and $signers.
+# t_plugin ENV...: mainline in plugin mode on it with Drone's environment (image $T_IMAGE,
+# cache $T_CACHE), ENV added (the `env` setting names what reaches the pipeline, e.g.
+# PLUGIN_ENV=SLEEP); with T_EXEC=exec the calling (sub)shell becomes mainline.
+T_IMAGE=mainline-test/busybox:1
+T_CACHE="$T_TMP/cache"
+T_EXEC=
+t_pipeline_repo() {
+	ssh-keygen -q -t ed25519 -N '' -C release -f "$T_TMP/key"
+	signers=$(printf 'release@example.org %s' "$(cut -d' ' -f1,2 "$T_TMP/key.pub")")
+	repo="$T_TMP/pipelines"
+	git init -q "$repo"
+	git -C "$repo" config gpg.format ssh
+	git -C "$repo" config user.signingkey "$T_TMP/key"
+	mkdir -p "$repo/ci"
+	if [ "${1:-}" = - ]; then
+		cat >"$repo/ci/run.sh"
+	else
+		cat >"$repo/ci/run.sh" <<'SH'
+#!/bin/sh
+echo "pipeline ran for build $DRONE_BUILD_NUMBER"
+[ -n "${IGNORE_TERM:-}" ] && trap '' INT TERM
+[ -n "${SLEEP:-}" ] && sleep "$SLEEP"
+exit "${EXIT_CODE:-0}"
+SH
+	fi
+	chmod +x "$repo/ci/run.sh"
+	git -C "$repo" add ci
+	git -C "$repo" commit -q -S -m "pipeline"
+	good=$(git -C "$repo" rev-parse HEAD)
+}
+t_plugin() {
+	$T_EXEC env -i PATH="$PATH" HOME="$HOME" ${DOCKER_HOST:+DOCKER_HOST="$DOCKER_HOST"} \
+		PLUGIN_SOURCE="$repo" PLUGIN_ALLOWED_SIGNERS="$signers" PLUGIN_IMAGE="$T_IMAGE" \
+		PLUGIN_COMMAND='["./ci/run.sh"]' PLUGIN_CACHE="$T_CACHE" \
+		DRONE_BUILD_EVENT=push DRONE_COMMIT_REF=refs/heads/main DRONE_COMMIT_BRANCH=main \
+		DRONE_COMMIT_SHA=0123456789abcdef0123456789abcdef01234567 DRONE_REPO=acme/app \
+		DRONE_REPO_OWNER=acme DRONE_REPO_NAME=app DRONE_BUILD_NUMBER=42 \
+		DRONE_BUILD_LINK=https://drone.example/acme/app/42 DRONE_STEP_NAME=release \
+		"$@" "$MAINLINE"
+}
+# t_wait_until SECONDS CMD...: polls CMD every 0.1 s until it succeeds; 1 when it never did.
+t_wait_until() {
+	t_w_end=$(($1 * 10))
+	shift
+	t_w=0
+	until "$@"; do
+		t_w=$((t_w + 1))
+		[ $t_w -ge $t_w_end ] && return 1
+		sleep 0.1
+	done
+}
+# Seconds since the epoch with centiseconds, for a deadline a test asserts.
+t_now() { date +%s.%N | cut -c1-13; }
+
+# t_private_dockerd: a dockerd of this test's own, for tests that kill or restart an engine
+# or must not share its containers: in its own network and mount namespaces with its own
+# bridge (the shared engine's docker0 is never touched), its own data and exec root and
+# socket under $T_TMP, the test image built into it. Sets $pd_host (for DOCKER_HOST).
+# t_private_dockerd_kill sends it SIGKILL (its containers stay, as after a crash);
+# t_private_dockerd_start starts it again on the same data. Stopped at exit.
+t_private_dockerd_start() {
+	pd="$T_TMP/pd"
+	mkdir -p "$pd"
+	# a containerd the killed engine left behind would be taken for a running one
+	if [ -s "$pd/exec/containerd/containerd.pid" ]; then
+		t_pd_c=$(cat "$pd/exec/containerd/containerd.pid")
+		t_wait_until 10 sh -c "! kill -0 $t_pd_c 2>/dev/null || grep -q '^[0-9]* ([^)]*) Z' /proc/$t_pd_c/stat"
+		rm -f "$pd/exec/containerd/containerd.pid"
+	fi
+	cat >"$pd/start.sh" <<SH
+#!/bin/sh
+set -e
+ip link set lo up
+ip link add mlt0 type bridge
+ip addr add 10.213.0.1/24 dev mlt0
+ip link set mlt0 up
+exec dockerd --host unix://$pd/docker.sock --data-root $pd/data --exec-root $pd/exec \
+	--pidfile $pd/docker.pid --bridge mlt0 --iptables=false --ip6tables=false \
+	--ip-masq=false --userland-proxy=false
+SH
+	chmod +x "$pd/start.sh"
+	rm -f "$pd/docker.pid"
+	unshare --net --mount --propagation private --fork "$pd/start.sh" >>"$pd/log" 2>&1 &
+	pd_host="unix://$pd/docker.sock"
+	t_wait_until 60 curl -sf --max-time 2 --unix-socket "$pd/docker.sock" http://d/_ping \
+		>/dev/null 2>&1
+}
+t_private_dockerd() {
+	t_need dockerd unshare ip curl
+	[ "$(id -u)" = 0 ] || t_skip_all "a private dockerd needs root"
+	T_CLEANUP="$T_CLEANUP t_private_dockerd_stop"
+	t_private_dockerd_start || t_skip_all "the private dockerd did not start: $(tail -1 "$T_TMP/pd/log")"
+	DOCKER_HOST="$pd_host" "$T_ROOT/scripts/test-image.sh" "$T_IMAGE" >/dev/null 2>&1 ||
+		t_skip_all "cannot build $T_IMAGE in the private dockerd"
+}
+t_private_dockerd_kill() {
+	kill -9 "$(cat "$pd/docker.pid")"
+	t_wait_until 10 sh -c "! kill -0 $(cat "$pd/docker.pid") 2>/dev/null"
+}
+t_private_dockerd_stop() {
+	[ -n "${pd:-}" ] || return 0
+	DOCKER_HOST="$pd_host" docker ps -aq | xargs -r env DOCKER_HOST="$pd_host" docker rm -f
+	[ -s "$pd/docker.pid" ] && kill "$(cat "$pd/docker.pid")"
+	t_wait_until 30 sh -c "! kill -0 $(cat "$pd/docker.pid") 2>/dev/null"
+	# shims of containers that outlived a killed engine: ours alone name our exec root
+	for t_p in $(pgrep -f "containerd-shim.* -address $pd/exec/"); do kill -9 "$t_p"; done
+}

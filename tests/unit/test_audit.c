@@ -28,7 +28,7 @@ static void test_fixed_key_order(void **state)
 	    "message",      "drone",     "source",        "branch",       "commit",
 	    "tree",         "anchor",    "extra_anchor",  "previous_tip", "mode",
 	    "checked",      "signer",    "policy_digest", "image",        "image_digest",
-	    "container_id", "exit_code", "durations_ms",  "version"};
+	    "container_id", "exit_code", "durations_ms",  "reaped",       "version"};
 	struct audit_record rec;
 	const cJSON *item;
 	char *text;
@@ -69,6 +69,34 @@ static void test_empty_record_is_an_error_with_nulls(void **state)
 	assert_non_null(strstr(text, "\"exit_code\":null"));
 	assert_non_null(strstr(text, "\"checked\":null"));
 	assert_non_null(strstr(text, "\"gate\":null"));
+	assert_non_null(strstr(text, "\"reaped\":null"));
+	free(text);
+}
+
+/* The containers of dead runs a run removed: an array, empty when there were none. */
+static void test_reaped_containers(void **state)
+{
+	static const struct audit_reaped reaped[] = {
+	    {"c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00",
+	     "0123456789abcdef0123456789abcdef"},
+	    {"d00dd00dd00dd00dd00dd00dd00dd00dd00dd00dd00dd00dd00dd00dd00dd00d", ""},
+	};
+	struct audit_record rec;
+	char *text;
+
+	audit_sample(&rec, 1);
+	rec.reaped = reaped;
+	rec.reaped_count = 0;
+	text = render(&rec);
+	assert_non_null(strstr(text, "\"reaped\":[],\"version\":"));
+	free(text);
+	rec.reaped_count = 2;
+	text = render(&rec);
+	assert_non_null(strstr(text,
+	                       "\"reaped\":[{\"container\":\"c0ffee00c0ffee00c0ffee00c0ffee00"
+	                       "c0ffee00c0ffee00c0ffee00c0ffee00\",\"run\":"
+	                       "\"0123456789abcdef0123456789abcdef\"},{\"container\":\"d00d"));
+	assert_non_null(strstr(text, "d00d\",\"run\":null}],\"version\":"));
 	free(text);
 }
 
@@ -320,6 +348,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_fixed_key_order),
 	    cmocka_unit_test(test_empty_record_is_an_error_with_nulls),
+	    cmocka_unit_test(test_reaped_containers),
 	    cmocka_unit_test(test_hostile_strings_are_escaped),
 	    cmocka_unit_test(test_urls_are_redacted),
 	    cmocka_unit_test(test_log_lines),
