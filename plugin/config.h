@@ -41,6 +41,7 @@ enum config_key {
 	CK_DRY_RUN,
 	CK_ENV,
 	CK_EVENTS,
+	CK_FETCH_TIMEOUT,
 	CK_FORGE_KEYS,
 	CK_GATE_COMMIT,
 	CK_GIT_PASSWORD,
@@ -131,6 +132,7 @@ struct config {
 	char *ssh_known_hosts;
 	char *ca_cert;
 	char *cert_pin;
+	int64_t fetch_timeout; /* seconds; default 600 */
 
 	uint64_t set;     /* CONFIG_BIT(k): the setting was given a value */
 	uint64_t empty;   /* CONFIG_BIT(k): PLUGIN_* present but empty (withheld secret?) */

@@ -18,7 +18,8 @@ int fetch_verify_roots(struct fetch_verify *out, const struct config *c)
 	return 0;
 }
 
-int fetch_verify_fetch(struct fetch_verify *fv, const struct config *c, int offline)
+int fetch_verify_fetch(struct fetch_verify *fv, const struct config *c, int offline,
+                       const volatile sig_atomic_t *cancel)
 {
 	struct source_options so;
 	struct credentials cr;
@@ -29,6 +30,8 @@ int fetch_verify_fetch(struct fetch_verify *fv, const struct config *c, int offl
 	so.branch = c->branch;
 	so.cache_dir = c->cache;
 	so.offline = offline;
+	so.fetch_timeout = (unsigned)c->fetch_timeout;
+	so.cancel = cancel;
 	so.ca_file = c->ca_cert;
 	so.cert_pin = c->cert_pin;
 	/* the ssh key file exists only while the fetch runs */
@@ -41,7 +44,8 @@ int fetch_verify_fetch(struct fetch_verify *fv, const struct config *c, int offl
 	return r;
 }
 
-int fetch_verify_verify(struct fetch_verify *fv, const struct config *c)
+int fetch_verify_verify(struct fetch_verify *fv, const struct config *c,
+                        const volatile sig_atomic_t *cancel)
 {
 	struct verify_request req;
 	int r;
@@ -52,6 +56,7 @@ int fetch_verify_verify(struct fetch_verify *fv, const struct config *c)
 	req.branch = c->branch;
 	req.target = c->commit;
 	req.mode = c->mode == CONFIG_MODE_CHAIN ? VERIFY_CHAIN : VERIFY_TIP;
+	req.cancel = cancel;
 	if (c->policy_chain) {
 		/* the policy's chain starts at its anchor whatever the setting says */
 		req.mode = VERIFY_CHAIN;
@@ -67,12 +72,14 @@ int fetch_verify_verify(struct fetch_verify *fv, const struct config *c)
 	return r;
 }
 
-int fetch_verify_run(struct fetch_verify *out, const struct config *c, int offline)
+int fetch_verify_run(struct fetch_verify *out, const struct config *c, int offline,
+                     const volatile sig_atomic_t *cancel)
 {
 	int r;
 
-	if ((r = fetch_verify_roots(out, c)) == 0 && (r = fetch_verify_fetch(out, c, offline)) == 0)
-		r = fetch_verify_verify(out, c);
+	if ((r = fetch_verify_roots(out, c)) == 0 &&
+	    (r = fetch_verify_fetch(out, c, offline, cancel)) == 0)
+		r = fetch_verify_verify(out, c, cancel);
 	return r;
 }
 

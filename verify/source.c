@@ -2,8 +2,10 @@
 #include "verify/source.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <git2.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +17,7 @@
 #include <unistd.h>
 
 #include "common/buf.h"
+#include "common/child.h"
 #include "common/clock.h"
 #include "common/crypto.h"
 #include "common/encoding.h"
@@ -27,6 +30,8 @@
 #define MAX_URL_LEN 4096
 #define MAX_CRED_ATTEMPTS 3
 
+struct fetch_report;
+
 struct source {
 	char *url;
 	char *safe_url; /* url without credentials, for messages */
@@ -35,6 +40,10 @@ struct source {
 	char *git_dir;
 	int lock_fd;
 	int offline;
+	unsigned fetch_timeout;
+	const volatile sig_atomic_t *cancel;
+	char *ca_file;
+	struct fetch_report *report; /* in the fetch child only */
 	int have_pin;
 	uint8_t cert_pin[32];
 	char *username;
@@ -64,21 +73,23 @@ static char *redact(const char *url)
 	return buf_detach(&b, NULL);
 }
 
-/* libgit2's message may quote the URL: ml_fail writes every URL credential-free. */
-static int fetch_error(struct source *src, const char *what)
+/* libgit2's last message. */
+static const char *git_message(void)
 {
 	const git_error *e = git_error_last();
 
-	return ml_fail(ML_FETCH_FAILED, "cannot %s '%s': %s", what, src->safe_url,
-	               e != NULL && e->message != NULL ? e->message : "unknown error");
+	return e != NULL && e->message != NULL ? e->message : "unknown error";
+}
+
+/* libgit2's message may quote the URL: ml_fail writes every URL credential-free. */
+static int fetch_error(struct source *src, const char *what)
+{
+	return ml_fail(ML_FETCH_FAILED, "cannot %s '%s': %s", what, src->safe_url, git_message());
 }
 
 static int git_failure(enum ml_reason reason, const char *what, const char *subject)
 {
-	const git_error *e = git_error_last();
-
-	return ml_fail(reason, "%s '%s': %s", what, subject,
-	               e != NULL && e->message != NULL ? e->message : "unknown error");
+	return ml_fail(reason, "%s '%s': %s", what, subject, git_message());
 }
 
 /* Accepts 64 hex digits, optionally separated by ':' (openssl's fingerprint). */
@@ -115,6 +126,10 @@ static int lock_cache(struct source *src, unsigned timeout)
 	while (flock(src->lock_fd, LOCK_EX | LOCK_NB) < 0) {
 		if (errno != EWOULDBLOCK && errno != EINTR)
 			return ml_fail(ML_IO, "cannot lock '%s': %s", path, strerror(errno));
+		if (src->cancel != NULL && *src->cancel)
+			return ml_fail(ML_CANCELED,
+			               "canceled while waiting for the lock on cache '%s'",
+			               src->dir);
 		if (clock_monotonic_ms() - start >= (int64_t)timeout * 1000)
 			return ml_fail(ML_IO,
 			               "timed out after %u seconds waiting for the lock on cache "
@@ -186,8 +201,12 @@ static int make_dir(const char *path)
 	return 0;
 }
 
-/* libgit2 must not read the user's or the system's git configuration. */
-static int isolate_libgit2(void)
+/*
+ * libgit2's process-wide options: it must not read the user's or the
+ * system's git configuration, it re-hashes what it reads, and ca_file (NULL:
+ * none) replaces the system CAs. -1 with libgit2's error set.
+ */
+static int configure_libgit2(const char *ca_file)
 {
 	static const int levels[] = {GIT_CONFIG_LEVEL_SYSTEM, GIT_CONFIG_LEVEL_XDG,
 	                             GIT_CONFIG_LEVEL_GLOBAL, GIT_CONFIG_LEVEL_PROGRAMDATA};
@@ -198,6 +217,8 @@ static int isolate_libgit2(void)
 			return -1;
 	if (git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 1) < 0 ||
 	    git_libgit2_opts(GIT_OPT_ENABLE_STRICT_OBJECT_CREATION, 1) < 0)
+		return -1;
+	if (ca_file != NULL && git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, ca_file, NULL) < 0)
 		return -1;
 	return 0;
 }
@@ -243,11 +264,10 @@ int source_open(struct source **out, const struct source_options *opts)
 	src->lock_fd = -1;
 	if ((r = check_options(opts)) != 0)
 		goto out;
-	if (isolate_libgit2() < 0) {
-		r = git_failure(ML_IO, "cannot configure libgit2 for", opts->url);
-		goto out;
-	}
 	src->offline = opts->offline;
+	src->cancel = opts->cancel;
+	src->fetch_timeout =
+	    opts->fetch_timeout != 0 ? opts->fetch_timeout : SOURCE_DEFAULT_FETCH_TIMEOUT;
 	if (opts->cert_pin != NULL && opts->cert_pin[0] != '\0') {
 		if (parse_cert_pin(opts->cert_pin, src->cert_pin) < 0) {
 			r = ml_fail(ML_CONFIG, "bad certificate pin '%s' (want 64 hex digits)",
@@ -256,10 +276,19 @@ int source_open(struct source **out, const struct source_options *opts)
 		}
 		src->have_pin = 1;
 	}
-	if (opts->ca_file != NULL && opts->ca_file[0] != '\0' &&
-	    git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, opts->ca_file, NULL) < 0) {
-		r = git_failure(ML_CONFIG, "cannot use CA file", opts->ca_file);
+	if (configure_libgit2(NULL) < 0) {
+		r = git_failure(ML_IO, "cannot configure libgit2 for", opts->url);
 		goto out;
+	}
+	if (opts->ca_file != NULL && opts->ca_file[0] != '\0') {
+		if ((src->ca_file = strdup(opts->ca_file)) == NULL) {
+			r = ml_fail(ML_IO, "out of memory");
+			goto out;
+		}
+		if (git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, src->ca_file, NULL) < 0) {
+			r = git_failure(ML_CONFIG, "cannot use CA file", opts->ca_file);
+			goto out;
+		}
 	}
 	src->url = strdup(opts->url);
 	src->safe_url = redact(opts->url);
@@ -438,7 +467,24 @@ static int fetch_failure(struct source *src)
 	return r;
 }
 
-int source_fetch(struct source *src)
+/* What the fetch child leaves its parent, in memory they share (child.h). */
+struct fetch_report {
+	git_indexer_progress progress; /* as far as the transfer got */
+	int reason;                    /* 0: fetched */
+	char message[1024];
+};
+
+static int transfer_progress(const git_indexer_progress *stats, void *payload)
+{
+	struct source *src = payload;
+
+	if (src->report != NULL)
+		src->report->progress = *stats;
+	return 0;
+}
+
+/* The fetch itself, in the child. 0 or the reason (message recorded). */
+static int fetch_remote(struct source *src)
 {
 	git_remote_create_options ro;
 	git_fetch_options fo;
@@ -448,14 +494,13 @@ int source_fetch(struct source *src)
 	git_strarray refspecs = {specs, 2};
 	int r = ML_FETCH_FAILED;
 
-	if (src->offline)
-		return 0;
 	if (git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION) < 0)
 		return fetch_error(src, "prepare fetching from");
 	snprintf(head_spec, sizeof(head_spec), "+refs/heads/%s:refs/mainline/heads/%s", src->branch,
 	         src->branch);
 	fo.callbacks.certificate_check = certificate_check;
 	fo.callbacks.credentials = credentials;
+	fo.callbacks.transfer_progress = transfer_progress;
 	fo.callbacks.payload = src;
 	fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
 	fo.prune = GIT_FETCH_PRUNE;
@@ -478,6 +523,171 @@ int source_fetch(struct source *src)
 	r = 0;
 out:
 	git_remote_free(remote);
+	return r;
+}
+
+/*
+ * The child's side of a fetch. libgit2 seeds mbedTLS's random generator once,
+ * when it starts, and nothing reseeds it on fork: two children of one parent
+ * would make the same "random" TLS handshake. So the child starts libgit2
+ * anew, with its options, and opens the repository itself (the parent has
+ * closed its own).
+ */
+static int fetch_child(void *arg, void *shared)
+{
+	struct source *src = arg;
+	struct fetch_report *rep = shared;
+	int r;
+
+	src->report = rep;
+	while (git_libgit2_shutdown() > 0)
+		;
+	if (git_libgit2_init() < 0 || configure_libgit2(src->ca_file) < 0 ||
+	    git_repository_open_bare(&src->repo, src->git_dir) < 0)
+		r = git_failure(ML_IO, "cannot open cache repository", src->git_dir);
+	else
+		r = fetch_remote(src);
+	if (r != 0) {
+		rep->reason = r;
+		snprintf(rep->message, sizeof(rep->message), "%s", ml_error_message());
+	}
+	return r != 0;
+}
+
+/* How far a fetch got, for the message of one that was stopped. */
+static void describe_progress(const git_indexer_progress *p, char *out, size_t len)
+{
+	if (p->total_objects == 0)
+		snprintf(out, len, "no object received");
+	else if (p->received_objects < p->total_objects)
+		snprintf(out, len, "receiving objects: %u of %u, %zu bytes", p->received_objects,
+		         p->total_objects, p->received_bytes);
+	else if (p->indexed_deltas < p->total_deltas)
+		snprintf(out, len, "indexing: %u of %u deltas resolved", p->indexed_deltas,
+		         p->total_deltas);
+	else
+		snprintf(out, len, "all %u objects received and indexed", p->total_objects);
+}
+
+/*
+ * One fetch, in a child process killed at the deadline or on cancel (the
+ * parent does not touch the repository meanwhile, and opens it again after,
+ * to see what the child wrote). 0, or the reason with its message in msg,
+ * not recorded yet ("" when it was: the child could not be started).
+ */
+static int fetch_once(struct source *src, char *msg, size_t len)
+{
+	struct child_limits lim = {0, src->cancel};
+	struct fetch_report rep;
+	enum child_end end;
+	char progress[160];
+	int status, r;
+
+	msg[0] = '\0';
+	lim.deadline_ms = clock_monotonic_ms() + (int64_t)src->fetch_timeout * 1000;
+	git_repository_free(src->repo);
+	src->repo = NULL;
+	r = child_run(fetch_child, src, &rep, sizeof(rep), &lim, &end, &status);
+	if (git_repository_open_bare(&src->repo, src->git_dir) < 0)
+		return git_failure(ML_IO, "cannot open cache repository", src->git_dir);
+	if (r != 0)
+		return r;
+	describe_progress(&rep.progress, progress, sizeof(progress));
+	switch (end) {
+	case CHILD_EXITED:
+		if (status == 0)
+			return 0;
+		if (rep.reason == 0) {
+			snprintf(msg, len, "fetch from '%s' failed (exit code %d)", src->safe_url,
+			         status);
+			return ML_FETCH_FAILED;
+		}
+		snprintf(msg, len, "%s", rep.message);
+		return rep.reason;
+	case CHILD_KILLED:
+		snprintf(msg, len, "fetch from '%s' ended by signal %d (%s)", src->safe_url, status,
+		         progress);
+		return ML_FETCH_FAILED;
+	case CHILD_TIMED_OUT:
+		snprintf(msg, len, "fetch from '%s' timed out after %u s (%s)", src->safe_url,
+		         src->fetch_timeout, progress);
+		return ML_FETCH_FAILED;
+	case CHILD_CANCELED:
+	default:
+		snprintf(msg, len, "canceled while fetching from '%s' (%s)", src->safe_url,
+		         progress);
+		return ML_CANCELED;
+	}
+}
+
+static int is_lock_file(const char *name)
+{
+	size_t n = strlen(name);
+
+	return n > 5 && strcmp(name + n - 5, ".lock") == 0;
+}
+
+static int remove_lock_file(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st;
+	if (type == FTW_F && is_lock_file(path + ftw->base))
+		(void)unlink(path);
+	return 0;
+}
+
+/* A pack's index whose pack is not there: libgit2 writes the index first, then renames the pack. */
+static int is_orphan_index(int dir_fd, const char *name)
+{
+	char pack[NAME_MAX + 1];
+	size_t n = strlen(name);
+	struct stat st;
+
+	if (n < 5 || n >= sizeof(pack) || strcmp(name + n - 4, ".idx") != 0)
+		return 0;
+	snprintf(pack, sizeof(pack), "%.*s.pack", (int)(n - 4), name);
+	return fstatat(dir_fd, pack, &st, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT;
+}
+
+/*
+ * Removes what a fetch killed midway leaves behind, which would fail the
+ * next one or look like damage: lock files (of refs, packed-refs, a pack's
+ * index), libgit2's temporary packs (pack_git2_*) and an index whose pack
+ * was not renamed into place yet. Only fetches of this cache write here, and
+ * only under the lock this process holds, so every such file is stale.
+ */
+static void remove_stale_files(struct source *src)
+{
+	char path[MAX_PATH_LEN];
+	struct dirent *e;
+	DIR *d;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), i == 0 ? "%s" : "%s/objects/pack", src->git_dir);
+		if ((d = opendir(path)) == NULL)
+			continue;
+		while ((e = readdir(d)) != NULL)
+			if (is_lock_file(e->d_name) ||
+			    (i == 1 && (strncmp(e->d_name, "pack_git2_", 10) == 0 ||
+			                is_orphan_index(dirfd(d), e->d_name))))
+				(void)unlinkat(dirfd(d), e->d_name, 0);
+		closedir(d);
+	}
+	snprintf(path, sizeof(path), "%s/refs", src->git_dir);
+	(void)nftw(path, remove_lock_file, 16, FTW_PHYS);
+}
+
+int source_fetch(struct source *src)
+{
+	char msg[1024];
+	int r;
+
+	if (src->offline)
+		return 0;
+	remove_stale_files(src);
+	r = fetch_once(src, msg, sizeof(msg));
+	if (r != 0 && msg[0] != '\0')
+		r = ml_fail(r, "%s", msg);
 	return r;
 }
 
@@ -790,6 +1000,7 @@ void source_free(struct source *src)
 	free(src->password);
 	free(src->ssh_key);
 	free(src->ssh_host_key);
+	free(src->ca_file);
 	if (src->git_initialized)
 		git_libgit2_shutdown();
 	free(src);

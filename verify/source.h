@@ -11,6 +11,7 @@
 #ifndef MAINLINE_SOURCE_H
 #define MAINLINE_SOURCE_H
 
+#include <signal.h>
 #include <stddef.h>
 
 #include "common/buf.h"
@@ -19,13 +20,17 @@
 
 #define SOURCE_DEFAULT_CACHE "/var/cache/mainline"
 #define SOURCE_DEFAULT_BRANCH "main"
-#define SOURCE_DEFAULT_LOCK_TIMEOUT 600 /* seconds */
+#define SOURCE_DEFAULT_LOCK_TIMEOUT 600  /* seconds */
+#define SOURCE_DEFAULT_FETCH_TIMEOUT 600 /* seconds */
 
 struct source_options {
-	const char *url;          /* local path, file://, git://, https://, ssh://, scp-like */
-	const char *branch;       /* NULL: "main" */
-	const char *cache_dir;    /* NULL: SOURCE_DEFAULT_CACHE */
-	unsigned lock_timeout;    /* seconds to wait for the cache lock; 0: default */
+	const char *url;        /* local path, file://, git://, https://, ssh://, scp-like */
+	const char *branch;     /* NULL: "main" */
+	const char *cache_dir;  /* NULL: SOURCE_DEFAULT_CACHE */
+	unsigned lock_timeout;  /* seconds to wait for the cache lock; 0: default */
+	unsigned fetch_timeout; /* seconds one fetch may take; 0: default */
+	/* set (non-zero) by a signal handler: waiting and fetching stop (ML_CANCELED); may be NULL */
+	const volatile sig_atomic_t *cancel;
 	int offline;              /* never fetch, use the cache as it is */
 	const char *ca_file;      /* https: PEM bundle replacing the system CAs */
 	const char *cert_pin;     /* https: SHA-256 of the server certificate (DER), hex */
@@ -40,15 +45,19 @@ struct source;
 /*
  * Opens (creating on first use) the cache for opts->url and takes its lock,
  * waiting at most lock_timeout seconds. Returns 0 with *out set, ML_CONFIG
- * (bad option), ML_IO (cache unusable, lock timeout). Free with source_free.
+ * (bad option), ML_IO (cache unusable, lock timeout), ML_CANCELED. Free with
+ * source_free.
  */
 int source_open(struct source **out, const struct source_options *opts);
 
 /*
  * Fetches the branch into refs/mainline/heads/<branch> and the tags into
  * refs/mainline/tags/ (forced: rollback is judged by the verifier, not here).
- * No-op when offline. 0, ML_FETCH_FAILED (URL without credentials, and
- * libgit2's message) or ML_UNSUPPORTED (a local SHA-256 repository).
+ * No-op when offline. The fetch runs in a child process that is killed after
+ * fetch_timeout seconds (ML_FETCH_FAILED, "timed out") or on cancel
+ * (ML_CANCELED). 0, ML_FETCH_FAILED (URL without credentials, and libgit2's
+ * message), ML_UNSUPPORTED (a local SHA-256 repository), ML_CANCELED or
+ * ML_IO.
  */
 int source_fetch(struct source *src);
 

@@ -147,6 +147,37 @@ t_start_json_server() {
 }
 t_stop_json_server() { kill "$t_json_server_pid" 2>/dev/null; wait "$t_json_server_pid" 2>/dev/null; }
 
+# Servers started by the helpers below, stopped at exit.
+T_SERVERS=""
+t_stop_servers() { for p in $T_SERVERS; do kill "$p" 2>/dev/null; done; }
+T_CLEANUP="$T_CLEANUP t_stop_servers"
+
+# t_start_git_daemon BASE: git daemon serving every repository under BASE on 127.0.0.1;
+# sets $git_port.
+t_start_git_daemon() {
+	git_port=$(t_free_port)
+	git daemon --reuseaddr --listen=127.0.0.1 --port="$git_port" --base-path="$1" \
+		--export-all "$1" 2>/dev/null &
+	T_SERVERS="$T_SERVERS $!"
+	t_wait_port "$git_port"
+}
+
+# t_start_fault_server MODE [ARGS...]: tests/helpers/fault-server.py (a git server that never
+# answers, trickles, or a throttling proxy: see there); sets $fault_port.
+t_start_fault_server() {
+	t_mode=$1
+	shift
+	rm -f "$T_TMP/.fault.port"
+	python3 "$T_ROOT/tests/helpers/fault-server.py" "$t_mode" "$T_TMP/.fault.port" "$@" &
+	T_SERVERS="$T_SERVERS $!"
+	t_i=0
+	while [ ! -s "$T_TMP/.fault.port" ] && [ $t_i -lt 50 ]; do
+		sleep 0.1
+		t_i=$((t_i + 1))
+	done
+	fault_port=$(cat "$T_TMP/.fault.port")
+}
+
 # t_start_sshd AUTHORIZED_KEYS_FILE: a private sshd on 127.0.0.1 (root only) with
 # host key $T_TMP/ssh/host (and a spare $T_TMP/ssh/other); sets $sport.
 t_start_sshd() {
