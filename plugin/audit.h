@@ -86,6 +86,7 @@ struct audit_record {
 	const char *container_id;
 	int exit_code; /* pipeline exit code; -1 = did not run */
 	struct audit_span phase[AUDIT_PHASE_COUNT];
+	const char *cache_recovery; /* the damaged cache this run moved aside, and why */
 };
 
 /*

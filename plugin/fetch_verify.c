@@ -1,7 +1,9 @@
 #include "plugin/fetch_verify.h"
 
+#include <stdio.h>
 #include <string.h>
 
+#include "common/error.h"
 #include "plugin/credentials.h"
 #include "plugin/trust_roots.h"
 #include "verify/source.h"
@@ -44,6 +46,48 @@ int fetch_verify_fetch(struct fetch_verify *fv, const struct config *c, int offl
 	return r;
 }
 
+static int entry_read(void *ctx, const struct tree_entry *e)
+{
+	(void)ctx;
+	(void)e;
+	return 0;
+}
+
+/*
+ * The decision, then every object of the verified tree read as the run will
+ * read it: a damaged cache shows now, while it is locked and can still be
+ * fetched afresh.
+ */
+static int verify_once(struct fetch_verify *fv, const struct verify_request *req)
+{
+	int r = verifier_run(fv->src, fv->st, &fv->tr, req, &fv->res);
+
+	if (r == 0 && (r = source_tree_walk(fv->src, fv->res.tree, entry_read, NULL)) != 0)
+		memset(fv->res.tree, 0, sizeof(fv->res.tree));
+	return r;
+}
+
+/*
+ * A cache this run did not create could not give an object: move it aside,
+ * fetch afresh (with the credentials again) and let the caller verify anew.
+ * A failure in the fresh cache is the server's, and stands.
+ */
+static int refetch(struct fetch_verify *fv, const struct config *c)
+{
+	struct source_options so;
+	struct credentials cr;
+	char why[600];
+	int r;
+
+	snprintf(why, sizeof(why), "%s", ml_error_message());
+	ml_error_clear();
+	memset(&so, 0, sizeof(so));
+	if ((r = credentials_prepare(&cr, c, &so)) == 0)
+		r = source_refetch(fv->src, why, &so);
+	credentials_release(&cr);
+	return r;
+}
+
 int fetch_verify_verify(struct fetch_verify *fv, const struct config *c,
                         const volatile sig_atomic_t *cancel)
 {
@@ -67,7 +111,10 @@ int fetch_verify_verify(struct fetch_verify *fv, const struct config *c,
 		req.anchor = c->anchor;
 		req.extra_anchor = c->policy_anchor;
 	}
-	if ((r = verifier_run(fv->src, fv->st, &fv->tr, &req, &fv->res)) == 0)
+	r = verify_once(fv, &req);
+	if (r != 0 && r != ML_CANCELED && source_suspect(fv->src) && (r = refetch(fv, c)) == 0)
+		r = verify_once(fv, &req);
+	if (r == 0)
 		r = state_save(fv->st);
 	return r;
 }

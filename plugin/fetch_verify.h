@@ -42,8 +42,10 @@ int fetch_verify_fetch(struct fetch_verify *fv, const struct config *c, int offl
 
 /*
  * Verifies per c (mode, anchors, commit) against the rollback state of this
- * source, branch and trust roots, and saves the state on success. cancel
- * stops it (ML_CANCELED). 0 when allowed; the refusal or error reason otherwise (message recorded).
+ * source, branch and trust roots, and saves the state on success. When an
+ * object could not be read from a cache older than this run, the cache is
+ * moved aside, fetched afresh and verified again (source_recovery says so).
+ * 0 when allowed; the refusal or error reason otherwise (message recorded).
  */
 int fetch_verify_verify(struct fetch_verify *fv, const struct config *c,
                         const volatile sig_atomic_t *cancel);

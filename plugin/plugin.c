@@ -23,6 +23,7 @@
 #include "plugin/policy_digest.h"
 #include "plugin/webhook.h"
 #include "plugin/workspace.h"
+#include "verify/source.h"
 
 #define EXIT_SKIP 78
 
@@ -94,6 +95,8 @@ static void record_verification(struct plugin_run *p)
 		p->rec.previous_tip = res->floor;
 	p->rec.checked = (int64_t)res->checked;
 	p->rec.signer = res->signer;
+	if (p->fv.src != NULL)
+		p->rec.cache_recovery = source_recovery(p->fv.src);
 }
 
 /*
@@ -156,6 +159,8 @@ static int phase_fetch_verify(struct plugin_run *p)
 		span_end(p, AUDIT_PHASE_VERIFY);
 	}
 	record_verification(p);
+	if (p->rec.cache_recovery != NULL)
+		fprintf(stderr, "mainline: warning: %s\n", p->rec.cache_recovery);
 	return r;
 }
 

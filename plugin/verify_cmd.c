@@ -16,6 +16,7 @@
 #include "plugin/config_set.h"
 #include "plugin/fetch_verify.h"
 #include "plugin/policy.h"
+#include "verify/source.h"
 #include "verify/verifier.h"
 
 #define MAX_KEYRINGS 32
@@ -357,6 +358,8 @@ int verify_cmd_main(int argc, char **argv)
 	if ((r = config_finish(&req)) != 0)
 		goto out;
 	r = fetch_verify_run(&fv, &req, o.offline, NULL);
+	if (fv.src != NULL && source_recovery(fv.src) != NULL)
+		fprintf(stderr, "mainline: warning: %s\n", source_recovery(fv.src));
 out:
 	print_result(&o, req.source != NULL ? req.source : o.source,
 	             req.branch != NULL ? req.branch : "main", r, &fv.res);

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <git2.h>
+#include <git2/sys/odb_backend.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,7 @@
 #define MAX_TREE_DEPTH 256
 #define MAX_URL_LEN 4096
 #define MAX_CRED_ATTEMPTS 3
+#define DAMAGED_PREFIX "git.corrupt-"
 
 struct fetch_report;
 
@@ -43,6 +45,9 @@ struct source {
 	unsigned fetch_timeout;
 	const volatile sig_atomic_t *cancel;
 	char *ca_file;
+	int created; /* this run created the repository: whatever it holds came from the source */
+	int read_failed;             /* an object could not be read (source_suspect) */
+	char *recovery;              /* source_recovery() */
 	struct fetch_report *report; /* in the fetch child only */
 	int have_pin;
 	uint8_t cert_pin[32];
@@ -90,6 +95,13 @@ static int fetch_error(struct source *src, const char *what)
 static int git_failure(enum ml_reason reason, const char *what, const char *subject)
 {
 	return ml_fail(reason, "%s '%s': %s", what, subject, git_message());
+}
+
+/* An object the cache should hold cannot be read: the cache may be damaged (source_suspect). */
+static int read_failure(struct source *src, const char *what, const char *subject)
+{
+	src->read_failed = 1;
+	return git_failure(ML_MALFORMED_OBJECT, what, subject);
 }
 
 /* Accepts 64 hex digits, optionally separated by ':' (openssl's fingerprint). */
@@ -194,6 +206,32 @@ out:
 	return r;
 }
 
+static void forget_credentials(struct source *src)
+{
+	free(src->username);
+	if (src->password != NULL)
+		explicit_bzero(src->password, strlen(src->password));
+	free(src->password);
+	free(src->ssh_key);
+	free(src->ssh_host_key);
+	src->username = src->password = src->ssh_key = src->ssh_host_key = NULL;
+}
+
+static int set_credentials(struct source *src, const struct source_options *o)
+{
+	forget_credentials(src);
+	src->username = dup_or_null(o->username);
+	src->password = dup_or_null(o->password);
+	src->ssh_key = dup_or_null(o->ssh_key);
+	src->ssh_host_key = dup_or_null(o->ssh_host_key);
+	if ((o->username != NULL && o->username[0] != '\0' && src->username == NULL) ||
+	    (o->password != NULL && o->password[0] != '\0' && src->password == NULL) ||
+	    (o->ssh_key != NULL && o->ssh_key[0] != '\0' && src->ssh_key == NULL) ||
+	    (o->ssh_host_key != NULL && o->ssh_host_key[0] != '\0' && src->ssh_host_key == NULL))
+		return ml_fail(ML_IO, "out of memory");
+	return 0;
+}
+
 static int make_dir(const char *path)
 {
 	if (mkdir(path, 0700) < 0 && errno != EEXIST)
@@ -293,10 +331,8 @@ int source_open(struct source **out, const struct source_options *opts)
 	src->url = strdup(opts->url);
 	src->safe_url = redact(opts->url);
 	src->branch = strdup(opts->branch != NULL ? opts->branch : SOURCE_DEFAULT_BRANCH);
-	src->username = dup_or_null(opts->username);
-	src->password = dup_or_null(opts->password);
-	src->ssh_key = dup_or_null(opts->ssh_key);
-	src->ssh_host_key = dup_or_null(opts->ssh_host_key);
+	if ((r = set_credentials(src, opts)) != 0)
+		goto out;
 	if (src->url == NULL || src->safe_url == NULL || src->branch == NULL ||
 	    crypto_digest(CRYPTO_SHA256, opts->url, strlen(opts->url), digest) < 0) {
 		r = ml_fail(ML_IO, "out of memory");
@@ -332,6 +368,7 @@ int source_open(struct source **out, const struct source_options *opts)
 			r = git_failure(ML_IO, "cannot create cache repository", src->git_dir);
 			goto out;
 		}
+		src->created = 1;
 	}
 	*out = src;
 	src = NULL; /* transferred */
@@ -471,6 +508,7 @@ static int fetch_failure(struct source *src)
 struct fetch_report {
 	git_indexer_progress progress; /* as far as the transfer got */
 	int reason;                    /* 0: fetched */
+	int error_class;               /* libgit2's class of the error (git_error_t) */
 	char message[1024];
 };
 
@@ -529,14 +567,15 @@ out:
 /*
  * The child's side of a fetch. libgit2 seeds mbedTLS's random generator once,
  * when it starts, and nothing reseeds it on fork: two children of one parent
- * would make the same "random" TLS handshake. So the child starts libgit2
- * anew, with its options, and opens the repository itself (the parent has
- * closed its own).
+ * (a fetch afresh after a damaged cache, say) would make the same "random"
+ * TLS handshake. So the child starts libgit2 anew, with its options, and
+ * opens the repository itself (the parent has closed its own).
  */
 static int fetch_child(void *arg, void *shared)
 {
 	struct source *src = arg;
 	struct fetch_report *rep = shared;
+	const git_error *e;
 	int r;
 
 	src->report = rep;
@@ -548,7 +587,9 @@ static int fetch_child(void *arg, void *shared)
 	else
 		r = fetch_remote(src);
 	if (r != 0) {
+		e = git_error_last();
 		rep->reason = r;
+		rep->error_class = e != NULL ? e->klass : GIT_ERROR_NONE;
 		snprintf(rep->message, sizeof(rep->message), "%s", ml_error_message());
 	}
 	return r != 0;
@@ -573,9 +614,10 @@ static void describe_progress(const git_indexer_progress *p, char *out, size_t l
  * One fetch, in a child process killed at the deadline or on cancel (the
  * parent does not touch the repository meanwhile, and opens it again after,
  * to see what the child wrote). 0, or the reason with its message in msg,
- * not recorded yet ("" when it was: the child could not be started).
+ * not recorded yet ("" when it was: the child could not be started), and
+ * libgit2's class of the child's error in *error_class.
  */
-static int fetch_once(struct source *src, char *msg, size_t len)
+static int fetch_once(struct source *src, int *error_class, char *msg, size_t len)
 {
 	struct child_limits lim = {0, src->cancel};
 	struct fetch_report rep;
@@ -583,6 +625,7 @@ static int fetch_once(struct source *src, char *msg, size_t len)
 	char progress[160];
 	int status, r;
 
+	*error_class = GIT_ERROR_NONE;
 	msg[0] = '\0';
 	lim.deadline_ms = clock_monotonic_ms() + (int64_t)src->fetch_timeout * 1000;
 	git_repository_free(src->repo);
@@ -602,6 +645,7 @@ static int fetch_once(struct source *src, char *msg, size_t len)
 			         status);
 			return ML_FETCH_FAILED;
 		}
+		*error_class = rep.error_class;
 		snprintf(msg, len, "%s", rep.message);
 		return rep.reason;
 	case CHILD_KILLED:
@@ -677,18 +721,330 @@ static void remove_stale_files(struct source *src)
 	(void)nftw(path, remove_lock_file, 16, FTW_PHYS);
 }
 
+/* ---- damaged caches ---- */
+
+/* Whether ref names an object the cache can read. 0, or 1 with why. */
+static int check_ref_target(git_odb *odb, const git_reference *ref, struct buf *why)
+{
+	git_object_t type;
+	char hex[41];
+	size_t size;
+
+	if (git_reference_type(ref) != GIT_REFERENCE_DIRECT ||
+	    git_odb_read_header(&size, &type, odb, git_reference_target(ref)) == 0)
+		return 0;
+	git_oid_tostr(hex, sizeof(hex), git_reference_target(ref));
+	buf_printf(why, "reference '%s' names object '%s', which cannot be read: %s",
+	           git_reference_name(ref), hex, git_message());
+	return 1;
+}
+
+/*
+ * The loose references under name (a directory of the repository, "refs"):
+ * libgit2's iterators skip one that does not parse, so each file is looked
+ * up by its name. 0, or 1 with why.
+ */
+static int check_loose_refs(struct source *src, git_odb *odb, const char *name, int depth,
+                            struct buf *why)
+{
+	char path[MAX_PATH_LEN], sub[MAX_PATH_LEN];
+	git_reference *ref = NULL;
+	struct dirent *e;
+	struct stat st;
+	int damaged = 0;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "%s/%s", src->git_dir, name);
+	if (depth > 64 || (d = opendir(path)) == NULL)
+		return 0;
+	while (!damaged && (e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		if ((size_t)snprintf(sub, sizeof(sub), "%s/%s", name, e->d_name) >= sizeof(sub))
+			continue;
+		if (e->d_type == DT_DIR ||
+		    (e->d_type == DT_UNKNOWN &&
+		     fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		     S_ISDIR(st.st_mode))) {
+			damaged = check_loose_refs(src, odb, sub, depth + 1, why);
+		} else if (git_reference_lookup(&ref, src->repo, sub) < 0) {
+			buf_printf(why, "cannot read reference '%s': %s", sub, git_message());
+			damaged = 1;
+		} else {
+			damaged = check_ref_target(odb, ref, why);
+			git_reference_free(ref);
+		}
+	}
+	closedir(d);
+	return damaged;
+}
+
+/* Every reference must parse and name an object the cache can read. 0, or 1 with why. */
+static int check_refs(struct source *src, struct buf *why)
+{
+	git_reference_iterator *it = NULL;
+	git_reference *ref = NULL;
+	git_odb *odb = NULL;
+	int e, damaged = 1;
+
+	if (git_repository_odb(&odb, src->repo) < 0 ||
+	    git_reference_iterator_new(&it, src->repo) < 0) {
+		buf_printf(why, "cannot list its references: %s", git_message());
+		goto out;
+	}
+	if (check_loose_refs(src, odb, "refs", 0, why) != 0)
+		goto out;
+	/* the packed ones too */
+	while ((e = git_reference_next(&ref, it)) == 0) {
+		if (check_ref_target(odb, ref, why) != 0)
+			goto out;
+		git_reference_free(ref);
+		ref = NULL;
+	}
+	if (e != GIT_ITEROVER) {
+		buf_printf(why, "cannot read its references: %s", git_message());
+		goto out;
+	}
+	damaged = 0;
+out:
+	git_reference_free(ref);
+	git_reference_iterator_free(it);
+	git_odb_free(odb);
+	return damaged;
+}
+
+struct pack_scan {
+	struct source *src;
+	git_odb *odb;
+	int full;     /* read every object, not the first only */
+	int canceled; /* the scan stopped on cancel */
+	git_oid bad;
+};
+
+static int scan_object(const git_oid *oid, void *payload)
+{
+	struct pack_scan *s = payload;
+	git_odb_object *obj = NULL;
+	git_object_t type;
+	size_t size;
+	int r;
+
+	if (s->src->cancel != NULL && *s->src->cancel) {
+		s->canceled = 1;
+		return 1;
+	}
+	git_oid_cpy(&s->bad, oid);
+	/* strict hash verification is on: reading an object re-hashes it */
+	if (s->full) {
+		r = git_odb_read(&obj, s->odb, oid);
+		git_odb_object_free(obj);
+	} else {
+		r = git_odb_read_header(&size, &type, s->odb, oid);
+	}
+	if (r < 0)
+		return r;
+	return s->full ? 0 : 1; /* one object opens the pack, which checks it against its index */
+}
+
+/*
+ * Each pack on its own: opening one checks its header and its trailing
+ * checksum against its index (a truncated pack fails here, where
+ * libgit2 would otherwise just not see its objects); a full scan also reads,
+ * inflates and re-hashes every object. 0, 1 with why, or ML_CANCELED.
+ */
+static int check_packs(struct source *src, int full, struct buf *why)
+{
+	char dir[MAX_PATH_LEN], path[MAX_PATH_LEN * 2], hex[41];
+	struct pack_scan scan = {.src = src, .full = full};
+	git_odb_backend *backend;
+	struct dirent *e;
+	DIR *d;
+	size_t n;
+	int r, damaged = 0;
+
+	snprintf(dir, sizeof(dir), "%s/objects/pack", src->git_dir);
+	if ((d = opendir(dir)) == NULL)
+		return 0;
+	while (!damaged && (e = readdir(d)) != NULL) {
+		n = strlen(e->d_name);
+		if (n < 5 || strcmp(e->d_name + n - 4, ".idx") != 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		scan.odb = NULL;
+		if (git_odb_new(&scan.odb) < 0 || git_odb_backend_one_pack(&backend, path) < 0) {
+			buf_printf(why, "cannot open pack index '%s': %s", path, git_message());
+			damaged = 1;
+		} else if (git_odb_add_backend(scan.odb, backend, 1) < 0) {
+			backend->free(backend);
+			buf_printf(why, "cannot open pack index '%s': %s", path, git_message());
+			damaged = 1;
+		} else if ((r = git_odb_foreach(scan.odb, scan_object, &scan)) < 0) {
+			git_oid_tostr(hex, sizeof(hex), &scan.bad);
+			buf_printf(why, "pack '%.*s.pack' is damaged at object '%s': %s",
+			           (int)(strlen(path) - 4), path, hex, git_message());
+			damaged = 1;
+		}
+		git_odb_free(scan.odb);
+		if (scan.canceled) {
+			closedir(d);
+			return ml_fail(ML_CANCELED, "canceled while checking cache '%s'",
+			               src->git_dir);
+		}
+	}
+	closedir(d);
+	return damaged;
+}
+
+/*
+ * Whether the cache is damaged: its packs (check_packs, every object read
+ * when full), then its references (check_refs). 0 whole, 1 damaged (why says
+ * what was found), or ML_CANCELED.
+ */
+static int check_cache(struct source *src, int full, struct buf *why)
+{
+	int r = check_packs(src, full, why);
+
+	return r != 0 ? r : check_refs(src, why);
+}
+
+static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st;
+	(void)type;
+	(void)ftw;
+	(void)remove(path);
+	return 0;
+}
+
+static int is_damaged_copy(const struct dirent *e)
+{
+	return strncmp(e->d_name, DAMAGED_PREFIX, strlen(DAMAGED_PREFIX)) == 0;
+}
+
+/* Removes the damaged copies but the newest SOURCE_KEEP_DAMAGED (names sort by time). */
+static void prune_damaged(struct source *src)
+{
+	char path[MAX_PATH_LEN * 2];
+	struct dirent **list = NULL;
+	int i, n = scandir(src->dir, &list, is_damaged_copy, alphasort);
+
+	for (i = 0; i < n; i++) {
+		if (i < n - SOURCE_KEEP_DAMAGED) {
+			snprintf(path, sizeof(path), "%s/%s", src->dir, list[i]->d_name);
+			(void)nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+		}
+		free(list[i]);
+	}
+	free(list);
+}
+
+/*
+ * Moves the repository aside as <dir>/git.corrupt-<UTC time>, keeps the newest
+ * copies only, and starts an empty one in its place. 0 or ML_IO.
+ */
+static int move_aside(struct source *src, const char *why)
+{
+	char aside[MAX_PATH_LEN + 64], stamp[32];
+	struct buf line;
+	time_t now = time(NULL);
+	struct tm tm;
+	int n, r;
+
+	if (gmtime_r(&now, &tm) == NULL ||
+	    strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm) == 0)
+		snprintf(stamp, sizeof(stamp), "%lld", (long long)now);
+	git_repository_free(src->repo);
+	src->repo = NULL;
+	for (n = 1;; n++) {
+		snprintf(aside, sizeof(aside),
+		         n == 1 ? "%s/" DAMAGED_PREFIX "%s" : "%s/" DAMAGED_PREFIX "%s-%d",
+		         src->dir, stamp, n);
+		if (renameat2(AT_FDCWD, src->git_dir, AT_FDCWD, aside, RENAME_NOREPLACE) == 0)
+			break;
+		if (errno != EEXIST || n == 100) {
+			r = ml_fail(ML_IO, "cannot move damaged cache '%s' aside: %s", src->git_dir,
+			            strerror(errno));
+			(void)git_repository_open_bare(&src->repo, src->git_dir);
+			return r;
+		}
+	}
+	prune_damaged(src);
+	if (git_repository_init(&src->repo, src->git_dir, 1) < 0)
+		return git_failure(ML_IO, "cannot create cache repository", src->git_dir);
+	src->created = 1;
+	src->read_failed = 0;
+	free(src->recovery);
+	buf_init(&line, 16384);
+	if (buf_printf(&line, "cache '%s' was damaged (%s): moved aside to '%s', fetching afresh",
+	               src->git_dir, why, aside) < 0 ||
+	    (src->recovery = buf_detach(&line, NULL)) == NULL) {
+		buf_release(&line);
+		return ml_fail(ML_IO, "out of memory");
+	}
+	return 0;
+}
+
+/* libgit2 errors of reading the cache itself, which a damaged cache causes. */
+static int is_storage_error(int error_class)
+{
+	return error_class == GIT_ERROR_ODB || error_class == GIT_ERROR_ZLIB ||
+	       error_class == GIT_ERROR_OS || error_class == GIT_ERROR_REFERENCE ||
+	       error_class == GIT_ERROR_OBJECT;
+}
+
 int source_fetch(struct source *src)
 {
+	int error_class = GIT_ERROR_NONE, damaged, r = 0;
 	char msg[1024];
-	int r;
+	struct buf why;
 
 	if (src->offline)
 		return 0;
+	buf_init(&why, 4096);
 	remove_stale_files(src);
-	r = fetch_once(src, msg, sizeof(msg));
+	if (!src->created) {
+		if ((r = check_cache(src, 0, &why)) == 1)
+			r = move_aside(src, buf_cstr(&why));
+		if (r != 0)
+			goto out;
+	}
+	r = fetch_once(src, &error_class, msg, sizeof(msg));
+	if (r == ML_FETCH_FAILED && !src->created && is_storage_error(error_class)) {
+		/* failing on reading the cache: a full check tells its damage from the server's fault */
+		buf_reset(&why);
+		if ((damaged = check_cache(src, 1, &why)) == 1) {
+			if ((r = move_aside(src, buf_cstr(&why))) != 0)
+				goto out;
+			r = fetch_once(src, &error_class, msg, sizeof(msg));
+		} else if (damaged != 0) {
+			r = damaged;
+			goto out;
+		}
+	}
 	if (r != 0 && msg[0] != '\0')
 		r = ml_fail(r, "%s", msg);
+out:
+	buf_release(&why);
 	return r;
+}
+
+int source_suspect(const struct source *src)
+{
+	return src->read_failed && !src->created && !src->offline;
+}
+
+int source_refetch(struct source *src, const char *why, const struct source_options *creds)
+{
+	int r;
+
+	if ((r = set_credentials(src, creds)) != 0 || (r = move_aside(src, why)) != 0)
+		return r;
+	return source_fetch(src);
+}
+
+const char *source_recovery(const struct source *src)
+{
+	return src->recovery;
 }
 
 static int lookup_ref_oid(struct source *src, const char *name, git_oid *out)
@@ -775,11 +1131,15 @@ int source_resolve(struct source *src, const char *spec, char out_commit[41], ch
 			return ml_fail(ML_CONFIG, "unknown revision '%s' in '%s'", spec,
 			               src->safe_url);
 	}
-	if (object_type_of(src, &oid, &type) < 0)
+	if (object_type_of(src, &oid, &type) < 0) {
+		if (!is_full_hex(spec))
+			src->read_failed =
+			    1; /* a fetched reference names it: the cache should hold it */
 		return ml_fail(ML_CONFIG, "unknown revision '%s' in '%s'", spec, src->safe_url);
+	}
 	if (type == GIT_OBJECT_TAG) {
 		if (git_tag_lookup(&tag, src->repo, &oid) < 0) {
-			r = git_failure(ML_MALFORMED_OBJECT, "cannot read tag", spec);
+			r = read_failure(src, "cannot read tag", spec);
 			goto out;
 		}
 		git_oid_tostr(out_tag, 41, &oid);
@@ -822,7 +1182,7 @@ static int read_oid(struct source *src, const git_oid *oid, git_object_t type, s
 		goto out;
 	}
 	if (git_odb_read(&obj, odb, oid) < 0) {
-		r = git_failure(ML_MALFORMED_OBJECT, "cannot read object", hex);
+		r = read_failure(src, "cannot read object", hex);
 		goto out;
 	}
 	if (git_odb_object_type(obj) != type) {
@@ -882,7 +1242,7 @@ static int walk_tree(struct walk *w, const git_oid *tree_oid, size_t path_len, i
 		goto out;
 	}
 	if (git_tree_lookup(&tree, w->src->repo, tree_oid) < 0) {
-		r = git_failure(ML_MALFORMED_OBJECT, "cannot read tree", hex);
+		r = read_failure(w->src, "cannot read tree", hex);
 		goto out;
 	}
 	count = git_tree_entrycount(tree);
@@ -994,13 +1354,9 @@ void source_free(struct source *src)
 	free(src->branch);
 	free(src->dir);
 	free(src->git_dir);
-	free(src->username);
-	if (src->password != NULL)
-		explicit_bzero(src->password, strlen(src->password));
-	free(src->password);
-	free(src->ssh_key);
-	free(src->ssh_host_key);
+	forget_credentials(src);
 	free(src->ca_file);
+	free(src->recovery);
 	if (src->git_initialized)
 		git_libgit2_shutdown();
 	free(src);

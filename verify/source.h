@@ -6,7 +6,9 @@
  *
  * Layout of the cache directory: one subdirectory per source URL, named
  * after the SHA-256 of the URL, holding the bare repository (git/), the URL
- * (url) and a lock file (lock). Fetched refs live under refs/mainline/ only.
+ * (url), a lock file (lock) and damaged repositories moved aside
+ * (git.corrupt-<UTC time>, the newest SOURCE_KEEP_DAMAGED kept). Fetched
+ * refs live under refs/mainline/ only.
  */
 #ifndef MAINLINE_SOURCE_H
 #define MAINLINE_SOURCE_H
@@ -22,6 +24,8 @@
 #define SOURCE_DEFAULT_BRANCH "main"
 #define SOURCE_DEFAULT_LOCK_TIMEOUT 600  /* seconds */
 #define SOURCE_DEFAULT_FETCH_TIMEOUT 600 /* seconds */
+/* Damaged caches moved aside (git.corrupt-<time>) that are kept, the newest ones. */
+#define SOURCE_KEEP_DAMAGED 2
 
 struct source_options {
 	const char *url;        /* local path, file://, git://, https://, ssh://, scp-like */
@@ -55,11 +59,36 @@ int source_open(struct source **out, const struct source_options *opts);
  * refs/mainline/tags/ (forced: rollback is judged by the verifier, not here).
  * No-op when offline. The fetch runs in a child process that is killed after
  * fetch_timeout seconds (ML_FETCH_FAILED, "timed out") or on cancel
- * (ML_CANCELED). 0, ML_FETCH_FAILED (URL without credentials, and libgit2's
- * message), ML_UNSUPPORTED (a local SHA-256 repository), ML_CANCELED or
- * ML_IO.
+ * (ML_CANCELED). A cache found damaged before the fetch, or when the fetch
+ * fails on reading it, is moved aside and fetched afresh (source_recovery).
+ * 0, ML_FETCH_FAILED (URL without credentials, and libgit2's message),
+ * ML_UNSUPPORTED (a local SHA-256 repository), ML_CANCELED or ML_IO.
  */
 int source_fetch(struct source *src);
+
+/*
+ * Whether the failure of the last read (a refusal of the verifier, say) may
+ * be the cache's fault rather than the server's: an object could not be read
+ * (missing, or its pack damaged) from a cache that this run did not create,
+ * and the source is not offline. Objects that were read but do not parse
+ * never count: those are the server's.
+ */
+int source_suspect(const struct source *src);
+
+/*
+ * Moves the cache aside as damaged (why: what was found) and fetches afresh
+ * with the credentials of creds (username, password, ssh_key, ssh_host_key:
+ * a key file may not outlive the first fetch), for a failure
+ * source_suspect() saw; the caller verifies again. 0 or the reasons of
+ * source_fetch.
+ */
+int source_refetch(struct source *src, const char *why, const struct source_options *creds);
+
+/*
+ * NULL, or one line saying which damaged cache this run moved aside, why,
+ * and where it is kept (for the log and the audit record).
+ */
+const char *source_recovery(const struct source *src);
 
 /* The fetched tip of the branch (40 hex + NUL). 0 or ML_FETCH_FAILED when absent. */
 int source_branch_tip(struct source *src, char out_hex[41]);

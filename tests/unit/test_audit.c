@@ -23,10 +23,12 @@ static char *render(const struct audit_record *rec)
 static void test_fixed_key_order(void **state)
 {
 	static const char *const keys[] = {
-	    "schema",       "id",           "time",      "decision",     "reason",        "message",
-	    "drone",        "source",       "branch",    "commit",       "tree",          "anchor",
-	    "previous_tip", "mode",         "checked",   "signer",       "policy_digest", "image",
-	    "image_digest", "container_id", "exit_code", "durations_ms", "version"};
+	    "schema",        "id",           "time",           "decision",
+	    "reason",        "message",      "drone",          "source",
+	    "branch",        "commit",       "tree",           "anchor",
+	    "previous_tip",  "mode",         "checked",        "signer",
+	    "policy_digest", "image",        "image_digest",   "container_id",
+	    "exit_code",     "durations_ms", "cache_recovery", "version"};
 	struct audit_record rec;
 	const cJSON *item;
 	char *text;
