@@ -33,14 +33,7 @@ plugin() { # [VAR=VALUE...]: a dry run with an audit file
 		DRONE_COMMIT_SHA=0123456789abcdef0123456789abcdef01234567 DRONE_REPO=acme/app \
 		DRONE_BUILD_NUMBER=7 DRONE_STEP_NAME=release "$@" "$MAINLINE"
 }
-record() { # KEY...: that field of the last audit record ("null" when null)
-	tail -n 1 "$T_TMP/audit.jsonl" | python3 -c '
-import json, sys
-v = json.loads(sys.stdin.readline())
-for k in sys.argv[1:]:
-    v = v[k]
-print("null" if v is None else v)' "$@"
-}
+record() { t_audit_field "$T_TMP/audit.jsonl" "$@"; }
 dir="$T_TMP/cache/$(printf %s "$url" | sha256sum | cut -c1-32)"
 git_dir="$dir/git"
 pack() { ls "$git_dir"/objects/pack/pack-*.pack; }
