@@ -28,13 +28,10 @@
 #define SOURCE_KEEP_DAMAGED 2
 
 struct source_options {
-	const char *url;        /* local path, file://, git://, https://, ssh://, scp-like */
-	const char *branch;     /* NULL: "main" */
-	const char *cache_dir;  /* NULL: SOURCE_DEFAULT_CACHE */
-	unsigned lock_timeout;  /* seconds to wait for the cache lock; 0: default */
-	unsigned fetch_timeout; /* seconds one fetch may take; 0: default */
-	/* set (non-zero) by a signal handler: waiting and fetching stop (ML_CANCELED); may be NULL */
-	const volatile sig_atomic_t *cancel;
+	const char *url;          /* local path, file://, git://, https://, ssh://, scp-like */
+	const char *branch;       /* NULL: "main" */
+	const char *cache_dir;    /* NULL: SOURCE_DEFAULT_CACHE */
+	unsigned lock_timeout;    /* seconds to wait for the cache lock; 0: default */
 	int offline;              /* never fetch, use the cache as it is */
 	const char *ca_file;      /* https: PEM bundle replacing the system CAs */
 	const char *cert_pin;     /* https: SHA-256 of the server certificate (DER), hex */
@@ -42,6 +39,9 @@ struct source_options {
 	const char *password;     /* https: password or token */
 	const char *ssh_key;      /* ssh: private key file (no passphrase) */
 	const char *ssh_host_key; /* ssh: required pin, "SHA256:<b64>" or a known_hosts line */
+	unsigned fetch_timeout;   /* seconds one fetch may take; 0: default */
+	/* set (non-zero) by a signal handler: waiting and fetching stop (ML_CANCELED); may be NULL */
+	const volatile sig_atomic_t *cancel;
 };
 
 struct source;
