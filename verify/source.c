@@ -8,6 +8,7 @@
 #include <ftw.h>
 #include <git2.h>
 #include <git2/sys/odb_backend.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -579,6 +580,8 @@ static int fetch_child(void *arg, void *shared)
 	int r;
 
 	src->report = rep;
+	/* a server that closes the connection early fails the fetch (EPIPE), not the child */
+	signal(SIGPIPE, SIG_IGN);
 	while (git_libgit2_shutdown() > 0)
 		;
 	if (git_libgit2_init() < 0 || configure_libgit2(src->ca_file) < 0 ||
