@@ -95,6 +95,7 @@ struct audit_record {
 	struct audit_span phase[AUDIT_PHASE_COUNT];
 	const struct audit_reaped *reaped; /* NULL: the run phase did not look (null) */
 	size_t reaped_count;
+	const char *cache_recovery; /* the damaged cache this run moved aside, and why */
 };
 
 /*

@@ -48,6 +48,7 @@ static const struct setting settings[CK_COUNT] = {
     S(CK_DRY_RUN, "dry_run", BOOL, dry_run, 0, NULL, NULL),
     S(CK_ENV, "env", LIST, env, 0, NULL, setting_check_env_name),
     S(CK_EVENTS, "events", LIST, events, 0, NULL, setting_check_event),
+    S(CK_FETCH_TIMEOUT, "fetch_timeout", DURATION, fetch_timeout, 0, NULL, NULL),
     S(CK_FORGE_KEYS, "forge_keys", LIST, forge_keys, OBJECT_ITEMS, NULL, setting_check_forge_key),
     S(CK_GATE_COMMIT, "gate_commit", BOOL, gate_commit, 0, NULL, NULL),
     S(CK_GIT_PASSWORD, "git_password", STR, git_password, SECRET, NULL, NULL),

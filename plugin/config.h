@@ -42,6 +42,7 @@ enum config_key {
 	CK_DRY_RUN,
 	CK_ENV,
 	CK_EVENTS,
+	CK_FETCH_TIMEOUT,
 	CK_FORGE_KEYS,
 	CK_GATE_COMMIT,
 	CK_GIT_PASSWORD,
@@ -133,6 +134,7 @@ struct config {
 	char *ssh_known_hosts;
 	char *ca_cert;
 	char *cert_pin;
+	int64_t fetch_timeout; /* seconds; default 600 */
 
 	/* PLUGIN_* names that are not settings but ignored (ignored_settings.h) */
 	struct strlist ignore_settings;

@@ -249,8 +249,8 @@ static int set_scalar_text(struct config *c, enum config_key k, const char *v)
 			    "invalid duration '%s' for setting '%s' (want e.g. 90s, 30m, "
 			    "1h30m)",
 			    v, s->name);
-		if (k == CK_TIMEOUT && d == 0)
-			return ml_fail(ML_CONFIG, "setting 'timeout' must be longer than 0s");
+		if ((k == CK_TIMEOUT || k == CK_FETCH_TIMEOUT) && d == 0)
+			return ml_fail(ML_CONFIG, "setting '%s' must be longer than 0s", s->name);
 		*setting_duration_field(c, k) = d;
 		break;
 	}
@@ -361,6 +361,7 @@ int config_finish(struct config *c)
 	    {CK_DOCKER_SOCKET, "false"},
 	    {CK_PULL, "if-not-exists"},
 	    {CK_TIMEOUT, "1h"},
+	    {CK_FETCH_TIMEOUT, "10m"},
 	    {CK_ON_REFUSE, "fail"},
 	    {CK_CACHE, "/var/cache/mainline"},
 	    {CK_DRY_RUN, "false"},

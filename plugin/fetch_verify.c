@@ -1,5 +1,6 @@
 #include "plugin/fetch_verify.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "common/error.h"
@@ -19,7 +20,8 @@ int fetch_verify_roots(struct fetch_verify *out, const struct config *c)
 	return 0;
 }
 
-int fetch_verify_fetch(struct fetch_verify *fv, const struct config *c, int offline)
+int fetch_verify_fetch(struct fetch_verify *fv, const struct config *c, int offline,
+                       const volatile sig_atomic_t *cancel)
 {
 	struct source_options so;
 	struct credentials cr;
@@ -30,6 +32,8 @@ int fetch_verify_fetch(struct fetch_verify *fv, const struct config *c, int offl
 	so.branch = c->branch;
 	so.cache_dir = c->cache;
 	so.offline = offline;
+	so.fetch_timeout = (unsigned)c->fetch_timeout;
+	so.cancel = cancel;
 	so.ca_file = c->ca_cert;
 	so.cert_pin = c->cert_pin;
 	/* the ssh key file exists only while the fetch runs */
@@ -69,7 +73,50 @@ void fetch_verify_request(const struct config *c, struct verify_request *out)
 	}
 }
 
-int fetch_verify_verify(struct fetch_verify *fv, const struct config *c)
+static int entry_read(void *ctx, const struct tree_entry *e)
+{
+	(void)ctx;
+	(void)e;
+	return 0;
+}
+
+/*
+ * The decision, then every object of the verified tree read as the run will
+ * read it: a damaged cache shows now, while it is locked and can still be
+ * fetched afresh.
+ */
+static int verify_once(struct fetch_verify *fv, const struct verify_request *req)
+{
+	int r = verifier_run(fv->src, fv->st, &fv->tr, req, &fv->res);
+
+	if (r == 0 && (r = source_tree_walk(fv->src, fv->res.tree, entry_read, NULL)) != 0)
+		memset(fv->res.tree, 0, sizeof(fv->res.tree));
+	return r;
+}
+
+/*
+ * A cache this run did not create could not give an object: move it aside,
+ * fetch afresh (with the credentials again) and let the caller verify anew.
+ * A failure in the fresh cache is the server's, and stands.
+ */
+static int refetch(struct fetch_verify *fv, const struct config *c)
+{
+	struct source_options so;
+	struct credentials cr;
+	char why[600];
+	int r;
+
+	snprintf(why, sizeof(why), "%s", ml_error_message());
+	ml_error_clear();
+	memset(&so, 0, sizeof(so));
+	if ((r = credentials_prepare(&cr, c, &so)) == 0)
+		r = source_refetch(fv->src, why, &so);
+	credentials_release(&cr);
+	return r;
+}
+
+int fetch_verify_verify(struct fetch_verify *fv, const struct config *c,
+                        const volatile sig_atomic_t *cancel)
 {
 	struct verify_request req;
 	int r;
@@ -77,17 +124,23 @@ int fetch_verify_verify(struct fetch_verify *fv, const struct config *c)
 	if ((r = state_open(&fv->st, c->cache, c->source, c->branch, fv->roots_digest)) != 0)
 		return r;
 	fetch_verify_request(c, &req);
-	if ((r = verifier_run(fv->src, fv->st, &fv->tr, &req, &fv->res)) == 0)
+	req.cancel = cancel;
+	r = verify_once(fv, &req);
+	if (r != 0 && r != ML_CANCELED && source_suspect(fv->src) && (r = refetch(fv, c)) == 0)
+		r = verify_once(fv, &req);
+	if (r == 0)
 		r = state_save(fv->st, descends_in_cache, fv->src);
 	return r;
 }
 
-int fetch_verify_run(struct fetch_verify *out, const struct config *c, int offline)
+int fetch_verify_run(struct fetch_verify *out, const struct config *c, int offline,
+                     const volatile sig_atomic_t *cancel)
 {
 	int r;
 
-	if ((r = fetch_verify_roots(out, c)) == 0 && (r = fetch_verify_fetch(out, c, offline)) == 0)
-		r = fetch_verify_verify(out, c);
+	if ((r = fetch_verify_roots(out, c)) == 0 &&
+	    (r = fetch_verify_fetch(out, c, offline, cancel)) == 0)
+		r = fetch_verify_verify(out, c, cancel);
 	return r;
 }
 

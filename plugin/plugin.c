@@ -101,6 +101,8 @@ static void record_verification(struct plugin_run *p)
 		p->rec.previous_tip = res->floor;
 	p->rec.checked = (int64_t)res->checked;
 	p->rec.signer = res->signer;
+	if (p->fv.src != NULL)
+		p->rec.cache_recovery = source_recovery(p->fv.src);
 }
 
 /*
@@ -163,7 +165,7 @@ static int phase_gate(struct plugin_run *p)
 	if (r != 0)
 		ml_fail(r, "%s", gate.message[0] != '\0' ? gate.message : ml_reason_name(r));
 	if (r == 0)
-		r = gate_commit_check(&p->cfg);
+		r = gate_commit_check(&p->cfg, &canceled);
 	span_end(p, AUDIT_PHASE_GATE);
 	return r;
 }
@@ -176,15 +178,17 @@ static int phase_fetch_verify(struct plugin_run *p)
 	r = fetch_verify_roots(&p->fv, &p->cfg);
 	if (r == 0) {
 		span_begin(p, AUDIT_PHASE_FETCH);
-		r = fetch_verify_fetch(&p->fv, &p->cfg, 0);
+		r = fetch_verify_fetch(&p->fv, &p->cfg, 0, &canceled);
 		span_end(p, AUDIT_PHASE_FETCH);
 	}
 	if (r == 0) {
 		span_begin(p, AUDIT_PHASE_VERIFY);
-		r = fetch_verify_verify(&p->fv, &p->cfg);
+		r = fetch_verify_verify(&p->fv, &p->cfg, &canceled);
 		span_end(p, AUDIT_PHASE_VERIFY);
 	}
 	record_verification(p);
+	if (p->rec.cache_recovery != NULL)
+		fprintf(stderr, "mainline: warning: %s\n", p->rec.cache_recovery);
 	/* the next build on this cache may fetch now: the run reads the tree by id (source.h) */
 	source_unlock(p->fv.src);
 	return r;

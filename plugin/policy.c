@@ -48,6 +48,7 @@ static const enum rule rules[CK_COUNT] = {
     [CK_DRY_RUN] = R_CANNOT_DISABLE,
     [CK_ENV] = R_SUBSET,
     [CK_EVENTS] = R_SUBSET,
+    [CK_FETCH_TIMEOUT] = R_AT_MOST,
     [CK_FORGE_KEYS] = R_SAME_SET,
     [CK_GATE_COMMIT] = R_CANNOT_DISABLE,
     [CK_GIT_PASSWORD] = R_EQUAL,

@@ -16,6 +16,7 @@
 #include "plugin/config_set.h"
 #include "plugin/fetch_verify.h"
 #include "plugin/policy.h"
+#include "verify/source.h"
 #include "verify/verifier.h"
 
 #define MAX_KEYRINGS 32
@@ -33,6 +34,7 @@ struct verify_opts {
 	const char *anchor;
 	const char *state_dir;
 	const char *policy;
+	const char *fetch_timeout;
 	enum verify_mode mode;
 	int mode_given;
 	int json;
@@ -58,6 +60,7 @@ static void verify_usage(FILE *f)
 	      "  --anchor SHA             the commit the chain starts after; rollback floor\n"
 	      "  --state DIR              cache and rollback state (default ~/.cache/mainline)\n"
 	      "  --offline                use the cache as it is, do not fetch\n"
+	      "  --fetch-timeout DURATION the fetch's deadline, e.g. 90s, 10m (default 10m)\n"
 	      "  --json                   print one JSON object on stdout\n",
 	      f);
 }
@@ -175,6 +178,7 @@ static int parse_args(struct verify_opts *o, int argc, char **argv)
 		OPT_OFFLINE,
 		OPT_FORGE,
 		OPT_UP,
+		OPT_FETCH_TIMEOUT,
 		OPT_HELP
 	};
 	static const struct option longopts[] = {
@@ -191,6 +195,7 @@ static int parse_args(struct verify_opts *o, int argc, char **argv)
 	    {"offline", no_argument, NULL, OPT_OFFLINE},
 	    {"forge-key", required_argument, NULL, OPT_FORGE},
 	    {"require-user-presence", no_argument, NULL, OPT_UP},
+	    {"fetch-timeout", required_argument, NULL, OPT_FETCH_TIMEOUT},
 	    {"help", no_argument, NULL, OPT_HELP},
 	    {NULL, 0, NULL, 0},
 	};
@@ -253,6 +258,9 @@ static int parse_args(struct verify_opts *o, int argc, char **argv)
 		case OPT_UP:
 			o->require_user_presence = 1;
 			break;
+		case OPT_FETCH_TIMEOUT:
+			o->fetch_timeout = optarg;
+			break;
 		case OPT_HELP:
 			verify_usage(stdout);
 			exit(0);
@@ -285,6 +293,9 @@ static int build_config(struct config *c, const struct verify_opts *o, const cha
 	if (o->commit != NULL && (r = config_set(c, CK_COMMIT, o->commit)) != 0)
 		return r;
 	if (o->anchor != NULL && (r = config_set(c, CK_ANCHOR, o->anchor)) != 0)
+		return r;
+	if (o->fetch_timeout != NULL &&
+	    (r = config_set(c, CK_FETCH_TIMEOUT, o->fetch_timeout)) != 0)
 		return r;
 	if (o->mode_given &&
 	    (r = config_set(c, CK_MODE, o->mode == VERIFY_CHAIN ? "chain" : "tip")) != 0)
@@ -355,7 +366,9 @@ int verify_cmd_main(int argc, char **argv)
 	}
 	if ((r = config_finish(&req)) != 0)
 		goto out;
-	r = fetch_verify_run(&fv, &req, o.offline);
+	r = fetch_verify_run(&fv, &req, o.offline, NULL);
+	if (fv.src != NULL && source_recovery(fv.src) != NULL)
+		fprintf(stderr, "mainline: warning: %s\n", source_recovery(fv.src));
 out:
 	print_result(&o, req.source != NULL ? req.source : o.source,
 	             req.branch != NULL ? req.branch : "main", r, &fv.res);

@@ -99,6 +99,17 @@ static int is_full_id(const char *s)
 	return hex_is_lower(s, 40) && s[40] == '\0';
 }
 
+/* Checked once per commit, in the walk and in the signature pass. */
+static int canceled(const struct verify_request *req, size_t walked, size_t checked)
+{
+	if (req->cancel == NULL || !*req->cancel)
+		return 0;
+	return ml_fail(ML_CANCELED,
+	               "canceled while verifying branch '%s' (%zu commits read, %zu signatures "
+	               "checked)",
+	               req->branch, walked, checked);
+}
+
 int verifier_run(struct source *src, struct state *st, const struct trust_roots *tr,
                  const struct verify_request *req, struct verify_result *out)
 {
@@ -150,6 +161,8 @@ int verifier_run(struct source *src, struct state *st, const struct trust_roots 
 
 		if (walked >= max_walk)
 			break;
+		if ((r = canceled(req, walked, 0)) != 0)
+			goto out;
 		if (floor != NULL && floor_at < 0 && strcmp(id, floor) == 0)
 			floor_at = (long)walked;
 		if (target_at < 0 && strcmp(id, out->commit) == 0)
@@ -220,6 +233,8 @@ int verifier_run(struct source *src, struct state *st, const struct trust_roots 
 	for (i = seg.count; i-- > 0;) {
 		struct ml_signer signer;
 
+		if ((r = canceled(req, walked, out->checked)) != 0)
+			goto out;
 		if (i > 0 && st != NULL && state_cached(st, seg.ids[i], anchor, STATE_SIGNATURE)) {
 			out->cached++;
 			continue;

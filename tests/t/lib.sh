@@ -130,6 +130,28 @@ t_wait_port() {
 	done
 }
 
+# t_wait_file FILE: until FILE is there and not empty, 5 s at most.
+t_wait_file() {
+	t_i=0
+	while [ ! -s "$1" ] && [ $t_i -lt 50 ]; do
+		sleep 0.1
+		t_i=$((t_i + 1))
+	done
+}
+
+# t_audit_field FILE KEY...: that field of the last audit record in FILE ("null" when null);
+# more keys go into nested objects (durations_ms fetch).
+t_audit_field() {
+	t_file=$1
+	shift
+	tail -n 1 "$t_file" | python3 -c '
+import json, sys
+v = json.loads(sys.stdin.readline())
+for k in sys.argv[1:]:
+    v = v[k]
+print("null" if v is None else v)' "$@"
+}
+
 # t_start_json_server ROOT LOG: tests/helpers/json-server answering GETs from ROOT on
 # 127.0.0.1 (request heads appended to LOG); sets $json_port. t_stop_json_server stops it
 # (at exit anyway).
@@ -138,14 +160,37 @@ t_start_json_server() {
 	"$BUILD/tests/helpers/json-server" "$1" "$T_TMP/.json-server.port" "$2" &
 	t_json_server_pid=$!
 	T_CLEANUP="$T_CLEANUP t_stop_json_server"
-	t_i=0
-	while [ ! -s "$T_TMP/.json-server.port" ] && [ $t_i -lt 50 ]; do
-		sleep 0.1
-		t_i=$((t_i + 1))
-	done
+	t_wait_file "$T_TMP/.json-server.port"
 	json_port=$(cat "$T_TMP/.json-server.port")
 }
 t_stop_json_server() { kill "$t_json_server_pid" 2>/dev/null; wait "$t_json_server_pid" 2>/dev/null; }
+
+# Servers started by the helpers below, stopped at exit.
+T_SERVERS=""
+t_stop_servers() { for p in $T_SERVERS; do kill "$p" 2>/dev/null; done; }
+T_CLEANUP="$T_CLEANUP t_stop_servers"
+
+# t_start_git_daemon BASE: git daemon serving every repository under BASE on 127.0.0.1;
+# sets $git_port.
+t_start_git_daemon() {
+	git_port=$(t_free_port)
+	git daemon --reuseaddr --listen=127.0.0.1 --port="$git_port" --base-path="$1" \
+		--export-all "$1" 2>/dev/null &
+	T_SERVERS="$T_SERVERS $!"
+	t_wait_port "$git_port"
+}
+
+# t_start_fault_server MODE [ARGS...]: tests/helpers/fault-server.py (a git server that never
+# answers, trickles, or a throttling proxy: see there); sets $fault_port.
+t_start_fault_server() {
+	t_mode=$1
+	shift
+	rm -f "$T_TMP/.fault.port"
+	python3 "$T_ROOT/tests/helpers/fault-server.py" "$t_mode" "$T_TMP/.fault.port" "$@" &
+	T_SERVERS="$T_SERVERS $!"
+	t_wait_file "$T_TMP/.fault.port"
+	fault_port=$(cat "$T_TMP/.fault.port")
+}
 
 # t_start_sshd AUTHORIZED_KEYS_FILE: a private sshd on 127.0.0.1 (root only) with
 # host key $T_TMP/ssh/host (and a spare $T_TMP/ssh/other); sets $sport.

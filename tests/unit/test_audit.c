@@ -28,7 +28,8 @@ static void test_fixed_key_order(void **state)
 	    "message",      "drone",     "source",        "branch",       "commit",
 	    "tree",         "anchor",    "extra_anchor",  "previous_tip", "mode",
 	    "checked",      "signer",    "policy_digest", "image",        "image_digest",
-	    "container_id", "exit_code", "durations_ms",  "reaped",       "version"};
+	    "container_id", "exit_code", "durations_ms",  "reaped",       "cache_recovery",
+	    "version"};
 	struct audit_record rec;
 	const cJSON *item;
 	char *text;
@@ -88,7 +89,7 @@ static void test_reaped_containers(void **state)
 	rec.reaped = reaped;
 	rec.reaped_count = 0;
 	text = render(&rec);
-	assert_non_null(strstr(text, "\"reaped\":[],\"version\":"));
+	assert_non_null(strstr(text, "\"reaped\":[],\"cache_recovery\":null,"));
 	free(text);
 	rec.reaped_count = 2;
 	text = render(&rec);
@@ -96,7 +97,7 @@ static void test_reaped_containers(void **state)
 	                       "\"reaped\":[{\"container\":\"c0ffee00c0ffee00c0ffee00c0ffee00"
 	                       "c0ffee00c0ffee00c0ffee00c0ffee00\",\"run\":"
 	                       "\"0123456789abcdef0123456789abcdef\"},{\"container\":\"d00d"));
-	assert_non_null(strstr(text, "d00d\",\"run\":null}],\"version\":"));
+	assert_non_null(strstr(text, "d00d\",\"run\":null}],\"cache_recovery\":null,"));
 	free(text);
 }
 

@@ -41,6 +41,8 @@ static void test_rejected_values(void **state)
 	    {"PLUGIN_TIMEOUT=1h1h", "invalid duration"},
 	    {"PLUGIN_TIMEOUT=-5m", "invalid duration"},
 	    {"PLUGIN_TIMEOUT=0s", "longer than 0s"},
+	    {"PLUGIN_FETCH_TIMEOUT=0s", "setting 'fetch_timeout' must be longer than 0s"},
+	    {"PLUGIN_FETCH_TIMEOUT=600", "invalid duration '600' for setting 'fetch_timeout'"},
 	    {"PLUGIN_TIMEOUT=99999999999h", "invalid duration"},
 	    {"PLUGIN_MODE=chains", "invalid value 'chains' for setting 'mode'"},
 	    {"PLUGIN_PULL=sometimes", "setting 'pull'"},
@@ -169,6 +171,7 @@ static void test_scalars(void **state)
 	                "PLUGIN_DOCKER_SOCKET=false",
 	                "PLUGIN_TIMEOUT=1h30m",
 	                "PLUGIN_MAX_SKEW=90s",
+	                "PLUGIN_FETCH_TIMEOUT=2m30s",
 	                "PLUGIN_MODE=chain",
 	                "PLUGIN_PULL=never",
 	                "PLUGIN_ON_REFUSE=skip",
@@ -185,6 +188,7 @@ static void test_scalars(void **state)
 	assert_true(c.set & CONFIG_BIT(CK_DOCKER_SOCKET));
 	assert_int_equal(c.timeout, 5400);
 	assert_int_equal(c.max_skew, 90);
+	assert_int_equal(c.fetch_timeout, 150);
 	assert_int_equal(c.mode, CONFIG_MODE_CHAIN);
 	assert_int_equal(c.pull, PULL_NEVER);
 	assert_int_equal(c.on_refuse, CONFIG_ON_REFUSE_SKIP);
@@ -265,6 +269,7 @@ static void test_defaults(void **state)
 	assert_int_equal(c.docker_socket, 0);
 	assert_int_equal(c.pull, PULL_IF_NOT_EXISTS);
 	assert_int_equal(c.timeout, 3600);
+	assert_int_equal(c.fetch_timeout, 600);
 	assert_int_equal(c.on_refuse, CONFIG_ON_REFUSE_FAIL);
 	assert_string_equal(c.cache, "/var/cache/mainline");
 	assert_int_equal(c.events.n, 6);

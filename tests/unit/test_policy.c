@@ -113,6 +113,8 @@ static const struct case_ cases[] = {
     /* durations: at most the ceiling */
     {"\"max_skew\":\"5m\"", "PLUGIN_MAX_SKEW=1m", 0, NULL},
     {"\"max_skew\":\"5m\"", "PLUGIN_MAX_SKEW=5m1s", ML_POLICY_WIDENED, "'max_skew'"},
+    {"\"fetch_timeout\":\"5m\"", "PLUGIN_FETCH_TIMEOUT=90s", 0, NULL},
+    {"\"fetch_timeout\":\"5m\"", "PLUGIN_FETCH_TIMEOUT=10m", ML_POLICY_WIDENED, "'fetch_timeout'"},
     {"\"timeout\":\"1h\"", "PLUGIN_TIMEOUT=30m", 0, NULL},
     {"\"timeout\":\"1h\"", "PLUGIN_TIMEOUT=1h30m", ML_POLICY_WIDENED,
      "'timeout' widens the policy: it is longer"},
