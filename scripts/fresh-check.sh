@@ -33,7 +33,7 @@ echo "fresh-check: a clean clone of $(git -C "$work/clone" log -1 --format='%h %
 # registry), and nothing by which mainline would find itself in a container of
 # this engine (no container id in /proc/self/mountinfo or /proc/self/cgroup,
 # the host's name), so that the suite sees what it sees on a machine.
-docker create -q --name "$name" --network host --cgroupns private \
+docker create -q --name "$name" --privileged --network host --cgroupns private \
 	-v /etc/hostname:/etc/hostname:ro -v /etc/hosts:/etc/hosts:ro \
 	-v /etc/resolv.conf:/etc/resolv.conf:ro \
 	-v /var/run/docker.sock:/var/run/docker.sock -v "$work/tmp:$work/tmp" \
