@@ -34,9 +34,11 @@ echo "fresh-check: a clean clone of $(git -C "$work/clone" log -1 --format='%h %
 # this engine (no container id in /proc/self/mountinfo or /proc/self/cgroup,
 # the host's name), so that the suite sees what it sees on a machine. A root
 # machine may mount and make namespaces (the audit tests' small tmpfs, private
-# dockerds): SYS_ADMIN and NET_ADMIN, as --privileged is refused where the
+# dockerds in their own network namespaces, with their sysctls): SYS_ADMIN,
+# NET_ADMIN and a writable /proc/sys, since --privileged is refused where the
 # engine itself runs without every capability.
 docker create -q --name "$name" --cap-add SYS_ADMIN --cap-add NET_ADMIN \
+	--security-opt systempaths=unconfined \
 	--network host --cgroupns private \
 	-v /etc/hostname:/etc/hostname:ro -v /etc/hosts:/etc/hosts:ro \
 	-v /etc/resolv.conf:/etc/resolv.conf:ro \
