@@ -174,6 +174,17 @@ static int is_full_id(const char *s)
 	return hex_is_lower(s, 40) && s[40] == '\0';
 }
 
+/* Checked once per commit, in the walk and in the signature pass. */
+static int canceled(const struct verify_request *req, size_t walked, size_t checked)
+{
+	if (req->cancel == NULL || !*req->cancel)
+		return 0;
+	return ml_fail(ML_CANCELED,
+	               "canceled while verifying branch '%s' (%zu commits read, %zu signatures "
+	               "checked)",
+	               req->branch, walked, checked);
+}
+
 int verifier_run(struct source *src, struct state *st, const struct trust_roots *tr,
                  const struct verify_request *req, struct verify_result *out)
 {
@@ -234,6 +245,8 @@ int verifier_run(struct source *src, struct state *st, const struct trust_roots 
 
 		if (walked >= max_walk)
 			break;
+		if ((r = canceled(req, walked, 0)) != 0)
+			goto out;
 		if (floor != NULL && floor_at < 0 && strcmp(id, floor) == 0)
 			floor_at = (long)walked;
 		if (target_at < 0 && strcmp(id, out->commit) == 0)
@@ -311,6 +324,8 @@ int verifier_run(struct source *src, struct state *st, const struct trust_roots 
 	for (i = seg.count; i-- > 0;) {
 		struct chain_job *j = seg.jobs[i];
 
+		if ((r = canceled(req, walked, out->checked)) != 0)
+			goto out;
 		if (j->cached) {
 			out->cached++;
 			continue;

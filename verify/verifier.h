@@ -7,6 +7,7 @@
 #ifndef MAINLINE_VERIFIER_H
 #define MAINLINE_VERIFIER_H
 
+#include <signal.h>
 #include <stddef.h>
 
 #include "verify/signature.h"
@@ -38,6 +39,8 @@ struct verify_request {
 	 * at most VERIFY_WORKERS_AUTO. The decision is the same for any number.
 	 */
 	size_t workers;
+	/* set (non-zero) by a signal handler: the run stops (ML_CANCELED); may be NULL */
+	const volatile sig_atomic_t *cancel;
 };
 
 #define VERIFY_WORKERS_AUTO 8
