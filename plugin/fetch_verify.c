@@ -106,14 +106,19 @@ static int entry_read(void *ctx, const struct tree_entry *e)
 /*
  * The decision, then every object of the verified tree read as the run will
  * read it: a damaged cache shows now, while it is locked and can still be
- * fetched afresh.
+ * fetched afresh. A tree read whole before from a cache unchanged since is
+ * not read again (source_tree_is_whole).
  */
 static int verify_once(struct fetch_verify *fv, const struct verify_request *req)
 {
 	int r = verifier_run(fv->src, fv->st, &fv->tr, req, &fv->res);
 
-	if (r == 0 && (r = source_tree_walk(fv->src, fv->res.tree, entry_read, NULL)) != 0)
+	if (r != 0 || source_tree_is_whole(fv->src, fv->res.commit, fv->res.tree))
+		return r;
+	if ((r = source_tree_walk(fv->src, fv->res.tree, entry_read, NULL)) != 0)
 		memset(fv->res.tree, 0, sizeof(fv->res.tree));
+	else
+		source_mark_whole(fv->src, fv->res.commit, fv->res.tree);
 	return r;
 }
 

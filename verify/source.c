@@ -34,6 +34,7 @@
 #define DAMAGED_PREFIX "git.corrupt-"
 
 struct fetch_report;
+struct whole;
 
 struct source {
 	char *url;
@@ -59,6 +60,8 @@ struct source {
 	int cred_attempts;
 	git_repository *repo;
 	int git_initialized;
+	struct whole *whole; /* the whole-cache record (load_whole), NULL until read */
+	int whole_state;     /* WHOLE_UNKNOWN, WHOLE_NONE or WHOLE_VALID */
 };
 
 static char *dup_or_null(const char *s)
@@ -98,10 +101,13 @@ static int git_failure(enum ml_reason reason, const char *what, const char *subj
 	return ml_fail(reason, "%s '%s': %s", what, subject, git_message());
 }
 
+static void forget_whole(struct source *src, int remove_file);
+
 /* An object the cache should hold cannot be read: the cache may be damaged (source_suspect). */
 static int read_failure(struct source *src, const char *what, const char *subject)
 {
 	src->read_failed = 1;
+	forget_whole(src, 1);
 	return git_failure(ML_MALFORMED_OBJECT, what, subject);
 }
 
@@ -262,11 +268,83 @@ static int configure_libgit2(const char *ca_file)
 	return 0;
 }
 
-static int check_options(const struct source_options *o)
+/*
+ * A reference name of components of [A-Za-z0-9_-.] (none starting with a dot
+ * or ending with ".lock") joined by single slashes: one that git and libgit2
+ * accept, and that names a file under refs/ and nothing outside it.
+ */
+static int plain_ref_name(const char *name)
+{
+	const char *c = name;
+	size_t n;
+
+	for (;;) {
+		n = strspn(c, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-.");
+		if (n == 0 || c[0] == '.' || c[n - 1] == '.' ||
+		    (n >= 5 && strncmp(c + n - 5, ".lock", 5) == 0) ||
+		    memmem(c, n, "..", 2) != NULL)
+			return 0;
+		if (c[n] == '\0')
+			return 1;
+		if (c[n] != '/')
+			return 0;
+		c += n + 1;
+	}
+}
+
+static int is_directory(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* libgit2, started on first use (a warm re-check never needs it), with mainline's options. */
+static int start_libgit2(struct source *src)
+{
+	if (src->git_initialized)
+		return 0;
+	if (git_libgit2_init() < 0)
+		return ml_fail(ML_IO, "cannot initialise libgit2");
+	src->git_initialized = 1;
+	if (configure_libgit2(NULL) < 0)
+		return git_failure(ML_IO, "cannot configure libgit2 for",
+		                   src->safe_url != NULL ? src->safe_url : "the source");
+	if (src->ca_file != NULL &&
+	    git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, src->ca_file, NULL) < 0)
+		return git_failure(ML_CONFIG, "cannot use CA file", src->ca_file);
+	return 0;
+}
+
+/*
+ * The cache repository, opened (or created, unless offline) on first use.
+ * 0, ML_FETCH_FAILED (offline without a cache) or ML_IO.
+ */
+static int need_repo(struct source *src)
+{
+	int r;
+
+	if (src->repo != NULL)
+		return 0;
+	if ((r = start_libgit2(src)) != 0)
+		return r;
+	if (git_repository_open_bare(&src->repo, src->git_dir) == 0)
+		return 0;
+	if (src->offline)
+		return ml_fail(ML_FETCH_FAILED, "no cache of '%s' to use offline in '%s'",
+		               src->safe_url, src->dir);
+	if (git_repository_init(&src->repo, src->git_dir, 1) < 0)
+		return git_failure(ML_IO, "cannot create cache repository", src->git_dir);
+	src->created = 1;
+	return 0;
+}
+
+static int check_options(struct source *src, const struct source_options *o)
 {
 	struct url_info info;
 	const char *why;
 	char ref[512];
+	int r;
 
 	if (o->url == NULL || o->url[0] == '\0')
 		return ml_fail(ML_CONFIG, "no source URL given");
@@ -279,6 +357,11 @@ static int check_options(const struct source_options *o)
 		return ml_fail(ML_CONFIG, "bad branch name '%s'", o->branch);
 	snprintf(ref, sizeof(ref), "refs/heads/%s",
 	         o->branch != NULL ? o->branch : SOURCE_DEFAULT_BRANCH);
+	if (plain_ref_name(ref))
+		return 0;
+	/* anything but the plainest name is judged by libgit2, as git would */
+	if ((r = start_libgit2(src)) != 0)
+		return r;
 	if (!git_reference_is_valid_name(ref))
 		return ml_fail(ML_CONFIG, "bad branch name '%s'", o->branch);
 	return 0;
@@ -293,15 +376,10 @@ int source_open(struct source **out, const struct source_options *opts)
 	int r = ML_IO;
 
 	*out = NULL;
-	if (git_libgit2_init() < 0)
-		return ml_fail(ML_IO, "cannot initialise libgit2");
-	if ((src = calloc(1, sizeof(*src))) == NULL) {
-		git_libgit2_shutdown();
+	if ((src = calloc(1, sizeof(*src))) == NULL)
 		return ml_fail(ML_IO, "out of memory");
-	}
-	src->git_initialized = 1;
 	src->lock_fd = -1;
-	if ((r = check_options(opts)) != 0)
+	if ((r = check_options(src, opts)) != 0)
 		goto out;
 	src->offline = opts->offline;
 	src->cancel = opts->cancel;
@@ -315,19 +393,10 @@ int source_open(struct source **out, const struct source_options *opts)
 		}
 		src->have_pin = 1;
 	}
-	if (configure_libgit2(NULL) < 0) {
-		r = git_failure(ML_IO, "cannot configure libgit2 for", opts->url);
+	if (opts->ca_file != NULL && opts->ca_file[0] != '\0' &&
+	    (src->ca_file = strdup(opts->ca_file)) == NULL) {
+		r = ml_fail(ML_IO, "out of memory");
 		goto out;
-	}
-	if (opts->ca_file != NULL && opts->ca_file[0] != '\0') {
-		if ((src->ca_file = strdup(opts->ca_file)) == NULL) {
-			r = ml_fail(ML_IO, "out of memory");
-			goto out;
-		}
-		if (git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, src->ca_file, NULL) < 0) {
-			r = git_failure(ML_CONFIG, "cannot use CA file", opts->ca_file);
-			goto out;
-		}
 	}
 	src->url = strdup(opts->url);
 	src->safe_url = redact(opts->url);
@@ -339,6 +408,9 @@ int source_open(struct source **out, const struct source_options *opts)
 		r = ml_fail(ML_IO, "out of memory");
 		goto out;
 	}
+	/* a CA file libgit2 cannot use is a configuration error, found before anything runs */
+	if (src->ca_file != NULL && (r = start_libgit2(src)) != 0)
+		goto out;
 	hex_encode(digest, sizeof(digest), hex);
 	if ((r = make_dir(cache)) != 0)
 		goto out;
@@ -359,17 +431,11 @@ int source_open(struct source **out, const struct source_options *opts)
 	                                                 : SOURCE_DEFAULT_LOCK_TIMEOUT)) != 0 ||
 	    (r = check_url_file(src)) != 0)
 		goto out;
-	if (git_repository_open_bare(&src->repo, src->git_dir) < 0) {
-		if (src->offline) {
-			r = ml_fail(ML_FETCH_FAILED, "no cache of '%s' to use offline in '%s'",
-			            src->safe_url, src->dir);
-			goto out;
-		}
-		if (git_repository_init(&src->repo, src->git_dir, 1) < 0) {
-			r = git_failure(ML_IO, "cannot create cache repository", src->git_dir);
-			goto out;
-		}
-		src->created = 1;
+	/* offline, a missing cache is an error now, as it always was */
+	if (src->offline && !is_directory(src->git_dir)) {
+		r = ml_fail(ML_FETCH_FAILED, "no cache of '%s' to use offline in '%s'",
+		            src->safe_url, src->dir);
+		goto out;
 	}
 	*out = src;
 	src = NULL; /* transferred */
@@ -634,6 +700,7 @@ static int fetch_once(struct source *src, int *error_class, char *msg, size_t le
 	git_repository_free(src->repo);
 	src->repo = NULL;
 	r = child_run(fetch_child, src, &rep, sizeof(rep), &lim, &end, &status);
+	forget_whole(src, 0); /* what the child wrote changes the stamp */
 	if (git_repository_open_bare(&src->repo, src->git_dir) < 0)
 		return git_failure(ML_IO, "cannot open cache repository", src->git_dir);
 	if (r != 0)
@@ -722,6 +789,243 @@ static void remove_stale_files(struct source *src)
 	}
 	snprintf(path, sizeof(path), "%s/refs", src->git_dir);
 	(void)nftw(path, remove_lock_file, 16, FTW_PHYS);
+}
+
+/* ---- the whole-cache record ---- */
+
+/*
+ * After a verification has read the target's whole tree from the cache,
+ * <dir>/whole records that tree, the target commit (its raw object) and a
+ * stamp of the repository's files: the name, inode, size, mode and the
+ * modification and change times of each. A later run whose cache has the
+ * same stamp finds the same bytes there, so it need not read that tree
+ * again, nor check the packs before fetching, and it reads the commit from
+ * the record (checked against its id) without opening the object database.
+ * Any write to the repository (a fetch that brought something, a truncated
+ * or overwritten pack, a rewritten reference, a restored copy) changes a
+ * change time or an inode, and the full work is done again.
+ */
+#define WHOLE_FILE "whole"
+#define WHOLE_MAGIC "mainline-whole 1"
+#define WHOLE_COMMIT_MAX (1u << 20)
+#define STAMP_MAX_DEPTH 64
+
+enum { WHOLE_UNKNOWN, WHOLE_NONE, WHOLE_VALID };
+
+struct whole {
+	char stamp[65];
+	char tree[41];
+	char commit[41];
+	struct buf raw; /* the commit object, without its "commit <len>\0" header */
+};
+
+static void whole_free(struct whole *w)
+{
+	if (w == NULL)
+		return;
+	buf_release(&w->raw);
+	free(w);
+}
+
+static int stamp_dir(struct crypto_hash_ctx *h, int dir_fd, const char *rel, int depth)
+{
+	struct dirent *e;
+	struct stat st;
+	DIR *d;
+	int fd, r = 0;
+
+	if (depth > STAMP_MAX_DEPTH)
+		return -1;
+	if ((fd = openat(dir_fd, rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return errno == ENOENT ? 0 : -1;
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return -1;
+	}
+	while (r == 0 && (e = readdir(d)) != NULL) {
+		char line[NAME_MAX + 160];
+		int n;
+
+		/* FETCH_HEAD: rewritten (empty) by every fetch, and never read */
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 ||
+		    (depth == 0 && strcmp(e->d_name, "FETCH_HEAD") == 0))
+			continue;
+		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			r = -1;
+			break;
+		}
+		n = snprintf(line, sizeof(line), "%d %s %o %llu %lld %lld.%09ld %lld.%09ld\n",
+		             depth, e->d_name, (unsigned)st.st_mode, (unsigned long long)st.st_ino,
+		             (long long)st.st_size, (long long)st.st_mtim.tv_sec,
+		             st.st_mtim.tv_nsec, (long long)st.st_ctim.tv_sec, st.st_ctim.tv_nsec);
+		if (n < 0 || (size_t)n >= sizeof(line) ||
+		    crypto_hash_update(h, line, (size_t)n) < 0)
+			r = -1;
+		else if (S_ISDIR(st.st_mode))
+			r = stamp_dir(h, dirfd(d), e->d_name, depth + 1);
+	}
+	closedir(d);
+	return r;
+}
+
+/* The stamp of the repository's files, as 64 hex digits. 0 or -1. */
+static int storage_stamp(const struct source *src, char out[65])
+{
+	struct crypto_hash_ctx *h = crypto_hash_new(CRYPTO_SHA256);
+	uint8_t raw[32];
+	int r = -1;
+
+	if (h != NULL && stamp_dir(h, AT_FDCWD, src->git_dir, 0) == 0 &&
+	    crypto_hash_final(h, raw) == 0) {
+		hex_encode(raw, sizeof(raw), out);
+		r = 0;
+	}
+	crypto_hash_free(h);
+	return r;
+}
+
+/* Whether raw is the commit object named hex (its SHA-1, as git computes it). */
+static int is_commit_object(const char *hex, const uint8_t *raw, size_t len)
+{
+	struct crypto_hash_ctx *h = crypto_hash_new(CRYPTO_SHA1);
+	uint8_t want[20], got[20];
+	char header[32];
+	int n = snprintf(header, sizeof(header), "commit %zu", len), ok = 0;
+
+	if (h != NULL && hex_decode(hex, want, sizeof(want)) == 0 &&
+	    crypto_hash_update(h, header, (size_t)n + 1) == 0 &&
+	    crypto_hash_update(h, raw, len) == 0 && crypto_hash_final(h, got) == 0)
+		ok = memcmp(want, got, sizeof(want)) == 0;
+	crypto_hash_free(h);
+	return ok;
+}
+
+/*
+ * The record, when there is one, it parses exactly, its commit hashes to
+ * its id and the repository still has its stamp. Anything else: no record.
+ */
+static struct whole *load_whole(const struct source *src)
+{
+	char path[MAX_PATH_LEN], now[65], *nl;
+	struct whole *w = calloc(1, sizeof(*w));
+	struct buf b;
+	unsigned long len;
+	size_t head;
+	char *end;
+
+	buf_init(&b, WHOLE_COMMIT_MAX + 256);
+	snprintf(path, sizeof(path), "%s/" WHOLE_FILE, src->dir);
+	if (w == NULL || buf_read_file(&b, path) < 0 || b.len == 0 ||
+	    (nl = memchr(b.data, '\n', b.len < 256 ? b.len : 256)) == NULL)
+		goto none;
+	*nl = '\0';
+	head = (size_t)(nl - (char *)b.data) + 1;
+	/* "mainline-whole 1 <stamp> <tree> <commit> <len>" */
+	if (strncmp((char *)b.data, WHOLE_MAGIC " ", sizeof(WHOLE_MAGIC)) != 0)
+		goto none;
+	if (sscanf((char *)b.data + sizeof(WHOLE_MAGIC), "%64[0-9a-f] %40[0-9a-f] %40[0-9a-f]",
+	           w->stamp, w->tree, w->commit) != 3 ||
+	    strlen(w->stamp) != 64 || strlen(w->tree) != 40 || strlen(w->commit) != 40)
+		goto none;
+	end = (char *)b.data + sizeof(WHOLE_MAGIC) + 64 + 1 + 40 + 1 + 40;
+	if (*end != ' ' || end[1] < '0' || end[1] > '9')
+		goto none;
+	len = strtoul(end + 1, &end, 10);
+	if (*end != '\0' || len > WHOLE_COMMIT_MAX || len != b.len - head ||
+	    !is_commit_object(w->commit, b.data + head, len))
+		goto none;
+	if (storage_stamp(src, now) < 0 || strcmp(now, w->stamp) != 0)
+		goto none;
+	buf_init(&w->raw, WHOLE_COMMIT_MAX);
+	if (buf_append(&w->raw, b.data + head, len) < 0)
+		goto none;
+	buf_release(&b);
+	return w;
+none:
+	buf_release(&b);
+	whole_free(w);
+	return NULL;
+}
+
+/* The record, if it holds for the repository as it is now (read once per state of it). */
+static const struct whole *valid_whole(struct source *src)
+{
+	if (src->whole_state == WHOLE_UNKNOWN) {
+		src->whole = load_whole(src);
+		src->whole_state = src->whole != NULL ? WHOLE_VALID : WHOLE_NONE;
+	}
+	return src->whole;
+}
+
+/* The repository changed (a fetch, a fresh cache) or may be damaged: the record no longer holds. */
+static void forget_whole(struct source *src, int remove_file)
+{
+	char path[MAX_PATH_LEN];
+
+	whole_free(src->whole);
+	src->whole = NULL;
+	src->whole_state = WHOLE_UNKNOWN;
+	if (remove_file) {
+		snprintf(path, sizeof(path), "%s/" WHOLE_FILE, src->dir);
+		(void)unlink(path);
+	}
+}
+
+int source_tree_is_whole(struct source *src, const char *commit_hex, const char *tree_hex)
+{
+	const struct whole *w = valid_whole(src);
+
+	return w != NULL && strcmp(w->commit, commit_hex) == 0 && strcmp(w->tree, tree_hex) == 0;
+}
+
+void source_mark_whole(struct source *src, const char *commit_hex, const char *tree_hex)
+{
+	char path[MAX_PATH_LEN], tmp[MAX_PATH_LEN + 32], stamp[65];
+	struct buf b, raw;
+	int fd, ok = 0;
+
+	buf_init(&b, WHOLE_COMMIT_MAX + 256);
+	buf_init(&raw, WHOLE_COMMIT_MAX);
+	if (source_read_object(src, commit_hex, SOURCE_OBJ_COMMIT, &raw) != 0 ||
+	    storage_stamp(src, stamp) < 0 ||
+	    buf_printf(&b, WHOLE_MAGIC " %s %s %s %zu\n", stamp, tree_hex, commit_hex, raw.len) <
+	        0 ||
+	    buf_append(&b, raw.data, raw.len) < 0)
+		goto out;
+	snprintf(path, sizeof(path), "%s/" WHOLE_FILE, src->dir);
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0)
+		goto out;
+	ok = (size_t)write(fd, b.data, b.len) == b.len;
+	if (close(fd) != 0 || !ok || rename(tmp, path) != 0) {
+		(void)unlink(tmp);
+		goto out;
+	}
+	forget_whole(src, 0);
+out:
+	ml_error_clear(); /* the record only saves work: a run without it is the same run */
+	buf_release(&raw);
+	buf_release(&b);
+}
+
+/* The loose reference name (refs/...), read as a file: 40 hex digits and a newline. 0 or -1. */
+static int read_loose_ref(const struct source *src, const char *name, char out_hex[41])
+{
+	char path[MAX_PATH_LEN], data[64];
+	ssize_t n;
+	int fd;
+
+	if (!plain_ref_name(name) ||
+	    (size_t)snprintf(path, sizeof(path), "%s/%s", src->git_dir, name) >= sizeof(path) ||
+	    (fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return -1;
+	n = read(fd, data, sizeof(data));
+	close(fd);
+	if (n != 41 || data[40] != '\n' || !hex_is_lower(data, 40))
+		return -1;
+	memcpy(out_hex, data, 40);
+	out_hex[40] = '\0';
+	return 0;
 }
 
 /* ---- damaged caches ---- */
@@ -956,6 +1260,7 @@ static int move_aside(struct source *src, const char *why)
 	if (gmtime_r(&now, &tm) == NULL ||
 	    strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm) == 0)
 		snprintf(stamp, sizeof(stamp), "%lld", (long long)now);
+	forget_whole(src, 1);
 	git_repository_free(src->repo);
 	src->repo = NULL;
 	for (n = 1;; n++) {
@@ -1003,9 +1308,12 @@ int source_fetch(struct source *src)
 
 	if (src->offline)
 		return 0;
+	if ((r = need_repo(src)) != 0)
+		return r;
 	buf_init(&why, 4096);
 	remove_stale_files(src);
-	if (!src->created) {
+	/* a cache unchanged since it was last read whole needs no check */
+	if (!src->created && valid_whole(src) == NULL) {
 		if ((r = check_cache(src, 0, &why)) == 1)
 			r = move_aside(src, buf_cstr(&why));
 		if (r != 0)
@@ -1040,7 +1348,8 @@ int source_refetch(struct source *src, const char *why, const struct source_opti
 {
 	int r;
 
-	if ((r = set_credentials(src, creds)) != 0 || (r = move_aside(src, why)) != 0)
+	if ((r = set_credentials(src, creds)) != 0 || (r = need_repo(src)) != 0 ||
+	    (r = move_aside(src, why)) != 0)
 		return r;
 	return source_fetch(src);
 }
@@ -1055,6 +1364,8 @@ static int lookup_ref_oid(struct source *src, const char *name, git_oid *out)
 	git_reference *ref = NULL;
 	int r;
 
+	if (need_repo(src) != 0)
+		return -1;
 	r = git_reference_lookup(&ref, src->repo, name);
 	if (r == 0 && git_reference_type(ref) == GIT_REFERENCE_DIRECT)
 		git_oid_cpy(out, git_reference_target(ref));
@@ -1071,6 +1382,9 @@ int source_branch_tip(struct source *src, char out_hex[41])
 
 	out_hex[0] = '\0';
 	snprintf(name, sizeof(name), "refs/mainline/heads/%s", src->branch);
+	/* the common case without libgit2; anything else (packed, symbolic) through it */
+	if (read_loose_ref(src, name, out_hex) == 0)
+		return 0;
 	if (lookup_ref_oid(src, name, &oid) < 0)
 		return ml_fail(ML_FETCH_FAILED, "branch '%s' not found in '%s'", src->branch,
 		               src->safe_url);
@@ -1089,7 +1403,7 @@ static int object_type_of(struct source *src, const git_oid *oid, git_object_t *
 	size_t len;
 	int r;
 
-	if (git_repository_odb(&odb, src->repo) < 0)
+	if (need_repo(src) != 0 || git_repository_odb(&odb, src->repo) < 0)
 		return -1;
 	r = git_odb_read_header(&len, out, odb, oid);
 	git_odb_free(odb);
@@ -1135,9 +1449,11 @@ int source_resolve(struct source *src, const char *spec, char out_commit[41], ch
 			               src->safe_url);
 	}
 	if (object_type_of(src, &oid, &type) < 0) {
-		if (!is_full_hex(spec))
-			src->read_failed =
-			    1; /* a fetched reference names it: the cache should hold it */
+		if (!is_full_hex(spec)) {
+			/* a fetched reference names it: the cache should hold it */
+			src->read_failed = 1;
+			forget_whole(src, 1);
+		}
 		return ml_fail(ML_CONFIG, "unknown revision '%s' in '%s'", spec, src->safe_url);
 	}
 	if (type == GIT_OBJECT_TAG) {
@@ -1180,6 +1496,8 @@ static int read_oid(struct source *src, const git_oid *oid, git_object_t type, s
 	int r = ML_MALFORMED_OBJECT;
 
 	git_oid_tostr(hex, sizeof(hex), oid);
+	if ((r = need_repo(src)) != 0)
+		goto out;
 	if (git_repository_odb(&odb, src->repo) < 0) {
 		r = git_failure(ML_IO, "cannot open object database of", src->git_dir);
 		goto out;
@@ -1209,10 +1527,18 @@ out:
 int source_read_object(struct source *src, const char *hex, enum source_object_type type,
                        struct buf *out)
 {
+	const struct whole *w;
 	git_oid oid;
 
 	if ((unsigned)type > SOURCE_OBJ_TAG)
 		return ml_fail(ML_CONFIG, "bad object type");
+	/* the target of a cache unchanged since it was read whole: from the record */
+	if (type == SOURCE_OBJ_COMMIT && (w = valid_whole(src)) != NULL &&
+	    strcmp(hex, w->commit) == 0) {
+		if (buf_append(out, w->raw.data, w->raw.len) < 0)
+			return ml_fail(ML_IO, "object '%s' too large (%zu bytes)", hex, w->raw.len);
+		return 0;
+	}
 	if (!is_full_hex(hex) || git_oid_fromstr(&oid, hex) < 0)
 		return ml_fail(ML_CONFIG, "bad object id '%.64s'", hex);
 	return read_oid(src, &oid, git_types[type], out);
@@ -1313,6 +1639,8 @@ int source_tree_walk(struct source *src, const char *tree_hex, tree_entry_fn fn,
 
 	if (!is_full_hex(tree_hex) || git_oid_fromstr(&oid, tree_hex) < 0)
 		return ml_fail(ML_CONFIG, "bad tree id '%.64s'", tree_hex);
+	if ((r = need_repo(src)) != 0)
+		return r;
 	if ((w = calloc(1, sizeof(*w))) == NULL)
 		return ml_fail(ML_IO, "out of memory");
 	w->src = src;
@@ -1365,6 +1693,7 @@ void source_free(struct source *src)
 	forget_credentials(src);
 	free(src->ca_file);
 	free(src->recovery);
+	whole_free(src->whole);
 	if (src->git_initialized)
 		git_libgit2_shutdown();
 	free(src);

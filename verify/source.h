@@ -160,6 +160,21 @@ const char *source_git_dir(const struct source *src);
  */
 void source_unlock(struct source *src);
 
+/*
+ * Whether the tree of commit_hex was read whole from this cache (source_mark_whole)
+ * and the repository's files have not changed since (docs/fetching.md): then
+ * reading it again would read the same bytes. 1 or 0.
+ */
+int source_tree_is_whole(struct source *src, const char *commit_hex, const char *tree_hex);
+
+/*
+ * Records that every object of tree_hex, the tree of commit_hex, was just
+ * read: the next run of an unchanged cache reads neither (the commit comes
+ * from the record, checked against its id) nor checks the packs before its
+ * fetch. Best effort: a record that cannot be written only costs that work.
+ */
+void source_mark_whole(struct source *src, const char *commit_hex, const char *tree_hex);
+
 /* Releases the repository and the cache lock; idempotent. */
 void source_close(struct source *src);
 
