@@ -813,22 +813,32 @@ out:
  * The child's side of a fetch. libgit2 seeds mbedTLS's random generator once,
  * when it starts, and nothing reseeds it on fork: two children of one parent
  * (a fetch afresh after a damaged cache, say) would make the same "random"
- * TLS handshake. So the child starts libgit2 anew, with its options, and
- * opens the repository itself (the parent has closed its own).
+ * TLS handshake (libssh2's key exchange likewise). So the child starts
+ * libgit2 anew, with its options, and opens the repository itself (the
+ * parent has closed its own). A fetch that uses neither (a local source,
+ * git://) keeps the parent's libgit2: starting it again would only load
+ * every system CA certificate once more.
  */
 static int fetch_child(void *arg, void *shared)
 {
 	struct source *src = arg;
 	struct fetch_report *rep = shared;
+	char path[MAX_PATH_LEN];
 	const git_error *e;
-	int r;
+	int plain, r;
 
 	src->report = rep;
 	/* a server that closes the connection early fails the fetch (EPIPE), not the child */
 	signal(SIGPIPE, SIG_IGN);
-	while (git_libgit2_shutdown() > 0)
-		;
-	if (git_libgit2_init() < 0 || configure_libgit2(src->ca_file) < 0 ||
+	plain = local_source_path(src->url, path, sizeof(path)) == 0 ||
+	        strncmp(src->url, "git://", 6) == 0;
+	if (!plain || !src->git_initialized) {
+		while (git_libgit2_shutdown() > 0)
+			;
+		src->git_initialized = 0;
+	}
+	if ((!src->git_initialized &&
+	     (git_libgit2_init() < 0 || configure_libgit2(src->ca_file) < 0)) ||
 	    git_repository_open_bare(&src->repo, src->git_dir) < 0)
 		r = git_failure(ML_IO, "cannot open cache repository", src->git_dir);
 	else
