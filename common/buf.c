@@ -53,6 +53,7 @@ static int ensure(struct buf *b, size_t extra)
 		return -1;
 	b->data = p;
 	b->cap = cap;
+	b->data[b->len] = '\0'; /* an empty buffer's first allocation is a string too */
 	return 0;
 }
 

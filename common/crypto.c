@@ -424,6 +424,13 @@ int crypto_sign_ed25519(const struct crypto_signing_key *key, const void *msg, s
 	return r;
 }
 
+int crypto_signing_key_public(const struct crypto_signing_key *key, uint8_t pub[32])
+{
+	size_t n = 32;
+
+	return EVP_PKEY_get_raw_public_key(key->pkey, pub, &n) == 1 && n == 32 ? 0 : -1;
+}
+
 int crypto_ed25519_public_from_pem(const char *pem, size_t len, uint8_t pub[32])
 {
 	EVP_PKEY *pkey;

@@ -89,6 +89,9 @@ void crypto_signing_key_free(struct crypto_signing_key *key);
 int crypto_sign_ed25519(const struct crypto_signing_key *key, const void *msg, size_t msg_len,
                         uint8_t sig[64]);
 
+/* The raw 32-byte public half of key. 0 or -1. */
+int crypto_signing_key_public(const struct crypto_signing_key *key, uint8_t pub[32]);
+
 /*
  * Reads an Ed25519 public key from PEM text (SubjectPublicKeyInfo) into its
  * raw 32 bytes. 0 or -1.

@@ -1,4 +1,4 @@
-/* Base64 (RFC 4648, strict) and lower-case hex. */
+/* Base64 (RFC 4648, strict), lower-case hex and well-formed UTF-8. */
 #ifndef MAINLINE_ENCODING_H
 #define MAINLINE_ENCODING_H
 
@@ -33,5 +33,15 @@ int hex_is_digits(const char *s, size_t n);
 
 /* Decodes exactly 2*len hex digits (either case) into out. 0 or -1. */
 int hex_decode(const char *in, uint8_t *out, size_t len);
+
+/*
+ * Length of the well-formed UTF-8 character at s (n > 0 bytes available):
+ * 1 to 4, or 0 when the bytes there are not one (a stray continuation byte,
+ * an overlong form, a surrogate, a value past U+10FFFF, a cut sequence).
+ */
+size_t utf8_char_len(const unsigned char *s, size_t n);
+
+/* Whether the n bytes at s are well-formed UTF-8 (utf8_char_len throughout). */
+int utf8_is_valid(const char *s, size_t n);
 
 #endif

@@ -44,6 +44,7 @@ static const char *const reason_names[ML_REASON_COUNT] = {
     [ML_IMAGE_ERROR] = "image_error",
     [ML_SOURCE_REPO] = "source_repo",
     [ML_BUILD_PARAMETER] = "build_parameter",
+    [ML_AUDIT_UNAVAILABLE] = "audit_unavailable",
 };
 
 const char *ml_reason_name(enum ml_reason r)
@@ -65,6 +66,7 @@ int ml_reason_is_refusal(enum ml_reason r)
 	case ML_IMAGE_ERROR:
 	case ML_TIMEOUT:
 	case ML_CANCELED:
+	case ML_AUDIT_UNAVAILABLE:
 	case ML_REASON_COUNT:
 		return 0;
 	default:

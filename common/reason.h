@@ -40,6 +40,8 @@ enum ml_reason {
 	ML_IMAGE_ERROR,     /* image missing, pull refused or failed */
 	ML_SOURCE_REPO,     /* Drone API says the build came from another repository */
 	ML_BUILD_PARAMETER, /* a build parameter names a setting or a variable mainline uses */
+	/* an audit sink cannot take the record: found before anything runs (exit 2) */
+	ML_AUDIT_UNAVAILABLE,
 	ML_REASON_COUNT
 };
 

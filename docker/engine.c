@@ -1,9 +1,11 @@
 #include "docker/engine.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/buf.h"
@@ -120,6 +122,26 @@ static int setup_tls(struct engine *e, const struct engine_options *opt)
  * The HTTP layer names the URL, which for a unix socket is a placeholder:
  * say which engine could not be reached instead.
  */
+/*
+ * What the socket file itself says when connecting failed: libcurl only
+ * says it could not connect, which hides a missing socket or a group the
+ * step's user lacks (a non-root plugin image without the socket's group).
+ */
+static void socket_detail(const char *path, char *detail, size_t len)
+{
+	struct stat st;
+
+	if (stat(path, &st) != 0)
+		snprintf(detail, len, "%s", strerror(errno));
+	else if (!S_ISSOCK(st.st_mode))
+		snprintf(detail, len, "not a socket");
+	else if (access(path, R_OK | W_OK) != 0 && errno == EACCES)
+		snprintf(detail, len,
+		         "permission denied (the socket belongs to uid %u, group %u: run mainline "
+		         "as root or with that group)",
+		         (unsigned)st.st_uid, (unsigned)st.st_gid);
+}
+
 static void name_host(const struct engine *e)
 {
 	static const char prefix[] = "cannot reach docker engine at '";
@@ -129,6 +151,8 @@ static void name_host(const struct engine *e)
 	if (strncmp(inner, prefix, sizeof(prefix) - 1) != 0 || (p = strstr(inner, "': ")) == NULL)
 		return;
 	snprintf(detail, sizeof(detail), "%s", p + 3);
+	if (e->unix_socket != NULL)
+		socket_detail(e->unix_socket, detail, sizeof(detail));
 	ml_fail_override(ML_ENGINE_ERROR, "cannot reach docker engine at '%s': %s", e->host,
 	                 detail);
 }

@@ -535,6 +535,8 @@ int image_pull(struct engine *e, const char *ref, const struct image_options *o)
 	if ((r = engine_request(e, &req, buf_cstr(&path), &res)) != 0) {
 		if (r == ML_ENGINE_ERROR && ctx.progress->failed)
 			r = ML_IMAGE_ERROR;
+		if (r == ML_CANCELED)
+			r = ml_fail_override(ML_CANCELED, "pull of image '%s' canceled", ref);
 		goto out;
 	}
 	if (res.status != 200) {
@@ -579,10 +581,12 @@ int image_ensure(struct engine *e, const char *ref, const struct image_options *
 			               ref);
 	}
 	start = clock_monotonic_ms();
-	if ((r = image_pull(e, ref, o)) != 0)
-		return r;
+	r = image_pull(e, ref, o);
 	if (pull_ms != NULL)
-		*pull_ms = clock_monotonic_ms() - start;
+		*pull_ms =
+		    clock_monotonic_ms() - start; /* a canceled or failed pull took time too */
+	if (r != 0)
+		return r;
 	/* a stream cut short without an error line is caught here */
 	if ((r = image_inspect(e, ref, digest, digest_len, id, id_len)) == 1)
 		return ml_fail(ML_IMAGE_ERROR, "image '%s' is still missing after the pull", ref);

@@ -111,8 +111,8 @@ int image_pull(struct engine *e, const char *ref, const struct image_options *o)
 /*
  * Makes sure ref is present per o->pull and records its digest and image id
  * (the id names exactly the image to create a container from); *pull_ms
- * (may be NULL) gets the time spent pulling. A missing image under "never"
- * is ML_IMAGE_ERROR.
+ * (may be NULL) gets the time spent pulling, also when the pull failed or was
+ * canceled. A missing image under "never" is ML_IMAGE_ERROR.
  */
 int image_ensure(struct engine *e, const char *ref, const struct image_options *o, char *digest,
                  size_t digest_len, char *id, size_t id_len, int64_t *pull_ms);

@@ -16,6 +16,8 @@
 
 #define RUN_READY_TIMEOUT_MS 30000L
 #define RUN_DRAIN_TIMEOUT_MS 10000L
+#define RUN_STOP_TERM_S 2      /* stop?t=: SIGTERM, then the engine kills */
+#define RUN_STOP_EXIT_MS 1000L /* after the stop, after the SIGKILL: for the exit */
 
 /* A long-lived request (attach or wait) running in its own thread. */
 struct background {
@@ -111,6 +113,14 @@ static void bg_join(struct background *b)
 	b->started = 0;
 }
 
+/* Both requests end at once, not one after the other's abort. */
+static void bg_join_both(struct background *a, struct background *b)
+{
+	a->stop = b->stop = 1;
+	bg_join(a);
+	bg_join(b);
+}
+
 /* Re-records a background request's failure in this thread. */
 static int bg_failure(const struct background *b)
 {
@@ -194,7 +204,13 @@ static int wait_exit(struct run *run, int64_t ms)
 	return done;
 }
 
-/* SIGINT, a grace period, stop, kill: the container is down afterwards. */
+/*
+ * SIGINT, the grace period, stop (SIGTERM, then the engine's SIGKILL after
+ * RUN_STOP_TERM_S), a last SIGKILL: the container is down afterwards. With
+ * the default grace a pipeline that ignores both signals is down about 5 s
+ * after the cancel and at most about 7 s with an engine that is slow to
+ * answer, inside the 10 s a runner gives the step after its SIGTERM.
+ */
 static void stop_container(struct run *run)
 {
 	long grace = run->spec->grace_ms > 0 ? run->spec->grace_ms : RUN_DEFAULT_GRACE_MS;
@@ -202,11 +218,11 @@ static void stop_container(struct run *run)
 	(void)container_kill(run->e, run->id, "SIGINT");
 	if (wait_exit(run, grace))
 		return;
-	(void)container_stop(run->e, run->id, 5);
-	if (wait_exit(run, 2000))
+	(void)container_stop(run->e, run->id, RUN_STOP_TERM_S);
+	if (wait_exit(run, RUN_STOP_EXIT_MS))
 		return;
 	(void)container_kill(run->e, run->id, "SIGKILL");
-	(void)wait_exit(run, 5000);
+	(void)wait_exit(run, RUN_STOP_EXIT_MS);
 }
 
 static int start_background(struct run *run, struct background *b, const char *what)
@@ -420,8 +436,7 @@ int engine_run(struct engine *e, const struct run_spec *spec, struct run_result 
 		goto out;
 	r = supervise(&run, out);
 out:
-	bg_join(&run.wait);
-	bg_join(&run.attach);
+	bg_join_both(&run.wait, &run.attach);
 	if (run.id[0] != '\0' && (rr = container_remove(e, run.id)) != 0 && r == 0)
 		r = rr;
 	http_response_release(&run.attach.res);

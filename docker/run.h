@@ -15,7 +15,8 @@
 #include "docker/engine.h"
 #include "docker/image.h"
 
-#define RUN_DEFAULT_GRACE_MS 10000L
+/* SIGINT to stop (SIGTERM): short, so that cancel and remove fit a runner's 10 s (run.c) */
+#define RUN_DEFAULT_GRACE_MS 3000L
 
 struct run_spec {
 	struct container_spec container; /* its workdir is where the tree is uploaded */

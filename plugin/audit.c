@@ -51,39 +51,6 @@ int audit_record_init(struct audit_record *rec)
 	return 0;
 }
 
-/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 when invalid. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-	size_t len, i;
-	uint32_t cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		len = 2;
-		cp = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		len = 3;
-		cp = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		len = 4;
-		cp = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0;
-	return len;
-}
-
 /*
  * A copy of s that is valid UTF-8 (invalid bytes become U+FFFD), with every
  * URL in it in its credential-free form (error messages may quote a URL with
@@ -105,7 +72,7 @@ static char *clean_text(const char *s)
 	p = redacted.data != NULL ? redacted.data : (const unsigned char *)"";
 	n = redacted.len;
 	while (i < n) {
-		size_t len = utf8_seq(p + i, n - i);
+		size_t len = utf8_char_len(p + i, n - i);
 		int r = len > 0 ? buf_append(&b, p + i, len) : buf_append(&b, "\xef\xbf\xbd", 3);
 
 		if (r < 0)
@@ -133,17 +100,30 @@ static int add_text(cJSON *obj, const char *key, const char *s)
 	return item != NULL ? 0 : -1;
 }
 
-static int add_url(cJSON *obj, const char *key, const char *url)
+/* clean_text of a URL field: the credential-free form of the whole value first (url.h). */
+static char *clean_url(const char *url)
 {
 	struct buf b;
-	int r;
+	char *out;
+
+	buf_init(&b, 4 * strlen(url) + 64);
+	out = url_redact(url, &b) < 0 ? NULL : clean_text(buf_cstr(&b));
+	buf_release(&b);
+	return out;
+}
+
+static int add_url(cJSON *obj, const char *key, const char *url)
+{
+	cJSON *item;
+	char *clean;
 
 	if (url == NULL || *url == '\0')
 		return cJSON_AddNullToObject(obj, key) != NULL ? 0 : -1;
-	buf_init(&b, 4 * strlen(url) + 64);
-	r = url_redact(url, &b) < 0 ? -1 : add_text(obj, key, buf_cstr(&b));
-	buf_release(&b);
-	return r;
+	if ((clean = clean_url(url)) == NULL)
+		return -1;
+	item = cJSON_AddStringToObject(obj, key, clean);
+	free(clean);
+	return item != NULL ? 0 : -1;
 }
 
 static int add_int(cJSON *obj, const char *key, int64_t v, int known)
@@ -234,6 +214,25 @@ static int add_durations(cJSON *obj, const struct audit_record *rec)
 	return add_int(o, "total", ms, ms >= 0);
 }
 
+static int add_reaped(cJSON *obj, const struct audit_record *rec)
+{
+	cJSON *arr, *o;
+	size_t i;
+
+	if (rec->reaped == NULL)
+		return cJSON_AddNullToObject(obj, "reaped") != NULL ? 0 : -1;
+	if ((arr = cJSON_AddArrayToObject(obj, "reaped")) == NULL)
+		return -1;
+	for (i = 0; i < rec->reaped_count; i++) {
+		if ((o = cJSON_CreateObject()) == NULL || !cJSON_AddItemToArray(arr, o))
+			return -1;
+		if (add_text(o, "container", rec->reaped[i].container) < 0 ||
+		    add_text(o, "run", rec->reaped[i].run) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 cJSON *audit_record_object(const struct audit_record *rec)
 {
 	cJSON *obj = cJSON_CreateObject();
@@ -250,6 +249,7 @@ cJSON *audit_record_object(const struct audit_record *rec)
 	    add_url(obj, "source", rec->source) < 0 || add_text(obj, "branch", rec->branch) < 0 ||
 	    add_text(obj, "commit", rec->commit) < 0 || add_text(obj, "tree", rec->tree) < 0 ||
 	    add_text(obj, "anchor", rec->anchor) < 0 ||
+	    add_text(obj, "extra_anchor", rec->extra_anchor) < 0 ||
 	    add_text(obj, "previous_tip", rec->previous_tip) < 0 ||
 	    add_text(obj, "mode", rec->mode) < 0 ||
 	    add_int(obj, "checked", rec->checked, rec->checked >= 0) < 0 ||
@@ -259,7 +259,9 @@ cJSON *audit_record_object(const struct audit_record *rec)
 	    add_text(obj, "image_digest", rec->image_digest) < 0 ||
 	    add_text(obj, "container_id", rec->container_id) < 0 ||
 	    add_int(obj, "exit_code", rec->exit_code, rec->exit_code >= 0) < 0 ||
-	    add_durations(obj, rec) < 0 || add_text(obj, "version", MAINLINE_VERSION) < 0) {
+	    add_durations(obj, rec) < 0 || add_reaped(obj, rec) < 0 ||
+	    add_text(obj, "cache_recovery", rec->cache_recovery) < 0 ||
+	    add_text(obj, "version", MAINLINE_VERSION) < 0) {
 		cJSON_Delete(obj);
 		return NULL;
 	}
@@ -287,54 +289,62 @@ out:
 	return r;
 }
 
-/* Appends s with control characters replaced, for a terminal. */
+/*
+ * Appends s, a string clean_text made (or "?" when NULL), with control
+ * characters replaced, for a terminal: at most max bytes, whole characters.
+ */
 static int append_printable(struct buf *out, const char *s, size_t max)
 {
-	size_t i;
+	size_t i, len, n;
 
 	if (s == NULL || *s == '\0')
 		s = "?";
-	for (i = 0; i < max && s[i] != '\0'; i++) {
+	n = strlen(s);
+	for (i = 0; i < n; i += len) {
 		unsigned char c = (unsigned char)s[i];
 		char ch = c < 0x20 || c == 0x7f ? '?' : (char)c;
 
-		if (buf_append(out, &ch, 1) < 0)
+		len = utf8_char_len((const unsigned char *)s + i, n - i);
+		if (len == 0 || i + len > max)
+			break;
+		if (len == 1 ? buf_append(out, &ch, 1) < 0 : buf_append(out, s + i, len) < 0)
 			return -1;
 	}
 	return 0;
 }
 
+/* One field of a log line: s as the record shows it, then made printable. */
+static int append_field(struct buf *out, const char *s, int url, size_t max)
+{
+	char *clean = NULL;
+	int r;
+
+	if (s != NULL && *s != '\0' && (clean = url ? clean_url(s) : clean_text(s)) == NULL)
+		return -1;
+	r = append_printable(out, clean, max);
+	free(clean);
+	return r;
+}
+
 int audit_log_start_line(const struct audit_record *rec, struct buf *out)
 {
-	struct buf src;
-	int r = ML_IO;
-
-	buf_init(&src, 64 * 1024);
-	if (rec->source != NULL && url_redact(rec->source, &src) < 0)
-		goto fail;
 	if (buf_append_str(out, "running pipeline ") < 0 ||
-	    append_printable(out, rec->commit, 12) < 0 || buf_append_str(out, " (tree ") < 0 ||
-	    append_printable(out, rec->tree, 12) < 0 || buf_append_str(out, ") from ") < 0 ||
-	    append_printable(out, buf_cstr(&src), AUDIT_FIELD_MAX) < 0 ||
-	    buf_append_str(out, "@") < 0 || append_printable(out, rec->branch, AUDIT_FIELD_MAX) < 0)
-		goto fail;
+	    append_field(out, rec->commit, 0, 12) < 0 || buf_append_str(out, " (tree ") < 0 ||
+	    append_field(out, rec->tree, 0, 12) < 0 || buf_append_str(out, ") from ") < 0 ||
+	    append_field(out, rec->source, 1, AUDIT_FIELD_MAX) < 0 ||
+	    buf_append_str(out, "@") < 0 || append_field(out, rec->branch, 0, AUDIT_FIELD_MAX) < 0)
+		return ml_fail(ML_IO, "cannot format the audit log line");
 	if (rec->signer.format == SIGNER_NONE) {
 		if (buf_append_str(out, ", unsigned") < 0)
-			goto fail;
+			return ml_fail(ML_IO, "cannot format the audit log line");
 	} else if (buf_append_str(out, ", signed by ") < 0 ||
-	           append_printable(out, rec->signer.principal, AUDIT_FIELD_MAX) < 0 ||
+	           append_field(out, rec->signer.principal, 0, AUDIT_FIELD_MAX) < 0 ||
 	           buf_append_str(out, " (") < 0 ||
-	           append_printable(out, rec->signer.key, AUDIT_FIELD_MAX) < 0 ||
+	           append_field(out, rec->signer.key, 0, AUDIT_FIELD_MAX) < 0 ||
 	           buf_append_str(out, ")") < 0) {
-		goto fail;
+		return ml_fail(ML_IO, "cannot format the audit log line");
 	}
-	r = 0;
-	goto out;
-fail:
-	r = ml_fail(ML_IO, "cannot format the audit log line");
-out:
-	buf_release(&src);
-	return r;
+	return 0;
 }
 
 int audit_log_end_line(const struct audit_record *rec, struct buf *out)
@@ -353,52 +363,48 @@ int audit_log_end_line(const struct audit_record *rec, struct buf *out)
 	} else {
 		r = buf_printf(out, "%s: %s: ", rec->decision == AUDIT_REFUSE ? "refused" : "error",
 		               ml_reason_name(rec->reason));
-		if (r == 0) {
-			char *msg = rec->message != NULL ? clean_text(rec->message) : NULL;
-
-			r = rec->message != NULL && msg == NULL
-			        ? -1
-			        : append_printable(out, msg, AUDIT_FIELD_MAX);
-			free(msg);
-		}
+		if (r == 0)
+			r = append_field(out, rec->message, 0, AUDIT_FIELD_MAX);
 	}
 	return r < 0 ? ml_fail(ML_IO, "cannot format the audit log line") : 0;
 }
 
-static int set_label(struct audit_label *l, const char *key, const char *value)
+/* Sets the label when value is known: as the record shows it, printable, cut like a field. */
+static size_t set_label(struct audit_label *l, const char *key, const char *value, int url)
 {
-	size_t i;
+	struct buf b;
 
 	if (value == NULL || *value == '\0')
 		return 0;
-	l->key = key;
-	for (i = 0; i < sizeof(l->value) - 1 && value[i] != '\0'; i++) {
-		unsigned char c = (unsigned char)value[i];
-
-		l->value[i] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+	buf_init(&b, sizeof(l->value) - 1);
+	if (append_field(&b, value, url, sizeof(l->value) - 1) < 0) {
+		buf_release(&b);
+		return 0;
 	}
-	l->value[i] = '\0';
+	l->key = key;
+	snprintf(l->value, sizeof(l->value), "%s", buf_cstr(&b));
+	buf_release(&b);
 	return 1;
 }
 
 size_t audit_container_labels(const struct audit_record *rec,
                               struct audit_label out[AUDIT_LABEL_COUNT])
 {
-	struct buf b;
+	struct buf signer;
 	size_t n = 0;
 
-	buf_init(&b, 64 * 1024);
-	if (rec->source != NULL && url_redact(rec->source, &b) == 0)
-		n += set_label(&out[n], "org.mainline.source", buf_cstr(&b));
-	n += set_label(&out[n], "org.mainline.commit", rec->commit);
-	n += set_label(&out[n], "org.mainline.tree", rec->tree);
-	buf_reset(&b);
-	if (rec->drone.build_link != NULL && url_redact(rec->drone.build_link, &b) == 0)
-		n += set_label(&out[n], "org.mainline.build-link", buf_cstr(&b));
-	buf_reset(&b);
+	n += set_label(&out[n], "org.mainline.source", rec->source, 1);
+	n += set_label(&out[n], "org.mainline.commit", rec->commit, 0);
+	n += set_label(&out[n], "org.mainline.tree", rec->tree, 0);
+	n += set_label(&out[n], "org.mainline.build-link", rec->drone.build_link, 1);
+	buf_init(&signer, 2 * AUDIT_FIELD_MAX + 8);
 	if (rec->signer.format != SIGNER_NONE &&
-	    buf_printf(&b, "%s (%s)", rec->signer.principal, rec->signer.key) == 0)
-		n += set_label(&out[n], "org.mainline.signer", buf_cstr(&b));
-	buf_release(&b);
+	    (append_field(&signer, rec->signer.principal, 0, AUDIT_FIELD_MAX) < 0 ||
+	     buf_append_str(&signer, " (") < 0 ||
+	     append_field(&signer, rec->signer.key, 0, AUDIT_FIELD_MAX) < 0 ||
+	     buf_append_str(&signer, ")") < 0))
+		buf_reset(&signer);
+	n += set_label(&out[n], "org.mainline.signer", buf_cstr(&signer), 0);
+	buf_release(&signer);
 	return n;
 }

@@ -60,6 +60,12 @@ struct audit_drone {
 	const char *step;       /* DRONE_STEP_NAME */
 };
 
+/* A container of a dead run removed before this run (plugin/reaper.h). */
+struct audit_reaped {
+	const char *container;
+	const char *run; /* the dead run's record id; "" when unknown */
+};
+
 /*
  * Strings are borrowed (the caller keeps them alive while rendering); NULL or
  * "" renders as null. Initialise with audit_record_init().
@@ -75,9 +81,10 @@ struct audit_record {
 	const char *branch;
 	const char *commit; /* pipeline commit that was (or would have been) run */
 	const char *tree;
-	const char *anchor;
+	const char *anchor;        /* where the verified chain starts (the floor in tip mode) */
+	const char *extra_anchor;  /* another commit the target had to descend from */
 	const char *previous_tip;  /* last tip verified on this cache before the run */
-	const char *mode;          /* "tip" or "chain" */
+	const char *mode;          /* "tip" or "chain", as verified */
 	int64_t checked;           /* commits whose signature was checked; -1 = unknown */
 	struct ml_signer signer;   /* format SIGNER_NONE = no signer */
 	const char *policy_digest; /* hex digest of the effective policy */
@@ -86,6 +93,9 @@ struct audit_record {
 	const char *container_id;
 	int exit_code; /* pipeline exit code; -1 = did not run */
 	struct audit_span phase[AUDIT_PHASE_COUNT];
+	const struct audit_reaped *reaped; /* NULL: the run phase did not look (null) */
+	size_t reaped_count;
+	const char *cache_recovery; /* the damaged cache this run moved aside, and why */
 };
 
 /*
@@ -113,8 +123,12 @@ cJSON *audit_record_object(const struct audit_record *rec);
  */
 int audit_record_json(const struct audit_record *rec, struct buf *out);
 
+/* Longest Drone log line: four fields of AUDIT_FIELD_MAX bytes and the words around them. */
+#define AUDIT_TEXT_LINE_MAX (4 * AUDIT_FIELD_MAX + 128)
+
 /*
- * The Drone log lines (no trailing newline; control characters become '?').
+ * The Drone log lines (no trailing newline; control characters become '?';
+ * at most AUDIT_TEXT_LINE_MAX bytes).
  * Start: "running pipeline <commit> (tree <tree>) from <source>@<branch>,
  * signed by <principal> (<key>)". End: "pipeline exited 0 after 12.3 s",
  * "refused: <reason>: <message>" or "error: <reason>: <message>".
@@ -127,7 +141,7 @@ int audit_log_end_line(const struct audit_record *rec, struct buf *out);
 
 struct audit_label {
 	const char *key; /* "org.mainline.source", ... (static) */
-	char value[1024];
+	char value[AUDIT_FIELD_MAX + 1];
 };
 
 /*

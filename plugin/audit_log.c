@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "common/crypto.h"
@@ -111,58 +112,6 @@ out:
 	return r;
 }
 
-/* The sha256 of the file's last line (zeros for an empty file). */
-static int last_line_hash(int fd, const char *path, uint8_t hash[32])
-{
-	size_t window, start;
-	uint8_t *tail = NULL;
-	struct stat st;
-	ssize_t n;
-	int r = ML_IO;
-
-	if (fstat(fd, &st) < 0) {
-		r = ml_fail(ML_IO, "cannot stat audit log '%s': %s", path, strerror(errno));
-		goto out;
-	}
-	if (st.st_size == 0) {
-		memset(hash, 0, 32);
-		r = 0;
-		goto out;
-	}
-	window = (uint64_t)st.st_size < AUDIT_LOG_LINE_MAX + 2 ? (size_t)st.st_size
-	                                                       : AUDIT_LOG_LINE_MAX + 2;
-	if ((tail = malloc(window)) == NULL) {
-		r = ml_fail(ML_IO, "out of memory");
-		goto out;
-	}
-	n = pread(fd, tail, window, st.st_size - (off_t)window);
-	if (n < 0 || (size_t)n != window) {
-		r = ml_fail(ML_IO, "cannot read audit log '%s': %s", path,
-		            n < 0 ? strerror(errno) : "short read");
-		goto out;
-	}
-	if (tail[window - 1] != '\n') {
-		r = ml_fail(ML_MALFORMED_OBJECT,
-		            "cannot append to audit log '%s': its last line is incomplete", path);
-		goto out;
-	}
-	for (start = window - 1; start > 0 && tail[start - 1] != '\n'; start--)
-		;
-	if (start == 0 && window < (uint64_t)st.st_size) {
-		r = ml_fail(ML_MALFORMED_OBJECT,
-		            "cannot append to audit log '%s': its last line is too long", path);
-		goto out;
-	}
-	if (crypto_digest(CRYPTO_SHA256, tail + start, window - 1 - start, hash) < 0) {
-		r = ml_fail(ML_IO, "cannot hash the last line of audit log '%s'", path);
-		goto out;
-	}
-	r = 0;
-out:
-	free(tail);
-	return r;
-}
-
 /* Renders the line (with newline) for rec after a line hashing to prev. */
 static int render_line(const struct audit_record *rec, const uint8_t prev[32],
                        const struct crypto_signing_key *key, struct buf *line)
@@ -202,69 +151,9 @@ out:
 	return r;
 }
 
-int audit_log_append(const char *path, const struct audit_record *rec, const char *key)
-{
-	struct crypto_signing_key *sk = NULL;
-	struct buf pem, line;
-	uint8_t prev[32];
-	struct stat st;
-	ssize_t n;
-	int fd = -1, r = ML_IO;
-
-	buf_init(&pem, PEM_MAX);
-	buf_init(&line, AUDIT_LOG_LINE_MAX + 1);
-	if (key != NULL && *key != '\0') {
-		if (load_pem(key, &pem) < 0 ||
-		    (sk = crypto_signing_key_from_pem((const char *)pem.data, pem.len)) == NULL) {
-			r = ml_fail(ML_CONFIG,
-			            "audit_key is not an Ed25519 private key in PEM form");
-			goto out;
-		}
-	}
-	fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-	if (fd < 0) {
-		r = ml_fail(ML_IO, "cannot open audit log '%s': %s", path, strerror(errno));
-		goto out;
-	}
-	while (flock(fd, LOCK_EX) < 0) {
-		if (errno != EINTR) {
-			r = ml_fail(ML_IO, "cannot lock audit log '%s': %s", path, strerror(errno));
-			goto out;
-		}
-	}
-	if ((r = last_line_hash(fd, path, prev)) != 0 ||
-	    (r = render_line(rec, prev, sk, &line)) != 0)
-		goto out;
-	if (fstat(fd, &st) < 0) {
-		r = ml_fail(ML_IO, "cannot stat audit log '%s': %s", path, strerror(errno));
-		goto out;
-	}
-	n = write(fd, line.data, line.len);
-	if (n < 0 || (size_t)n != line.len) {
-		r = ml_fail(ML_IO, "cannot write audit log '%s': %s", path,
-		            n < 0 ? strerror(errno) : "short write");
-		/* never leave half a line behind: the next append would refuse */
-		if (n > 0 && ftruncate(fd, st.st_size) < 0)
-			r = ml_fail_override(ML_IO, "audit log '%s' has a partial last line", path);
-		goto out;
-	}
-	if (fsync(fd) < 0) {
-		r = ml_fail(ML_IO, "cannot sync audit log '%s': %s", path, strerror(errno));
-		goto out;
-	}
-	r = 0;
-out:
-	if (fd >= 0)
-		close(fd); /* releases the lock */
-	crypto_signing_key_free(sk);
-	buf_release(&pem);
-	buf_release(&line);
-	return r;
-}
-
 struct verifier {
-	struct buf *report;
 	const uint8_t *pub; /* NULL: signatures not checked */
+	int unsigned_only;  /* a signed line is refused (no key to continue its chain with) */
 	uint8_t prev[32];
 	size_t lineno;
 };
@@ -277,12 +166,9 @@ static int verify_line(struct verifier *v, const char *line, size_t len)
 
 	v->lineno++;
 	ml_error_clear();
-	if (audit_line_parse(line, len, &parsed) != 0) {
-		char why[256];
-
-		snprintf(why, sizeof(why), "%s", ml_error_message());
-		return ml_fail_override(ML_MALFORMED_OBJECT, "line %zu: %s", v->lineno, why);
-	}
+	if (audit_line_parse(line, len, &parsed) != 0)
+		return ml_fail_override(ML_MALFORMED_OBJECT, "line %zu: %s", v->lineno,
+		                        ml_error_message());
 	if (memcmp(parsed.prev, v->prev, sizeof(v->prev)) != 0) {
 		if (v->lineno == 1)
 			return ml_fail(ML_MALFORMED_OBJECT,
@@ -291,6 +177,11 @@ static int verify_line(struct verifier *v, const char *line, size_t len)
 		               "line %zu: hash chain broken (prev does not match line %zu)",
 		               v->lineno, v->lineno - 1);
 	}
+	if (v->unsigned_only && parsed.has_sig)
+		return ml_fail(ML_CONFIG,
+		               "line %zu: signed, but audit_key is not given (a from_secret value "
+		               "that Drone withheld arrives empty)",
+		               v->lineno);
 	if (v->pub != NULL) {
 		if (!parsed.has_sig)
 			return ml_fail(ML_BAD_SIGNATURE, "line %zu: signature missing", v->lineno);
@@ -306,9 +197,287 @@ static int verify_line(struct verifier *v, const char *line, size_t len)
 	return 0;
 }
 
+/* The number of newlines in the file, for the line numbers of a message: O(n), failures only. */
+static size_t count_newlines(int fd)
+{
+	uint8_t chunk[65536];
+	size_t count = 0;
+	off_t off = 0;
+	ssize_t n, i;
+
+	while ((n = pread(fd, chunk, sizeof(chunk), off)) > 0) {
+		for (i = 0; i < n; i++)
+			count += chunk[i] == '\n';
+		off += n;
+	}
+	return count;
+}
+
+/* The end of a file: its last line and, unless that is the first, the line before. */
+struct tail {
+	uint8_t *data; /* the file's last len bytes */
+	size_t len;
+	size_t last, last_len; /* offset in data and length, newline excluded */
+	size_t prev, prev_len;
+	int has_prev;
+};
+
+#define TAIL_FIRST (16u * 1024)
+/* Two lines of the longest kind with their newlines, and the newline before them. */
+#define TAIL_MAX (2u * (AUDIT_LOG_LINE_MAX + 1) + 1)
+
+/* The newline before data[end], searching back to data[0]; -1 when there is none. */
+static long newline_before(const uint8_t *data, size_t end)
+{
+	while (end > 0)
+		if (data[--end] == '\n')
+			return (long)end;
+	return -1;
+}
+
+/*
+ * Reads the file's last two lines from its end (size bytes), reading more
+ * only while a line is longer than what was read: a few KiB for a chain of
+ * any length. 0, or ML_MALFORMED_OBJECT (the last line incomplete, a line too
+ * long) or ML_IO, the message naming path and the line.
+ */
+static int read_tail(int fd, const char *path, off_t size, struct tail *t)
+{
+	size_t want = TAIL_FIRST;
+	long end_prev, end_before;
+	ssize_t n;
+
+	for (;;) {
+		if ((uint64_t)size < want)
+			want = (size_t)size;
+		free(t->data);
+		if ((t->data = malloc(want)) == NULL)
+			return ml_fail(ML_IO, "out of memory");
+		n = pread(fd, t->data, want, size - (off_t)want);
+		if (n < 0 || (size_t)n != want)
+			return ml_fail(ML_IO, "cannot read audit file '%s': %s", path,
+			               n < 0 ? strerror(errno) : "short read");
+		t->len = want;
+		if (t->data[want - 1] != '\n')
+			return ml_fail(
+			    ML_MALFORMED_OBJECT,
+			    "audit file '%s' line %zu: incomplete (no newline at the end of "
+			    "the file)",
+			    path, count_newlines(fd) + 1);
+		end_prev = newline_before(t->data, want - 1);
+		end_before = end_prev > 0 ? newline_before(t->data, (size_t)end_prev) : -1;
+		if (end_before >= 0 || want == (uint64_t)size)
+			break;
+		if (want == TAIL_MAX)
+			return ml_fail(
+			    ML_MALFORMED_OBJECT, "audit file '%s' line %zu: longer than %u bytes",
+			    path, count_newlines(fd) - (end_prev >= 0 ? 1 : 0), AUDIT_LOG_LINE_MAX);
+		want = want * 4 < TAIL_MAX ? want * 4 : TAIL_MAX;
+	}
+	t->last = (size_t)(end_prev + 1);
+	t->last_len = t->len - 1 - t->last;
+	t->has_prev = end_prev >= 0;
+	if (t->has_prev) {
+		t->prev = (size_t)(end_before + 1);
+		t->prev_len = (size_t)end_prev - t->prev;
+	}
+	return 0;
+}
+
+/*
+ * Checks the end of the chain in fd (size bytes, locked; path names it in
+ * messages): the last line is complete, a record, and links to the line
+ * before it (or to the genesis value); with pub it is signed by that key,
+ * without it unsigned, so the next line continues the chain as it is.
+ * The lines before are not read: `mainline audit verify` checks the whole
+ * chain. Fills last_hash with what the next line's prev must be.
+ * 0, or ML_MALFORMED_OBJECT, ML_BAD_SIGNATURE, ML_CONFIG or ML_IO with
+ * "audit file '<path>' line N: <problem>".
+ */
+static int check_tail(int fd, const char *path, off_t size, const uint8_t *pub,
+                      uint8_t last_hash[32])
+{
+	struct verifier v = {.pub = pub, .unsigned_only = pub == NULL};
+	struct tail t = {.data = NULL};
+	int r;
+
+	if (size == 0) {
+		memset(last_hash, 0, 32);
+		return 0;
+	}
+	if ((r = read_tail(fd, path, size, &t)) != 0)
+		goto out;
+	if (t.has_prev && crypto_digest(CRYPTO_SHA256, t.data + t.prev, t.prev_len, v.prev) < 0) {
+		r = ml_fail(ML_IO, "cannot hash a line of audit file '%s'", path);
+		goto out;
+	}
+	if ((r = verify_line(&v, (const char *)t.data + t.last, t.last_len)) != 0) {
+		/* again, now that a failure pays for counting the lines */
+		v.lineno = count_newlines(fd) - 1;
+		r = verify_line(&v, (const char *)t.data + t.last, t.last_len);
+		r = ml_fail_override((enum ml_reason)r, "audit file '%s' %s", path,
+		                     ml_error_message());
+		goto out;
+	}
+	memcpy(last_hash, v.prev, 32);
+	r = 0;
+out:
+	free(t.data);
+	return r;
+}
+
+/*
+ * audit_key into *out (NULL when none is given) and its public half into
+ * pub. 0 or ML_CONFIG.
+ */
+static int load_key(const char *key, struct crypto_signing_key **out, uint8_t pub[32])
+{
+	struct buf pem;
+	int r = 0;
+
+	*out = NULL;
+	if (key == NULL || *key == '\0')
+		return 0;
+	buf_init(&pem, PEM_MAX);
+	if (load_pem(key, &pem) < 0 ||
+	    (*out = crypto_signing_key_from_pem((const char *)pem.data, pem.len)) == NULL ||
+	    crypto_signing_key_public(*out, pub) < 0) {
+		crypto_signing_key_free(*out);
+		*out = NULL;
+		r = ml_fail(ML_CONFIG, "audit_key is not an Ed25519 private key in PEM form");
+	}
+	buf_release(&pem);
+	return r;
+}
+
+/*
+ * Opens the audit file for appending (created 0640 when missing), which must
+ * be a regular file, and locks it (flock `lock`). Fills *fd and *size.
+ * 0 or ML_IO.
+ */
+static int open_locked(const char *path, int lock, int *fd, off_t *size)
+{
+	struct stat st;
+
+	*fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0640);
+	if (*fd < 0)
+		return ml_fail(ML_IO, "cannot open audit file '%s': %s", path, strerror(errno));
+	if (fstat(*fd, &st) < 0)
+		return ml_fail(ML_IO, "cannot stat audit file '%s': %s", path, strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return ml_fail(ML_IO, "audit file '%s' is not a regular file", path);
+	while (flock(*fd, lock) < 0)
+		if (errno != EINTR)
+			return ml_fail(ML_IO, "cannot lock audit file '%s': %s", path,
+			               strerror(errno));
+	/* the size under the lock: appends happen under it */
+	if (fstat(*fd, &st) < 0)
+		return ml_fail(ML_IO, "cannot stat audit file '%s': %s", path, strerror(errno));
+	*size = st.st_size;
+	return 0;
+}
+
+/*
+ * Appends line to fd and syncs it. A write may be partial (a full disk
+ * takes what fits, the next write says why): on any failure the file is cut
+ * back to its length before, so no half record remains to break the chain.
+ * 0 or ML_IO with the system's reason ("No space left on device").
+ */
+static int write_line(int fd, const char *path, const struct buf *line, off_t before)
+{
+	const char *what = "write";
+	size_t done = 0;
+	ssize_t n;
+	int err = 0;
+
+	while (done < line->len) {
+		n = write(fd, line->data + done, line->len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			err = n < 0 ? errno : EIO;
+			break;
+		}
+		done += (size_t)n;
+	}
+	if (err == 0 && fsync(fd) < 0) {
+		err = errno;
+		what = "sync";
+	}
+	if (err == 0)
+		return 0;
+	if (done > 0 && ftruncate(fd, before) < 0)
+		return ml_fail(ML_IO,
+		               "cannot %s audit file '%s': %s; the partial record could not be cut "
+		               "away: %s",
+		               what, path, strerror(err), strerror(errno));
+	return ml_fail(ML_IO, "cannot %s audit file '%s': %s", what, path, strerror(err));
+}
+
+int audit_log_append(const char *path, const struct audit_record *rec, const char *key)
+{
+	struct crypto_signing_key *sk = NULL;
+	uint8_t pub[32], prev[32];
+	struct buf line;
+	off_t size;
+	int fd = -1, r = ML_IO;
+
+	buf_init(&line, AUDIT_LOG_LINE_MAX + 1);
+	if ((r = load_key(key, &sk, pub)) != 0 ||
+	    (r = open_locked(path, LOCK_EX, &fd, &size)) != 0 ||
+	    (r = check_tail(fd, path, size, sk != NULL ? pub : NULL, prev)) != 0 ||
+	    (r = render_line(rec, prev, sk, &line)) != 0 ||
+	    (r = write_line(fd, path, &line, size)) != 0)
+		goto out;
+	r = 0;
+out:
+	if (fd >= 0)
+		close(fd); /* releases the lock */
+	crypto_signing_key_free(sk);
+	buf_release(&line);
+	return r;
+}
+
+int audit_log_check(const char *path, const char *key)
+{
+	struct crypto_signing_key *sk = NULL;
+	uint8_t pub[32], last[32];
+	struct statvfs vfs;
+	uint64_t room;
+	off_t size;
+	int fd = -1, r;
+
+	if ((r = load_key(key, &sk, pub)) != 0)
+		goto out;
+	if ((r = open_locked(path, LOCK_SH, &fd, &size)) != 0 ||
+	    (r = check_tail(fd, path, size, sk != NULL ? pub : NULL, last)) != 0)
+		goto unavailable;
+	if (fstatvfs(fd, &vfs) < 0) {
+		r = ml_fail(ML_IO, "cannot stat the file system of audit file '%s': %s", path,
+		            strerror(errno));
+		goto unavailable;
+	}
+	room = (uint64_t)vfs.f_bavail * vfs.f_frsize;
+	if (room < AUDIT_LOG_LINE_MAX + 1) {
+		r = ml_fail(ML_IO, "audit file '%s': %s (%llu bytes free, a record takes up to %u)",
+		            path, strerror(ENOSPC), (unsigned long long)room,
+		            AUDIT_LOG_LINE_MAX + 1);
+		goto unavailable;
+	}
+	r = 0;
+	goto out;
+unavailable:
+	r = ml_fail_override(ML_AUDIT_UNAVAILABLE, "%s", ml_error_message());
+out:
+	if (fd >= 0)
+		close(fd);
+	crypto_signing_key_free(sk);
+	return r;
+}
+
 int audit_log_verify_file(const char *path, const char *pubkey, struct buf *report)
 {
-	struct verifier v = {.report = report};
+	struct verifier v = {.pub = NULL};
 	uint8_t pub[32], chunk[65536];
 	struct buf pem, line;
 	char head[65];

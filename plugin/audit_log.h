@@ -39,15 +39,32 @@ struct audit_line {
 int audit_line_parse(const char *line, size_t len, struct audit_line *out);
 
 /*
- * Appends rec to the file at path (created 0640 when missing). key is the
- * Ed25519 private key (PKCS#8 PEM text, or a path to it) or NULL/"" for an
- * unsigned chain. The file is locked with flock for the whole append; the
- * last line is read from the end (bounded), the new line goes out in one
- * write(2) and is fsynced. A file whose last line is incomplete is not
- * appended to. Returns 0, ML_CONFIG (bad key), ML_MALFORMED_OBJECT (damaged
- * tail) or ML_IO.
+ * Appends rec to the file at path (created 0640 when missing; a regular
+ * file). key is the Ed25519 private key (PKCS#8 PEM text, or a path to it)
+ * or NULL/"" for an unsigned chain. The file is locked with flock for the
+ * whole append; its end is checked as audit_log_check does (last line
+ * complete, a record, linked to the line before, signed by key or unsigned
+ * as the new line will be), so nothing is ever appended to a broken chain.
+ * The new line is written and fsynced; a failed write or sync cuts the file
+ * back to its previous length. Returns 0, ML_CONFIG (bad key, or a signed
+ * chain without a key), ML_MALFORMED_OBJECT (damaged end), ML_BAD_SIGNATURE
+ * (last line not signed by key) or ML_IO (the system's reason, such as "No
+ * space left on device").
  */
 int audit_log_append(const char *path, const struct audit_record *rec, const char *key);
+
+/*
+ * Whether a record can be appended to the file at path with key, checked
+ * before a run (the file is created when missing, locked shared while it is
+ * read, and closed): it is a regular file that opens for appending, its end
+ * passes the checks of audit_log_append, reading only the last two lines
+ * (O(1) in the length of the chain), and its file system has room for a
+ * record of the maximum length (AUDIT_LOG_LINE_MAX). Returns 0, ML_CONFIG
+ * (bad key) or ML_AUDIT_UNAVAILABLE with a message naming the file and, for
+ * a damaged chain, the line: "audit file '<path>' line 7: hash chain broken
+ * (prev does not match line 6)".
+ */
+int audit_log_check(const char *path, const char *key);
 
 /*
  * Checks every line of the file at path: format, hash chain, and when pubkey

@@ -22,6 +22,7 @@ static const char *const on_refuse_names[] = {"fail", "skip", NULL};
 #define SECRET SETTING_SECRET
 #define BINARY SETTING_BINARY
 #define URL SETTING_URL
+#define OBJECT_ITEMS SETTING_OBJECT_ITEMS
 
 #define S(key, nm, ty, field, fl, ch, chk)                                                         \
 	[key] = {nm, ty, offsetof(struct config, field), fl, ch, chk}
@@ -37,6 +38,7 @@ static const struct setting settings[CK_COUNT] = {
     S(CK_BRANCHES, "branches", LIST, branches, 0, NULL, NULL),
     S(CK_CA_CERT, "ca_cert", STR, ca_cert, 0, NULL, NULL),
     S(CK_CACHE, "cache", STR, cache, 0, NULL, setting_check_abs_path),
+    S(CK_CARD_SCHEMA, "card_schema", STR, card_schema, URL, NULL, setting_check_http_url),
     S(CK_CERT_PIN, "cert_pin", STR, cert_pin, 0, NULL, NULL),
     S(CK_COMMAND, "command", LIST, command, 0, NULL, NULL),
     S(CK_COMMIT, "commit", STR, commit, 0, NULL, NULL),
@@ -46,11 +48,12 @@ static const struct setting settings[CK_COUNT] = {
     S(CK_DRY_RUN, "dry_run", BOOL, dry_run, 0, NULL, NULL),
     S(CK_ENV, "env", LIST, env, 0, NULL, setting_check_env_name),
     S(CK_EVENTS, "events", LIST, events, 0, NULL, setting_check_event),
-    S(CK_FORGE_KEYS, "forge_keys", LIST, forge_keys, 0, NULL, setting_check_fingerprint),
+    S(CK_FETCH_TIMEOUT, "fetch_timeout", DURATION, fetch_timeout, 0, NULL, NULL),
+    S(CK_FORGE_KEYS, "forge_keys", LIST, forge_keys, OBJECT_ITEMS, NULL, setting_check_forge_key),
     S(CK_GATE_COMMIT, "gate_commit", BOOL, gate_commit, 0, NULL, NULL),
     S(CK_GIT_PASSWORD, "git_password", STR, git_password, SECRET, NULL, NULL),
     S(CK_GIT_USERNAME, "git_username", STR, git_username, 0, NULL, NULL),
-    S(CK_IMAGE, "image", STR, image, 0, NULL, NULL),
+    S(CK_IMAGE, "image", STR, image, 0, NULL, setting_check_image),
     S(CK_KEYRING, "keyring", CONTENTS_LIST, keyring, BINARY, NULL, NULL),
     S(CK_MAX_SKEW, "max_skew", DURATION, max_skew, 0, NULL, NULL),
     S(CK_MODE, "mode", ENUM, mode, 0, mode_names, NULL),
@@ -81,6 +84,7 @@ static const struct setting settings[CK_COUNT] = {
 #undef SECRET
 #undef BINARY
 #undef URL
+#undef OBJECT_ITEMS
 
 void config_init(struct config *c)
 {
@@ -97,6 +101,7 @@ void config_release(struct config *c)
 		setting_clear(c, (enum config_key)k);
 	free(c->policy_anchor);
 	strlist_release(&c->keyring_restrictions);
+	strlist_release(&c->ignore_settings);
 	drone_context_release(&c->drone);
 	memset(c, 0, sizeof(*c));
 }

@@ -32,6 +32,7 @@ enum config_key {
 	CK_BRANCHES,
 	CK_CA_CERT,
 	CK_CACHE,
+	CK_CARD_SCHEMA,
 	CK_CERT_PIN,
 	CK_COMMAND,
 	CK_COMMIT,
@@ -41,6 +42,7 @@ enum config_key {
 	CK_DRY_RUN,
 	CK_ENV,
 	CK_EVENTS,
+	CK_FETCH_TIMEOUT,
 	CK_FORGE_KEYS,
 	CK_GATE_COMMIT,
 	CK_GIT_PASSWORD,
@@ -121,6 +123,7 @@ struct config {
 	char *audit_webhook;
 	char *audit_secret; /* secret */
 	char *otlp_endpoint;
+	char *card_schema; /* the card's template URL */
 	char *drone_token; /* secret */
 	char *policy;      /* contents */
 	int dry_run;
@@ -131,6 +134,10 @@ struct config {
 	char *ssh_known_hosts;
 	char *ca_cert;
 	char *cert_pin;
+	int64_t fetch_timeout; /* seconds; default 600 */
+
+	/* PLUGIN_* names that are not settings but ignored (ignored_settings.h) */
+	struct strlist ignore_settings;
 
 	uint64_t set;     /* CONFIG_BIT(k): the setting was given a value */
 	uint64_t empty;   /* CONFIG_BIT(k): PLUGIN_* present but empty (withheld secret?) */
@@ -176,6 +183,8 @@ enum setting_type {
 #define SETTING_SECRET 0x1u /* never printed */
 #define SETTING_BINARY 0x2u /* contents may hold NUL bytes (binary OpenPGP keyring) */
 #define SETTING_URL 0x4u    /* a URL or repository location: printed in its credential-free form */
+/* list items may be JSON objects, kept as their JSON text (Drone encodes a list of maps as JSON) */
+#define SETTING_OBJECT_ITEMS 0x8u
 
 /* Extra validation of one value or list item of the named setting; may normalise it in place. 0 or ML_CONFIG. */
 typedef int (*setting_check_fn)(const char *setting, char *item);

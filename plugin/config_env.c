@@ -7,6 +7,8 @@
 
 #include "common/error.h"
 #include "plugin/config_set.h"
+#include "plugin/ignored_settings.h"
+#include "plugin/woodpecker.h"
 
 /*
  * Every environment variable mainline reads or passes to the pipeline,
@@ -21,10 +23,14 @@ static const struct env_var {
 } env_vars[] = {
     {"PLUGIN_", CONFIG_ENV_SETTING | CONFIG_ENV_READ, "a setting"},
     {"DRONE_", CONFIG_ENV_READ | CONFIG_ENV_PIPELINE, "the Drone build context"},
+    {"CI_", CONFIG_ENV_READ | CONFIG_ENV_PIPELINE, "the Woodpecker build context"},
+    {"CI", CONFIG_ENV_READ, "the CI system's name ('woodpecker': Woodpecker)"},
     {"OTEL_", CONFIG_ENV_PIPELINE, "the pipeline's OpenTelemetry settings"},
     {"TRACEPARENT", CONFIG_ENV_READ, "the trace context"},
     {"DAGGER_CLOUD_TOKEN", CONFIG_ENV_PIPELINE, "Dagger Cloud"},
     {"_EXPERIMENTAL_DAGGER_RUNNER_HOST", CONFIG_ENV_PIPELINE | CONFIG_ENV_RUN, "the Dagger engine"},
+    /* a parameter could not grant anything by it, but it changes what fails: pin it in the policy */
+    {"MAINLINE_IGNORE_SETTINGS", CONFIG_ENV_READ | CONFIG_ENV_RUN, "the settings mainline ignores"},
     {"MAINLINE_", CONFIG_ENV_READ,
      "mainline's installation (MAINLINE_POLICY_FILE, MAINLINE_VERIFY_WORKERS)"},
     {"DOCKER_", CONFIG_ENV_READ | CONFIG_ENV_RUN, "the Docker engine and registry"},
@@ -130,6 +136,8 @@ static int read_plugin_var(struct config *c, const char *entry, uint64_t *seen)
 	}
 	return config_set(c, (enum config_key)k, eq + 1);
 unknown:
+	if (ignored_settings_match(&c->ignore_settings, name, len))
+		return 0;
 	return ml_fail(ML_CONFIG, "unknown setting '%.*s' (from %.*s)", (int)(len < 64 ? len : 64),
 	               name, (int)((size_t)(eq - entry) < 80 ? eq - entry : 80), entry);
 }
@@ -154,10 +162,17 @@ int config_from_env(struct config *out, char **envp)
 {
 	uint64_t seen_plugin = 0;
 	uint32_t seen_drone = 0;
-	int r = ML_CONFIG;
+	const char *ignore;
+	char **all = envp;
+	int r, refused = 0, woodpecker = woodpecker_detected(envp);
 
 	if (envp == NULL)
 		return 0;
+	if ((ignore = config_env_lookup(envp, "MAINLINE_IGNORE_SETTINGS")) != NULL &&
+	    *ignore != '\0' &&
+	    (r = ignored_settings_add_list(&out->ignore_settings, ignore,
+	                                   "MAINLINE_IGNORE_SETTINGS")) != 0)
+		return r;
 	for (; *envp != NULL; envp++) {
 		const char *entry = *envp;
 
@@ -169,9 +184,17 @@ int config_from_env(struct config *out, char **envp)
 				return r;
 			continue;
 		}
-		if (strncmp(entry, "DRONE_", 6) == 0 &&
-		    (r = drone_context_read(&out->drone, entry, &seen_drone)) != 0)
-			return r;
+		/*
+		 * A refused context value fails the run, but the rest is still read
+		 * (the first refusal's message stays): the record and its card come
+		 * from them.
+		 */
+		if (strncmp(entry, "DRONE_", 6) == 0 && !woodpecker &&
+		    (r = drone_context_read(&out->drone, entry, &seen_drone)) != 0 && refused == 0)
+			refused = r;
 	}
-	return 0;
+	/* Woodpecker's context is its CI_* variables; its DRONE_* copy is only compared */
+	if (woodpecker)
+		return woodpecker_context_read(&out->drone, all);
+	return refused;
 }

@@ -14,9 +14,14 @@
  * Reads every PLUGIN_* and DRONE_* variable from envp (NULL-terminated
  * "NAME=value" strings) into out, which the caller has config_init()ed, and
  * notes which settings and CONFIG_ENV_RUN variables are present (in_env,
- * run_var).
- * Unknown PLUGIN_* names, repeated names and invalid values fail with
- * ML_CONFIG naming the setting; an unreadable file named by a
+ * run_var). Under Woodpecker (CI=woodpecker) the context comes from its CI_*
+ * variables instead (woodpecker.h).
+ * Unknown PLUGIN_* names fail with ML_CONFIG unless out->ignore_settings
+ * (the baked policy's, filled by the caller) or MAINLINE_IGNORE_SETTINGS
+ * name them (ignored_settings.h); repeated names and invalid values fail with
+ * ML_CONFIG naming the setting; a refused DRONE_* value (drone_context.h)
+ * fails with ML_CONFIG once the other variables are read, so the record
+ * still gets the rest of the context; an unreadable file named by a
  * contents-or-path setting fails with ML_CONFIG too. A present but empty
  * value counts as unset (and is remembered in out->empty). Defaults are not
  * applied here (see config_finish), so the policy ceiling can tell what the

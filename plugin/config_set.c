@@ -10,6 +10,7 @@
 #include "common/error.h"
 #include "common/json.h"
 #include "plugin/duration.h"
+#include "plugin/forge_key.h"
 
 static int has_control(const char *s)
 {
@@ -149,6 +150,15 @@ static int list_from_json_array(enum config_key k, const cJSON *arr, struct strl
 		return ml_fail(ML_CONFIG, "setting '%s' must be a list", setting_of(k)->name);
 	cJSON_ArrayForEach(it, arr)
 	{
+		if (cJSON_IsObject(it) && (setting_of(k)->flags & SETTING_OBJECT_ITEMS)) {
+			char *text = cJSON_PrintUnformatted(it);
+
+			r = text != NULL ? list_add(k, l, text) : ml_fail(ML_IO, "out of memory");
+			cJSON_free(text);
+			if (r != 0)
+				return r;
+			continue;
+		}
 		if (!cJSON_IsString(it))
 			return ml_fail(ML_CONFIG, "setting '%s' must be a list of strings",
 			               setting_of(k)->name);
@@ -174,6 +184,9 @@ static int parse_list_text(enum config_key k, const char *v, struct strlist *l)
 		return r;
 	}
 	if (setting_of(k)->type == SETTING_CONTENTS_LIST && looks_like_contents(k, v))
+		return list_add(k, l, v);
+	/* one map rather than a list of them: Drone encodes it as a JSON object */
+	if ((setting_of(k)->flags & SETTING_OBJECT_ITEMS) && v[0] == '{')
 		return list_add(k, l, v);
 	for (;;) {
 		const char *comma = strchr(p, ',');
@@ -236,8 +249,8 @@ static int set_scalar_text(struct config *c, enum config_key k, const char *v)
 			    "invalid duration '%s' for setting '%s' (want e.g. 90s, 30m, "
 			    "1h30m)",
 			    v, s->name);
-		if (k == CK_TIMEOUT && d == 0)
-			return ml_fail(ML_CONFIG, "setting 'timeout' must be longer than 0s");
+		if ((k == CK_TIMEOUT || k == CK_FETCH_TIMEOUT) && d == 0)
+			return ml_fail(ML_CONFIG, "setting '%s' must be longer than 0s", s->name);
 		*setting_duration_field(c, k) = d;
 		break;
 	}
@@ -348,6 +361,7 @@ int config_finish(struct config *c)
 	    {CK_DOCKER_SOCKET, "false"},
 	    {CK_PULL, "if-not-exists"},
 	    {CK_TIMEOUT, "1h"},
+	    {CK_FETCH_TIMEOUT, "10m"},
 	    {CK_ON_REFUSE, "fail"},
 	    {CK_CACHE, "/var/cache/mainline"},
 	    {CK_DRY_RUN, "false"},
@@ -359,16 +373,22 @@ int config_finish(struct config *c)
 
 	if (!(c->set & CONFIG_BIT(CK_SOURCE)))
 		return missing(c, CK_SOURCE, "");
-	if (!(c->set & (CONFIG_BIT(CK_ALLOWED_SIGNERS) | CONFIG_BIT(CK_KEYRING))))
+	if (!(c->set & (CONFIG_BIT(CK_ALLOWED_SIGNERS) | CONFIG_BIT(CK_KEYRING))) &&
+	    !forge_keys_grant(&c->forge_keys))
 		return missing(
 		    c, (c->empty & CONFIG_BIT(CK_KEYRING)) ? CK_KEYRING : CK_ALLOWED_SIGNERS,
-		    ": a trust root (allowed_signers or keyring) is required");
+		    ": a trust root (allowed_signers, keyring or an SSH forge key) is required");
 	if (!c->dry_run) {
 		if (!(c->set & CONFIG_BIT(CK_IMAGE)))
 			return missing(c, CK_IMAGE, " (required unless dry_run is true)");
 		if (!(c->set & CONFIG_BIT(CK_COMMAND)))
 			return missing(c, CK_COMMAND, " (required unless dry_run is true)");
 	}
+	/* `command: []` would only fail at the engine, after the fetch */
+	if ((c->set & CONFIG_BIT(CK_COMMAND)) && c->command.n == 0)
+		return ml_fail(ML_CONFIG,
+		               "setting 'command' is an empty list: it needs the program "
+		               "to run");
 	for (i = 0; i < sizeof(text_defaults) / sizeof(text_defaults[0]); i++)
 		if (!(c->set & CONFIG_BIT(text_defaults[i].k)) &&
 		    (r = config_set(c, text_defaults[i].k, text_defaults[i].v)) != 0)

@@ -36,13 +36,20 @@ struct drone_context {
 	char *netrc_machine;
 	char *netrc_username;
 	char *netrc_password; /* secret: never printed */
+	/* Woodpecker (woodpecker.h): the values above came from its CI_* variables */
+	int woodpecker;
+	char woodpecker_event[24]; /* its own name of the event, "" under Drone */
 };
 
 /*
  * Reads entry ("NAME=value") into d when NAME is one of the variables
  * above; any other entry is left alone. *seen (0 before the first entry)
- * notes the names read, so one that appears twice fails. 0, or ML_CONFIG
- * naming the variable (twice, or larger than 1 MiB), or ML_IO.
+ * notes the names read, so one that appears twice fails. Every value is one
+ * line of well-formed UTF-8 (no byte below 0x20, no 0x7f) of at most 1 MiB;
+ * DRONE_COMMIT_SHA is a commit id (40 or 64 hex digits, stored lower case);
+ * DRONE_BUILD_NUMBER and DRONE_BUILD_PARENT are decimal numbers from 0 to
+ * 2^53 - 1 without sign or leading zero. 0, or ML_CONFIG naming the variable
+ * and the problem (never the value), or ML_IO.
  */
 int drone_context_read(struct drone_context *d, const char *entry, uint32_t *seen);
 

@@ -1,5 +1,6 @@
 #include "plugin/fetch_verify.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,7 +22,8 @@ int fetch_verify_roots(struct fetch_verify *out, const struct config *c)
 	return 0;
 }
 
-int fetch_verify_fetch(struct fetch_verify *fv, const struct config *c, int offline)
+int fetch_verify_fetch(struct fetch_verify *fv, const struct config *c, int offline,
+                       const volatile sig_atomic_t *cancel)
 {
 	struct source_options so;
 	struct credentials cr;
@@ -32,6 +34,8 @@ int fetch_verify_fetch(struct fetch_verify *fv, const struct config *c, int offl
 	so.branch = c->branch;
 	so.cache_dir = c->cache;
 	so.offline = offline;
+	so.fetch_timeout = (unsigned)c->fetch_timeout;
+	so.cancel = cancel;
 	so.ca_file = c->ca_cert;
 	so.cert_pin = c->cert_pin;
 	/* the ssh key file exists only while the fetch runs */
@@ -65,40 +69,105 @@ static int workers_from_env(size_t *out)
 	return 0;
 }
 
-int fetch_verify_verify(struct fetch_verify *fv, const struct config *c)
+/* state_descends_fn over the cache: first-parent descent as the verifier sees it. */
+static int descends_in_cache(void *src, const char *commit, const char *ancestor)
 {
-	struct verify_request req;
-	int r;
+	int r = verifier_descends(src, commit, ancestor);
 
-	memset(&req, 0, sizeof(req));
-	if ((r = workers_from_env(&req.workers)) != 0)
-		return r;
-	if ((r = state_open(&fv->st, c->cache, c->source, c->branch, fv->roots_digest)) != 0)
-		return r;
-	req.branch = c->branch;
-	req.target = c->commit;
-	req.mode = c->mode == CONFIG_MODE_CHAIN ? VERIFY_CHAIN : VERIFY_TIP;
+	ml_error_clear();
+	return r == 0 ? 1 : r == ML_BEFORE_ANCHOR ? 0 : -1;
+}
+
+void fetch_verify_request(const struct config *c, struct verify_request *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->branch = c->branch;
+	out->target = c->commit;
+	out->mode = c->mode == CONFIG_MODE_CHAIN ? VERIFY_CHAIN : VERIFY_TIP;
 	if (c->policy_chain) {
 		/* the policy's chain starts at its anchor whatever the setting says */
-		req.mode = VERIFY_CHAIN;
-		req.anchor = c->policy_anchor;
-		req.extra_anchor = c->anchor;
+		out->mode = VERIFY_CHAIN;
+		out->anchor = c->policy_anchor;
+		out->extra_anchor = c->anchor;
 	} else {
 		/* the policy's anchor (a floor only) stays a floor */
-		req.anchor = c->anchor;
-		req.extra_anchor = c->policy_anchor;
+		out->anchor = c->anchor;
+		out->extra_anchor = c->policy_anchor;
 	}
-	if ((r = verifier_run(fv->src, fv->st, &fv->tr, &req, &fv->res)) == 0)
-		r = state_save(fv->st);
+}
+
+static int entry_read(void *ctx, const struct tree_entry *e)
+{
+	(void)ctx;
+	(void)e;
+	return 0;
+}
+
+/*
+ * The decision, then every object of the verified tree read as the run will
+ * read it: a damaged cache shows now, while it is locked and can still be
+ * fetched afresh.
+ */
+static int verify_once(struct fetch_verify *fv, const struct verify_request *req)
+{
+	int r = verifier_run(fv->src, fv->st, &fv->tr, req, &fv->res);
+
+	if (r == 0 && (r = source_tree_walk(fv->src, fv->res.tree, entry_read, NULL)) != 0)
+		memset(fv->res.tree, 0, sizeof(fv->res.tree));
 	return r;
 }
 
-int fetch_verify_run(struct fetch_verify *out, const struct config *c, int offline)
+/*
+ * A cache this run did not create could not give an object: move it aside,
+ * fetch afresh (with the credentials again) and let the caller verify anew.
+ * A failure in the fresh cache is the server's, and stands.
+ */
+static int refetch(struct fetch_verify *fv, const struct config *c)
+{
+	struct source_options so;
+	struct credentials cr;
+	char why[600];
+	int r;
+
+	snprintf(why, sizeof(why), "%s", ml_error_message());
+	ml_error_clear();
+	memset(&so, 0, sizeof(so));
+	if ((r = credentials_prepare(&cr, c, &so)) == 0)
+		r = source_refetch(fv->src, why, &so);
+	credentials_release(&cr);
+	return r;
+}
+
+int fetch_verify_verify(struct fetch_verify *fv, const struct config *c,
+                        const volatile sig_atomic_t *cancel)
+{
+	struct verify_request req;
+	size_t workers;
+	int r;
+
+	if ((r = workers_from_env(&workers)) != 0)
+		return r;
+	if ((r = state_open(&fv->st, c->cache, c->source, c->branch, fv->roots_digest)) != 0)
+		return r;
+	fetch_verify_request(c, &req);
+	req.cancel = cancel;
+	req.workers = workers;
+	r = verify_once(fv, &req);
+	if (r != 0 && r != ML_CANCELED && source_suspect(fv->src) && (r = refetch(fv, c)) == 0)
+		r = verify_once(fv, &req);
+	if (r == 0)
+		r = state_save(fv->st, descends_in_cache, fv->src);
+	return r;
+}
+
+int fetch_verify_run(struct fetch_verify *out, const struct config *c, int offline,
+                     const volatile sig_atomic_t *cancel)
 {
 	int r;
 
-	if ((r = fetch_verify_roots(out, c)) == 0 && (r = fetch_verify_fetch(out, c, offline)) == 0)
-		r = fetch_verify_verify(out, c);
+	if ((r = fetch_verify_roots(out, c)) == 0 &&
+	    (r = fetch_verify_fetch(out, c, offline, cancel)) == 0)
+		r = fetch_verify_verify(out, c, cancel);
 	return r;
 }
 

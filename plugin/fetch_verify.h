@@ -9,6 +9,8 @@
 #ifndef MAINLINE_FETCH_VERIFY_H
 #define MAINLINE_FETCH_VERIFY_H
 
+#include <signal.h>
+
 #include "plugin/config.h"
 #include "verify/signature.h"
 #include "verify/verifier.h"
@@ -33,20 +35,36 @@ int fetch_verify_roots(struct fetch_verify *out, const struct config *c);
 
 /*
  * Opens c->source in the cache c->cache and, unless offline, fetches c->branch
- * with the credentials of c (credentials.h, only while the fetch runs).
- * 0 or the reason (message recorded).
+ * with the credentials of c (credentials.h, only while the fetch runs),
+ * within c->fetch_timeout. cancel (a signal handler's flag, may be NULL)
+ * stops the wait for the lock and the fetch: ML_CANCELED. 0 or the reason
+ * (message recorded).
  */
-int fetch_verify_fetch(struct fetch_verify *fv, const struct config *c, int offline);
+int fetch_verify_fetch(struct fetch_verify *fv, const struct config *c, int offline,
+                       const volatile sig_atomic_t *cancel);
 
 /*
- * Verifies per c (mode, anchors, commit) against the rollback state of this
- * source, branch and trust roots, and saves the state on success. 0 when
- * allowed; the refusal or error reason otherwise (message recorded).
+ * The verification c asks for: branch, target, and the effective mode and
+ * anchors, where a policy's chain (policy_anchor, policy_chain) starts the
+ * chain at the policy's anchor and keeps the setting's as extra_anchor.
+ * Strings are borrowed from c. The audit record shows the same.
  */
-int fetch_verify_verify(struct fetch_verify *fv, const struct config *c);
+void fetch_verify_request(const struct config *c, struct verify_request *out);
+
+/*
+ * Verifies per c (mode, anchors, commit: fetch_verify_request) against the rollback state of this
+ * source, branch and trust roots, and saves the state on success. When an
+ * object could not be read from a cache older than this run, the cache is
+ * moved aside, fetched afresh and verified again (source_recovery says so).
+ * cancel (may be NULL) stops the verification: ML_CANCELED. 0 when allowed;
+ * the refusal or error reason otherwise (message recorded).
+ */
+int fetch_verify_verify(struct fetch_verify *fv, const struct config *c,
+                        const volatile sig_atomic_t *cancel);
 
 /* The three steps in order. Release with fetch_verify_release in any case. */
-int fetch_verify_run(struct fetch_verify *out, const struct config *c, int offline);
+int fetch_verify_run(struct fetch_verify *out, const struct config *c, int offline,
+                     const volatile sig_atomic_t *cancel);
 
 void fetch_verify_release(struct fetch_verify *fv);
 

@@ -41,16 +41,28 @@ static int matches_any(const struct strlist *patterns, const char *s)
 	return 0;
 }
 
+/* "'promote'", or "'promote' (Woodpecker's 'deployment')" when Woodpecker named it otherwise. */
+static const char *event_name(const struct drone_context *d, char *buf, size_t n)
+{
+	if (d->woodpecker && d->woodpecker_event[0] != '\0' &&
+	    strcmp(d->woodpecker_event, d->build_event) != 0)
+		snprintf(buf, n, "'%s' (Woodpecker's '%s')", d->build_event, d->woodpecker_event);
+	else
+		snprintf(buf, n, "'%s'", d->build_event);
+	return buf;
+}
+
 int gate_check_local(const struct config *c, struct gate_result *out)
 {
 	const struct drone_context *d = &c->drone;
 	const char *ev = d->build_event;
+	char event[96];
 
 	out->reason = ML_EVENT_NOT_ALLOWED;
 	snprintf(out->message, sizeof(out->message), "build not checked");
 	if (ev == NULL)
-		return refuse(out, ML_EVENT_NOT_ALLOWED,
-		              "build event is unknown (DRONE_BUILD_EVENT is not set)");
+		return refuse(out, ML_EVENT_NOT_ALLOWED, "build event is unknown (%s is not set)",
+		              d->woodpecker ? "CI_PIPELINE_EVENT" : "DRONE_BUILD_EVENT");
 	/* pull request origin first: it refuses whatever the event */
 	if (d->commit_ref != NULL && drone_is_pull_ref(d->commit_ref))
 		return refuse(out, ML_PULL_REQUEST, "build originates from pull request ref '%s'",
@@ -59,11 +71,14 @@ int gate_check_local(const struct config *c, struct gate_result *out)
 		return refuse(out, ML_PULL_REQUEST, "build originates from pull request '%s'",
 		              d->pull_request);
 	if (strcmp(ev, "pull_request") == 0)
-		return refuse(out, ML_PULL_REQUEST, "event 'pull_request' is not allowed");
+		return refuse(out, ML_PULL_REQUEST, "event %s is not allowed",
+		              event_name(d, event, sizeof(event)));
 	if (!drone_event_is_known(ev))
-		return refuse(out, ML_EVENT_NOT_ALLOWED, "unknown event '%s' is not allowed", ev);
+		return refuse(out, ML_EVENT_NOT_ALLOWED, "unknown event %s is not allowed",
+		              event_name(d, event, sizeof(event)));
 	if (!strlist_contains(&c->events, ev))
-		return refuse(out, ML_EVENT_NOT_ALLOWED, "event '%s' is not allowed", ev);
+		return refuse(out, ML_EVENT_NOT_ALLOWED, "event %s is not allowed",
+		              event_name(d, event, sizeof(event)));
 
 	if (strcmp(ev, "push") == 0 || strcmp(ev, "cron") == 0 || strcmp(ev, "custom") == 0) {
 		if (d->commit_branch == NULL)
@@ -112,9 +127,13 @@ int gate_check_local(const struct config *c, struct gate_result *out)
  */
 static int check_parameters_without_api(const struct config *c, struct gate_result *out)
 {
-	static const char *const how = "give drone_token (from a secret) so the Drone API can "
-	                               "tell parameters from settings";
 	const struct drone_context *d = &c->drone;
+	/* Woodpecker has no API to ask, so its advice is the baked policy alone */
+	const char *system = d->woodpecker ? "Woodpecker" : "Drone";
+	const char *how = d->woodpecker ? "Woodpecker has no API that tells parameters from "
+	                                  "settings"
+	                                : "give drone_token (from a secret) so the Drone API can "
+	                                  "tell parameters from settings";
 	uint64_t open = c->in_env & ~CONFIG_INERT_SETTINGS & ~(c->has_baked ? c->baked : 0);
 	char build[128];
 	int k;
@@ -128,16 +147,17 @@ static int check_parameters_without_api(const struct config *c, struct gate_resu
 		         d->build_event, d->build_parent);
 	if (!c->has_baked)
 		return refuse(out, ML_BUILD_PARAMETER,
-		              "%s may carry build parameters, which Drone adds to the step's "
-		              "environment unmarked: %s, or bake a policy that pins every setting",
-		              build, how);
+		              "%s may carry build parameters, which %s adds to the step's "
+		              "environment unmarked: %s%s bake a policy that pins every setting",
+		              build, system, how, d->woodpecker ? ";" : ", or");
 	for (k = 0; k < CK_COUNT; k++)
 		if (open & CONFIG_BIT(k))
 			return refuse(
 			    out, ML_BUILD_PARAMETER,
 			    "%s may carry build parameters: setting '%s' is not pinned by "
-			    "the baked policy and could be one (%s, or pin it)",
-			    build, config_key_name((enum config_key)k), how);
+			    "the baked policy and could be one (%s%s pin it)",
+			    build, config_key_name((enum config_key)k), how,
+			    d->woodpecker ? ":" : ", or");
 	if (c->run_var[0] != '\0')
 		return refuse(out, ML_BUILD_PARAMETER,
 		              "%s may carry build parameters: variable '%s' decides the run and "
@@ -157,6 +177,11 @@ int gate_check(const struct config *c, struct gate_result *out)
 
 	if ((r = gate_check_local(c, out)) != ML_OK)
 		return r;
+	if (c->drone.woodpecker && (c->set & CONFIG_BIT(CK_DRONE_TOKEN)))
+		return refuse(out, ML_CONFIG,
+		              "setting 'drone_token' asks Drone's API, which Woodpecker does not "
+		              "have: leave it out (builds that may carry parameters then need a "
+		              "baked policy that pins every setting)");
 	if (c->empty & CONFIG_BIT(CK_DRONE_TOKEN) && !(c->set & CONFIG_BIT(CK_DRONE_TOKEN)))
 		return refuse(out, ML_CONFIG,
 		              "setting 'drone_token' is empty (a withheld from_secret value?): "

@@ -81,7 +81,7 @@ out:
 	return r;
 }
 
-static int check_project(const struct config *c)
+static int check_project(const struct config *c, const volatile sig_atomic_t *cancel)
 {
 	const struct drone_context *d = &c->drone;
 	const char *branch = project_branch(c);
@@ -101,6 +101,8 @@ static int check_project(const struct config *c)
 	so.url = d->git_http_url;
 	so.branch = branch;
 	so.cache_dir = c->cache;
+	so.fetch_timeout = (unsigned)c->fetch_timeout;
+	so.cancel = cancel;
 	/* the project is fetched with Drone's own netrc only: git_* settings belong to the source */
 	if (d->netrc_machine != NULL && d->netrc_password != NULL &&
 	    url_http_host(d->git_http_url, host, sizeof(host)) == 0 &&
@@ -128,12 +130,12 @@ out:
 	return r;
 }
 
-int gate_commit_check(const struct config *c)
+int gate_commit_check(const struct config *c, const volatile sig_atomic_t *cancel)
 {
 	const struct drone_context *d = &c->drone;
 
 	if (!c->gate_commit &&
 	    !(has_tag_roots(c) && d->build_event != NULL && strcmp(d->build_event, "tag") == 0))
 		return 0;
-	return check_project(c);
+	return check_project(c, cancel);
 }

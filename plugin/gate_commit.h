@@ -9,6 +9,8 @@
 #ifndef MAINLINE_GATE_COMMIT_H
 #define MAINLINE_GATE_COMMIT_H
 
+#include <signal.h>
+
 #include "plugin/config.h"
 
 /*
@@ -19,8 +21,10 @@
  * 0 when the build's commit is on the line; ML_NOT_ON_BRANCH when it is not;
  * ML_UNSIGNED, ML_TAG_NOT_ALLOWED or a signature reason for the tag;
  * ML_CONFIG when the Drone context lacks what the check needs;
- * ML_FETCH_FAILED when the project cannot be fetched.
+ * ML_FETCH_FAILED when the project cannot be fetched (within
+ * c->fetch_timeout); ML_CANCELED when cancel (a signal handler's flag, may
+ * be NULL) is set while waiting for the cache or fetching.
  */
-int gate_commit_check(const struct config *c);
+int gate_commit_check(const struct config *c, const volatile sig_atomic_t *cancel);
 
 #endif

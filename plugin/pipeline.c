@@ -13,6 +13,8 @@
 #include "docker/run.h"
 #include "plugin/audit_log.h"
 #include "plugin/config_env.h"
+#include "plugin/reaper.h"
+#include "plugin/self.h"
 #include "plugin/workspace.h"
 
 #define MAX_ENV 512
@@ -69,8 +71,10 @@ static int build_env(struct env *env, const struct config *c, char **envp,
 		/* Drone's netrc credentials and card path are mainline's, not the pipeline's */
 		int drone = strncmp(*e, "DRONE_", 6) == 0 && strncmp(*e, "DRONE_NETRC_", 12) != 0 &&
 		            strncmp(*e, "DRONE_CARD_PATH=", 16) != 0;
+		/* Woodpecker's context (and Drone's legacy names of its own), netrc aside too */
+		int ci = strncmp(*e, "CI_", 3) == 0 && strncmp(*e, "CI_NETRC_", 9) != 0;
 
-		if ((drone || strncmp(*e, "OTEL_", 5) == 0) && strchr(*e, '=') != NULL &&
+		if ((drone || ci || strncmp(*e, "OTEL_", 5) == 0) && strchr(*e, '=') != NULL &&
 		    (r = env_adopt(env, strdup(*e))) != 0)
 			return r;
 	}
@@ -173,13 +177,39 @@ static void add_workspace(const struct workspace *ws, const char **binds, size_t
 	binds[n] = NULL;
 }
 
-static int run_on(struct engine *engine, const struct config *c, const struct env *env,
-                  struct tree_source *ts, volatile sig_atomic_t *cancel, struct audit_record *rec,
-                  struct pipeline_result *out)
+#define DRONE_LABELS_MAX 32
+#define LABELS_MAX (AUDIT_LABEL_COUNT + 2 + DRONE_LABELS_MAX)
+
+/*
+ * The pipeline container's labels: those of its audit record, its owner
+ * and run (reaper.h), and the io.drone.* labels of mainline's own container,
+ * so that drone-gc reaps it with the stage's containers.
+ */
+static void make_labels(const struct audit_record *rec, const struct self_container *self,
+                        const char *owner, char (*text)[REAPER_LABEL_LEN], const char **ptrs)
 {
 	struct audit_label labels[AUDIT_LABEL_COUNT];
-	char label_text[AUDIT_LABEL_COUNT][1200];
-	const char *label_ptrs[AUDIT_LABEL_COUNT + 1];
+	size_t i, n = 0, k;
+
+	k = audit_container_labels(rec, labels);
+	for (i = 0; i < k; i++)
+		snprintf(text[n++], sizeof(text[0]), "%s=%s", labels[i].key, labels[i].value);
+	if (owner != NULL)
+		snprintf(text[n++], sizeof(text[0]), "%s=%s", REAPER_OWNER_LABEL, owner);
+	snprintf(text[n++], sizeof(text[0]), "%s=%s", REAPER_RUN_LABEL, rec->id);
+	n += reaper_drone_labels(self, text + n, DRONE_LABELS_MAX);
+	for (i = 0; i < n; i++)
+		ptrs[i] = text[i];
+	ptrs[n] = NULL;
+}
+
+static int run_on(struct engine *engine, const struct config *c, const struct env *env,
+                  struct tree_source *ts, const struct self_container *self, const char *owner,
+                  volatile sig_atomic_t *cancel, struct audit_record *rec,
+                  struct pipeline_result *out)
+{
+	char label_text[LABELS_MAX][REAPER_LABEL_LEN];
+	const char *label_ptrs[LABELS_MAX + 1];
 	const char *binds[STRLIST_MAX + 2];
 	struct audit_span *run = &rec->phase[AUDIT_PHASE_RUN];
 	struct before_start bs;
@@ -187,17 +217,11 @@ static int run_on(struct engine *engine, const struct config *c, const struct en
 	struct run_result rr;
 	struct run_spec spec;
 	struct buf line;
-	size_t i, n;
+	size_t n;
 	int r;
 
-	n = audit_container_labels(rec, labels);
-	for (i = 0; i < n; i++) {
-		snprintf(label_text[i], sizeof(label_text[i]), "%s=%s", labels[i].key,
-		         labels[i].value);
-		label_ptrs[i] = label_text[i];
-	}
-	label_ptrs[n] = NULL;
-	if ((r = workspace_plan(&ws, engine, c)) != 0)
+	make_labels(rec, self, owner, label_text, label_ptrs);
+	if ((r = workspace_plan(&ws, engine, self, c)) != 0)
 		return r;
 	for (n = 0; n < c->volumes.n && n < STRLIST_MAX; n++)
 		binds[n] = c->volumes.v[n];
@@ -228,7 +252,7 @@ static int run_on(struct engine *engine, const struct config *c, const struct en
 	spec.before_start = before_start;
 	spec.before_start_ctx = &bs;
 
-	buf_init(&line, 4096);
+	buf_init(&line, AUDIT_TEXT_LINE_MAX);
 	if (audit_log_start_line(rec, &line) == 0)
 		fprintf(stderr, "%s\n", buf_cstr(&line));
 	buf_release(&line);
@@ -251,21 +275,53 @@ static int run_on(struct engine *engine, const struct config *c, const struct en
 	return r;
 }
 
+/*
+ * Before this run's pipeline starts: the containers of runs whose mainline
+ * died are removed (reaper.h), each said in the log and in the record.
+ */
+static void reap(struct engine *engine, const char *owner, volatile sig_atomic_t *cancel,
+                 struct audit_record *rec, struct pipeline_result *out)
+{
+	struct reaper_result *rr = &out->reaped;
+	size_t i;
+
+	reaper_sweep(engine, owner, cancel, rr);
+	for (i = 0; i < rr->n; i++) {
+		fprintf(stderr, "mainline: removed container %.12s of %s%s, left behind: %s\n",
+		        rr->removed[i].container, rr->removed[i].run[0] != '\0' ? "run " : "a run",
+		        rr->removed[i].run, rr->removed[i].why);
+		out->reaped_rec[i].container = rr->removed[i].container;
+		out->reaped_rec[i].run = rr->removed[i].run;
+	}
+	if (rr->warning[0] != '\0')
+		fprintf(stderr, "mainline: warning: %s\n", rr->warning);
+	rec->reaped = out->reaped_rec;
+	rec->reaped_count = rr->n;
+}
+
 int pipeline_run(const struct config *c, char **envp, struct source *src, const char *tree,
                  const struct otel_trace *trace, volatile sig_atomic_t *cancel,
                  struct audit_record *rec, struct pipeline_result *out)
 {
 	struct tree_source ts = {.src = src, .tree = tree};
 	struct engine *engine = NULL;
+	struct self_container self;
 	struct engine_options eo;
+	char owner[REAPER_OWNER_MAX];
+	int r, have_owner;
 	struct env *env;
-	int r;
 
 	if ((env = calloc(1, sizeof(*env))) == NULL)
 		return ml_fail(ML_IO, "out of memory");
 	memset(&eo, 0, sizeof(eo));
-	if ((r = build_env(env, c, envp, trace)) == 0 && (r = engine_open(&engine, &eo)) == 0)
-		r = run_on(engine, c, env, &ts, cancel, rec, out);
+	memset(&self, 0, sizeof(self));
+	if ((r = build_env(env, c, envp, trace)) == 0 && (r = engine_open(&engine, &eo)) == 0 &&
+	    (r = self_find(&self, engine)) == 0) {
+		have_owner = reaper_owner(&self, owner) == 0;
+		reap(engine, have_owner ? owner : NULL, cancel, rec, out);
+		r = run_on(engine, c, env, &ts, &self, have_owner ? owner : NULL, cancel, rec, out);
+	}
+	self_release(&self);
 	engine_free(engine);
 	env_release(env);
 	free(env);

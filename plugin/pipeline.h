@@ -13,12 +13,15 @@
 #include "plugin/audit.h"
 #include "plugin/config.h"
 #include "plugin/otel.h"
+#include "plugin/reaper.h"
 #include "verify/source.h"
 
-/* What ran: the record borrows these strings. */
+/* What ran, and what was removed first: the record borrows these. */
 struct pipeline_result {
 	char image_digest[160];
 	char container_id[65];
+	struct reaper_result reaped;
+	struct audit_reaped reaped_rec[REAPER_MAX];
 };
 
 /*
@@ -27,7 +30,9 @@ struct pipeline_result {
  * context, the variables the `env` setting names (each must be set in envp),
  * Dagger's and OpenTelemetry's own variables when set, and a TRACEPARENT
  * under trace's run span. rec must already name the verified commit (the
- * start line and the labels show it). Stamps rec's run and pull spans and
+ * start line and the labels show it). First removes the containers of runs
+ * whose mainline is gone (reaper.h; rec->reaped lists them). Stamps rec's
+ * run and pull spans and
  * records the exit code (-1 when the pipeline did not finish), the image
  * digest and the container id (kept in out). A set *cancel stops the run.
  * Returns 0 when the pipeline ran to its end, whatever its exit code, or

@@ -23,6 +23,7 @@
 #include "plugin/policy_digest.h"
 #include "plugin/webhook.h"
 #include "plugin/workspace.h"
+#include "verify/source.h"
 
 #define EXIT_SKIP 78
 
@@ -44,8 +45,10 @@ struct plugin_run {
 	struct otel_trace trace;
 	struct fetch_verify fv;
 	struct pipeline_result ran;
+	int audit_file_failed; /* the audit file failed its check: no record goes there */
 	char policy_digest[65];
 	char message[512];
+	char spool[4200]; /* the webhook's spool in the cache; "" while the cache is unknown */
 };
 
 static void span_begin(struct plugin_run *p, enum audit_phase ph)
@@ -62,6 +65,7 @@ static void span_end(struct plugin_run *p, enum audit_phase ph)
 static void record_configuration(struct plugin_run *p)
 {
 	const struct drone_context *d = &p->cfg.drone;
+	struct verify_request req;
 
 	p->rec.drone.repo = d->repo;
 	p->rec.drone.build_number =
@@ -75,8 +79,11 @@ static void record_configuration(struct plugin_run *p)
 	p->rec.drone.step = d->step_name;
 	p->rec.source = p->cfg.source;
 	p->rec.branch = p->cfg.branch;
-	p->rec.anchor = p->cfg.anchor;
-	p->rec.mode = p->cfg.mode == CONFIG_MODE_CHAIN ? "chain" : "tip";
+	/* what the verification is asked for, a policy's chain included */
+	fetch_verify_request(&p->cfg, &req);
+	p->rec.anchor = req.anchor;
+	p->rec.extra_anchor = req.extra_anchor;
+	p->rec.mode = req.mode == VERIFY_CHAIN ? "chain" : "tip";
 	p->rec.image = p->cfg.image;
 	p->rec.policy_digest = p->policy_digest[0] != '\0' ? p->policy_digest : NULL;
 }
@@ -94,6 +101,8 @@ static void record_verification(struct plugin_run *p)
 		p->rec.previous_tip = res->floor;
 	p->rec.checked = (int64_t)res->checked;
 	p->rec.signer = res->signer;
+	if (p->fv.src != NULL)
+		p->rec.cache_recovery = source_recovery(p->fv.src);
 }
 
 /*
@@ -113,6 +122,28 @@ static int phase_configure(struct plugin_run *p, char **envp)
 	if (r == 0)
 		r = workspace_check_config(&p->cfg);
 	record_configuration(p);
+	if (p->cfg.cache != NULL)
+		snprintf(p->spool, sizeof(p->spool), "%s/" WEBHOOK_SPOOL_NAME, p->cfg.cache);
+	if (r != 0)
+		span_end(p, AUDIT_PHASE_GATE);
+	return r;
+}
+
+/*
+ * The audit sinks that can be checked before anything runs (docs/audit.md):
+ * the audit file, then the webhook's spool. A sink that fails refuses the
+ * run (audit_unavailable, or config_error for a bad audit_key) before the
+ * gate asks anyone anything; the record goes to the sinks that work.
+ */
+static int phase_check_sinks(struct plugin_run *p)
+{
+	int r = 0;
+
+	if (p->cfg.audit_file != NULL &&
+	    (r = audit_log_check(p->cfg.audit_file, p->cfg.audit_key)) != 0)
+		p->audit_file_failed = 1;
+	if (r == 0 && p->cfg.audit_webhook != NULL && webhook_spool_check(p->spool) != 0)
+		r = ml_fail_override(ML_AUDIT_UNAVAILABLE, "%s", ml_error_message());
 	if (r != 0)
 		span_end(p, AUDIT_PHASE_GATE);
 	return r;
@@ -134,7 +165,7 @@ static int phase_gate(struct plugin_run *p)
 	if (r != 0)
 		ml_fail(r, "%s", gate.message[0] != '\0' ? gate.message : ml_reason_name(r));
 	if (r == 0)
-		r = gate_commit_check(&p->cfg);
+		r = gate_commit_check(&p->cfg, &canceled);
 	span_end(p, AUDIT_PHASE_GATE);
 	return r;
 }
@@ -147,22 +178,26 @@ static int phase_fetch_verify(struct plugin_run *p)
 	r = fetch_verify_roots(&p->fv, &p->cfg);
 	if (r == 0) {
 		span_begin(p, AUDIT_PHASE_FETCH);
-		r = fetch_verify_fetch(&p->fv, &p->cfg, 0);
+		r = fetch_verify_fetch(&p->fv, &p->cfg, 0, &canceled);
 		span_end(p, AUDIT_PHASE_FETCH);
 	}
 	if (r == 0) {
 		span_begin(p, AUDIT_PHASE_VERIFY);
-		r = fetch_verify_verify(&p->fv, &p->cfg);
+		r = fetch_verify_verify(&p->fv, &p->cfg, &canceled);
 		span_end(p, AUDIT_PHASE_VERIFY);
 	}
 	record_verification(p);
+	if (p->rec.cache_recovery != NULL)
+		fprintf(stderr, "mainline: warning: %s\n", p->rec.cache_recovery);
+	/* the next build on this cache may fetch now: the run reads the tree by id (source.h) */
+	source_unlock(p->fv.src);
 	return r;
 }
 
 /*
  * Run the verified pipeline (pipeline.h), which stamps the run and pull
  * spans and records what ran. The cache lock is not held meanwhile: git
- * objects are immutable.
+ * objects are immutable and read by id.
  */
 static int phase_run(struct plugin_run *p, char **envp)
 {
@@ -174,22 +209,26 @@ static int phase_run(struct plugin_run *p, char **envp)
 static int write_audit(struct plugin_run *p)
 {
 	const char *card_path = p->cfg.drone.card_path;
-	char spool[4200];
 	struct buf line;
 	int failed = 0;
 
-	buf_init(&line, 4096);
+	buf_init(&line, AUDIT_TEXT_LINE_MAX);
 	if (audit_log_end_line(&p->rec, &line) == 0)
 		fprintf(stderr, "%s\n", buf_cstr(&line));
 	buf_release(&line);
 	ml_error_clear();
-	if (card_path != NULL && card_write_record(card_path, NULL, &p->rec) != 0) {
+	if (card_path != NULL && card_write_record(card_path, p->cfg.card_schema, &p->rec) != 0) {
 		fprintf(stderr, "mainline: warning: cannot write the Drone card: %s\n",
 		        ml_error_message());
 		ml_error_clear();
 	}
-	if (p->cfg.audit_file != NULL &&
-	    audit_log_append(p->cfg.audit_file, &p->rec, p->cfg.audit_key) != 0) {
+	if (p->audit_file_failed) {
+		fprintf(stderr,
+		        "mainline: audit record not written to the audit file: it failed its "
+		        "check before the run\n");
+		failed = 1;
+	} else if (p->cfg.audit_file != NULL &&
+	           audit_log_append(p->cfg.audit_file, &p->rec, p->cfg.audit_key) != 0) {
 		fprintf(stderr, "mainline: audit record not written: %s\n", ml_error_message());
 		ml_error_clear();
 		failed = 1;
@@ -198,10 +237,9 @@ static int write_audit(struct plugin_run *p)
 		struct webhook wh = {
 		    .url = p->cfg.audit_webhook,
 		    .secret = p->cfg.audit_secret,
-		    .spool = spool,
+		    .spool = p->spool[0] != '\0' ? p->spool : NULL,
 		};
 
-		snprintf(spool, sizeof(spool), "%s/audit-spool.jsonl", p->cfg.cache);
 		if (webhook_send(&wh, &p->rec, NULL) != 0) {
 			fprintf(stderr, "mainline: audit record lost for the webhook: %s\n",
 			        ml_error_message());
@@ -287,6 +325,8 @@ int plugin_main(char **envp)
 	config_init(&p->cfg);
 
 	r = phase_configure(p, envp);
+	if (r == 0)
+		r = phase_check_sinks(p);
 	if (r == 0)
 		r = phase_gate(p);
 	if (r == 0)

@@ -9,6 +9,8 @@
 #include "common/json.h"
 #include "plugin/config_env.h"
 #include "plugin/config_set.h"
+#include "plugin/forge_key.h"
+#include "plugin/ignored_settings.h"
 
 /* How a setting may differ from the ceiling's value. */
 enum rule {
@@ -36,6 +38,7 @@ static const enum rule rules[CK_COUNT] = {
     [CK_BRANCHES] = R_SUBSET,
     [CK_CA_CERT] = R_EQUAL,
     [CK_CACHE] = R_EQUAL,
+    [CK_CARD_SCHEMA] = R_EQUAL,
     [CK_CERT_PIN] = R_EQUAL,
     [CK_COMMAND] = R_EQUAL,
     [CK_COMMIT] = R_EQUAL,
@@ -45,6 +48,7 @@ static const enum rule rules[CK_COUNT] = {
     [CK_DRY_RUN] = R_CANNOT_DISABLE,
     [CK_ENV] = R_SUBSET,
     [CK_EVENTS] = R_SUBSET,
+    [CK_FETCH_TIMEOUT] = R_AT_MOST,
     [CK_FORGE_KEYS] = R_SAME_SET,
     [CK_GATE_COMMIT] = R_CANNOT_DISABLE,
     [CK_GIT_PASSWORD] = R_EQUAL,
@@ -71,13 +75,45 @@ static const enum rule rules[CK_COUNT] = {
 
 #define TRUST_ROOTS (CONFIG_BIT(CK_ALLOWED_SIGNERS) | CONFIG_BIT(CK_KEYRING))
 
+/* Whether c names trust roots: signers, keyrings, or an SSH forge key (a signer of its own). */
+static int names_trust_roots(const struct config *c)
+{
+	return (c->set & TRUST_ROOTS) ||
+	       ((c->set & CONFIG_BIT(CK_FORGE_KEYS)) && forge_keys_grant(&c->forge_keys));
+}
+
 static int check_signers_parse(const char *text, const char *what);
+
+/* The policy's ignore_settings: a list of names (ignored_settings.h), not a setting. */
+static int parse_ignore_settings(struct config *out, const cJSON *item, int *seen)
+{
+	const cJSON *it;
+	int r;
+
+	if (*seen)
+		return ml_fail(ML_CONFIG, "key '%s' appears twice in policy",
+		               POLICY_IGNORE_SETTINGS);
+	*seen = 1;
+	if (!cJSON_IsArray(item))
+		return ml_fail(ML_CONFIG, "key '%s' must be a list of setting names",
+		               POLICY_IGNORE_SETTINGS);
+	cJSON_ArrayForEach(it, item)
+	{
+		if (!cJSON_IsString(it))
+			return ml_fail(ML_CONFIG, "key '%s' must be a list of setting names",
+			               POLICY_IGNORE_SETTINGS);
+		if ((r = ignored_settings_add(&out->ignore_settings, it->valuestring,
+		                              "the policy's " POLICY_IGNORE_SETTINGS)) != 0)
+			return r;
+	}
+	return 0;
+}
 
 int policy_parse(struct config *out, const char *json, size_t len)
 {
 	cJSON *root = NULL;
 	const cJSON *item;
-	int r = ML_CONFIG, k;
+	int r = ML_CONFIG, k, ignore_seen = 0;
 
 	if ((root = json_parse(json, len, POLICY_MAX)) == NULL || !cJSON_IsObject(root)) {
 		r = ml_fail(ML_CONFIG, "policy is not a JSON object");
@@ -85,6 +121,11 @@ int policy_parse(struct config *out, const char *json, size_t len)
 	}
 	cJSON_ArrayForEach(item, root)
 	{
+		if (strcmp(item->string, POLICY_IGNORE_SETTINGS) == 0) {
+			if ((r = parse_ignore_settings(out, item, &ignore_seen)) != 0)
+				goto out;
+			continue;
+		}
 		k = config_key_from_name(item->string);
 		if (k < 0) {
 			r = ml_fail(ML_CONFIG, "unknown key '%s' in policy", item->string);
@@ -351,16 +392,17 @@ static int keyring_in(const struct strlist *ceiling, const char *v, size_t len)
 }
 
 /*
- * When the ceiling names trust roots, the settings may only repeat a subset
- * of them: allowed_signers lines (same options, key type and blob, a subset
- * of the principals) and whole keyrings byte for byte.
+ * When the ceiling names trust roots (an SSH forge key counts), the settings
+ * may only repeat a subset of them: allowed_signers lines (same options, key
+ * type and blob, a subset of the principals) and whole keyrings byte for
+ * byte.
  */
 static int trust_roots_narrow(const struct config *ceiling, const struct config *req)
 {
 	size_t i;
 	int r;
 
-	if (!(ceiling->set & TRUST_ROOTS))
+	if (!names_trust_roots(ceiling))
 		return 0;
 	if (req->set & CONFIG_BIT(CK_ALLOWED_SIGNERS)) {
 		if (!(ceiling->set & CONFIG_BIT(CK_ALLOWED_SIGNERS)))
@@ -551,9 +593,14 @@ int policy_effective_config(struct config *out, char **envp, const char *baked_p
 
 	config_init(&baked);
 	config_init(&layer);
-	if ((r = config_from_env(out, envp)) != 0)
+	if (baked_path != NULL && (r = policy_load_file(&baked, baked_path, &found)) != 0) {
+		/* the settings still name the sinks of the failed run's record (its message stays) */
+		(void)config_from_env(out, envp);
 		goto out;
-	if (baked_path != NULL && (r = policy_load_file(&baked, baked_path, &found)) != 0)
+	}
+	/* the settings to ignore are known before the first PLUGIN_* variable is read */
+	strlist_move(&out->ignore_settings, &baked.ignore_settings);
+	if ((r = config_from_env(out, envp)) != 0)
 		goto out;
 	/* what the baked policy pins, for builds that may carry parameters (gate.c) */
 	out->has_baked = found;
@@ -562,6 +609,14 @@ int policy_effective_config(struct config *out, char **envp, const char *baked_p
 		if ((r = policy_parse(&layer, out->policy, strlen(out->policy))) != 0) {
 			ml_fail_override(ML_CONFIG, "invalid setting 'policy': %s",
 			                 ml_error_message());
+			goto out;
+		}
+		if (layer.ignore_settings.n > 0) {
+			r = ml_fail(
+			    ML_CONFIG,
+			    "setting 'policy' has key '%s', which only the baked policy can "
+			    "give (the settings are read before it)",
+			    POLICY_IGNORE_SETTINGS);
 			goto out;
 		}
 		if ((r = policy_apply(&baked, &layer)) != 0)

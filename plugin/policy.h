@@ -14,12 +14,15 @@
 
 #define POLICY_BAKED_PATH "/etc/mainline/policy.json"
 #define POLICY_MAX (1u << 20)
+/* The one key that is not a setting: PLUGIN_* names to ignore (ignored_settings.h). */
+#define POLICY_IGNORE_SETTINGS "ignore_settings"
 
 /*
  * Parses policy JSON (exactly len bytes, at most POLICY_MAX) into out, which
  * the caller has config_init()ed. The top level must be an object; unknown
  * keys, the key "policy", wrong value types and invalid values fail with
- * ML_CONFIG naming the key. Contents-or-path values (allowed_signers,
+ * ML_CONFIG naming the key. POLICY_IGNORE_SETTINGS goes to
+ * out->ignore_settings. Contents-or-path values (allowed_signers,
  * keyring, ...) given as paths are read. Returns 0 or an ml_reason.
  */
 int policy_parse(struct config *out, const char *json, size_t len);
@@ -51,9 +54,10 @@ int policy_apply(const struct config *ceiling, struct config *req);
 const char *policy_baked_path(void);
 
 /*
- * The whole plugin configuration: settings and context from envp, the
- * baked policy at baked_path (NULL: none; missing file: none), then the
- * `policy` setting as a further narrowing layer, then config_finish().
+ * The whole plugin configuration: the baked policy at baked_path (NULL:
+ * none; missing file: none), whose ignore_settings apply to the settings
+ * and context then read from envp, then the `policy` setting as a further
+ * narrowing layer (it cannot name settings to ignore), then config_finish().
  * out must be config_init()ed; release it with config_release() in any case.
  */
 int policy_effective_config(struct config *out, char **envp, const char *baked_path);

@@ -3,10 +3,13 @@
 #include <ctype.h>
 #include <string.h>
 
+#include "common/buf.h"
 #include "common/encoding.h"
 #include "common/error.h"
 #include "common/url.h"
+#include "docker/image.h"
 #include "plugin/drone_context.h"
+#include "plugin/forge_key.h"
 #include "plugin/volume.h"
 
 static int is_hex_len(const char *s, size_t want)
@@ -25,19 +28,29 @@ int setting_check_commit_id(const char *setting, char *item)
 	return 0;
 }
 
-int setting_check_fingerprint(const char *setting, char *item)
+int setting_check_forge_key(const char *setting, char *item)
 {
-	char *p;
+	struct forge_key_item it;
+	struct buf canonical;
+	int r;
 
-	if (!is_hex_len(item, 40) && !is_hex_len(item, 64))
-		return ml_fail(
-		    ML_CONFIG,
-		    "invalid OpenPGP fingerprint '%s' in setting '%s' (want 40 or 64 hex "
-		    "digits)",
-		    item, setting);
-	for (p = item; *p != '\0'; p++)
-		*p = (char)toupper((unsigned char)*p);
-	return 0;
+	buf_init(&canonical, strlen(item));
+	if ((r = forge_key_parse(&it, item)) != 0) {
+		ml_fail_override(r, "invalid item of setting '%s': %s", setting,
+		                 ml_error_message());
+		goto out;
+	}
+	/* never longer than the item: no comment, no spaces, minimal JSON escapes */
+	if ((r = forge_key_canonical(&it, &canonical)) != 0) {
+		r = ml_fail(ML_CONFIG, "invalid item of setting '%s'", setting);
+		goto out;
+	}
+	memcpy(item, canonical.data, canonical.len + 1);
+	r = 0;
+out:
+	forge_key_item_release(&it);
+	buf_release(&canonical);
+	return r;
 }
 
 int setting_check_event(const char *setting, char *item)
@@ -100,5 +113,16 @@ int setting_check_http_url(const char *setting, char *item)
 	if (info.form != URL_FULL ||
 	    (strcmp(info.scheme, "http") != 0 && strcmp(info.scheme, "https") != 0))
 		return ml_fail(ML_CONFIG, "setting '%s' must be an http or https URL", setting);
+	return 0;
+}
+
+/* The reference the engine would be asked for (image.h), so a bad one fails before the fetch. */
+int setting_check_image(const char *setting, char *item)
+{
+	char repo[IMAGE_REF_MAX + 1], tag[IMAGE_REF_MAX + 1];
+
+	if (image_ref_split(item, repo, sizeof(repo), tag, sizeof(tag)) != 0)
+		return ml_fail_override(ML_CONFIG, "%s in setting '%s'", ml_error_message(),
+		                        setting);
 	return 0;
 }

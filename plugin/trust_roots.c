@@ -4,11 +4,14 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/buf.h"
 #include "common/crypto.h"
 #include "common/encoding.h"
 #include "common/error.h"
+#include "plugin/forge_key.h"
 #include "verify/allowed_signers.h"
 #include "verify/pgp_keyring.h"
+#include "verify/sshkey.h"
 
 static trust_roots_warning_fn warning_handler;
 
@@ -61,29 +64,79 @@ static int add_keyrings(struct pgp_keyring *kr, struct crypto_hash_ctx *h, const
 	return 0;
 }
 
+/* One OpenPGP forge key, as the primary fingerprint of the certificate that holds it. */
+static int add_openpgp_forge_key(struct trust_roots *out, const struct forge_key_item *it)
+{
+	char owner[41];
+	size_t holders = out->pgp != NULL ? pgp_keyring_owner(out->pgp, it->key, owner) : 0;
+
+	if (holders > 1)
+		return ml_fail(ML_CONFIG,
+		               "forge key '%s' belongs to more than one certificate in the keyring",
+		               it->key);
+	return trust_roots_add_forge_key(out, SIGNER_OPENPGP, holders == 1 ? owner : it->key,
+	                                 it->identity);
+}
+
+/* One SSH forge key: a signer for namespace "git", shown as its identity. */
+static int add_ssh_forge_key(struct trust_roots *out, const struct forge_key_item *it)
+{
+	char fingerprint[128];
+	int r;
+
+	if (sshkey_fingerprint(it->ssh_key, it->ssh_key_len, fingerprint) != 0)
+		return ml_fail(ML_IO, "cannot compute key fingerprint");
+	if ((r = allowed_signers_add(&out->ssh, it->identity, it->ssh_key, it->ssh_key_len,
+	                             "git")) != 0)
+		return r;
+	return trust_roots_add_forge_key(out, SIGNER_SSH, fingerprint, it->identity);
+}
+
 /*
- * The forge keys, each as the primary fingerprint of the certificate that
- * holds it: the restriction is checked against the signer's primary key, so
- * a subkey fingerprint must not slip past it.
+ * A forge key in the digest: an OpenPGP key signing as GitHub as its
+ * primary fingerprint alone, as before forge keys had identities, so those
+ * digests stay what they were; any other as its canonical item.
+ */
+static int digest_forge_key(struct crypto_hash_ctx *h, const struct forge_key_item *it,
+                            const struct forge_key *added)
+{
+	struct buf canonical;
+	int r;
+
+	if (forge_key_is_github_default(it))
+		return digest_part(h, "forge", added->key, 40) < 0
+		           ? ml_fail(ML_IO, "cannot compute the trust roots digest")
+		           : 0;
+	buf_init(&canonical, CONFIG_VALUE_MAX);
+	if ((r = forge_key_canonical(it, &canonical)) == 0 &&
+	    digest_part(h, "forge", canonical.data, canonical.len) < 0)
+		r = ml_fail(ML_IO, "cannot compute the trust roots digest");
+	buf_release(&canonical);
+	return r;
+}
+
+/*
+ * The forge keys. An OpenPGP one restricts the certificate holding it, so a
+ * subkey fingerprint cannot slip past the restriction, which is checked
+ * against the signer's primary key. An SSH one is a signer of its own.
  */
 static int add_forge_keys(struct trust_roots *out, struct crypto_hash_ctx *h,
                           const struct strlist *forge)
 {
-	char owner[41];
-	size_t i, holders;
+	struct forge_key_item it;
+	size_t i;
 	int r;
 
 	for (i = 0; i < forge->n; i++) {
-		holders = out->pgp != NULL ? pgp_keyring_owner(out->pgp, forge->v[i], owner) : 0;
-		if (holders > 1)
-			return ml_fail(ML_CONFIG,
-			               "forge key '%s' belongs to more than one certificate in the "
-			               "keyring",
-			               forge->v[i]);
-		if ((r = trust_roots_add_forge_key(out, holders == 1 ? owner : forge->v[i])) != 0)
+		if ((r = forge_key_parse(&it, forge->v[i])) != 0)
 			return r;
-		if (digest_part(h, "forge", out->forge_keys[i], 40) < 0)
-			return ml_fail(ML_IO, "cannot compute the trust roots digest");
+		r = it.format == SIGNER_SSH ? add_ssh_forge_key(out, &it)
+		                            : add_openpgp_forge_key(out, &it);
+		if (r == 0)
+			r = digest_forge_key(h, &it, &out->forge_keys[i]);
+		forge_key_item_release(&it);
+		if (r != 0)
+			return r;
 	}
 	return 0;
 }
@@ -102,11 +155,6 @@ static int load(struct trust_roots *out, char digest[65], const char *allowed_si
 	out->max_skew = c->max_skew;
 	out->ssh_policy.require_user_presence = c->require_user_presence;
 	out->now = (int64_t)time(NULL);
-	if (allowed_signers == NULL && keyrings->n == 0) {
-		r = ml_fail(ML_CONFIG,
-		            "no trust roots: give allowed signers or an OpenPGP keyring");
-		goto out;
-	}
 	if ((h = crypto_hash_new(CRYPTO_SHA256)) == NULL) {
 		r = ml_fail(ML_IO, "cannot start a digest");
 		goto out;
@@ -133,9 +181,15 @@ static int load(struct trust_roots *out, char digest[65], const char *allowed_si
 	}
 	if ((r = add_forge_keys(out, h, forge)) != 0)
 		goto out;
+	if (out->ssh == NULL && out->pgp == NULL) {
+		r = ml_fail(ML_CONFIG, "no trust roots: give allowed signers, an OpenPGP keyring "
+		                       "or an SSH forge key");
+		goto out;
+	}
 	snprintf(flags, sizeof(flags), "up=%d skew=%lld", out->ssh_policy.require_user_presence,
 	         (long long)out->max_skew);
-	if (digest_part(h, "identity", out->forge_identity, strlen(out->forge_identity)) < 0 ||
+	/* the identity of every forge key before identities were given: keeps old digests */
+	if (digest_part(h, "identity", FORGE_IDENTITY_GITHUB, strlen(FORGE_IDENTITY_GITHUB)) < 0 ||
 	    digest_part(h, "flags", flags, strlen(flags)) < 0 || crypto_hash_final(h, raw) < 0)
 		goto digest_failed;
 	hex_encode(raw, 32, digest);

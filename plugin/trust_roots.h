@@ -1,6 +1,7 @@
 /*
  * Trust roots from the configuration (allowed_signers text, OpenPGP
- * keyrings, forge keys) and the digest that names them in the verified cache.
+ * keyrings, forge keys: forge_key.h) and the digest that names them in the
+ * verified cache.
  */
 #ifndef MAINLINE_TRUST_ROOTS_H
 #define MAINLINE_TRUST_ROOTS_H
@@ -19,9 +20,10 @@ void trust_roots_set_warning_handler(trust_roots_warning_fn fn);
 
 /*
  * Builds trust roots and their digest (64 hex + NUL) from c. At least one
- * root is required. c->keyring_restrictions (the policy's keyrings a setting
- * left out) join the keyring as inputs that may only restrict, and count in
- * the digest. A forge key given by a subkey fingerprint restricts the whole
+ * root is required (allowed signers, a keyring, or an SSH forge key, which
+ * joins the allowed signers for namespace "git"). c->keyring_restrictions
+ * (the policy's keyrings a setting left out) join the keyring as inputs that
+ * may only restrict, and count in the digest. A forge key given by a subkey fingerprint restricts the whole
  * certificate holding it. 0, ML_CONFIG or ML_IO with a message; on failure
  * out is left released.
  */

@@ -16,6 +16,7 @@
 #include "plugin/config_set.h"
 #include "plugin/fetch_verify.h"
 #include "plugin/policy.h"
+#include "verify/source.h"
 #include "verify/verifier.h"
 
 #define MAX_KEYRINGS 32
@@ -33,6 +34,7 @@ struct verify_opts {
 	const char *anchor;
 	const char *state_dir;
 	const char *policy;
+	const char *fetch_timeout;
 	enum verify_mode mode;
 	int mode_given;
 	int json;
@@ -48,12 +50,17 @@ static void verify_usage(FILE *f)
 	      "  --commit SHA|REF         commit to verify (default: the branch tip)\n"
 	      "  --allowed-signers FILE   SSH trust roots (git's allowed_signers format)\n"
 	      "  --keyring FILE           OpenPGP keys, armored or binary (repeatable)\n"
-	      "  --forge-key FINGERPRINT  OpenPGP key valid only for forge commits (repeatable)\n"
+	      "  --forge-key KEY          a forge's signing key, valid only for its commits: an\n"
+	      "                           OpenPGP fingerprint (committer GitHub), or JSON\n"
+	      "                           {\"key\":\"ssh-ed25519 AAAA...\",\"identity\":\"Name "
+	      "<email>\"}\n"
+	      "                           (repeatable)\n"
 	      "  --require-user-presence  FIDO signatures must assert user presence\n"
 	      "  --mode tip|chain         check the target only, or every commit after the anchor\n"
 	      "  --anchor SHA             the commit the chain starts after; rollback floor\n"
 	      "  --state DIR              cache and rollback state (default ~/.cache/mainline)\n"
 	      "  --offline                use the cache as it is, do not fetch\n"
+	      "  --fetch-timeout DURATION the fetch's deadline, e.g. 90s, 10m (default 10m)\n"
 	      "  --json                   print one JSON object on stdout\n",
 	      f);
 }
@@ -97,7 +104,10 @@ static void default_state_dir(char *out, size_t len)
 static void print_result(const struct verify_opts *o, const char *url, const char *branch,
                          int reason, const struct verify_result *res)
 {
-	const char *decision = reason == 0 ? "allow" : "refuse";
+	/* as the audit record: a refusal is a verdict, exit code 2 is none */
+	const char *decision = reason == 0                    ? "allow"
+	                       : ml_reason_is_refusal(reason) ? "refuse"
+	                                                      : "error";
 	const char *message = reason == 0 ? "verified" : ml_error_message();
 	const char *source = "";
 	struct buf shown;
@@ -145,7 +155,9 @@ static void print_result(const struct verify_opts *o, const char *url, const cha
 		       res->signer.principal, res->signer.format == SIGNER_SSH ? "ssh" : "openpgp",
 		       res->signer.key, res->checked, res->checked == 1 ? "" : "s", res->cached);
 	} else {
-		fprintf(stderr, "mainline: refused (%s): %s\n", ml_reason_name(reason), message);
+		fprintf(stderr, "mainline: %s (%s): %s\n",
+		        ml_reason_is_refusal(reason) ? "refused" : "error", ml_reason_name(reason),
+		        message);
 	}
 	buf_release(&shown);
 }
@@ -166,6 +178,7 @@ static int parse_args(struct verify_opts *o, int argc, char **argv)
 		OPT_OFFLINE,
 		OPT_FORGE,
 		OPT_UP,
+		OPT_FETCH_TIMEOUT,
 		OPT_HELP
 	};
 	static const struct option longopts[] = {
@@ -182,6 +195,7 @@ static int parse_args(struct verify_opts *o, int argc, char **argv)
 	    {"offline", no_argument, NULL, OPT_OFFLINE},
 	    {"forge-key", required_argument, NULL, OPT_FORGE},
 	    {"require-user-presence", no_argument, NULL, OPT_UP},
+	    {"fetch-timeout", required_argument, NULL, OPT_FETCH_TIMEOUT},
 	    {"help", no_argument, NULL, OPT_HELP},
 	    {NULL, 0, NULL, 0},
 	};
@@ -244,6 +258,9 @@ static int parse_args(struct verify_opts *o, int argc, char **argv)
 		case OPT_UP:
 			o->require_user_presence = 1;
 			break;
+		case OPT_FETCH_TIMEOUT:
+			o->fetch_timeout = optarg;
+			break;
 		case OPT_HELP:
 			verify_usage(stdout);
 			exit(0);
@@ -276,6 +293,9 @@ static int build_config(struct config *c, const struct verify_opts *o, const cha
 	if (o->commit != NULL && (r = config_set(c, CK_COMMIT, o->commit)) != 0)
 		return r;
 	if (o->anchor != NULL && (r = config_set(c, CK_ANCHOR, o->anchor)) != 0)
+		return r;
+	if (o->fetch_timeout != NULL &&
+	    (r = config_set(c, CK_FETCH_TIMEOUT, o->fetch_timeout)) != 0)
 		return r;
 	if (o->mode_given &&
 	    (r = config_set(c, CK_MODE, o->mode == VERIFY_CHAIN ? "chain" : "tip")) != 0)
@@ -346,7 +366,9 @@ int verify_cmd_main(int argc, char **argv)
 	}
 	if ((r = config_finish(&req)) != 0)
 		goto out;
-	r = fetch_verify_run(&fv, &req, o.offline);
+	r = fetch_verify_run(&fv, &req, o.offline, NULL);
+	if (fv.src != NULL && source_recovery(fv.src) != NULL)
+		fprintf(stderr, "mainline: warning: %s\n", source_recovery(fv.src));
 out:
 	print_result(&o, req.source != NULL ? req.source : o.source,
 	             req.branch != NULL ? req.branch : "main", r, &fv.res);

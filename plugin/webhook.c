@@ -4,7 +4,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/file.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -12,6 +12,7 @@
 #include "common/encoding.h"
 #include "common/error.h"
 #include "common/http.h"
+#include "common/lock.h"
 #include "common/version.h"
 
 int webhook_signature(const char *secret, const void *body, size_t len,
@@ -125,24 +126,57 @@ static int rewrite_spool(const char *spool, const uint8_t *data, size_t len)
 static int lock_spool(const char *spool)
 {
 	char path[4096];
-	int fd;
 
 	if ((size_t)snprintf(path, sizeof(path), "%s.lock", spool) >= sizeof(path)) {
 		ml_fail(ML_IO, "spool path '%s' is too long", spool);
 		return -1;
 	}
-	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0) {
-		ml_fail(ML_IO, "cannot open spool lock '%s': %s", path, strerror(errno));
-		return -1;
+	return lock_exclusive(path, "spool");
+}
+
+/* The directory of the spool into dir; whether it exists. */
+static int spool_dir(const char *spool, char dir[4096])
+{
+	struct stat st;
+	char *slash;
+
+	snprintf(dir, 4096, "%s", spool);
+	if ((slash = strrchr(dir, '/')) == NULL)
+		snprintf(dir, 4096, ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+	return stat(dir, &st) == 0 || errno != ENOENT;
+}
+
+int webhook_spool_check(const char *spool)
+{
+	char lock[4096], dir[4096];
+	struct stat st;
+	int fd;
+
+	if ((size_t)snprintf(lock, sizeof(lock), "%s.lock", spool) >= sizeof(lock))
+		return ml_fail(ML_IO, "spool path '%s' is too long", spool);
+	if (!spool_dir(spool, dir))
+		return 0;
+	if (access(dir, W_OK | X_OK) < 0)
+		return ml_fail(ML_IO, "cannot write the audit webhook's spool in '%s': %s", dir,
+		               strerror(errno));
+	if ((fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0600)) < 0)
+		return ml_fail(ML_IO, "cannot open spool lock '%s': %s", lock, strerror(errno));
+	close(fd);
+	if ((fd = open(spool, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return ml_fail(ML_IO, "cannot read spool '%s': %s", spool, strerror(errno));
 	}
-	while (flock(fd, LOCK_EX) < 0) {
-		if (errno != EINTR) {
-			ml_fail(ML_IO, "cannot lock spool '%s': %s", path, strerror(errno));
-			close(fd);
-			return -1;
-		}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return ml_fail(ML_IO, "spool '%s' is not a regular file", spool);
 	}
-	return fd;
+	close(fd);
+	return 0;
 }
 
 int webhook_send(const struct webhook *wh, const struct audit_record *rec,
@@ -150,6 +184,7 @@ int webhook_send(const struct webhook *wh, const struct audit_record *rec,
 {
 	struct webhook_stats st = {0, 0};
 	struct buf body, spool, rest;
+	char dir[4096];
 	size_t off = 0;
 	int lock = -1, blocked = 0, r = ML_IO;
 
@@ -162,7 +197,8 @@ int webhook_send(const struct webhook *wh, const struct audit_record *rec,
 	}
 	if ((r = audit_record_json(rec, &body)) != 0)
 		goto out;
-	if (wh->spool == NULL || *wh->spool == '\0') {
+	/* no spool before the cache exists: a run refused before its first fetch */
+	if (wh->spool == NULL || *wh->spool == '\0' || !spool_dir(wh->spool, dir)) {
 		if ((r = webhook_post(wh, (const char *)body.data, body.len)) == 0)
 			st.delivered++;
 		goto out;

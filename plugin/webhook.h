@@ -46,11 +46,22 @@ int webhook_post(const struct webhook *wh, const char *body, size_t len);
  * Delivers the spooled records (in order, removing each only once delivered)
  * and then rec; what cannot be delivered is appended to the spool. A lock
  * file (<spool>.lock) serialises concurrent runs, so each spooled record is
- * sent once. Returns 0 when rec was delivered or spooled, ML_IO when it is
- * lost (no spool, or the spool cannot be written), ML_CONFIG without a URL.
+ * sent once. Without a spool, or while the spool's directory (the cache)
+ * does not exist yet, rec is only posted. Returns 0 when rec was delivered
+ * or spooled, ML_IO when it is lost (no spool, or the spool cannot be
+ * written), ML_CONFIG without a URL.
  * stats may be NULL.
  */
 int webhook_send(const struct webhook *wh, const struct audit_record *rec,
                  struct webhook_stats *stats);
+
+/*
+ * Whether webhook_send could keep a record in the spool at path, checked
+ * before a run without taking its lock: the lock file (<spool>.lock) opens,
+ * the directory is writable (the spool is replaced by a rename), and an
+ * existing spool is a regular file. A missing directory passes: the spool
+ * lives in the cache, which the fetch creates. 0 or ML_IO naming the path.
+ */
+int webhook_spool_check(const char *spool);
 
 #endif

@@ -70,43 +70,11 @@ int workspace_check_config(const struct config *c)
 	return 0;
 }
 
-int workspace_id_from_mountinfo(const char *text, char out[65])
+int workspace_mount_from_inspect(const char *json, size_t len, const char *workspace, char *bind,
+                                 size_t bind_len, char *dest, size_t dest_len, char *why,
+                                 size_t why_len)
 {
-	const char *p = text;
-
-	while ((p = strstr(p, "/containers/")) != NULL) {
-		p += strlen("/containers/");
-		if (strlen(p) >= 65 && hex_is_lower(p, 64) && p[64] == '/') {
-			memcpy(out, p, 64);
-			out[64] = '\0';
-			return 0;
-		}
-	}
-	return -1;
-}
-
-int workspace_id_from_cgroup(const char *text, char out[65])
-{
-	const char *p;
-
-	for (p = text; *p != '\0'; p++) {
-		int boundary = p == text || p[-1] == '/' || p[-1] == '-';
-
-		if (boundary && strlen(p) >= 64 && hex_is_lower(p, 64) &&
-		    (p[64] == '\0' || p[64] == '\n' || p[64] == '.' || p[64] == '/')) {
-			memcpy(out, p, 64);
-			out[64] = '\0';
-			return 0;
-		}
-	}
-	return -1;
-}
-
-int workspace_mount_from_inspect(const char *json, size_t len, const char *workspace,
-                                 const char *hostname, char *bind, size_t bind_len, char *dest,
-                                 size_t dest_len, char *why, size_t why_len)
-{
-	const cJSON *mounts, *m, *best = NULL, *cfg;
+	const cJSON *mounts, *m, *best = NULL;
 	const char *type, *src, *d;
 	cJSON *root;
 	size_t best_len = 0;
@@ -120,18 +88,6 @@ int workspace_mount_from_inspect(const char *json, size_t len, const char *works
 		r = ml_fail(ML_ENGINE_ERROR,
 		            "cannot parse the engine's answer to container inspect");
 		goto out;
-	}
-	if (hostname != NULL) {
-		const char *h = (cfg = json_object(root, "Config")) != NULL
-		                    ? json_string(cfg, "Hostname")
-		                    : NULL;
-
-		if (h == NULL || strcmp(h, hostname) != 0) {
-			snprintf(why, why_len, "the container named '%s' is not mainline's own",
-			         hostname);
-			r = 1;
-			goto out;
-		}
 	}
 	cJSON_ArrayForEach(m, mounts)
 	{
@@ -179,46 +135,6 @@ out:
 	return r;
 }
 
-static int read_proc(const char *path, struct buf *b)
-{
-	return buf_read_file(b, path);
-}
-
-/* Our own container's id, or else our hostname as a name to ask the engine about. */
-static int self_reference(char *out, size_t len, int *by_name)
-{
-	struct buf b;
-	char id[65];
-	int found = 0;
-
-	*by_name = 0;
-	buf_init(&b, PROC_TEXT_MAX);
-	if (read_proc("/proc/self/mountinfo", &b) == 0 &&
-	    workspace_id_from_mountinfo(buf_cstr(&b), id) == 0)
-		found = 1;
-	buf_release(&b);
-	if (!found) {
-		buf_init(&b, PROC_TEXT_MAX);
-		if (read_proc("/proc/self/cgroup", &b) == 0 &&
-		    workspace_id_from_cgroup(buf_cstr(&b), id) == 0)
-			found = 1;
-		buf_release(&b);
-	}
-	ml_error_clear(); /* an unreadable /proc file only means: look elsewhere */
-	if (found) {
-		snprintf(out, len, "%s", id);
-		return 0;
-	}
-	if (gethostname(out, len) != 0 || out[0] == '\0')
-		return -1;
-	out[len - 1] = '\0';
-	for (const char *p = out; *p != '\0'; p++)
-		if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_' && *p != '.')
-			return -1;
-	*by_name = 1;
-	return 0;
-}
-
 static int plan_upload(struct workspace *out)
 {
 	struct stat st;
@@ -232,61 +148,46 @@ static int plan_upload(struct workspace *out)
 	return 0;
 }
 
-int workspace_plan(struct workspace *out, struct engine *e, const struct config *c)
+int workspace_plan(struct workspace *out, struct engine *e, const struct self_container *self,
+                   const struct config *c)
 {
-	struct http_request req = {.method = "GET", .timeout_ms = 30000};
-	struct http_response res;
 	const char *workdir = c->workdir;
-	char self[256], dest[4096], path[400];
-	int by_name, r = ML_ENGINE_ERROR;
+	char dest[4096];
+	struct stat st;
+	int r;
 
 	memset(out, 0, sizeof(*out));
 	if ((out->path = c->drone.workspace) == NULL)
 		return 0;
+	/* shared or uploaded, it is the directory mainline sees: absent here, absent for both */
+	if (stat(out->path, &st) != 0)
+		return ml_fail(ML_CONFIG, "cannot share the workspace '%s': %s", out->path,
+		               strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return ml_fail(ML_CONFIG, "cannot share the workspace '%s': not a directory",
+		               out->path);
 	if (e->unix_socket == NULL) {
 		snprintf(out->why, sizeof(out->why), "the engine at '%.200s' is remote", e->host);
 		return plan_upload(out);
 	}
-	if (self_reference(self, sizeof(self), &by_name) != 0) {
-		snprintf(out->why, sizeof(out->why), "mainline does not know its own container");
+	if (!self->found) {
+		snprintf(out->why, sizeof(out->why), "%s", self->why);
 		return plan_upload(out);
 	}
-	http_response_init(&res, ENGINE_JSON_MAX);
-	snprintf(path, sizeof(path), "/containers/%s/json", self);
-	if ((r = engine_request(e, &req, path, &res)) != 0)
-		goto out;
-	if (res.status == 404) {
-		snprintf(out->why, sizeof(out->why),
-		         "mainline does not run in a container of this engine");
-		r = plan_upload(out);
-		goto out;
-	}
-	if (res.status != 200) {
-		r = engine_fail(ML_ENGINE_ERROR, &res,
-		                "cannot inspect mainline's own container '%.64s'", self);
-		goto out;
-	}
-	r = workspace_mount_from_inspect((const char *)res.body.data, res.body.len, out->path,
-	                                 by_name ? self : NULL, out->bind, sizeof(out->bind), dest,
+	r = workspace_mount_from_inspect((const char *)self->inspect.data, self->inspect.len,
+	                                 out->path, out->bind, sizeof(out->bind), dest,
 	                                 sizeof(dest), out->why, sizeof(out->why));
-	if (r == 1) {
-		r = plan_upload(out);
-		goto out;
-	}
+	if (r == 1)
+		return plan_upload(out);
 	if (r != 0)
-		goto out;
-	if (workdir != NULL && path_overlaps(workdir, dest)) {
-		r = ml_fail(ML_CONFIG,
-		            "workdir '%s' lies on the workspace's mount '%s': the verified tree "
-		            "must stay apart from the build's files",
-		            workdir, dest);
-		goto out;
-	}
+		return r;
+	if (workdir != NULL && path_overlaps(workdir, dest))
+		return ml_fail(ML_CONFIG,
+		               "workdir '%s' lies on the workspace's mount '%s': the verified tree "
+		               "must stay apart from the build's files",
+		               workdir, dest);
 	out->mode = WORKSPACE_MOUNT;
-	r = 0;
-out:
-	http_response_release(&res);
-	return r;
+	return 0;
 }
 
 /* --- the upload: a directory walk feeding the tar stream ----------------------------------- */

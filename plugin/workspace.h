@@ -18,6 +18,7 @@
 
 #include "docker/engine.h"
 #include "plugin/config.h"
+#include "plugin/self.h"
 
 /*
  * Checks the run's paths before anything runs: the workdir must not equal,
@@ -42,13 +43,13 @@ struct workspace {
 };
 
 /*
- * Decides how the workspace reaches the pipeline on engine e: finds
- * mainline's own container (container id from /proc/self/mountinfo or
- * /proc/self/cgroup, else the hostname) and the mount holding
- * c->drone.workspace. 0, ML_CONFIG (the workdir lies on the workspace's
- * mount, or an upload source that is no directory) or ML_ENGINE_ERROR.
+ * Decides how the workspace reaches the pipeline on engine e: the mount of
+ * mainline's own container (self.h) holding c->drone.workspace, else an
+ * upload. 0, ML_CONFIG (the workdir lies on the workspace's mount, or an
+ * upload source that is no directory) or ML_ENGINE_ERROR.
  */
-int workspace_plan(struct workspace *out, struct engine *e, const struct config *c);
+int workspace_plan(struct workspace *out, struct engine *e, const struct self_container *self,
+                   const struct config *c);
 
 /*
  * Streams directory w->path (as seen by mainline) into container id at the
@@ -63,21 +64,14 @@ int workspace_upload(const struct workspace *w, struct engine *e, const char *id
 
 /* Pure helpers (unit tested). */
 
-/* The first 64-hex container id in a /proc/self/mountinfo text ("/containers/<id>/"). */
-int workspace_id_from_mountinfo(const char *text, char out[65]);
-/* The first 64-hex container id in a /proc/self/cgroup text (docker-<id>.scope, /docker/<id>). */
-int workspace_id_from_cgroup(const char *text, char out[65]);
-
 /*
  * From a container inspect answer, the bind ("name:dest", "/host:dest", with
  * ":ro" for a read-only mount) of the mount whose Destination is the
  * workspace or its nearest parent. 0 found, 1 no such mount (or one that
  * cannot be shared, like tmpfs; why says so), ML_ENGINE_ERROR malformed.
- * hostname, when not NULL, must equal Config.Hostname (a container found by
- * name must be this one).
  */
-int workspace_mount_from_inspect(const char *json, size_t len, const char *workspace,
-                                 const char *hostname, char *bind, size_t bind_len, char *dest,
-                                 size_t dest_len, char *why, size_t why_len);
+int workspace_mount_from_inspect(const char *json, size_t len, const char *workspace, char *bind,
+                                 size_t bind_len, char *dest, size_t dest_len, char *why,
+                                 size_t why_len);
 
 #endif

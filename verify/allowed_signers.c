@@ -154,48 +154,6 @@ int allowed_signers_parse_time(const char *text, size_t len, int64_t *out)
 	return 0;
 }
 
-/*
- * Well-formed UTF-8 (no overlong forms, surrogates or values past U+10FFFF):
- * principals end up in logs, JSON and terminals.
- */
-static int valid_utf8(const char *text, size_t n)
-{
-	const unsigned char *p = (const unsigned char *)text;
-	size_t i = 0, k, extra;
-	uint32_t cp;
-
-	while (i < n) {
-		if (p[i] < 0x80) {
-			i++;
-			continue;
-		}
-		if (p[i] >= 0xc2 && p[i] <= 0xdf) {
-			extra = 1;
-			cp = p[i] & 0x1f;
-		} else if (p[i] >= 0xe0 && p[i] <= 0xef) {
-			extra = 2;
-			cp = p[i] & 0x0f;
-		} else if (p[i] >= 0xf0 && p[i] <= 0xf4) {
-			extra = 3;
-			cp = p[i] & 0x07;
-		} else {
-			return 0;
-		}
-		if (extra > n - i - 1)
-			return 0;
-		for (k = 1; k <= extra; k++) {
-			if ((p[i + k] & 0xc0) != 0x80)
-				return 0;
-			cp = cp << 6 | (p[i + k] & 0x3f);
-		}
-		if ((extra == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-		    (extra == 3 && (cp < 0x10000 || cp > 0x10ffff)))
-			return 0;
-		i += extra + 1;
-	}
-	return 1;
-}
-
 /* Validates the principals pattern list and returns its first positive pattern. */
 static int parse_principals(struct line *l, const char *p, size_t n, struct entry *e)
 {
@@ -208,7 +166,8 @@ static int parse_principals(struct line *l, const char *p, size_t n, struct entr
 		if (c < 0x20 || c == 0x7f || c == '"')
 			return line_fail(l, "invalid character in principals", p, n);
 	}
-	if (!valid_utf8(p, n))
+	/* principals end up in logs, JSON and terminals */
+	if (!utf8_is_valid(p, n))
 		return line_fail(l, "principals are not valid UTF-8", NULL, 0);
 	for (i = 0; i <= n; i++) {
 		if (i < n && p[i] != ',')
@@ -419,11 +378,28 @@ static void entry_release(struct entry *e)
 	memset(e, 0, sizeof(*e));
 }
 
+/* Moves *e into as (e is left empty). 0 or ML_IO. */
+static int append_entry(struct allowed_signers *as, struct entry *e)
+{
+	struct entry *grown;
+
+	if (as->count == as->cap) {
+		size_t cap = as->cap != 0 ? as->cap * 2 : 8;
+
+		if ((grown = reallocarray(as->entries, cap, sizeof(*grown))) == NULL)
+			return ml_fail(ML_IO, "out of memory");
+		as->entries = grown;
+		as->cap = cap;
+	}
+	as->entries[as->count++] = *e;
+	memset(e, 0, sizeof(*e)); /* transferred */
+	return 0;
+}
+
 static int parse_line(struct allowed_signers *as, struct line *l)
 {
 	struct entry e = {0};
 	const char *why = NULL;
-	struct entry *grown;
 	int r;
 
 	skip_space(l);
@@ -449,18 +425,7 @@ static int parse_line(struct allowed_signers *as, struct line *l)
 			goto out;
 		}
 	}
-	if (as->count == as->cap) {
-		size_t cap = as->cap != 0 ? as->cap * 2 : 8;
-		if ((grown = reallocarray(as->entries, cap, sizeof(*grown))) == NULL) {
-			r = ml_fail(ML_IO, "out of memory");
-			goto out;
-		}
-		as->entries = grown;
-		as->cap = cap;
-	}
-	as->entries[as->count++] = e;
-	memset(&e, 0, sizeof(e)); /* transferred */
-	r = 0;
+	r = append_entry(as, &e);
 out:
 	entry_release(&e);
 	return r;
@@ -507,6 +472,36 @@ int allowed_signers_parse(struct allowed_signers **out, const char *text, size_t
 	r = 0;
 out:
 	allowed_signers_free(as);
+	return r;
+}
+
+int allowed_signers_add(struct allowed_signers **as, const char *principal, const uint8_t *key_blob,
+                        size_t key_len, const char *namespaces)
+{
+	struct entry e = {0};
+	const char *type;
+	size_t i, n = strlen(principal);
+	int r;
+
+	for (i = 0; i < n; i++)
+		if ((unsigned char)principal[i] < 0x20 || principal[i] == 0x7f)
+			break;
+	if (n == 0 || n > MAX_PRINCIPAL || i < n || !utf8_is_valid(principal, n))
+		return ml_fail(ML_CONFIG, "invalid principal for an added signer");
+	if (key_len > MAX_KEY_BLOB || sshkey_check_public_key(key_blob, key_len, &type) != 0)
+		return ml_fail(ML_CONFIG, "invalid public key for signer '%s'", principal);
+	if (*as == NULL && (*as = calloc(1, sizeof(**as))) == NULL)
+		return ml_fail(ML_IO, "out of memory");
+	if ((e.principal = strdup(principal)) == NULL || (e.key = malloc(key_len)) == NULL ||
+	    (namespaces != NULL && (e.namespaces = strdup(namespaces)) == NULL)) {
+		r = ml_fail(ML_IO, "out of memory");
+		goto out;
+	}
+	memcpy(e.key, key_blob, key_len);
+	e.key_len = key_len;
+	r = append_entry(*as, &e);
+out:
+	entry_release(&e);
 	return r;
 }
 

@@ -43,6 +43,15 @@ int allowed_signers_lookup(const struct allowed_signers *as, const uint8_t *key_
                            size_t key_len, const char *ns, int64_t when,
                            const char **out_principal);
 
+/*
+ * Adds one entry that no file gave (a forge key): key_blob a well-formed
+ * public key in SSH wire format, principal the printable UTF-8 name shown
+ * for it (at most 255 bytes), namespaces a pattern list or NULL for any,
+ * no validity window. *as is created when NULL. 0, ML_CONFIG or ML_IO.
+ */
+int allowed_signers_add(struct allowed_signers **as, const char *principal, const uint8_t *key_blob,
+                        size_t key_len, const char *namespaces);
+
 /* Number of entries (keys) loaded. */
 size_t allowed_signers_count(const struct allowed_signers *as);
 

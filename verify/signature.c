@@ -18,7 +18,6 @@
 void trust_roots_init(struct trust_roots *tr)
 {
 	memset(tr, 0, sizeof(*tr));
-	tr->forge_identity = FORGE_IDENTITY_DEFAULT;
 	tr->max_skew = 300;
 }
 
@@ -32,21 +31,29 @@ void trust_roots_release(struct trust_roots *tr)
 	memset(tr, 0, sizeof(*tr));
 }
 
-int trust_roots_add_forge_key(struct trust_roots *tr, const char *fingerprint)
+int trust_roots_add_forge_key(struct trust_roots *tr, enum signer_format format, const char *key,
+                              const char *identity)
 {
-	char(*keys)[41];
-	size_t i;
+	struct forge_key *keys, *fk;
+	size_t i, n = strlen(key);
 
-	if (strlen(fingerprint) != 40 || !hex_is_digits(fingerprint, 40))
-		return ml_fail(ML_CONFIG, "forge key '%s' is not a 40-digit OpenPGP fingerprint",
-		               fingerprint);
+	if (format == SIGNER_OPENPGP
+	        ? n != 40 || !hex_is_digits(key, 40)
+	        : format != SIGNER_SSH || n >= sizeof(fk->key) || strncmp(key, "SHA256:", 7) != 0)
+		return ml_fail(ML_CONFIG, "forge key '%s' is not a %s fingerprint", key,
+		               format == SIGNER_OPENPGP ? "40-digit OpenPGP" : "SHA256 SSH key");
+	if (strlen(identity) > FORGE_IDENTITY_MAX)
+		return ml_fail(ML_CONFIG, "identity of forge key '%s' is too long", key);
 	if ((keys = realloc(tr->forge_keys, (tr->forge_count + 1) * sizeof(*keys))) == NULL)
 		return ml_fail(ML_IO, "out of memory");
 	tr->forge_keys = keys;
-	for (i = 0; i < 40; i++)
-		keys[tr->forge_count][i] = (char)toupper((unsigned char)fingerprint[i]);
-	keys[tr->forge_count][40] = '\0';
-	tr->forge_count++;
+	fk = &keys[tr->forge_count++];
+	memset(fk, 0, sizeof(*fk));
+	fk->format = format;
+	for (i = 0; i < n; i++)
+		fk->key[i] =
+		    format == SIGNER_OPENPGP ? (char)toupper((unsigned char)key[i]) : key[i];
+	memcpy(fk->identity, identity, strlen(identity) + 1);
 	return 0;
 }
 
@@ -57,13 +64,43 @@ static int starts_with(const char *s, size_t len, const char *prefix)
 	return len >= n && memcmp(s, prefix, n) == 0;
 }
 
-static int is_forge_key(const struct trust_roots *tr, const char *fingerprint)
+/*
+ * The forge-key rule: a forge key signs only as its forge's identity, and
+ * an object that names a forge's identity as its committer (tagger) must
+ * carry that forge's signature, so neither a forge key nor a developer's
+ * key can pass for the other.
+ */
+static int check_forge_identity(const struct trust_roots *tr, const char *what, const char *id,
+                                const struct ml_signer *signer, const char *identity)
 {
+	const struct forge_key *signed_by = NULL, *claimed = NULL, *fk;
+	const char *role = strcmp(what, "tag") == 0 ? "tagger" : "committer";
 	size_t i;
+	int same_identity;
 
-	for (i = 0; i < tr->forge_count; i++)
-		if (strcmp(tr->forge_keys[i], fingerprint) == 0)
-			return 1;
+	for (i = 0; i < tr->forge_count; i++) {
+		fk = &tr->forge_keys[i];
+		same_identity = identity != NULL && strcmp(identity, fk->identity) == 0;
+
+		if (fk->format == signer->format && strcmp(fk->key, signer->key) == 0) {
+			if (same_identity)
+				return 0;
+			if (signed_by == NULL)
+				signed_by = fk;
+		} else if (same_identity && claimed == NULL) {
+			claimed = fk;
+		}
+	}
+	if (signed_by != NULL)
+		return ml_fail(ML_WRONG_IDENTITY,
+		               "%s '%s' is signed by forge key %s but its %s is '%s', not '%s'",
+		               what, id, signer->key, role, identity != NULL ? identity : "",
+		               signed_by->identity);
+	if (claimed != NULL)
+		return ml_fail(ML_WRONG_IDENTITY,
+		               "%s '%s' names the forge identity '%s' as its %s but is signed by "
+		               "%s, not by that forge's key",
+		               what, id, claimed->identity, role, signer->key);
 	return 0;
 }
 
@@ -126,13 +163,8 @@ static int verify_object(const struct trust_roots *tr, const char *what, const c
 		                        inner[0] != '\0' ? inner : ml_reason_name(r));
 	}
 
-	if (signer.format == SIGNER_OPENPGP && is_forge_key(tr, signer.key) &&
-	    (identity == NULL || strcmp(identity, tr->forge_identity) != 0))
-		return ml_fail(ML_WRONG_IDENTITY,
-		               "%s '%s' is signed by forge key %s but its %s is '%s', not '%s'",
-		               what, id, signer.key,
-		               strcmp(what, "tag") == 0 ? "tagger" : "committer",
-		               identity != NULL ? identity : "", tr->forge_identity);
+	if ((r = check_forge_identity(tr, what, id, &signer, identity)) != 0)
+		return r;
 	*out = signer;
 	return 0;
 }

@@ -17,14 +17,26 @@
 struct allowed_signers;
 struct pgp_keyring;
 
-#define FORGE_IDENTITY_DEFAULT "GitHub <noreply@github.com>"
+#define FORGE_IDENTITY_MAX 255
+
+/*
+ * A forge's signing key (the key a forge signs web-interface and merge
+ * commits with): its signatures count only on objects whose committer (a
+ * tag's tagger) is the forge's identity, and that identity counts only
+ * with the forge's signature.
+ */
+struct forge_key {
+	enum signer_format format;
+	/* as struct ml_signer's key: "SHA256:..." or the OpenPGP primary fingerprint */
+	char key[128];
+	char identity[FORGE_IDENTITY_MAX + 1]; /* "Name <email>" */
+};
 
 struct trust_roots {
 	struct allowed_signers *ssh; /* may be NULL */
 	struct pgp_keyring *pgp;     /* may be NULL */
-	char (*forge_keys)[41];      /* OpenPGP primary fingerprints, upper-case hex */
+	struct forge_key *forge_keys;
 	size_t forge_count;
-	const char *forge_identity; /* committer a forge key may sign for */
 	struct sshsig_policy ssh_policy;
 	int64_t max_skew; /* seconds a signature time may lie ahead */
 	int64_t now;
@@ -33,8 +45,14 @@ struct trust_roots {
 void trust_roots_init(struct trust_roots *tr);
 void trust_roots_release(struct trust_roots *tr);
 
-/* Adds a forge key fingerprint (40 hex, any case). 0 or ML_CONFIG. */
-int trust_roots_add_forge_key(struct trust_roots *tr, const char *fingerprint);
+/*
+ * Adds a forge key: for SIGNER_OPENPGP a primary fingerprint (40 hex, any
+ * case), for SIGNER_SSH a "SHA256:" fingerprint; identity is the committer
+ * it signs as. The key itself must be among the trust roots (keyring,
+ * allowed signers) to verify anything. 0, ML_CONFIG or ML_IO.
+ */
+int trust_roots_add_forge_key(struct trust_roots *tr, enum signer_format format, const char *key,
+                              const char *identity);
 
 /*
  * Verifies the signature of a parsed commit whose id is `id` (for messages).

@@ -2,9 +2,13 @@
 #include "verify/source.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <git2.h>
+#include <git2/sys/odb_backend.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +19,7 @@
 #include <unistd.h>
 
 #include "common/buf.h"
+#include "common/child.h"
 #include "common/clock.h"
 #include "common/crypto.h"
 #include "common/encoding.h"
@@ -26,6 +31,9 @@
 #define MAX_TREE_DEPTH 256
 #define MAX_URL_LEN 4096
 #define MAX_CRED_ATTEMPTS 3
+#define DAMAGED_PREFIX "git.corrupt-"
+
+struct fetch_report;
 
 struct source {
 	char *url;
@@ -35,6 +43,13 @@ struct source {
 	char *git_dir;
 	int lock_fd;
 	int offline;
+	unsigned fetch_timeout;
+	const volatile sig_atomic_t *cancel;
+	char *ca_file;
+	int created; /* this run created the repository: whatever it holds came from the source */
+	int read_failed;             /* an object could not be read (source_suspect) */
+	char *recovery;              /* source_recovery() */
+	struct fetch_report *report; /* in the fetch child only */
 	int have_pin;
 	uint8_t cert_pin[32];
 	char *username;
@@ -64,21 +79,30 @@ static char *redact(const char *url)
 	return buf_detach(&b, NULL);
 }
 
-/* libgit2's message may quote the URL: ml_fail writes every URL credential-free. */
-static int fetch_error(struct source *src, const char *what)
+/* libgit2's last message. */
+static const char *git_message(void)
 {
 	const git_error *e = git_error_last();
 
-	return ml_fail(ML_FETCH_FAILED, "cannot %s '%s': %s", what, src->safe_url,
-	               e != NULL && e->message != NULL ? e->message : "unknown error");
+	return e != NULL && e->message != NULL ? e->message : "unknown error";
+}
+
+/* libgit2's message may quote the URL: ml_fail writes every URL credential-free. */
+static int fetch_error(struct source *src, const char *what)
+{
+	return ml_fail(ML_FETCH_FAILED, "cannot %s '%s': %s", what, src->safe_url, git_message());
 }
 
 static int git_failure(enum ml_reason reason, const char *what, const char *subject)
 {
-	const git_error *e = git_error_last();
+	return ml_fail(reason, "%s '%s': %s", what, subject, git_message());
+}
 
-	return ml_fail(reason, "%s '%s': %s", what, subject,
-	               e != NULL && e->message != NULL ? e->message : "unknown error");
+/* An object the cache should hold cannot be read: the cache may be damaged (source_suspect). */
+static int read_failure(struct source *src, const char *what, const char *subject)
+{
+	src->read_failed = 1;
+	return git_failure(ML_MALFORMED_OBJECT, what, subject);
 }
 
 /* Accepts 64 hex digits, optionally separated by ':' (openssl's fingerprint). */
@@ -115,6 +139,10 @@ static int lock_cache(struct source *src, unsigned timeout)
 	while (flock(src->lock_fd, LOCK_EX | LOCK_NB) < 0) {
 		if (errno != EWOULDBLOCK && errno != EINTR)
 			return ml_fail(ML_IO, "cannot lock '%s': %s", path, strerror(errno));
+		if (src->cancel != NULL && *src->cancel)
+			return ml_fail(ML_CANCELED,
+			               "canceled while waiting for the lock on cache '%s'",
+			               src->dir);
 		if (clock_monotonic_ms() - start >= (int64_t)timeout * 1000)
 			return ml_fail(ML_IO,
 			               "timed out after %u seconds waiting for the lock on cache "
@@ -179,6 +207,32 @@ out:
 	return r;
 }
 
+static void forget_credentials(struct source *src)
+{
+	free(src->username);
+	if (src->password != NULL)
+		explicit_bzero(src->password, strlen(src->password));
+	free(src->password);
+	free(src->ssh_key);
+	free(src->ssh_host_key);
+	src->username = src->password = src->ssh_key = src->ssh_host_key = NULL;
+}
+
+static int set_credentials(struct source *src, const struct source_options *o)
+{
+	forget_credentials(src);
+	src->username = dup_or_null(o->username);
+	src->password = dup_or_null(o->password);
+	src->ssh_key = dup_or_null(o->ssh_key);
+	src->ssh_host_key = dup_or_null(o->ssh_host_key);
+	if ((o->username != NULL && o->username[0] != '\0' && src->username == NULL) ||
+	    (o->password != NULL && o->password[0] != '\0' && src->password == NULL) ||
+	    (o->ssh_key != NULL && o->ssh_key[0] != '\0' && src->ssh_key == NULL) ||
+	    (o->ssh_host_key != NULL && o->ssh_host_key[0] != '\0' && src->ssh_host_key == NULL))
+		return ml_fail(ML_IO, "out of memory");
+	return 0;
+}
+
 static int make_dir(const char *path)
 {
 	if (mkdir(path, 0700) < 0 && errno != EEXIST)
@@ -186,8 +240,12 @@ static int make_dir(const char *path)
 	return 0;
 }
 
-/* libgit2 must not read the user's or the system's git configuration. */
-static int isolate_libgit2(void)
+/*
+ * libgit2's process-wide options: it must not read the user's or the
+ * system's git configuration, it re-hashes what it reads, and ca_file (NULL:
+ * none) replaces the system CAs. -1 with libgit2's error set.
+ */
+static int configure_libgit2(const char *ca_file)
 {
 	static const int levels[] = {GIT_CONFIG_LEVEL_SYSTEM, GIT_CONFIG_LEVEL_XDG,
 	                             GIT_CONFIG_LEVEL_GLOBAL, GIT_CONFIG_LEVEL_PROGRAMDATA};
@@ -198,6 +256,8 @@ static int isolate_libgit2(void)
 			return -1;
 	if (git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 1) < 0 ||
 	    git_libgit2_opts(GIT_OPT_ENABLE_STRICT_OBJECT_CREATION, 1) < 0)
+		return -1;
+	if (ca_file != NULL && git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, ca_file, NULL) < 0)
 		return -1;
 	return 0;
 }
@@ -243,11 +303,10 @@ int source_open(struct source **out, const struct source_options *opts)
 	src->lock_fd = -1;
 	if ((r = check_options(opts)) != 0)
 		goto out;
-	if (isolate_libgit2() < 0) {
-		r = git_failure(ML_IO, "cannot configure libgit2 for", opts->url);
-		goto out;
-	}
 	src->offline = opts->offline;
+	src->cancel = opts->cancel;
+	src->fetch_timeout =
+	    opts->fetch_timeout != 0 ? opts->fetch_timeout : SOURCE_DEFAULT_FETCH_TIMEOUT;
 	if (opts->cert_pin != NULL && opts->cert_pin[0] != '\0') {
 		if (parse_cert_pin(opts->cert_pin, src->cert_pin) < 0) {
 			r = ml_fail(ML_CONFIG, "bad certificate pin '%s' (want 64 hex digits)",
@@ -256,18 +315,25 @@ int source_open(struct source **out, const struct source_options *opts)
 		}
 		src->have_pin = 1;
 	}
-	if (opts->ca_file != NULL && opts->ca_file[0] != '\0' &&
-	    git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, opts->ca_file, NULL) < 0) {
-		r = git_failure(ML_CONFIG, "cannot use CA file", opts->ca_file);
+	if (configure_libgit2(NULL) < 0) {
+		r = git_failure(ML_IO, "cannot configure libgit2 for", opts->url);
 		goto out;
+	}
+	if (opts->ca_file != NULL && opts->ca_file[0] != '\0') {
+		if ((src->ca_file = strdup(opts->ca_file)) == NULL) {
+			r = ml_fail(ML_IO, "out of memory");
+			goto out;
+		}
+		if (git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, src->ca_file, NULL) < 0) {
+			r = git_failure(ML_CONFIG, "cannot use CA file", opts->ca_file);
+			goto out;
+		}
 	}
 	src->url = strdup(opts->url);
 	src->safe_url = redact(opts->url);
 	src->branch = strdup(opts->branch != NULL ? opts->branch : SOURCE_DEFAULT_BRANCH);
-	src->username = dup_or_null(opts->username);
-	src->password = dup_or_null(opts->password);
-	src->ssh_key = dup_or_null(opts->ssh_key);
-	src->ssh_host_key = dup_or_null(opts->ssh_host_key);
+	if ((r = set_credentials(src, opts)) != 0)
+		goto out;
 	if (src->url == NULL || src->safe_url == NULL || src->branch == NULL ||
 	    crypto_digest(CRYPTO_SHA256, opts->url, strlen(opts->url), digest) < 0) {
 		r = ml_fail(ML_IO, "out of memory");
@@ -303,6 +369,7 @@ int source_open(struct source **out, const struct source_options *opts)
 			r = git_failure(ML_IO, "cannot create cache repository", src->git_dir);
 			goto out;
 		}
+		src->created = 1;
 	}
 	*out = src;
 	src = NULL; /* transferred */
@@ -438,7 +505,25 @@ static int fetch_failure(struct source *src)
 	return r;
 }
 
-int source_fetch(struct source *src)
+/* What the fetch child leaves its parent, in memory they share (child.h). */
+struct fetch_report {
+	git_indexer_progress progress; /* as far as the transfer got */
+	int reason;                    /* 0: fetched */
+	int error_class;               /* libgit2's class of the error (git_error_t) */
+	char message[1024];
+};
+
+static int transfer_progress(const git_indexer_progress *stats, void *payload)
+{
+	struct source *src = payload;
+
+	if (src->report != NULL)
+		src->report->progress = *stats;
+	return 0;
+}
+
+/* The fetch itself, in the child. 0 or the reason (message recorded). */
+static int fetch_remote(struct source *src)
 {
 	git_remote_create_options ro;
 	git_fetch_options fo;
@@ -448,14 +533,13 @@ int source_fetch(struct source *src)
 	git_strarray refspecs = {specs, 2};
 	int r = ML_FETCH_FAILED;
 
-	if (src->offline)
-		return 0;
 	if (git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION) < 0)
 		return fetch_error(src, "prepare fetching from");
 	snprintf(head_spec, sizeof(head_spec), "+refs/heads/%s:refs/mainline/heads/%s", src->branch,
 	         src->branch);
 	fo.callbacks.certificate_check = certificate_check;
 	fo.callbacks.credentials = credentials;
+	fo.callbacks.transfer_progress = transfer_progress;
 	fo.callbacks.payload = src;
 	fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
 	fo.prune = GIT_FETCH_PRUNE;
@@ -479,6 +563,491 @@ int source_fetch(struct source *src)
 out:
 	git_remote_free(remote);
 	return r;
+}
+
+/*
+ * The child's side of a fetch. libgit2 seeds mbedTLS's random generator once,
+ * when it starts, and nothing reseeds it on fork: two children of one parent
+ * (a fetch afresh after a damaged cache, say) would make the same "random"
+ * TLS handshake. So the child starts libgit2 anew, with its options, and
+ * opens the repository itself (the parent has closed its own).
+ */
+static int fetch_child(void *arg, void *shared)
+{
+	struct source *src = arg;
+	struct fetch_report *rep = shared;
+	const git_error *e;
+	int r;
+
+	src->report = rep;
+	/* a server that closes the connection early fails the fetch (EPIPE), not the child */
+	signal(SIGPIPE, SIG_IGN);
+	while (git_libgit2_shutdown() > 0)
+		;
+	if (git_libgit2_init() < 0 || configure_libgit2(src->ca_file) < 0 ||
+	    git_repository_open_bare(&src->repo, src->git_dir) < 0)
+		r = git_failure(ML_IO, "cannot open cache repository", src->git_dir);
+	else
+		r = fetch_remote(src);
+	if (r != 0) {
+		e = git_error_last();
+		rep->reason = r;
+		rep->error_class = e != NULL ? e->klass : GIT_ERROR_NONE;
+		snprintf(rep->message, sizeof(rep->message), "%s", ml_error_message());
+	}
+	return r != 0;
+}
+
+/* How far a fetch got, for the message of one that was stopped. */
+static void describe_progress(const git_indexer_progress *p, char *out, size_t len)
+{
+	if (p->total_objects == 0)
+		snprintf(out, len, "no object received");
+	else if (p->received_objects < p->total_objects)
+		snprintf(out, len, "receiving objects: %u of %u, %zu bytes", p->received_objects,
+		         p->total_objects, p->received_bytes);
+	else if (p->indexed_deltas < p->total_deltas)
+		snprintf(out, len, "indexing: %u of %u deltas resolved", p->indexed_deltas,
+		         p->total_deltas);
+	else
+		snprintf(out, len, "all %u objects received and indexed", p->total_objects);
+}
+
+/*
+ * One fetch, in a child process killed at the deadline or on cancel (the
+ * parent does not touch the repository meanwhile, and opens it again after,
+ * to see what the child wrote). 0, or the reason with its message in msg,
+ * not recorded yet ("" when it was: the child could not be started), and
+ * libgit2's class of the child's error in *error_class.
+ */
+static int fetch_once(struct source *src, int *error_class, char *msg, size_t len)
+{
+	struct child_limits lim = {0, src->cancel};
+	struct fetch_report rep;
+	enum child_end end;
+	char progress[160];
+	int status, r;
+
+	*error_class = GIT_ERROR_NONE;
+	msg[0] = '\0';
+	lim.deadline_ms = clock_monotonic_ms() + (int64_t)src->fetch_timeout * 1000;
+	git_repository_free(src->repo);
+	src->repo = NULL;
+	r = child_run(fetch_child, src, &rep, sizeof(rep), &lim, &end, &status);
+	if (git_repository_open_bare(&src->repo, src->git_dir) < 0)
+		return git_failure(ML_IO, "cannot open cache repository", src->git_dir);
+	if (r != 0)
+		return r;
+	describe_progress(&rep.progress, progress, sizeof(progress));
+	switch (end) {
+	case CHILD_EXITED:
+		if (status == 0)
+			return 0;
+		if (rep.reason == 0) {
+			snprintf(msg, len, "fetch from '%s' failed (exit code %d)", src->safe_url,
+			         status);
+			return ML_FETCH_FAILED;
+		}
+		*error_class = rep.error_class;
+		snprintf(msg, len, "%s", rep.message);
+		return rep.reason;
+	case CHILD_KILLED:
+		snprintf(msg, len, "fetch from '%s' ended by signal %d (%s)", src->safe_url, status,
+		         progress);
+		return ML_FETCH_FAILED;
+	case CHILD_TIMED_OUT:
+		snprintf(msg, len, "fetch from '%s' timed out after %u s (%s)", src->safe_url,
+		         src->fetch_timeout, progress);
+		return ML_FETCH_FAILED;
+	case CHILD_CANCELED:
+	default:
+		snprintf(msg, len, "canceled while fetching from '%s' (%s)", src->safe_url,
+		         progress);
+		return ML_CANCELED;
+	}
+}
+
+static int is_lock_file(const char *name)
+{
+	size_t n = strlen(name);
+
+	return n > 5 && strcmp(name + n - 5, ".lock") == 0;
+}
+
+static int remove_lock_file(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st;
+	if (type == FTW_F && is_lock_file(path + ftw->base))
+		(void)unlink(path);
+	return 0;
+}
+
+/* A pack's index whose pack is not there: libgit2 writes the index first, then renames the pack. */
+static int is_orphan_index(int dir_fd, const char *name)
+{
+	char pack[NAME_MAX + 1];
+	size_t n = strlen(name);
+	struct stat st;
+
+	if (n < 5 || n >= sizeof(pack) || strcmp(name + n - 4, ".idx") != 0)
+		return 0;
+	snprintf(pack, sizeof(pack), "%.*s.pack", (int)(n - 4), name);
+	return fstatat(dir_fd, pack, &st, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT;
+}
+
+/*
+ * Removes what a fetch killed midway leaves behind, which would fail the
+ * next one or look like damage: lock files (of refs, packed-refs, a pack's
+ * index), libgit2's temporary packs (pack_git2_*) and an index whose pack
+ * was not renamed into place yet. Only fetches of this cache write here, and
+ * only under the lock this process holds, so every such file is stale.
+ */
+static void remove_stale_files(struct source *src)
+{
+	char path[MAX_PATH_LEN];
+	struct dirent *e;
+	DIR *d;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), i == 0 ? "%s" : "%s/objects/pack", src->git_dir);
+		if ((d = opendir(path)) == NULL)
+			continue;
+		while ((e = readdir(d)) != NULL)
+			if (is_lock_file(e->d_name) ||
+			    (i == 1 && (strncmp(e->d_name, "pack_git2_", 10) == 0 ||
+			                is_orphan_index(dirfd(d), e->d_name))))
+				(void)unlinkat(dirfd(d), e->d_name, 0);
+		closedir(d);
+	}
+	snprintf(path, sizeof(path), "%s/refs", src->git_dir);
+	(void)nftw(path, remove_lock_file, 16, FTW_PHYS);
+}
+
+/* ---- damaged caches ---- */
+
+/* Whether ref names an object the cache can read. 0, or 1 with why. */
+static int check_ref_target(git_odb *odb, const git_reference *ref, struct buf *why)
+{
+	git_object_t type;
+	char hex[41];
+	size_t size;
+
+	if (git_reference_type(ref) != GIT_REFERENCE_DIRECT ||
+	    git_odb_read_header(&size, &type, odb, git_reference_target(ref)) == 0)
+		return 0;
+	git_oid_tostr(hex, sizeof(hex), git_reference_target(ref));
+	buf_printf(why, "reference '%s' names object '%s', which cannot be read: %s",
+	           git_reference_name(ref), hex, git_message());
+	return 1;
+}
+
+/*
+ * The loose references under name (a directory of the repository, "refs"):
+ * libgit2's iterators skip one that does not parse, so each file is looked
+ * up by its name. 0, or 1 with why.
+ */
+static int check_loose_refs(struct source *src, git_odb *odb, const char *name, int depth,
+                            struct buf *why)
+{
+	char path[MAX_PATH_LEN], sub[MAX_PATH_LEN];
+	git_reference *ref = NULL;
+	struct dirent *e;
+	struct stat st;
+	int damaged = 0;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "%s/%s", src->git_dir, name);
+	if (depth > 64 || (d = opendir(path)) == NULL)
+		return 0;
+	while (!damaged && (e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		if ((size_t)snprintf(sub, sizeof(sub), "%s/%s", name, e->d_name) >= sizeof(sub))
+			continue;
+		if (e->d_type == DT_DIR ||
+		    (e->d_type == DT_UNKNOWN &&
+		     fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		     S_ISDIR(st.st_mode))) {
+			damaged = check_loose_refs(src, odb, sub, depth + 1, why);
+		} else if (git_reference_lookup(&ref, src->repo, sub) < 0) {
+			buf_printf(why, "cannot read reference '%s': %s", sub, git_message());
+			damaged = 1;
+		} else {
+			damaged = check_ref_target(odb, ref, why);
+			git_reference_free(ref);
+		}
+	}
+	closedir(d);
+	return damaged;
+}
+
+/* Every reference must parse and name an object the cache can read. 0, or 1 with why. */
+static int check_refs(struct source *src, struct buf *why)
+{
+	git_reference_iterator *it = NULL;
+	git_reference *ref = NULL;
+	git_odb *odb = NULL;
+	int e, damaged = 1;
+
+	if (git_repository_odb(&odb, src->repo) < 0 ||
+	    git_reference_iterator_new(&it, src->repo) < 0) {
+		buf_printf(why, "cannot list its references: %s", git_message());
+		goto out;
+	}
+	if (check_loose_refs(src, odb, "refs", 0, why) != 0)
+		goto out;
+	/* the packed ones too */
+	while ((e = git_reference_next(&ref, it)) == 0) {
+		if (check_ref_target(odb, ref, why) != 0)
+			goto out;
+		git_reference_free(ref);
+		ref = NULL;
+	}
+	if (e != GIT_ITEROVER) {
+		buf_printf(why, "cannot read its references: %s", git_message());
+		goto out;
+	}
+	damaged = 0;
+out:
+	git_reference_free(ref);
+	git_reference_iterator_free(it);
+	git_odb_free(odb);
+	return damaged;
+}
+
+struct pack_scan {
+	struct source *src;
+	git_odb *odb;
+	int full;     /* read every object, not the first only */
+	int canceled; /* the scan stopped on cancel */
+	git_oid bad;
+};
+
+static int scan_object(const git_oid *oid, void *payload)
+{
+	struct pack_scan *s = payload;
+	git_odb_object *obj = NULL;
+	git_object_t type;
+	size_t size;
+	int r;
+
+	if (s->src->cancel != NULL && *s->src->cancel) {
+		s->canceled = 1;
+		return 1;
+	}
+	git_oid_cpy(&s->bad, oid);
+	/* strict hash verification is on: reading an object re-hashes it */
+	if (s->full) {
+		r = git_odb_read(&obj, s->odb, oid);
+		git_odb_object_free(obj);
+	} else {
+		r = git_odb_read_header(&size, &type, s->odb, oid);
+	}
+	if (r < 0)
+		return r;
+	return s->full ? 0 : 1; /* one object opens the pack, which checks it against its index */
+}
+
+/*
+ * Each pack on its own: opening one checks its header and its trailing
+ * checksum against its index (a truncated pack fails here, where
+ * libgit2 would otherwise just not see its objects); a full scan also reads,
+ * inflates and re-hashes every object. 0, 1 with why, or ML_CANCELED.
+ */
+static int check_packs(struct source *src, int full, struct buf *why)
+{
+	char dir[MAX_PATH_LEN], path[MAX_PATH_LEN * 2], hex[41];
+	struct pack_scan scan = {.src = src, .full = full};
+	git_odb_backend *backend;
+	struct dirent *e;
+	DIR *d;
+	size_t n;
+	int r, damaged = 0;
+
+	snprintf(dir, sizeof(dir), "%s/objects/pack", src->git_dir);
+	if ((d = opendir(dir)) == NULL)
+		return 0;
+	while (!damaged && (e = readdir(d)) != NULL) {
+		n = strlen(e->d_name);
+		if (n < 5 || strcmp(e->d_name + n - 4, ".idx") != 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		scan.odb = NULL;
+		if (git_odb_new(&scan.odb) < 0 || git_odb_backend_one_pack(&backend, path) < 0) {
+			buf_printf(why, "cannot open pack index '%s': %s", path, git_message());
+			damaged = 1;
+		} else if (git_odb_add_backend(scan.odb, backend, 1) < 0) {
+			backend->free(backend);
+			buf_printf(why, "cannot open pack index '%s': %s", path, git_message());
+			damaged = 1;
+		} else if ((r = git_odb_foreach(scan.odb, scan_object, &scan)) < 0) {
+			git_oid_tostr(hex, sizeof(hex), &scan.bad);
+			buf_printf(why, "pack '%.*s.pack' is damaged at object '%s': %s",
+			           (int)(strlen(path) - 4), path, hex, git_message());
+			damaged = 1;
+		}
+		git_odb_free(scan.odb);
+		if (scan.canceled) {
+			closedir(d);
+			return ml_fail(ML_CANCELED, "canceled while checking cache '%s'",
+			               src->git_dir);
+		}
+	}
+	closedir(d);
+	return damaged;
+}
+
+/*
+ * Whether the cache is damaged: its packs (check_packs, every object read
+ * when full), then its references (check_refs). 0 whole, 1 damaged (why says
+ * what was found), or ML_CANCELED.
+ */
+static int check_cache(struct source *src, int full, struct buf *why)
+{
+	int r = check_packs(src, full, why);
+
+	return r != 0 ? r : check_refs(src, why);
+}
+
+static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st;
+	(void)type;
+	(void)ftw;
+	(void)remove(path);
+	return 0;
+}
+
+static int is_damaged_copy(const struct dirent *e)
+{
+	return strncmp(e->d_name, DAMAGED_PREFIX, strlen(DAMAGED_PREFIX)) == 0;
+}
+
+/* Removes the damaged copies but the newest SOURCE_KEEP_DAMAGED (names sort by time). */
+static void prune_damaged(struct source *src)
+{
+	char path[MAX_PATH_LEN * 2];
+	struct dirent **list = NULL;
+	int i, n = scandir(src->dir, &list, is_damaged_copy, alphasort);
+
+	for (i = 0; i < n; i++) {
+		if (i < n - SOURCE_KEEP_DAMAGED) {
+			snprintf(path, sizeof(path), "%s/%s", src->dir, list[i]->d_name);
+			(void)nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+		}
+		free(list[i]);
+	}
+	free(list);
+}
+
+/*
+ * Moves the repository aside as <dir>/git.corrupt-<UTC time>, keeps the newest
+ * copies only, and starts an empty one in its place. 0 or ML_IO.
+ */
+static int move_aside(struct source *src, const char *why)
+{
+	char aside[MAX_PATH_LEN + 64], stamp[32];
+	struct buf line;
+	time_t now = time(NULL);
+	struct tm tm;
+	int n, r;
+
+	if (gmtime_r(&now, &tm) == NULL ||
+	    strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm) == 0)
+		snprintf(stamp, sizeof(stamp), "%lld", (long long)now);
+	git_repository_free(src->repo);
+	src->repo = NULL;
+	for (n = 1;; n++) {
+		snprintf(aside, sizeof(aside),
+		         n == 1 ? "%s/" DAMAGED_PREFIX "%s" : "%s/" DAMAGED_PREFIX "%s-%d",
+		         src->dir, stamp, n);
+		if (renameat2(AT_FDCWD, src->git_dir, AT_FDCWD, aside, RENAME_NOREPLACE) == 0)
+			break;
+		if (errno != EEXIST || n == 100) {
+			r = ml_fail(ML_IO, "cannot move damaged cache '%s' aside: %s", src->git_dir,
+			            strerror(errno));
+			(void)git_repository_open_bare(&src->repo, src->git_dir);
+			return r;
+		}
+	}
+	prune_damaged(src);
+	if (git_repository_init(&src->repo, src->git_dir, 1) < 0)
+		return git_failure(ML_IO, "cannot create cache repository", src->git_dir);
+	src->created = 1;
+	src->read_failed = 0;
+	free(src->recovery);
+	buf_init(&line, 16384);
+	if (buf_printf(&line, "cache '%s' was damaged (%s): moved aside to '%s', fetching afresh",
+	               src->git_dir, why, aside) < 0 ||
+	    (src->recovery = buf_detach(&line, NULL)) == NULL) {
+		buf_release(&line);
+		return ml_fail(ML_IO, "out of memory");
+	}
+	return 0;
+}
+
+/* libgit2 errors of reading the cache itself, which a damaged cache causes. */
+static int is_storage_error(int error_class)
+{
+	return error_class == GIT_ERROR_ODB || error_class == GIT_ERROR_ZLIB ||
+	       error_class == GIT_ERROR_OS || error_class == GIT_ERROR_REFERENCE ||
+	       error_class == GIT_ERROR_OBJECT;
+}
+
+int source_fetch(struct source *src)
+{
+	int error_class = GIT_ERROR_NONE, damaged, r = 0;
+	char msg[1024];
+	struct buf why;
+
+	if (src->offline)
+		return 0;
+	buf_init(&why, 4096);
+	remove_stale_files(src);
+	if (!src->created) {
+		if ((r = check_cache(src, 0, &why)) == 1)
+			r = move_aside(src, buf_cstr(&why));
+		if (r != 0)
+			goto out;
+	}
+	r = fetch_once(src, &error_class, msg, sizeof(msg));
+	if (r == ML_FETCH_FAILED && !src->created && is_storage_error(error_class)) {
+		/* failing on reading the cache: a full check tells its damage from the server's fault */
+		buf_reset(&why);
+		if ((damaged = check_cache(src, 1, &why)) == 1) {
+			if ((r = move_aside(src, buf_cstr(&why))) != 0)
+				goto out;
+			r = fetch_once(src, &error_class, msg, sizeof(msg));
+		} else if (damaged != 0) {
+			r = damaged;
+			goto out;
+		}
+	}
+	if (r != 0 && msg[0] != '\0')
+		r = ml_fail(r, "%s", msg);
+out:
+	buf_release(&why);
+	return r;
+}
+
+int source_suspect(const struct source *src)
+{
+	return src->read_failed && !src->created && !src->offline;
+}
+
+int source_refetch(struct source *src, const char *why, const struct source_options *creds)
+{
+	int r;
+
+	if ((r = set_credentials(src, creds)) != 0 || (r = move_aside(src, why)) != 0)
+		return r;
+	return source_fetch(src);
+}
+
+const char *source_recovery(const struct source *src)
+{
+	return src->recovery;
 }
 
 static int lookup_ref_oid(struct source *src, const char *name, git_oid *out)
@@ -565,11 +1134,15 @@ int source_resolve(struct source *src, const char *spec, char out_commit[41], ch
 			return ml_fail(ML_CONFIG, "unknown revision '%s' in '%s'", spec,
 			               src->safe_url);
 	}
-	if (object_type_of(src, &oid, &type) < 0)
+	if (object_type_of(src, &oid, &type) < 0) {
+		if (!is_full_hex(spec))
+			src->read_failed =
+			    1; /* a fetched reference names it: the cache should hold it */
 		return ml_fail(ML_CONFIG, "unknown revision '%s' in '%s'", spec, src->safe_url);
+	}
 	if (type == GIT_OBJECT_TAG) {
 		if (git_tag_lookup(&tag, src->repo, &oid) < 0) {
-			r = git_failure(ML_MALFORMED_OBJECT, "cannot read tag", spec);
+			r = read_failure(src, "cannot read tag", spec);
 			goto out;
 		}
 		git_oid_tostr(out_tag, 41, &oid);
@@ -612,7 +1185,7 @@ static int read_oid(struct source *src, const git_oid *oid, git_object_t type, s
 		goto out;
 	}
 	if (git_odb_read(&obj, odb, oid) < 0) {
-		r = git_failure(ML_MALFORMED_OBJECT, "cannot read object", hex);
+		r = read_failure(src, "cannot read object", hex);
 		goto out;
 	}
 	if (git_odb_object_type(obj) != type) {
@@ -672,7 +1245,7 @@ static int walk_tree(struct walk *w, const git_oid *tree_oid, size_t path_len, i
 		goto out;
 	}
 	if (git_tree_lookup(&tree, w->src->repo, tree_oid) < 0) {
-		r = git_failure(ML_MALFORMED_OBJECT, "cannot read tree", hex);
+		r = read_failure(w->src, "cannot read tree", hex);
 		goto out;
 	}
 	count = git_tree_entrycount(tree);
@@ -761,17 +1334,22 @@ const char *source_git_dir(const struct source *src)
 	return src->git_dir;
 }
 
+void source_unlock(struct source *src)
+{
+	if (src == NULL || src->lock_fd < 0)
+		return;
+	flock(src->lock_fd, LOCK_UN);
+	close(src->lock_fd);
+	src->lock_fd = -1;
+}
+
 void source_close(struct source *src)
 {
 	if (src == NULL)
 		return;
 	git_repository_free(src->repo);
 	src->repo = NULL;
-	if (src->lock_fd >= 0) {
-		flock(src->lock_fd, LOCK_UN);
-		close(src->lock_fd);
-		src->lock_fd = -1;
-	}
+	source_unlock(src);
 }
 
 void source_free(struct source *src)
@@ -784,12 +1362,9 @@ void source_free(struct source *src)
 	free(src->branch);
 	free(src->dir);
 	free(src->git_dir);
-	free(src->username);
-	if (src->password != NULL)
-		explicit_bzero(src->password, strlen(src->password));
-	free(src->password);
-	free(src->ssh_key);
-	free(src->ssh_host_key);
+	forget_credentials(src);
+	free(src->ca_file);
+	free(src->recovery);
 	if (src->git_initialized)
 		git_libgit2_shutdown();
 	free(src);

@@ -6,11 +6,27 @@
  *
  * Layout of the cache directory: one subdirectory per source URL, named
  * after the SHA-256 of the URL, holding the bare repository (git/), the URL
- * (url) and a lock file (lock). Fetched refs live under refs/mainline/ only.
+ * (url), a lock file (lock) and damaged repositories moved aside
+ * (git.corrupt-<UTC time>, the newest SOURCE_KEEP_DAMAGED kept). Fetched
+ * refs live under refs/mainline/ only.
+ *
+ * The lock covers what changes the cache: the fetch, and the verification
+ * that reads the refs it moved. A run that verified releases it
+ * (source_unlock) and goes on reading objects by id only (the tree upload).
+ * That needs no lock because of one invariant: objects are never deleted or
+ * rewritten in place. A fetch only adds them (libgit2 writes a new pack under
+ * a temporary name and renames it in; it has no gc, repack or prune of
+ * objects, and fetch's prune removes stale refs/mainline/tags/ refs, never
+ * objects), and nothing in mainline removes or repacks an object database.
+ * Should a damaged cache ever be set aside by renaming it (under the lock),
+ * an unlocked reader of the old directory still gets the exact bytes it
+ * asked for or an error: every object is read by its id with the hash
+ * verified (strict hash verification), so no other content can slip in.
  */
 #ifndef MAINLINE_SOURCE_H
 #define MAINLINE_SOURCE_H
 
+#include <signal.h>
 #include <stddef.h>
 
 #include "common/buf.h"
@@ -19,7 +35,10 @@
 
 #define SOURCE_DEFAULT_CACHE "/var/cache/mainline"
 #define SOURCE_DEFAULT_BRANCH "main"
-#define SOURCE_DEFAULT_LOCK_TIMEOUT 600 /* seconds */
+#define SOURCE_DEFAULT_LOCK_TIMEOUT 600  /* seconds */
+#define SOURCE_DEFAULT_FETCH_TIMEOUT 600 /* seconds */
+/* Damaged caches moved aside (git.corrupt-<time>) that are kept, the newest ones. */
+#define SOURCE_KEEP_DAMAGED 2
 
 struct source_options {
 	const char *url;          /* local path, file://, git://, https://, ssh://, scp-like */
@@ -33,6 +52,9 @@ struct source_options {
 	const char *password;     /* https: password or token */
 	const char *ssh_key;      /* ssh: private key file (no passphrase) */
 	const char *ssh_host_key; /* ssh: required pin, "SHA256:<b64>" or a known_hosts line */
+	unsigned fetch_timeout;   /* seconds one fetch may take; 0: default */
+	/* set (non-zero) by a signal handler: waiting and fetching stop (ML_CANCELED); may be NULL */
+	const volatile sig_atomic_t *cancel;
 };
 
 struct source;
@@ -40,17 +62,46 @@ struct source;
 /*
  * Opens (creating on first use) the cache for opts->url and takes its lock,
  * waiting at most lock_timeout seconds. Returns 0 with *out set, ML_CONFIG
- * (bad option), ML_IO (cache unusable, lock timeout). Free with source_free.
+ * (bad option), ML_IO (cache unusable, lock timeout), ML_CANCELED. Free with
+ * source_free.
  */
 int source_open(struct source **out, const struct source_options *opts);
 
 /*
  * Fetches the branch into refs/mainline/heads/<branch> and the tags into
  * refs/mainline/tags/ (forced: rollback is judged by the verifier, not here).
- * No-op when offline. 0, ML_FETCH_FAILED (URL without credentials, and
- * libgit2's message) or ML_UNSUPPORTED (a local SHA-256 repository).
+ * No-op when offline. The fetch runs in a child process that is killed after
+ * fetch_timeout seconds (ML_FETCH_FAILED, "timed out") or on cancel
+ * (ML_CANCELED). A cache found damaged before the fetch, or when the fetch
+ * fails on reading it, is moved aside and fetched afresh (source_recovery).
+ * 0, ML_FETCH_FAILED (URL without credentials, and libgit2's message),
+ * ML_UNSUPPORTED (a local SHA-256 repository), ML_CANCELED or ML_IO.
  */
 int source_fetch(struct source *src);
+
+/*
+ * Whether the failure of the last read (a refusal of the verifier, say) may
+ * be the cache's fault rather than the server's: an object could not be read
+ * (missing, or its pack damaged) from a cache that this run did not create,
+ * and the source is not offline. Objects that were read but do not parse
+ * never count: those are the server's.
+ */
+int source_suspect(const struct source *src);
+
+/*
+ * Moves the cache aside as damaged (why: what was found) and fetches afresh
+ * with the credentials of creds (username, password, ssh_key, ssh_host_key:
+ * a key file may not outlive the first fetch), for a failure
+ * source_suspect() saw; the caller verifies again. 0 or the reasons of
+ * source_fetch.
+ */
+int source_refetch(struct source *src, const char *why, const struct source_options *creds);
+
+/*
+ * NULL, or one line saying which damaged cache this run moved aside, why,
+ * and where it is kept (for the log and the audit record).
+ */
+const char *source_recovery(const struct source *src);
 
 /* The fetched tip of the branch (40 hex + NUL). 0 or ML_FETCH_FAILED when absent. */
 int source_branch_tip(struct source *src, char out_hex[41]);
@@ -101,6 +152,13 @@ enum object_format source_object_format(const struct source *src);
 
 /* The bare repository's directory (for messages and the audit record). */
 const char *source_git_dir(const struct source *src);
+
+/*
+ * Releases the cache lock and keeps the repository open for reading objects
+ * by id (source_read_object, source_tree_walk): see the invariant above. No
+ * fetch and no ref lookup after it. Idempotent; NULL is a no-op.
+ */
+void source_unlock(struct source *src);
 
 /* Releases the repository and the cache lock; idempotent. */
 void source_close(struct source *src);

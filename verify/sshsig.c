@@ -17,7 +17,6 @@
 #define SSHSIG_MAGIC "SSHSIG"
 #define SSHSIG_MAGIC_LEN 6
 #define SSHSIG_VERSION 1
-#define MAX_BODY_LINE 1024
 #define MAX_NAMESPACE 64
 #define SK_USER_PRESENT 0x01
 #define SK_MESSAGE_LEN (32 + 1 + 4 + 32)
@@ -60,7 +59,11 @@ static int is_base64_char(char c)
 	       c == '+' || c == '/' || c == '=';
 }
 
-/* Strips the armor and decodes the body into out; 0 or -1. */
+/*
+ * Strips the armor and decodes the body into out; 0 or -1. Body lines may
+ * have any width, as ssh-keygen reads them: it writes 70 columns, GitLab
+ * (Go's encoding/pem) 64, and the whole armor is bounded by the caller.
+ */
 static int dearmor(const char *in, size_t len, struct buf *out)
 {
 	size_t begin_len = strlen(ARMOR_BEGIN), end_len = strlen(ARMOR_END);
@@ -79,7 +82,7 @@ static int dearmor(const char *in, size_t len, struct buf *out)
 				break;
 			return -1;
 		}
-		if (nl == NULL || line_len == 0 || line_len > MAX_BODY_LINE)
+		if (nl == NULL || line_len == 0)
 			return -1;
 		for (i = 0; i < line_len; i++)
 			if (!is_base64_char(in[pos + i]))

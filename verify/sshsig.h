@@ -34,8 +34,8 @@ struct sshsig;
 
 /*
  * Parses an armored SSH signature. The armor is strict: the exact BEGIN
- * line, base64 body lines, the exact END line and at most one newline after
- * it. The decoded blob and each nested structure (public key, signature) are
+ * line, non-empty base64 body lines of any width, the exact END line and at
+ * most one newline after it. The decoded blob and each nested structure (public key, signature) are
  * parsed with the bounded reader and refused on trailing data.
  *
  * On success *out owns a copy of the decoded blob; free with sshsig_free.

@@ -12,6 +12,7 @@
 #include "common/crypto.h"
 #include "common/encoding.h"
 #include "common/error.h"
+#include "common/lock.h"
 #include "common/url.h"
 
 #define STATE_FILE_MAX (64u << 20)
@@ -27,6 +28,7 @@ struct state {
 	char *dir;
 	char floor[41];
 	int has_floor;
+	char loaded[41]; /* the floor as read from disk ("" for none): who else moved it */
 	int dirty;
 	char *cache_path;
 	struct cache_entry *slots; /* open addressing; commit[0] == '\0' means empty */
@@ -193,12 +195,14 @@ out:
 	return r;
 }
 
-static int load_floor(struct state *st)
+/* The floor on disk into out (40 hex, or "" when none was saved). 0 or the reason. */
+static int read_floor(const struct state *st, char out[41])
 {
 	char path[4200];
 	struct buf b;
 	int r = 0;
 
+	out[0] = '\0';
 	snprintf(path, sizeof(path), "%s/floor", st->dir);
 	buf_init(&b, 128);
 	if (buf_read_file(&b, path) < 0) {
@@ -208,12 +212,24 @@ static int load_floor(struct state *st)
 	} else if (b.len != 41 || b.data[40] != '\n' || !is_hex40((const char *)b.data)) {
 		r = ml_fail(ML_MALFORMED_OBJECT, "rollback state '%s' is corrupt", path);
 	} else {
-		memcpy(st->floor, b.data, 40);
-		st->floor[40] = '\0';
-		st->has_floor = 1;
+		memcpy(out, b.data, 40);
+		out[40] = '\0';
 	}
 	buf_release(&b);
 	return r;
+}
+
+static int load_floor(struct state *st)
+{
+	int r;
+
+	if ((r = read_floor(st, st->loaded)) != 0)
+		return r;
+	if (st->loaded[0] != '\0') {
+		memcpy(st->floor, st->loaded, sizeof(st->floor));
+		st->has_floor = 1;
+	}
+	return 0;
 }
 
 int state_open(struct state **out, const char *dir, const char *source_url, const char *branch,
@@ -297,15 +313,50 @@ void state_set_floor(struct state *st, const char *commit)
 	st->dirty = 1;
 }
 
-int state_save(struct state *st)
+/*
+ * The floor another run saved since state_open (disk, 40 hex) against ours:
+ * the one further along the first-parent line stays. Ours when it descends
+ * from theirs, theirs when we kept the floor we read or theirs descends from
+ * ours; when neither line holds the other (or that cannot be told), the
+ * branch was rewritten between the two verifications: ML_ROLLBACK, as the
+ * later of two runs one after the other would have been refused.
+ */
+static int merge_floor(struct state *st, const char *disk, state_descends_fn descends, void *ctx)
 {
-	char path[4200];
+	if (strcmp(disk, st->loaded) == 0 || (st->has_floor && strcmp(st->floor, disk) == 0))
+		return 0;
+	if (!st->has_floor || strcmp(st->floor, st->loaded) == 0 ||
+	    (descends != NULL && descends(ctx, disk, st->floor) == 1)) {
+		memcpy(st->floor, disk, sizeof(st->floor));
+		st->has_floor = 1;
+		return 0;
+	}
+	if (descends != NULL && descends(ctx, st->floor, disk) == 1)
+		return 0;
+	return ml_fail(ML_ROLLBACK,
+	               "the branch moved while this run verified it: '%s', verified meanwhile "
+	               "by another run, and '%s' do not lie on one first-parent line",
+	               disk, st->floor);
+}
+
+int state_save(struct state *st, state_descends_fn descends, void *ctx)
+{
+	char path[4200], disk[41];
 	struct buf b;
 	size_t i;
-	int r = 0;
+	int r = 0, lock;
 
 	if (!st->dirty)
 		return 0;
+	snprintf(path, sizeof(path), "%s/lock", st->dir);
+	if ((lock = lock_exclusive(path, "state")) < 0)
+		return ML_IO;
+	/* a read-modify-write: what other runs saved since state_open stays */
+	if ((r = load_cache(st)) != 0 || (r = read_floor(st, disk)) != 0 ||
+	    (disk[0] != '\0' && (r = merge_floor(st, disk, descends, ctx)) != 0)) {
+		close(lock);
+		return r;
+	}
 	buf_init(&b, STATE_FILE_MAX);
 	for (i = 0; i < st->slot_count; i++) {
 		const struct cache_entry *e = &st->slots[i];
@@ -329,9 +380,11 @@ int state_save(struct state *st)
 			r = ml_fail(ML_IO, "cannot write '%s': %s", path, strerror(errno));
 			goto out;
 		}
+		memcpy(st->loaded, st->floor, sizeof(st->loaded));
 	}
 	st->dirty = 0;
 out:
+	close(lock); /* releases the lock */
 	buf_release(&b);
 	return r;
 }

@@ -5,8 +5,10 @@
  * - the verified cache: commits already verified under one set of trust
  *   roots and options (the "roots digest"), so an unchanged tip is answered
  *   without re-verifying and a chain grows incrementally.
- * Files are written atomically (temp file + rename); the caller holds the
- * source lock, so runs on one cache do not interleave.
+ * Files are written atomically (temp file + rename). A save is a
+ * read-modify-write under the state directory's own lock (lock, held for the
+ * save only): the verified caches of two runs add up, and the floor only
+ * moves forward, whatever lock their callers hold.
  */
 #ifndef MAINLINE_STATE_H
 #define MAINLINE_STATE_H
@@ -38,8 +40,21 @@ int state_remember(struct state *st, const char *commit, const char *anchor, uns
 /* Raises the floor (in memory until state_save). */
 void state_set_floor(struct state *st, const char *commit);
 
-/* Writes floor and cache atomically. 0 or ML_IO. */
-int state_save(struct state *st);
+/*
+ * Whether commit has ancestor on its first-parent line: 1 yes, 0 no,
+ * negative when it cannot be told (the message is the callee's to clear).
+ */
+typedef int (*state_descends_fn)(void *ctx, const char *commit, const char *ancestor);
+
+/*
+ * Writes floor and cache atomically, merged with what other runs saved
+ * since state_open: cache entries are joined; a floor moved meanwhile is
+ * kept unless ours descends from it (descends may be NULL: then it is kept
+ * when we did not move ours, else ML_ROLLBACK). 0, ML_IO,
+ * ML_MALFORMED_OBJECT (a corrupt state file) or ML_ROLLBACK (the two floors
+ * lie on no one first-parent line: the branch was rewritten in between).
+ */
+int state_save(struct state *st, state_descends_fn descends, void *ctx);
 
 void state_free(struct state *st);
 

@@ -7,6 +7,7 @@
 #ifndef MAINLINE_VERIFIER_H
 #define MAINLINE_VERIFIER_H
 
+#include <signal.h>
 #include <stddef.h>
 
 #include "verify/signature.h"
@@ -32,6 +33,8 @@ struct verify_request {
 	const char *extra_anchor;
 	enum verify_mode mode;
 	size_t max_walk; /* first-parent commits walked at most; 0 = default */
+	/* set (non-zero) by a signal handler: the run stops (ML_CANCELED); may be NULL */
+	const volatile sig_atomic_t *cancel;
 	/*
 	 * Threads that check a chain's signatures (1: one by one, after the
 	 * walk; at most POOL_MAX_THREADS); 0 = one per CPU this process may use,

@@ -1,7 +1,8 @@
 /*
  * Finding mainline's own container and the workspace's mount: the inspect
- * answer of the engine, /proc/self/mountinfo and /proc/self/cgroup texts.
- * The first byte selects the reader.
+ * answer of the engine (for the mounts and for the container itself),
+ * /proc/self/mountinfo and /proc/self/cgroup texts. The first byte selects
+ * the reader.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -10,6 +11,7 @@
 
 #include "common/error.h"
 #include "common/path.h"
+#include "plugin/self.h"
 #include "plugin/workspace.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -17,19 +19,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char bind[64], dest[64], why[128], id[65];
+	struct self_container self;
 	char *text;
 	int r;
 
 	if (size < 1)
 		return 0;
 	ml_error_clear();
-	switch (data[0] % 3) {
+	switch (data[0] % 4) {
 	case 0:
 		r = workspace_mount_from_inspect((const char *)data + 1, size - 1, "/drone/src",
-		                                 (data[0] & 4) ? "host" : NULL, bind, sizeof(bind),
-		                                 dest, sizeof(dest), why, sizeof(why));
+		                                 bind, sizeof(bind), dest, sizeof(dest), why,
+		                                 sizeof(why));
 		/* a shared mount holds the workspace and is named in the bind */
 		if (r == 0 && (!path_overlaps(dest, "/drone/src") || strstr(bind, dest) == NULL))
+			__builtin_trap();
+		break;
+	case 3:
+		memset(&self, 0, sizeof(self));
+		r = self_from_inspect((const char *)data + 1, size - 1,
+		                      (data[0] & 4) ? "host" : NULL, &self);
+		/* what is taken is a full id and a start time fit for a label */
+		if (r == 0 && (strspn(self.id, "0123456789abcdef") != 64 ||
+		               strchr(self.started_at, ' ') != NULL))
 			__builtin_trap();
 		break;
 	case 1:
@@ -38,8 +50,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			return 0;
 		memcpy(text, data + 1, size - 1);
 		text[size - 1] = '\0';
-		r = data[0] % 3 == 1 ? workspace_id_from_mountinfo(text, id)
-		                     : workspace_id_from_cgroup(text, id);
+		r = data[0] % 4 == 1 ? self_id_from_mountinfo(text, id)
+		                     : self_id_from_cgroup(text, id);
 		if (r == 0 && strspn(id, "0123456789abcdef") != 64)
 			__builtin_trap();
 		free(text);

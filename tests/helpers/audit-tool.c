@@ -2,6 +2,7 @@
  * Drives the audit sinks with sample records for tests/t/60-audit.t:
  *   audit-tool append FILE [--key PEM] [--count N]   N sample records (default 1)
  *   audit-tool verify FILE [--pubkey PEM]           exit 0 intact, 1 tampered, 2 error
+ *   audit-tool check FILE [--key PEM]               the check before a run (audit_log_check)
  *   audit-tool webhook URL SECRET SPOOL [N]         sample record number N (default 1)
  *   audit-tool card [SCHEMA_URL]                    card to $DRONE_CARD_PATH
  *   audit-tool otlp URL                             spans; prints the child TRACEPARENT
@@ -61,6 +62,13 @@ static int cmd_verify(int argc, char **argv)
 	if (r != 0)
 		return ml_reason_is_refusal(r) ? 1 : 2;
 	return 0;
+}
+
+static int cmd_check(int argc, char **argv)
+{
+	int r = audit_log_check(argv[2], option(argc, argv, "--key"));
+
+	return r != 0 ? fail(r) : 0;
 }
 
 static int cmd_webhook(int argc, char **argv)
@@ -138,6 +146,8 @@ int main(int argc, char **argv)
 		return cmd_append(argc, argv);
 	if (argc >= 3 && strcmp(argv[1], "verify") == 0)
 		return cmd_verify(argc, argv);
+	if (argc >= 3 && strcmp(argv[1], "check") == 0)
+		return cmd_check(argc, argv);
 	if (argc >= 2 && strcmp(argv[1], "webhook") == 0)
 		return cmd_webhook(argc, argv);
 	if (argc >= 2 && strcmp(argv[1], "card") == 0)

@@ -241,4 +241,15 @@ t_exit "unknown option is a usage error" 2 "$MAINLINE" verify --source "$repo" -
 t_exit "unknown mode is a usage error" 2 verify m --mode sideways
 t_exit "missing source repository is an error" 2 "$MAINLINE" verify --source "$T_TMP/nope" \
 	--allowed-signers "$signers" --state "$T_TMP/s"
+t_like "... which says so, not 'refused'" "$(t_out)" '^mainline: error \(fetch_failed\): '
+t_exit "exit code 2 with --json" 2 "$MAINLINE" verify --source "$T_TMP/nope" \
+	--allowed-signers "$signers" --state "$T_TMP/s" --json
+t_is "... decision error, as the audit record says it" "$(t_out | json_field decision)" error
+t_is "... with the reason" "$(t_out | json_field reason)" fetch_failed
+t_exit "a configuration error with --json" 2 verify cfg --json --mode chain --anchor nothex
+t_is "... decision error" "$(t_out | json_field decision)" error
+printf 'mallory@example.org %s\n' "$(cut -d' ' -f1,2 "$keys/mallory.pub")" >"$T_TMP/mallory-only"
+t_exit "a refusal with --json stays exit 1" 1 "$MAINLINE" verify --source "$repo" \
+	--allowed-signers "$T_TMP/mallory-only" --state "$T_TMP/s-refusal" --json
+t_is "... decision refuse" "$(t_out | json_field decision)" refuse
 t_done

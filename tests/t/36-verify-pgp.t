@@ -61,12 +61,22 @@ forge_v() { v "$@" --keyring "$T_TMP/trusted.gpg" --forge-key "$forge"; }
 t_exit "forge key, committer is not GitHub's identity: refused" 1 forge_v f1
 t_is "reason wrong_identity" "$(t_out | json_field reason)" wrong_identity
 t_exit "the same commit without the forge restriction: allowed" 0 v f2 --keyring "$T_TMP/trusted.gpg"
+t_exit "the forge key with the forge's own identity (an OpenPGP Gitea key): allowed" 0 \
+	v f2b --keyring "$T_TMP/trusted.gpg" \
+	--forge-key "{\"key\":\"$forge\",\"identity\":\"Forge <noreply@forge.example>\"}"
+t_exit "... and GitHub's identity by default for the same key: refused" 1 \
+	v f2c --keyring "$T_TMP/trusted.gpg" --forge-key "{\"key\":\"$forge\"}"
 g=$(GIT_COMMITTER_NAME=GitHub GIT_COMMITTER_EMAIL=noreply@github.com \
 	commit -c user.signingkey="$forge" -c commit.gpgsign=true)
 t_exit "forge key, committer 'GitHub <noreply@github.com>': allowed" 0 forge_v f3
 h=$(GIT_COMMITTER_NAME=GitHub GIT_COMMITTER_EMAIL=noreply@github.com \
 	commit -c user.signingkey="$alice" -c commit.gpgsign=true)
-t_exit "a developer key may still sign with any committer" 0 forge_v f4
+t_exit "a developer key signing as the forge's identity: refused" 1 forge_v f4
+t_is "reason wrong_identity (the identity is the forge's)" "$(t_out | json_field reason)" wrong_identity
+t_like "the message names the identity and the signer" "$(t_out)" \
+	"names the forge identity 'GitHub <noreply@github.com>' as its committer but is signed by $alice"
+t_ok "git verify-commit accepts it (git knows no forge identities)" git -C "$repo" verify-commit HEAD
+t_exit "the same commit without forge keys: allowed" 0 v f5 --keyring "$T_TMP/trusted.gpg"
 
 # a forge key given by its signing subkey's fingerprint restricts its whole certificate
 gen "Forge Two <noreply@forge2.example>" ed25519

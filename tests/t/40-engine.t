@@ -128,7 +128,22 @@ t_is "no container left after failures" "$(left)" 0
 
 DOCKER_HOST=unix:///nonexistent t_exit "unreachable engine exits 2" 2 "$TOOL" ping
 t_like "unreachable engine names the host" "$(t_out)" \
-	"engine_error: cannot reach docker engine at 'unix:///nonexistent'"
+	"engine_error: cannot reach docker engine at 'unix:///nonexistent': No such file or directory"
+# a socket the user may not open: the message says so (libcurl only says it could not connect)
+mkdir -m 755 "$T_TMP/sock"
+python3 -c 'import socket, sys, time
+s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(1); time.sleep(60)' \
+	"$T_TMP/sock/engine.sock" &
+sock_pid=$!
+i=0
+while [ ! -S "$T_TMP/sock/engine.sock" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+chmod 600 "$T_TMP/sock/engine.sock"
+chmod 755 "$T_TMP"
+DOCKER_HOST="unix://$T_TMP/sock/engine.sock" t_exit "a socket without access exits 2" 2 \
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$TOOL" ping
+t_like "... saying permission denied and naming the socket's group" "$(t_out)" \
+	"cannot reach docker engine at 'unix://$T_TMP/sock/engine.sock': permission denied \\(the socket belongs to uid 0, group 0"
+kill "$sock_pid" 2>/dev/null
 DOCKER_HOST=ftp://x t_exit "unsupported DOCKER_HOST is a config error" 2 "$TOOL" ping
 DOCKER_HOST=tcp://127.0.0.1:1 t_exit "closed tcp port exits 2" 2 "$TOOL" ping
 

@@ -44,6 +44,21 @@ t_exit "promote of a Gitness pull request is refused" 1 gate DRONE_BUILD_EVENT=p
 t_like "... as a pull request" "$(t_out)" "^pull_request: .*refs/pullreq/3/head"
 t_exit "rollback of a pull request build is refused" 1 gate DRONE_BUILD_EVENT=rollback \
 	DRONE_COMMIT_REF=refs/pull/8/merge DRONE_COMMIT_BRANCH=main
+# go-scm's pull request refs: GitLab merge requests, Bitbucket Cloud and Server pull requests
+t_exit "a GitLab merge request is refused" 1 gate DRONE_BUILD_EVENT=pull_request \
+	DRONE_COMMIT_REF=refs/merge-requests/3/head DRONE_PULL_REQUEST=3 DRONE_COMMIT_BRANCH=main
+t_like "... by its ref" "$(t_out)" "^pull_request: build originates from pull request ref 'refs/merge-requests/3/head'"
+t_exit "promote of a GitLab merge request build is refused" 1 gate DRONE_BUILD_EVENT=promote \
+	DRONE_COMMIT_REF=refs/merge-requests/3/head DRONE_COMMIT_BRANCH=main DRONE_DEPLOY_TO=production
+t_like "... by its ref" "$(t_out)" "^pull_request: .*'refs/merge-requests/3/head'"
+t_exit "a Bitbucket pull request is refused" 1 gate DRONE_BUILD_EVENT=pull_request \
+	DRONE_COMMIT_REF=refs/pull-requests/5/from DRONE_PULL_REQUEST=5 DRONE_COMMIT_BRANCH=main
+t_like "... by its ref" "$(t_out)" "^pull_request: build originates from pull request ref 'refs/pull-requests/5/from'"
+t_exit "rollback of a Bitbucket pull request build is refused" 1 gate DRONE_BUILD_EVENT=rollback \
+	DRONE_COMMIT_REF=refs/pull-requests/5/from DRONE_COMMIT_BRANCH=main
+t_like "... by its ref" "$(t_out)" "^pull_request: .*'refs/pull-requests/5/from'"
+t_exit "a custom build of a GitLab merge request ref is refused" 1 gate DRONE_BUILD_EVENT=custom \
+	DRONE_COMMIT_REF=refs/merge-requests/3/head DRONE_COMMIT_BRANCH=main
 t_exit "tag matching the patterns is allowed" 0 gate PLUGIN_TAGS=v*,release-* \
 	DRONE_BUILD_EVENT=tag DRONE_COMMIT_REF=refs/tags/v1.0.0 DRONE_TAG=v1.0.0
 t_exit "tag outside the patterns is refused" 1 gate PLUGIN_TAGS=v*,release-* \
@@ -86,6 +101,36 @@ out=$(gate PLUGIN_DRONE_TOKEN= PLUGIN_GIT_PASSWORD=pw-SECRET-1 $push_main)
 t_fails "describe never prints a secret" sh -c 'printf "%s" "$1" | grep -q SECRET' - "$out"
 t_like "describe marks the secret" "$out" "git_password: \(secret\)"
 
+# Settings for other plugins, which operators inject into every step (runner-wide
+# environment, the environment extension): ignored only when named, never mainline's own.
+# shellcheck disable=SC2086
+{
+t_exit "a setting meant for another plugin is an error" 2 gate PLUGIN_REGISTRY_MIRROR=x $push_main
+t_like "... naming it" "$(t_out)" "unknown setting 'REGISTRY_MIRROR'"
+t_exit "MAINLINE_IGNORE_SETTINGS names it: allowed" 0 gate \
+	MAINLINE_IGNORE_SETTINGS=registry_mirror,custom-dns PLUGIN_REGISTRY_MIRROR=x \
+	PLUGIN_CUSTOM-DNS=10.0.0.53 $push_main
+t_exit "... any other unknown setting stays an error" 2 gate \
+	MAINLINE_IGNORE_SETTINGS=registry_mirror PLUGIN_SOURCE_URL=x $push_main
+t_exit "MAINLINE_IGNORE_SETTINGS cannot name a mainline setting" 2 gate \
+	MAINLINE_IGNORE_SETTINGS=allowed_signers $push_main
+t_like "... saying so" "$(t_out)" "names 'allowed_signers', one of mainline's settings"
+cat >"$T_TMP/ignoring.json" <<JSON
+{"source": "https://git.example.org/ci.git", "allowed_signers": "$SIGNER",
+ "events": ["push", "promote"], "ignore_settings": ["registry_mirror"]}
+JSON
+GATE_ARGS="--policy-file $T_TMP/ignoring.json"
+promote_main="DRONE_BUILD_EVENT=promote DRONE_COMMIT_REF=refs/heads/main DRONE_COMMIT_BRANCH=main DRONE_DEPLOY_TO=production"
+t_exit "the baked policy's ignore_settings: allowed" 0 gate PLUGIN_REGISTRY_MIRROR=x $push_main
+t_exit "... also on a promote without drone_token (the policy pins every setting)" 0 \
+	gate PLUGIN_REGISTRY_MIRROR=x $promote_main
+t_exit "MAINLINE_IGNORE_SETTINGS on a promote without drone_token: refused" 1 \
+	gate MAINLINE_IGNORE_SETTINGS=registry_mirror PLUGIN_REGISTRY_MIRROR=x $promote_main
+t_like "... a build parameter could have set it" "$(t_out)" \
+	"^build_parameter: .*variable 'MAINLINE_IGNORE_SETTINGS' decides the run and could be one"
+GATE_ARGS=""
+}
+
 # The Drone API lookup against a local server.
 mkdir -p "$T_TMP/www/api/repos/octo/app/builds"
 b="$T_TMP/www/api/repos/octo/app/builds"
@@ -95,6 +140,7 @@ printf '{"number":7,"source_repo"' >"$b/7"
 printf '{"number":8,"source_repo":"","event":"promote","params":{"PLUGIN_KEYRING":"k-SECRET-1"}}' >"$b/8"
 printf '{"number":9,"source_repo":"","event":"promote","params":{"VERSION":"1.2.3"}}' >"$b/9"
 printf '{"number":10,"source_repo":"","event":"promote","params":["PLUGIN_KEYRING"]}' >"$b/10"
+printf '{"number":11,"source_repo":"","event":"promote","params":{"MAINLINE_IGNORE_SETTINGS":"x"}}' >"$b/11"
 t_start_json_server "$T_TMP/www" "$T_TMP/requests.log"
 port=$json_port
 
@@ -126,6 +172,9 @@ t_exit "api: a promote with other parameters is allowed" 0 api 9 $promote
 t_exit "api: parameters of the wrong type are refused" 1 api 10 $promote
 t_like "api: ... naming the problem" "$(t_out)" "'params' of the wrong type"
 t_exit "api: a restarted push build is checked too" 1 api 8 DRONE_BUILD_PARENT=4
+t_exit "api: a parameter MAINLINE_IGNORE_SETTINGS is refused" 1 api 11 $promote
+t_like "api: ... as a variable mainline reads" "$(t_out)" \
+	"^build_parameter: build parameter 'MAINLINE_IGNORE_SETTINGS' names a variable mainline reads \\(the settings mainline ignores\\)"
 t_stop_json_server
 t_exit "api: server down is refused" 1 api 5
 t_like "api: unreachable server is named" "$(t_out)" "cannot ask the drone api"

@@ -98,15 +98,68 @@ cp signed.jsonl forged.jsonl
 tail -n 1 plain.jsonl | sed "s/\"prev\":\"[0-9a-f]*\"/\"prev\":\"$prev\"/" >>forged.jsonl
 t_exit "appended unsigned line is refused" 1 "$TOOL" verify forged.jsonl --pubkey pub.pem
 t_like "... naming line 6" "$(t_out)" '^line 6: signature missing$'
+# the signature is plain Ed25519 over T (the line without its ,"sig" suffix), as openssl sees it
+T=$(tail -n 1 signed.jsonl | sed 's/,"sig":"[^"]*"}$/}/')
+printf '%s' "$T" >T.bin
+tail -n 1 signed.jsonl | sed 's/.*,"sig":"\([^"]*\)"}$/\1/' | base64 -d >sig.bin
+t_ok "openssl verifies mainline's signature over T" \
+	openssl pkeyutl -verify -pubin -inkey pub.pem -rawin -in T.bin -sigfile sig.bin
+# a line signed by another key, made by openssl as mainline would make it
+T=$(tail -n 1 plain.jsonl | sed "s/\"prev\":\"[0-9a-f]*\"/\"prev\":\"$prev\"/")
+printf '%s' "$T" >T.bin
+sig=$(openssl pkeyutl -sign -inkey other.pem -rawin -in T.bin | base64 -w0)
 cp signed.jsonl forged2.jsonl
-"$TOOL" append forged2.jsonl --key other.pem
+printf '%s,"sig":"%s"}\n' "${T%\}}" "$sig" >>forged2.jsonl
 t_exit "appended line signed by another key is refused" 1 "$TOOL" verify forged2.jsonl --pubkey pub.pem
 t_like "... naming line 6" "$(t_out)" '^line 6: bad signature$'
+cp signed.jsonl other.jsonl
+t_exit "append with another key is refused: the chain keeps its key" 1 "$TOOL" append other.jsonl --key other.pem
+t_like "... naming the file and line 5" "$(t_out)" "audit file 'other.jsonl' line 5: bad signature"
+t_is "... and leaves the file as it was" "$(cat other.jsonl)" "$(cat signed.jsonl)"
+t_exit "append without a key to a signed chain is refused" 2 "$TOOL" append other.jsonl
+t_like "... saying the key may be withheld" "$(t_out)" "line 5: signed, but audit_key is not given"
+t_exit "append with a key to an unsigned chain is refused" 1 "$TOOL" append plain.jsonl --key key.pem
+t_like "... at its last line" "$(t_out)" "audit file 'plain.jsonl' line 5: signature missing"
 cp signed.jsonl sigmove.jsonl
 sed -i '2s/,"sig":"\([^"]*\)"}$/}/' sigmove.jsonl
 t_exit "a stripped signature is refused" 1 "$TOOL" verify sigmove.jsonl --pubkey pub.pem
 t_like "... naming line 2" "$(t_out)" '^line 2: signature missing$'
 t_exit "missing file is an I/O error" 2 "$TOOL" verify nope.jsonl
+
+# --- a full file system (a 64 KiB tmpfs of its own, in a private mount namespace) ---
+if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null; then
+	mkdir -p full
+	# append until the file system is full: the failed append names the system's reason and
+	# leaves the file as it was, so the chain still verifies and takes records once there is room
+	cat >full.sh <<'SH'
+set -u
+mount -t tmpfs -o size=64k tmpfs full || exit 3
+"$1" append full/audit.jsonl --count 3 >/dev/null 2>&1 || exit 4
+dd if=/dev/zero of=full/filler bs=4096 2>/dev/null
+i=0
+while [ $i -lt 200 ]; do
+	before=$(wc -c <full/audit.jsonl)
+	"$1" append full/audit.jsonl >full.out 2>&1 || break
+	i=$((i + 1))
+done
+echo "size $before $(wc -c <full/audit.jsonl)"
+cat full.out
+"$1" verify full/audit.jsonl
+rm -f full/filler
+"$1" append full/audit.jsonl && echo "appended after the space came back"
+"$1" verify full/audit.jsonl
+SH
+	t_ok "appends on a full tmpfs" unshare --mount --propagation private sh full.sh "$TOOL"
+	out=$(t_out)
+	t_like "a full disk says No space left on device" "$out" \
+		"cannot write audit file 'full/audit.jsonl': No space left on device"
+	t_fails "... not short write" sh -c 'printf "%s" "$1" | grep -q "short write"' - "$out"
+	t_like "the failed append leaves the file at its length" "$out" '^size ([0-9]+) \1$'
+	t_like "the chain still verifies after the failure" "$out" '^ok: [0-9]+ records, hash chain intact'
+	t_like "a record is appended once there is room again" "$out" '^appended after the space came back$'
+else
+	echo "# full file system: not tested: needs root and unshare to mount a tmpfs"
+fi
 
 # --- concurrent appends ---
 writers=""
@@ -172,24 +225,38 @@ t_is "no signature header without a secret" "$(count X-Mainline-Signature hook3.
 stop_sink "$SINK_PID"
 
 # --- card ---
-export DRONE_CARD_PATH="$T_TMP/card.out"
-t_ok "card is written" "$TOOL" card
+# DRONE_CARD_PATH as Drone's runner sets it: the escape sequence in the step's output
 esc=$(printf '\033')
+unescape() { sed "s/^${esc}]1338;//; s/${esc}]0m\$//" "$1" | base64 -d; }
+DRONE_CARD_PATH=/dev/stdout "$TOOL" card >card.out
 t_like "card starts with ESC]1338;" "$(head -c 7 card.out | od -An -c | tr -d ' ')" '^033]1338;$'
 t_like "card ends with ESC]0m and a newline" "$(tail -c 5 card.out | od -An -c | tr -d ' ')" '^033]0m\\n$'
-sed "s/^${esc}]1338;//; s/${esc}]0m\$//" card.out | base64 -d >card.json 2>/dev/null
+unescape card.out >card.json 2>/dev/null
 t_like "card schema is the template URL" "$(cat card.json)" \
-	'^\{"schema":"https://raw.githubusercontent.com/mainline-ci/mainline/main/docs/card.json","data":\{'
+	'^\{"schema":"https://mainline-ci.github.io/mainline/card.json","data":\{'
 t_like "card data has decision, commit, signer, digest, exit code" "$(cat card.json)" \
 	'"decision":"allow".*"commit":"89abcdef.*"principal":"alice@example.org".*"image_digest":"sha256:4a1e.*"exit_code":0,"durations_ms":\{"gate":150'
 t_is "card carries no canary" "$(count "$CANARY" card.json)" 0
 t_is "card is one line" "$(wc -l <card.out)" 1
-rm -f card.out
-t_ok "schema URL can be overridden" "$TOOL" card https://cards.example.org/mainline.json
-t_like "... and is used" "$(sed "s/^${esc}]1338;//; s/${esc}]0m\$//" card.out | base64 -d)" \
-	'^\{"schema":"https://cards.example.org/mainline.json"'
-DRONE_CARD_PATH=/dev/stdout "$TOOL" card >stdout-card.out
-t_like "card goes to /dev/stdout as Drone sets it" "$(head -c 7 stdout-card.out | od -An -c | tr -d ' ')" '^033]1338;$'
+DRONE_CARD_PATH=/proc/self/fd/1 "$TOOL" card >fd1-card.out
+t_like "/proc/self/fd/1 is the step's output too" "$(unescape fd1-card.out)" \
+	'^\{"schema":"https://mainline-ci.github.io/mainline/card.json","data":\{"schema":"mainline.audit/v1"'
+DRONE_CARD_PATH=/dev/stderr "$TOOL" card 2>stderr-card.out >/dev/null
+t_like "/dev/stderr gets the escape sequence on stderr" "$(unescape stderr-card.out)" \
+	'^\{"schema":"https://mainline-ci.github.io/mainline/card.json","data":\{"schema":"mainline.audit/v1"'
+
+# any other path: plain JSON, as Drone's own plugins write it
+(umask 022 && DRONE_CARD_PATH="$T_TMP/card.file" "$TOOL" card) >stdout.out
+t_like "a card file is the plain JSON" "$(cat card.file)" \
+	'^\{"schema":"https://mainline-ci.github.io/mainline/card.json","data":\{"schema":"mainline.audit/v1",.*"decision":"allow".*\}\}$'
+t_ok "... one valid JSON document" python3 -c 'import json, sys; json.load(open(sys.argv[1]))' card.file
+t_is "... with no escape sequence" "$(count "$esc" card.file)" 0
+t_is "... with mode 0644" "$(stat -c %a card.file)" 644
+t_is "... and nothing on stdout" "$(wc -c <stdout.out | tr -d ' ')" 0
+DRONE_CARD_PATH="$T_TMP/card.file" "$TOOL" card https://cards.example.org/mainline.json
+t_like "schema URL can be overridden; the next card replaces the file" "$(cat card.file)" \
+	'^\{"schema":"https://cards.example.org/mainline.json","data":\{"schema":"mainline.audit/v1",[^{]*"decision":"allow".*\}\}$'
+t_is "... one JSON object" "$(grep -c '"schema":"mainline.audit/v1"' card.file)" 1
 unset DRONE_CARD_PATH
 t_ok "no DRONE_CARD_PATH: no card, no error" "$TOOL" card
 

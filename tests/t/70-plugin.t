@@ -9,15 +9,7 @@ curl -sf --max-time 3 --unix-socket /var/run/docker.sock http://d/_ping >/dev/nu
 "$T_ROOT/scripts/test-image.sh" || t_skip_all "cannot build the test image"
 image=mainline-test/busybox:1
 
-ssh-keygen -q -t ed25519 -N '' -C release -f "$T_TMP/key"
-ssh-keygen -q -t ed25519 -N '' -C intruder -f "$T_TMP/intruder"
-signers=$(printf 'release@example.org %s' "$(cut -d' ' -f1,2 "$T_TMP/key.pub")")
-repo="$T_TMP/pipelines"
-git init -q "$repo"
-git -C "$repo" config gpg.format ssh
-git -C "$repo" config user.signingkey "$T_TMP/key"
-mkdir -p "$repo/ci"
-cat >"$repo/ci/run.sh" <<'SH'
+t_pipeline_repo - <<'SH'
 #!/bin/sh
 echo "pipeline ran in $(pwd) for build $DRONE_BUILD_NUMBER"
 [ -n "${SHOW_ENV:-}" ] && env | sort
@@ -25,23 +17,11 @@ echo "pipeline ran in $(pwd) for build $DRONE_BUILD_NUMBER"
 [ -n "${SLEEP:-}" ] && sleep "$SLEEP"
 exit "${EXIT_CODE:-0}"
 SH
-chmod +x "$repo/ci/run.sh"
-git -C "$repo" add ci
-git -C "$repo" commit -q -S -m "pipeline"
-good=$(git -C "$repo" rev-parse HEAD)
+ssh-keygen -q -t ed25519 -N '' -C intruder -f "$T_TMP/intruder"
 
 # the plugin's environment, as Drone's docker runner passes it
 EXEC=
-plugin() {
-	$EXEC env -i PATH="$PATH" HOME="$HOME" \
-		PLUGIN_SOURCE="$repo" PLUGIN_ALLOWED_SIGNERS="$signers" PLUGIN_IMAGE="$image" \
-		PLUGIN_COMMAND='["./ci/run.sh"]' PLUGIN_CACHE="$T_TMP/cache" \
-		DRONE_BUILD_EVENT=push DRONE_COMMIT_REF=refs/heads/main DRONE_COMMIT_BRANCH=main \
-		DRONE_COMMIT_SHA=0123456789abcdef0123456789abcdef01234567 DRONE_REPO=acme/app \
-		DRONE_REPO_OWNER=acme DRONE_REPO_NAME=app DRONE_BUILD_NUMBER=42 \
-		DRONE_BUILD_LINK=https://drone.example/acme/app/42 DRONE_STEP_NAME=release \
-		"$@" "$MAINLINE"
-}
+plugin() { T_EXEC=$EXEC T_IMAGE=$image t_plugin "$@"; }
 containers() { docker ps -aq --filter "label=org.mainline.commit=$good" | wc -l | tr -d ' '; }
 
 t_exit "push to main: the verified pipeline runs" 0 plugin

@@ -18,14 +18,7 @@ cleanup_docker() {
 }
 T_CLEANUP="$T_CLEANUP cleanup_docker"
 
-ssh-keygen -q -t ed25519 -N '' -C release -f "$T_TMP/key"
-signers=$(printf 'release@example.org %s' "$(cut -d' ' -f1,2 "$T_TMP/key.pub")")
-repo="$T_TMP/pipelines"
-git init -q "$repo"
-git -C "$repo" config gpg.format ssh
-git -C "$repo" config user.signingkey "$T_TMP/key"
-mkdir -p "$repo/ci"
-cat >"$repo/ci/run.sh" <<'SH'
+t_pipeline_repo - <<'SH'
 #!/bin/sh
 echo "workdir $(pwd)"
 [ -f ./ci/run.sh ] && echo "workdir holds the verified tree"
@@ -41,10 +34,6 @@ if [ -n "${CACHE_READ:-}" ]; then echo "cache: $(cat /cache/entry 2>&1)"; fi
 [ -n "${SLEEP:-}" ] && sleep "$SLEEP"
 exit 0
 SH
-chmod +x "$repo/ci/run.sh"
-git -C "$repo" add ci
-git -C "$repo" commit -q -S -m "pipeline"
-good=$(git -C "$repo" rev-parse HEAD)
 
 drone_env() { # the settings and context as Drone's docker runner passes them (an env file)
 	printf '%s\n' PLUGIN_SOURCE="$repo" PLUGIN_ALLOWED_SIGNERS="$signers" PLUGIN_IMAGE="$image" \
@@ -61,26 +50,15 @@ plugin() {
 }
 
 # --- mainline in a container, the workspace on a named volume (Drone's docker runner) ---------
-ctx="$T_TMP/image"
-mkdir -p "$ctx/lib"
-cp "$MAINLINE" "$ctx/mainline"
-# a sanitizer build brings its runtime libraries along
-for lib in $(ldd "$MAINLINE" | awk '/lib(asan|ubsan)/ { print $3 }'); do cp "$lib" "$ctx/lib/"; done
-# the Debian base the plugin image uses (made with debootstrap when absent)
-base=$("$T_ROOT/scripts/base-image.sh" 2>"$T_TMP/base.err") || base=
-cat >"$ctx/Dockerfile" <<EOD
-FROM $base
-COPY lib/ /usr/lib/x86_64-linux-gnu/
-COPY mainline /usr/local/bin/mainline
-ENTRYPOINT ["/usr/local/bin/mainline"]
-EOD
-if [ -z "$base" ]; then
-	echo "# mainline in a container not tested: $(tail -1 "$T_TMP/base.err")"
-elif ! t_run docker build -q -t "mainline-test/plugin:$tag" "$ctx"; then
-	t_result "in a container: the plugin image builds from $base" 1
+t_plugin_image "mainline-test/plugin:$tag"
+built=$?
+if [ $built = 2 ]; then
+	echo "# mainline in a container not tested: $t_no_base"
+elif [ $built = 1 ]; then
+	t_result "in a container: the plugin image builds from $t_base" 1
 	sed 's/^/# /' "$T_TMP/.out" | tail -20
 else
-	t_result "in a container: the plugin image builds from $base" 0
+	t_result "in a container: the plugin image builds from $t_base" 0
 	docker run --rm -v "$vol:/drone" "$image" sh -c 'mkdir -p /drone/src/src/lib &&
 		echo cloned >/drone/src/README && echo "int main;" >/drone/src/src/lib/code.c &&
 		printf "#!/bin/sh\n" >/drone/src/build.sh && chmod +x /drone/src/build.sh &&
@@ -106,6 +84,9 @@ else
 	t_exit "in a container: a workdir on the workspace's mount is refused" 2 \
 		in_container -e PLUGIN_WORKDIR=/drone/pipeline
 	t_like "... naming the mount" "$(t_out)" "workdir '/drone/pipeline' lies on the workspace's mount '/drone'"
+	t_exit "in a container: a workspace that is not there is refused, as on the host" 2 \
+		in_container -e DRONE_WORKSPACE=/drone/none
+	t_like "... naming it" "$(t_out)" "cannot share the workspace '/drone/none': No such file"
 fi
 
 # --- mainline on the host: the workspace is uploaded ---------------------------------------

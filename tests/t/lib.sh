@@ -130,6 +130,28 @@ t_wait_port() {
 	done
 }
 
+# t_wait_file FILE: until FILE is there and not empty, 5 s at most.
+t_wait_file() {
+	t_i=0
+	while [ ! -s "$1" ] && [ $t_i -lt 50 ]; do
+		sleep 0.1
+		t_i=$((t_i + 1))
+	done
+}
+
+# t_audit_field FILE KEY...: that field of the last audit record in FILE ("null" when null);
+# more keys go into nested objects (durations_ms fetch).
+t_audit_field() {
+	t_file=$1
+	shift
+	tail -n 1 "$t_file" | python3 -c '
+import json, sys
+v = json.loads(sys.stdin.readline())
+for k in sys.argv[1:]:
+    v = v[k]
+print("null" if v is None else v)' "$@"
+}
+
 # t_start_json_server ROOT LOG: tests/helpers/json-server answering GETs from ROOT on
 # 127.0.0.1 (request heads appended to LOG); sets $json_port. t_stop_json_server stops it
 # (at exit anyway).
@@ -138,14 +160,37 @@ t_start_json_server() {
 	"$BUILD/tests/helpers/json-server" "$1" "$T_TMP/.json-server.port" "$2" &
 	t_json_server_pid=$!
 	T_CLEANUP="$T_CLEANUP t_stop_json_server"
-	t_i=0
-	while [ ! -s "$T_TMP/.json-server.port" ] && [ $t_i -lt 50 ]; do
-		sleep 0.1
-		t_i=$((t_i + 1))
-	done
+	t_wait_file "$T_TMP/.json-server.port"
 	json_port=$(cat "$T_TMP/.json-server.port")
 }
 t_stop_json_server() { kill "$t_json_server_pid" 2>/dev/null; wait "$t_json_server_pid" 2>/dev/null; }
+
+# Servers started by the helpers below, stopped at exit.
+T_SERVERS=""
+t_stop_servers() { for p in $T_SERVERS; do kill "$p" 2>/dev/null; done; }
+T_CLEANUP="$T_CLEANUP t_stop_servers"
+
+# t_start_git_daemon BASE: git daemon serving every repository under BASE on 127.0.0.1;
+# sets $git_port.
+t_start_git_daemon() {
+	git_port=$(t_free_port)
+	git daemon --reuseaddr --listen=127.0.0.1 --port="$git_port" --base-path="$1" \
+		--export-all "$1" 2>/dev/null &
+	T_SERVERS="$T_SERVERS $!"
+	t_wait_port "$git_port"
+}
+
+# t_start_fault_server MODE [ARGS...]: tests/helpers/fault-server.py (a git server that never
+# answers, trickles, or a throttling proxy: see there); sets $fault_port.
+t_start_fault_server() {
+	t_mode=$1
+	shift
+	rm -f "$T_TMP/.fault.port"
+	python3 "$T_ROOT/tests/helpers/fault-server.py" "$t_mode" "$T_TMP/.fault.port" "$@" &
+	T_SERVERS="$T_SERVERS $!"
+	t_wait_file "$T_TMP/.fault.port"
+	fault_port=$(cat "$T_TMP/.fault.port")
+}
 
 # t_start_sshd AUTHORIZED_KEYS_FILE: a private sshd on 127.0.0.1 (root only) with
 # host key $T_TMP/ssh/host (and a spare $T_TMP/ssh/other); sets $sport.
@@ -178,5 +223,142 @@ CONF
 }
 t_stop_sshd() { kill "$t_sshd_pid" && wait "$t_sshd_pid"; }
 
+# t_plugin_image NAME: an image NAME whose entrypoint is this build's mainline, on the
+# Debian base the plugin image uses (made with debootstrap when absent). 0 when built (the
+# base in $t_base), 1 when the build failed (its output in .out), 2 when there is no base
+# (the reason in $t_no_base).
+t_plugin_image() {
+	t_ctx="$T_TMP/.plugin-image"
+	mkdir -p "$t_ctx/lib"
+	cp "$MAINLINE" "$t_ctx/mainline"
+	# a sanitizer build brings its runtime libraries along
+	for t_lib in $(ldd "$MAINLINE" | awk '/lib(asan|ubsan)/ { print $3 }'); do
+		cp "$t_lib" "$t_ctx/lib/"
+	done
+	if ! t_base=$("$T_ROOT/scripts/base-image.sh" 2>"$T_TMP/.base.err"); then
+		t_no_base=$(tail -1 "$T_TMP/.base.err")
+		return 2
+	fi
+	cat >"$t_ctx/Dockerfile" <<EOD
+FROM $t_base
+COPY lib/ /usr/lib/x86_64-linux-gnu/
+COPY mainline /usr/local/bin/mainline
+ENTRYPOINT ["/usr/local/bin/mainline"]
+EOD
+	t_run docker build -q -t "$1" "$t_ctx" || return 1
+}
+
 # Last output captured by t_ok/t_fails/t_exit.
 t_out() { cat "$T_TMP/.out"; }
+
+# t_pipeline_repo [-]: a pipeline repository $repo whose main is signed with the SSH key
+# $T_TMP/key; its ci/run.sh prints a line, sleeps $SLEEP (after `trap '' INT TERM` when
+# $IGNORE_TERM is set) and exits $EXIT_CODE, or with "-" is read from stdin. Sets $repo,
+# $good (main's commit) and $signers.
+# t_plugin ENV...: mainline in plugin mode on it with Drone's environment (image $T_IMAGE,
+# cache $T_CACHE), ENV added (the `env` setting names what reaches the pipeline, e.g.
+# PLUGIN_ENV=SLEEP); with T_EXEC=exec the calling (sub)shell becomes mainline.
+T_IMAGE=mainline-test/busybox:1
+T_CACHE="$T_TMP/cache"
+T_EXEC=
+t_pipeline_repo() {
+	ssh-keygen -q -t ed25519 -N '' -C release -f "$T_TMP/key"
+	signers=$(printf 'release@example.org %s' "$(cut -d' ' -f1,2 "$T_TMP/key.pub")")
+	repo="$T_TMP/pipelines"
+	git init -q "$repo"
+	git -C "$repo" config gpg.format ssh
+	git -C "$repo" config user.signingkey "$T_TMP/key"
+	mkdir -p "$repo/ci"
+	if [ "${1:-}" = - ]; then
+		cat >"$repo/ci/run.sh"
+	else
+		cat >"$repo/ci/run.sh" <<'SH'
+#!/bin/sh
+echo "pipeline ran for build $DRONE_BUILD_NUMBER"
+[ -n "${IGNORE_TERM:-}" ] && trap '' INT TERM
+[ -n "${SLEEP:-}" ] && sleep "$SLEEP"
+exit "${EXIT_CODE:-0}"
+SH
+	fi
+	chmod +x "$repo/ci/run.sh"
+	git -C "$repo" add ci
+	git -C "$repo" commit -q -S -m "pipeline"
+	good=$(git -C "$repo" rev-parse HEAD)
+}
+t_plugin() {
+	$T_EXEC env -i PATH="$PATH" HOME="$HOME" ${DOCKER_HOST:+DOCKER_HOST="$DOCKER_HOST"} \
+		PLUGIN_SOURCE="$repo" PLUGIN_ALLOWED_SIGNERS="$signers" PLUGIN_IMAGE="$T_IMAGE" \
+		PLUGIN_COMMAND='["./ci/run.sh"]' PLUGIN_CACHE="$T_CACHE" \
+		DRONE_BUILD_EVENT=push DRONE_COMMIT_REF=refs/heads/main DRONE_COMMIT_BRANCH=main \
+		DRONE_COMMIT_SHA=0123456789abcdef0123456789abcdef01234567 DRONE_REPO=acme/app \
+		DRONE_REPO_OWNER=acme DRONE_REPO_NAME=app DRONE_BUILD_NUMBER=42 \
+		DRONE_BUILD_LINK=https://drone.example/acme/app/42 DRONE_STEP_NAME=release \
+		"$@" "$MAINLINE"
+}
+# t_wait_until SECONDS CMD...: polls CMD every 0.1 s until it succeeds; 1 when it never did.
+t_wait_until() {
+	t_w_end=$(($1 * 10))
+	shift
+	t_w=0
+	until "$@"; do
+		t_w=$((t_w + 1))
+		[ $t_w -ge $t_w_end ] && return 1
+		sleep 0.1
+	done
+}
+# Seconds since the epoch with centiseconds, for a deadline a test asserts.
+t_now() { date +%s.%N | cut -c1-13; }
+
+# t_private_dockerd: a dockerd of this test's own, for tests that kill or restart an engine
+# or must not share its containers: in its own network and mount namespaces with its own
+# bridge (the shared engine's docker0 is never touched), its own data and exec root and
+# socket under $T_TMP, the test image built into it. Sets $pd_host (for DOCKER_HOST).
+# t_private_dockerd_kill sends it SIGKILL (its containers stay, as after a crash);
+# t_private_dockerd_start starts it again on the same data. Stopped at exit.
+t_private_dockerd_start() {
+	pd="$T_TMP/pd"
+	mkdir -p "$pd"
+	# a containerd the killed engine left behind would be taken for a running one
+	if [ -s "$pd/exec/containerd/containerd.pid" ]; then
+		t_pd_c=$(cat "$pd/exec/containerd/containerd.pid")
+		t_wait_until 10 sh -c "! kill -0 $t_pd_c 2>/dev/null || grep -q '^[0-9]* ([^)]*) Z' /proc/$t_pd_c/stat"
+		rm -f "$pd/exec/containerd/containerd.pid"
+	fi
+	cat >"$pd/start.sh" <<SH
+#!/bin/sh
+set -e
+ip link set lo up
+ip link add mlt0 type bridge
+ip addr add 10.213.0.1/24 dev mlt0
+ip link set mlt0 up
+exec dockerd --host unix://$pd/docker.sock --data-root $pd/data --exec-root $pd/exec \
+	--pidfile $pd/docker.pid --bridge mlt0 --iptables=false --ip6tables=false \
+	--ip-masq=false --userland-proxy=false
+SH
+	chmod +x "$pd/start.sh"
+	rm -f "$pd/docker.pid"
+	unshare --net --mount --propagation private --fork "$pd/start.sh" >>"$pd/log" 2>&1 &
+	pd_host="unix://$pd/docker.sock"
+	t_wait_until 60 curl -sf --max-time 2 --unix-socket "$pd/docker.sock" http://d/_ping \
+		>/dev/null 2>&1
+}
+t_private_dockerd() {
+	t_need dockerd unshare ip curl
+	[ "$(id -u)" = 0 ] || t_skip_all "a private dockerd needs root"
+	T_CLEANUP="$T_CLEANUP t_private_dockerd_stop"
+	t_private_dockerd_start || t_skip_all "the private dockerd did not start: $(tail -1 "$T_TMP/pd/log")"
+	DOCKER_HOST="$pd_host" "$T_ROOT/scripts/test-image.sh" "$T_IMAGE" >/dev/null 2>&1 ||
+		t_skip_all "cannot build $T_IMAGE in the private dockerd"
+}
+t_private_dockerd_kill() {
+	kill -9 "$(cat "$pd/docker.pid")"
+	t_wait_until 10 sh -c "! kill -0 $(cat "$pd/docker.pid") 2>/dev/null"
+}
+t_private_dockerd_stop() {
+	[ -n "${pd:-}" ] || return 0
+	DOCKER_HOST="$pd_host" docker ps -aq | xargs -r env DOCKER_HOST="$pd_host" docker rm -f
+	[ -s "$pd/docker.pid" ] && kill "$(cat "$pd/docker.pid")"
+	t_wait_until 30 sh -c "! kill -0 $(cat "$pd/docker.pid") 2>/dev/null"
+	# shims of containers that outlived a killed engine: ours alone name our exec root
+	for t_p in $(pgrep -f "containerd-shim.* -address $pd/exec/"); do kill -9 "$t_p"; done
+}

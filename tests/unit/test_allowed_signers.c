@@ -205,6 +205,35 @@ static void test_validity_bounds(void **state)
 	allowed_signers_free(as);
 }
 
+/* An entry no file gave (a forge key): its principal as given, its namespaces kept. */
+static void test_added_entry(void **state)
+{
+	struct allowed_signers *as = NULL;
+	const char *principal = NULL;
+	struct buf blob;
+
+	key_blob(1, &blob);
+	assert_int_equal(allowed_signers_add(&as, "first", blob.data, blob.len, NULL), 0);
+	assert_int_equal(allowed_signers_count(as), 1); /* created when NULL */
+	allowed_signers_free(as);
+	assert_int_equal(parse(&as, "alice@example.org KEY2\n"), 0);
+	assert_int_equal(
+	    allowed_signers_add(&as, "GitLab <noreply@gitlab.com>", blob.data, blob.len, "git"), 0);
+	assert_int_equal(allowed_signers_count(as), 2);
+	assert_int_equal(lookup(as, 1, "git", WHEN, &principal), 0);
+	assert_string_equal(principal, "GitLab <noreply@gitlab.com>");
+	assert_int_equal(lookup(as, 1, "file", WHEN, &principal), ML_WRONG_NAMESPACE);
+	assert_int_equal(lookup(as, 2, "file", WHEN, &principal), 0);
+	ml_error_clear();
+	assert_int_equal(allowed_signers_add(&as, "bad\nname", blob.data, blob.len, NULL),
+	                 ML_CONFIG);
+	assert_int_equal(allowed_signers_add(&as, "", blob.data, blob.len, NULL), ML_CONFIG);
+	assert_int_equal(allowed_signers_add(&as, "x", blob.data, blob.len - 1, NULL), ML_CONFIG);
+	assert_int_equal(allowed_signers_count(as), 2);
+	allowed_signers_free(as);
+	buf_release(&blob);
+}
+
 static void test_time_format(void **state)
 {
 	static const struct {
@@ -336,6 +365,7 @@ int main(void)
 	    cmocka_unit_test(test_pattern_lists),
 	    cmocka_unit_test(test_namespaces_option),
 	    cmocka_unit_test(test_validity_bounds),
+	    cmocka_unit_test(test_added_entry),
 	    cmocka_unit_test(test_time_format),
 	    cmocka_unit_test(test_malformed_lines),
 	    cmocka_unit_test(test_nul_and_long_lines),

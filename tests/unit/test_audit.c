@@ -1,6 +1,7 @@
 /* The audit record: fixed key order, hostile strings, credential stripping, log lines. */
 #include "unit.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,10 +24,12 @@ static char *render(const struct audit_record *rec)
 static void test_fixed_key_order(void **state)
 {
 	static const char *const keys[] = {
-	    "schema",       "id",           "time",      "decision",     "reason",        "message",
-	    "drone",        "source",       "branch",    "commit",       "tree",          "anchor",
-	    "previous_tip", "mode",         "checked",   "signer",       "policy_digest", "image",
-	    "image_digest", "container_id", "exit_code", "durations_ms", "version"};
+	    "schema",       "id",        "time",          "decision",     "reason",
+	    "message",      "drone",     "source",        "branch",       "commit",
+	    "tree",         "anchor",    "extra_anchor",  "previous_tip", "mode",
+	    "checked",      "signer",    "policy_digest", "image",        "image_digest",
+	    "container_id", "exit_code", "durations_ms",  "reaped",       "cache_recovery",
+	    "version"};
 	struct audit_record rec;
 	const cJSON *item;
 	char *text;
@@ -67,6 +70,34 @@ static void test_empty_record_is_an_error_with_nulls(void **state)
 	assert_non_null(strstr(text, "\"exit_code\":null"));
 	assert_non_null(strstr(text, "\"checked\":null"));
 	assert_non_null(strstr(text, "\"gate\":null"));
+	assert_non_null(strstr(text, "\"reaped\":null"));
+	free(text);
+}
+
+/* The containers of dead runs a run removed: an array, empty when there were none. */
+static void test_reaped_containers(void **state)
+{
+	static const struct audit_reaped reaped[] = {
+	    {"c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00",
+	     "0123456789abcdef0123456789abcdef"},
+	    {"d00dd00dd00dd00dd00dd00dd00dd00dd00dd00dd00dd00dd00dd00dd00dd00d", ""},
+	};
+	struct audit_record rec;
+	char *text;
+
+	audit_sample(&rec, 1);
+	rec.reaped = reaped;
+	rec.reaped_count = 0;
+	text = render(&rec);
+	assert_non_null(strstr(text, "\"reaped\":[],\"cache_recovery\":null,"));
+	free(text);
+	rec.reaped_count = 2;
+	text = render(&rec);
+	assert_non_null(strstr(text,
+	                       "\"reaped\":[{\"container\":\"c0ffee00c0ffee00c0ffee00c0ffee00"
+	                       "c0ffee00c0ffee00c0ffee00c0ffee00\",\"run\":"
+	                       "\"0123456789abcdef0123456789abcdef\"},{\"container\":\"d00d"));
+	assert_non_null(strstr(text, "d00d\",\"run\":null}],\"cache_recovery\":null,"));
 	free(text);
 }
 
@@ -211,16 +242,120 @@ static void test_no_canary_in_any_output(void **state)
 	buf_release(&card);
 }
 
+/* Whether every string in the JSON tree is at most max bytes of valid UTF-8. */
+static int strings_within(const cJSON *item, size_t max)
+{
+	const cJSON *c;
+
+	if (cJSON_IsString(item) && (strlen(item->valuestring) > max ||
+	                             !utf8_is_valid(item->valuestring, strlen(item->valuestring))))
+		return 0;
+	for (c = item->child; c != NULL; c = c->next)
+		if (!strings_within(c, max))
+			return 0;
+	return 1;
+}
+
+/*
+ * 128 KiB in every string the record takes (a cut within a multi-byte
+ * character included) costs no sink its record: each shows the value cut to
+ * AUDIT_FIELD_MAX bytes of whole characters, the same bytes everywhere.
+ */
+static void test_long_values_are_cut_for_every_sink(void **state)
+{
+	struct audit_label labels[AUDIT_LABEL_COUNT];
+	struct audit_record rec;
+	struct otel_trace t;
+	struct buf b, card, decoded;
+	char *big = malloc(128 * 1024 + 1), *url = malloc(128 * 1024 + 64), *json;
+	cJSON *obj, *parsed;
+	const char *link;
+	size_t i, n;
+
+	assert_non_null(big);
+	assert_non_null(url);
+	memset(big, 'a', 128 * 1024);
+	big[128 * 1024] = '\0';
+	memcpy(big + 1023, "\xe2\x82\xac", 3); /* a euro sign across the cut */
+	snprintf(url, 128 * 1024 + 64, "https://u:%s@drone.example/%s", AUDIT_CANARY, big);
+	audit_sample(&rec, 1);
+	rec.message = big;
+	rec.drone.repo = rec.drone.event = rec.drone.ref = rec.drone.commit = big;
+	rec.drone.tag = rec.drone.deploy_to = rec.drone.step = big;
+	rec.drone.build_link = url;
+	rec.source = url;
+	rec.branch = rec.commit = rec.tree = rec.anchor = rec.previous_tip = big;
+	rec.mode = rec.policy_digest = rec.image = rec.image_digest = rec.container_id = big;
+
+	buf_init(&b, AUDIT_LINE_MAX);
+	assert_int_equal(audit_record_json(&rec, &b), 0);
+	parsed = json_parse(buf_cstr(&b), b.len, AUDIT_LINE_MAX);
+	assert_non_null(parsed);
+	assert_true(strings_within(parsed, AUDIT_FIELD_MAX));
+	/* cut before the euro sign, whose bytes would pass the limit */
+	assert_int_equal(strlen(json_string(parsed, "branch")), 1023);
+	link = json_string(cJSON_GetObjectItemCaseSensitive(parsed, "drone"), "build_link");
+	assert_non_null(link);
+	assert_int_equal(strncmp(link, "https://***@drone.example/aaa", 29), 0);
+	assert_null(strstr(buf_cstr(&b), AUDIT_CANARY));
+
+	/* the log lines: whole, the fields cut the same way */
+	buf_reset(&b);
+	assert_int_equal(audit_log_start_line(&rec, &b), 0);
+	assert_true(b.len <= AUDIT_TEXT_LINE_MAX);
+	assert_non_null(strstr(buf_cstr(&b), ") from https://***@drone.example/aaa"));
+	assert_null(strstr(buf_cstr(&b), AUDIT_CANARY));
+	buf_reset(&b);
+	rec.decision = AUDIT_REFUSE;
+	assert_int_equal(audit_log_end_line(&rec, &b), 0);
+	assert_true(b.len <= AUDIT_TEXT_LINE_MAX);
+
+	/* the labels: all five, each cut */
+	n = audit_container_labels(&rec, labels);
+	assert_int_equal(n, 5);
+	for (i = 0; i < n; i++) {
+		assert_true(strlen(labels[i].value) <= AUDIT_FIELD_MAX);
+		assert_true(utf8_is_valid(labels[i].value, strlen(labels[i].value)));
+	}
+	assert_int_equal(strncmp(labels[3].value, "https://***@drone.example/aaa", 29), 0);
+
+	/* the card, the webhook's body (audit_record_json above) and the spans */
+	buf_init(&card, CARD_MAX);
+	obj = audit_record_object(&rec);
+	assert_non_null(obj);
+	assert_int_equal(card_encode(NULL, obj, &card), 0);
+	cJSON_Delete(obj);
+	buf_init(&decoded, CARD_MAX);
+	assert_int_equal(base64_decode((const char *)card.data + 7, card.len - 7 - 5, &decoded), 0);
+	json = buf_detach(&decoded, NULL);
+	assert_non_null(strstr(json, "\"data\":{\"schema\":\"mainline.audit/v1\""));
+	free(json);
+	buf_reset(&b);
+	assert_int_equal(otel_trace_init(&t, NULL), 0);
+	assert_int_equal(otel_spans_json(&t, &rec, &b), 0);
+	cJSON_Delete(parsed);
+	parsed = json_parse(buf_cstr(&b), b.len, 4u << 20);
+	assert_non_null(parsed);
+	assert_true(strings_within(parsed, AUDIT_FIELD_MAX));
+	cJSON_Delete(parsed);
+	buf_release(&b);
+	buf_release(&card);
+	free(big);
+	free(url);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_fixed_key_order),
 	    cmocka_unit_test(test_empty_record_is_an_error_with_nulls),
+	    cmocka_unit_test(test_reaped_containers),
 	    cmocka_unit_test(test_hostile_strings_are_escaped),
 	    cmocka_unit_test(test_urls_are_redacted),
 	    cmocka_unit_test(test_log_lines),
 	    cmocka_unit_test(test_labels),
 	    cmocka_unit_test(test_no_canary_in_any_output),
+	    cmocka_unit_test(test_long_values_are_cut_for_every_sink),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

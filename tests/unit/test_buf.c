@@ -52,6 +52,19 @@ static void test_printf_detach_and_file(void **state)
 	assert_int_equal(buf_read_file(&b, path), -1);
 	assert_int_equal(errno, EFBIG);
 	buf_release(&b);
+	/* an empty file reads as the empty string, and detaches as one */
+	assert_int_equal(truncate(path, 0), 0);
+	buf_init(&b, 10);
+	assert_int_equal(buf_read_file(&b, path), 0);
+	assert_int_equal(b.len, 0);
+	assert_non_null(b.data);
+	assert_int_equal(b.data[0], '\0');
+	buf_release(&b);
+	buf_init(&b, 10);
+	s = buf_detach(&b, &len);
+	assert_non_null(s);
+	assert_string_equal(s, "");
+	free(s);
 	unlink(path);
 }
 

@@ -41,6 +41,8 @@ static void test_rejected_values(void **state)
 	    {"PLUGIN_TIMEOUT=1h1h", "invalid duration"},
 	    {"PLUGIN_TIMEOUT=-5m", "invalid duration"},
 	    {"PLUGIN_TIMEOUT=0s", "longer than 0s"},
+	    {"PLUGIN_FETCH_TIMEOUT=0s", "setting 'fetch_timeout' must be longer than 0s"},
+	    {"PLUGIN_FETCH_TIMEOUT=600", "invalid duration '600' for setting 'fetch_timeout'"},
 	    {"PLUGIN_TIMEOUT=99999999999h", "invalid duration"},
 	    {"PLUGIN_MODE=chains", "invalid value 'chains' for setting 'mode'"},
 	    {"PLUGIN_PULL=sometimes", "setting 'pull'"},
@@ -52,7 +54,7 @@ static void test_rejected_values(void **state)
 	    {"PLUGIN_EVENTS=[\"push\"", "not a valid JSON list"},
 	    {"PLUGIN_EVENTS=[\"push\"] x", "not a valid JSON list"},
 	    {"PLUGIN_ANCHOR=abc", "invalid commit id 'abc'"},
-	    {"PLUGIN_FORGE_KEYS=4AEE18F83AFDEB23", "invalid OpenPGP fingerprint"},
+	    {"PLUGIN_FORGE_KEYS=4AEE18F83AFDEB23", "neither an OpenPGP fingerprint"},
 	    {"PLUGIN_ENV=GOOD,1BAD", "invalid variable name '1BAD'"},
 	    {"PLUGIN_VOLUMES=cache", "invalid volume 'cache'"},
 	    {"PLUGIN_VOLUMES=ca/che:/x", "names a host path"},
@@ -73,6 +75,11 @@ static void test_rejected_values(void **state)
 	    {"PLUGIN_KEYRING=/nonexistent/a.asc", "cannot read '/nonexistent/a.asc'"},
 	    {"PLUGIN_POLICY=/dev/stdin", "is not a regular file"},
 	    {"PLUGIN_SSH_KEY=/tmp", "is not a regular file"},
+	    {"PLUGIN_IMAGE= ", "invalid image reference ' ' in setting 'image'"},
+	    {"PLUGIN_IMAGE=golang:", "invalid image reference 'golang:' in setting 'image'"},
+	    {"PLUGIN_IMAGE=/golang", "invalid image reference"},
+	    {"PLUGIN_COMMAND=[\"go\",\"\"]", "empty item in list setting 'command'"},
+	    {"PLUGIN_COMMAND=go,,run", "empty item in list setting 'command'"},
 	};
 	size_t i;
 
@@ -86,6 +93,45 @@ static void test_rejected_values(void **state)
 			         cases[i].message_part);
 		/* a URL's password is never part of the message */
 		assert_null(strstr(ml_error_message(), "pa@ss"));
+		config_release(&c);
+	}
+}
+
+/* MAINLINE_IGNORE_SETTINGS: PLUGIN_* variables for other plugins, never mainline's own. */
+static void test_ignored_settings(void **state)
+{
+	char *ignored[] = {"MAINLINE_IGNORE_SETTINGS= registry_mirror ,Custom-DNS",
+	                   "PLUGIN_REGISTRY_MIRROR=https://mirror.example",
+	                   "PLUGIN_CUSTOM-DNS=10.0.0.53",
+	                   "PLUGIN_REGISTRY_MIRROR=twice",
+	                   "PLUGIN_SOURCE=https://example.org/ci.git",
+	                   NULL};
+	char *other[] = {"MAINLINE_IGNORE_SETTINGS=registry_mirror", "PLUGIN_MIRROR=x", NULL};
+	static const struct bad_case bad[] = {
+	    {"MAINLINE_IGNORE_SETTINGS=source", "names 'source', one of mainline's settings"},
+	    {"MAINLINE_IGNORE_SETTINGS=foo,DRY_RUN", "names 'dry_run', one of mainline's settings"},
+	    {"MAINLINE_IGNORE_SETTINGS=foo,,bar", "a setting of no characters"},
+	    {"MAINLINE_IGNORE_SETTINGS=foo bar", "invalid setting 'foo bar'"},
+	    {"MAINLINE_IGNORE_SETTINGS=plugin.x", "invalid setting 'plugin.x'"},
+	};
+	struct config c;
+	size_t i;
+
+	assert_int_equal(load(&c, ignored), 0);
+	assert_string_equal(c.source, "https://example.org/ci.git");
+	assert_int_equal(c.ignore_settings.n, 2);
+	assert_string_equal(c.ignore_settings.v[1], "custom-dns");
+	config_release(&c);
+	assert_int_equal(load(&c, other), ML_CONFIG);
+	assert_non_null(strstr(ml_error_message(), "unknown setting 'MIRROR'"));
+	config_release(&c);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char *envp[] = {(char *)bad[i].env, "PLUGIN_FOO=1", NULL};
+
+		assert_int_equal(load(&c, envp), ML_CONFIG);
+		if (strstr(ml_error_message(), bad[i].message_part) == NULL)
+			fail_msg("'%s': message '%s' lacks '%s'", bad[i].env, ml_error_message(),
+			         bad[i].message_part);
 		config_release(&c);
 	}
 }
@@ -125,6 +171,7 @@ static void test_scalars(void **state)
 	                "PLUGIN_DOCKER_SOCKET=false",
 	                "PLUGIN_TIMEOUT=1h30m",
 	                "PLUGIN_MAX_SKEW=90s",
+	                "PLUGIN_FETCH_TIMEOUT=2m30s",
 	                "PLUGIN_MODE=chain",
 	                "PLUGIN_PULL=never",
 	                "PLUGIN_ON_REFUSE=skip",
@@ -141,6 +188,7 @@ static void test_scalars(void **state)
 	assert_true(c.set & CONFIG_BIT(CK_DOCKER_SOCKET));
 	assert_int_equal(c.timeout, 5400);
 	assert_int_equal(c.max_skew, 90);
+	assert_int_equal(c.fetch_timeout, 150);
 	assert_int_equal(c.mode, CONFIG_MODE_CHAIN);
 	assert_int_equal(c.pull, PULL_NEVER);
 	assert_int_equal(c.on_refuse, CONFIG_ON_REFUSE_SKIP);
@@ -185,6 +233,12 @@ static void test_required_settings(void **state)
 	    {{"PLUGIN_SOURCE=/srv/ci", "PLUGIN_ALLOWED_SIGNERS=" SIGNER_LINE, "PLUGIN_IMAGE=golang",
 	      NULL},
 	     "missing setting 'command'"},
+	    {{"PLUGIN_SOURCE=/srv/ci", "PLUGIN_ALLOWED_SIGNERS=" SIGNER_LINE, "PLUGIN_IMAGE=golang",
+	      "PLUGIN_COMMAND=[]", NULL},
+	     "setting 'command' is an empty list"},
+	    {{"PLUGIN_SOURCE=/srv/ci", "PLUGIN_ALLOWED_SIGNERS=" SIGNER_LINE, "PLUGIN_IMAGE=golang",
+	      "PLUGIN_COMMAND=[]", "PLUGIN_DRY_RUN=true", NULL},
+	     "setting 'command' is an empty list"},
 	};
 	size_t i;
 
@@ -215,6 +269,7 @@ static void test_defaults(void **state)
 	assert_int_equal(c.docker_socket, 0);
 	assert_int_equal(c.pull, PULL_IF_NOT_EXISTS);
 	assert_int_equal(c.timeout, 3600);
+	assert_int_equal(c.fetch_timeout, 600);
 	assert_int_equal(c.on_refuse, CONFIG_ON_REFUSE_FAIL);
 	assert_string_equal(c.cache, "/var/cache/mainline");
 	assert_int_equal(c.events.n, 6);
@@ -321,6 +376,21 @@ static void test_drone_context(void **state)
 	config_release(&c);
 }
 
+/* A refused context value fails, naming itself, and the others are still read (the card path). */
+static void test_refused_context_value_keeps_the_rest(void **state)
+{
+	char *envp[] = {"DRONE_COMMIT_SHA=abc", "DRONE_BUILD_NUMBER=-1",
+	                "DRONE_CARD_PATH=/dev/stdout", NULL};
+	struct config c;
+
+	assert_int_equal(load(&c, envp), ML_CONFIG);
+	assert_non_null(strstr(ml_error_message(), "'DRONE_COMMIT_SHA' is not a commit id"));
+	assert_null(c.drone.commit_sha);
+	assert_null(c.drone.build_number);
+	assert_string_equal(c.drone.card_path, "/dev/stdout");
+	config_release(&c);
+}
+
 static void test_describe_redacts_secrets(void **state)
 {
 	char *envp[] = {"PLUGIN_SOURCE=https://example.org/ci.git",
@@ -388,6 +458,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_rejected_values),
 	    cmocka_unit_test(test_repeated_setting_refused),
+	    cmocka_unit_test(test_ignored_settings),
 	    cmocka_unit_test(test_lists_comma_and_json),
 	    cmocka_unit_test(test_scalars),
 	    cmocka_unit_test(test_empty_is_unset_and_withheld_secret_named),
@@ -395,6 +466,7 @@ int main(void)
 	    cmocka_unit_test(test_defaults),
 	    cmocka_unit_test(test_contents_or_path),
 	    cmocka_unit_test(test_drone_context),
+	    cmocka_unit_test(test_refused_context_value_keeps_the_rest),
 	    cmocka_unit_test(test_describe_redacts_secrets),
 	    cmocka_unit_test(test_describe_strips_url_credentials),
 	};

@@ -94,12 +94,40 @@ static void test_hex_checks(void **state)
 	assert_false(hex_is_digits("ab", 3));
 }
 
+static void test_utf8(void **state)
+{
+	static const struct {
+		const char *s;
+		int valid;
+	} cases[] = {
+	    {"", 1},
+	    {"plain ascii", 1},
+	    {"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x94\x91", 1}, /* 2, 3 and 4 bytes */
+	    {"\xf4\x8f\xbf\xbf", 1},                          /* U+10FFFF */
+	    {"\xff", 0},
+	    {"\x80", 0},             /* a continuation byte alone */
+	    {"\xc0\xaf", 0},         /* overlong '/' */
+	    {"\xe0\x80\xaf", 0},     /* overlong, three bytes */
+	    {"\xed\xa0\x80", 0},     /* a surrogate */
+	    {"\xf4\x90\x80\x80", 0}, /* past U+10FFFF */
+	    {"\xe2\x82", 0},         /* cut short */
+	    {"\xc3(", 0},            /* a continuation missing */
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		assert_int_equal(utf8_is_valid(cases[i].s, strlen(cases[i].s)), cases[i].valid);
+	assert_int_equal(utf8_char_len((const unsigned char *)"\xe2\x82\xac", 3), 3);
+	assert_int_equal(utf8_char_len((const unsigned char *)"\xe2\x82\xac", 2), 0);
+	assert_true(utf8_is_valid("a\0b", 3)); /* a NUL is ASCII: callers refuse it themselves */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_base64_valid),     cmocka_unit_test(test_base64_refused),
 	    cmocka_unit_test(test_base64_roundtrip), cmocka_unit_test(test_hex),
-	    cmocka_unit_test(test_hex_checks),
+	    cmocka_unit_test(test_hex_checks),       cmocka_unit_test(test_utf8),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

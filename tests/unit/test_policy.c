@@ -24,6 +24,8 @@
 	"-----BEGIN PGP PUBLIC KEY BLOCK-----\n" x "\n-----END PGP PUBLIC KEY BLOCK-----\n"
 #define FPR1 "968479A1AFF927E37D1A566BB5690EEEBB952194"
 #define FPR2 "5DE3E0509C47EA3CF04A42D34AEE18F83AFDEB23"
+#define GL_KEY "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAICcTw/pcAWfRnzpNMmDv7uIVaLRlQZkhBe5K5m4bAEFz"
+#define GL_FORGE_JSON "{\"key\":\"" GL_KEY "\",\"identity\":\"GitLab <noreply@gitlab.com>\"}"
 #define SHA_A "1111111111111111111111111111111111111111"
 #define SHA_B "2222222222222222222222222222222222222222"
 
@@ -77,6 +79,22 @@ static const struct case_ cases[] = {
      "PLUGIN_FORGE_KEYS=" FPR1, ML_POLICY_WIDENED, "it drops '" FPR2 "'"},
     {"\"keyring\":[\"" ARMOR("one") "\"]", "PLUGIN_FORGE_KEYS=" FPR1, ML_POLICY_WIDENED,
      "'forge_keys'"},
+    /* ... compared in their canonical form, whichever form each side was written in */
+    {"\"keyring\":[\"" ARMOR("one") "\"],\"forge_keys\":[{\"key\":\"" FPR1 "\"}]",
+     "PLUGIN_FORGE_KEYS=" FPR1, 0, NULL},
+    {"\"keyring\":[\"" ARMOR("one") "\"],\"forge_keys\":[" GL_FORGE_JSON "]",
+     "PLUGIN_FORGE_KEYS=[{\"identity\":\"GitLab <noreply@gitlab.com>\",\"key\":\"" GL_KEY
+     " gitlab\"}]",
+     0, NULL},
+    {"\"keyring\":[\"" ARMOR("one") "\"],\"forge_keys\":[" GL_FORGE_JSON "]",
+     "PLUGIN_FORGE_KEYS={\"key\":\"" GL_KEY "\",\"identity\":\"GitLab <git@gitlab.example>\"}",
+     ML_POLICY_WIDENED, "is not in the policy's list"},
+    /* an SSH forge key is a trust root of its own: the policy pins the roots */
+    {"\"forge_keys\":[" GL_FORGE_JSON "]", "PLUGIN_ALLOWED_SIGNERS=bob@x " KEY_B, ML_POLICY_WIDENED,
+     "the policy has no SSH signers"},
+    {"\"forge_keys\":[" GL_FORGE_JSON "]", "PLUGIN_KEYRING=" ARMOR_ENV("three"), ML_POLICY_WIDENED,
+     "setting 'keyring' widens the policy: keyring 1"},
+    {"\"forge_keys\":[\"" FPR1 "\"]", "PLUGIN_KEYRING=" ARMOR_ENV("three"), 0, NULL},
     /* mode, anchor */
     {"\"mode\":\"tip\"", "PLUGIN_MODE=chain", 0, NULL},
     {"\"mode\":\"chain\"", "PLUGIN_MODE=tip", ML_POLICY_WIDENED, "requires 'chain'"},
@@ -95,6 +113,8 @@ static const struct case_ cases[] = {
     /* durations: at most the ceiling */
     {"\"max_skew\":\"5m\"", "PLUGIN_MAX_SKEW=1m", 0, NULL},
     {"\"max_skew\":\"5m\"", "PLUGIN_MAX_SKEW=5m1s", ML_POLICY_WIDENED, "'max_skew'"},
+    {"\"fetch_timeout\":\"5m\"", "PLUGIN_FETCH_TIMEOUT=90s", 0, NULL},
+    {"\"fetch_timeout\":\"5m\"", "PLUGIN_FETCH_TIMEOUT=10m", ML_POLICY_WIDENED, "'fetch_timeout'"},
     {"\"timeout\":\"1h\"", "PLUGIN_TIMEOUT=30m", 0, NULL},
     {"\"timeout\":\"1h\"", "PLUGIN_TIMEOUT=1h30m", ML_POLICY_WIDENED,
      "'timeout' widens the policy: it is longer"},
@@ -130,6 +150,10 @@ static const struct case_ cases[] = {
     /* pinned sinks and transport */
     {"\"cache\":\"/cache\"", "PLUGIN_CACHE=/cache", 0, NULL},
     {"\"cache\":\"/cache\"", "PLUGIN_CACHE=/tmp", ML_POLICY_WIDENED, "'cache'"},
+    {"\"card_schema\":\"https://cards.example.org/card.json\"",
+     "PLUGIN_CARD_SCHEMA=https://cards.example.org/card.json", 0, NULL},
+    {"\"card_schema\":\"https://cards.example.org/card.json\"",
+     "PLUGIN_CARD_SCHEMA=https://evil.example.org/card.json", ML_POLICY_WIDENED, "'card_schema'"},
     {"\"audit_file\":\"/a.jsonl\"", "PLUGIN_AUDIT_FILE=/a.jsonl", 0, NULL},
     {"\"audit_file\":\"/a.jsonl\"", "PLUGIN_AUDIT_FILE=/dev/null", ML_POLICY_WIDENED,
      "'audit_file'"},
@@ -373,6 +397,75 @@ static void test_effective_config_layers(void **state)
 	rmdir(dir);
 }
 
+/* Settings meant for other plugins: the baked policy names them, ignoring grants nothing. */
+static void test_baked_ignore_settings(void **state)
+{
+	char dir[] = "/tmp/mainline-policy-XXXXXX";
+	char path[64];
+	char *injected[] = {"PLUGIN_DRY_RUN=true", "PLUGIN_REGISTRY_MIRROR=https://mirror.example",
+	                    "PLUGIN_CUSTOM-DNS=10.0.0.53", "PLUGIN_EVENTS=tag", NULL};
+	char *unknown[] = {"PLUGIN_DRY_RUN=true", "PLUGIN_SOURCE_URL=/srv/other", NULL};
+	char *in_layer[] = {"PLUGIN_DRY_RUN=true",
+	                    "PLUGIN_POLICY={\"ignore_settings\":[\"source_url\"]}",
+	                    "PLUGIN_SOURCE_URL=/srv/other", NULL};
+	static const struct {
+		const char *policy;
+		const char *message_part;
+	} bad[] = {
+	    {"{\"ignore_settings\":[\"source\"]}", "names 'source', one of mainline's settings"},
+	    {"{\"ignore_settings\":[\"Allowed-Signers\"]}", "names 'allowed-signers', one of"},
+	    {"{\"ignore_settings\":\"foo\"}", "must be a list of setting names"},
+	    {"{\"ignore_settings\":[1]}", "must be a list of setting names"},
+	    {"{\"ignore_settings\":[\"a b\"]}", "invalid setting 'a b'"},
+	    {"{\"ignore_settings\":[\"\"]}", "a setting of no characters"},
+	    {"{\"ignore_settings\":[\"a\"],\"ignore_settings\":[\"b\"]}", "appears twice"},
+	};
+	struct config c;
+	size_t i;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/policy.json", dir);
+	write_file(path, "{\"source\":\"/srv/ci\",\"allowed_signers\":\"bob@x " KEY_B "\","
+	                 "\"ignore_settings\":[\"registry_mirror\",\"custom-dns\"]}\n");
+	config_init(&c);
+	ml_error_clear();
+	assert_int_equal(policy_effective_config(&c, injected, path), 0);
+	assert_string_equal(c.source, "/srv/ci");
+	assert_string_equal(c.events.v[0], "tag");
+	config_release(&c);
+
+	/* any other unknown setting is still an error */
+	config_init(&c);
+	ml_error_clear();
+	assert_int_equal(policy_effective_config(&c, unknown, path), ML_CONFIG);
+	assert_non_null(strstr(ml_error_message(), "unknown setting 'SOURCE_URL'"));
+	config_release(&c);
+
+	/* the policy setting is read after the settings: it cannot name any */
+	config_init(&c);
+	ml_error_clear();
+	assert_int_equal(policy_effective_config(&c, in_layer, path), ML_CONFIG);
+	config_release(&c);
+	in_layer[2] = NULL;
+	config_init(&c);
+	ml_error_clear();
+	assert_int_equal(policy_effective_config(&c, in_layer, path), ML_CONFIG);
+	assert_non_null(strstr(ml_error_message(), "only the baked policy can give"));
+	config_release(&c);
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		config_init(&c);
+		ml_error_clear();
+		assert_int_equal(policy_parse(&c, bad[i].policy, strlen(bad[i].policy)), ML_CONFIG);
+		if (strstr(ml_error_message(), bad[i].message_part) == NULL)
+			fail_msg("'%s': message '%s' lacks '%s'", bad[i].policy, ml_error_message(),
+			         bad[i].message_part);
+		config_release(&c);
+	}
+	unlink(path);
+	rmdir(dir);
+}
+
 static void test_canonical_json_and_digest(void **state)
 {
 	const char *a = "{\"timeout\":\"90m\",\"source\":\"/srv/ci\",\"drone_token\":\"tok-XYZ\","
@@ -484,6 +577,7 @@ int main(void)
 	    cmocka_unit_test(test_anchor_only_narrows),
 	    cmocka_unit_test(test_bad_policies),
 	    cmocka_unit_test(test_effective_config_layers),
+	    cmocka_unit_test(test_baked_ignore_settings),
 	    cmocka_unit_test(test_canonical_json_and_digest),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -116,7 +116,8 @@ static void build_blob(const struct parts *p, struct buf *out)
 	assert_int_equal(buf_append_str(out, p->trailer), 0);
 }
 
-static void armor_bytes(const uint8_t *blob, size_t len, struct buf *out)
+/* The armor with body lines of `width` columns (0: one line). */
+static void armor_width(const uint8_t *blob, size_t len, size_t width, struct buf *out)
 {
 	struct buf b64;
 	size_t i;
@@ -124,14 +125,22 @@ static void armor_bytes(const uint8_t *blob, size_t len, struct buf *out)
 	buf_init(&b64, 1u << 20);
 	buf_init(out, 1u << 20);
 	assert_int_equal(base64_encode(blob, len, &b64), 0);
+	if (width == 0)
+		width = b64.len;
 	assert_int_equal(buf_append_str(out, "-----BEGIN SSH SIGNATURE-----\n"), 0);
-	for (i = 0; i < b64.len; i += 70) {
-		assert_int_equal(buf_append(out, b64.data + i, b64.len - i < 70 ? b64.len - i : 70),
-		                 0);
+	for (i = 0; i < b64.len; i += width) {
+		assert_int_equal(
+		    buf_append(out, b64.data + i, b64.len - i < width ? b64.len - i : width), 0);
 		assert_int_equal(buf_append_str(out, "\n"), 0);
 	}
 	assert_int_equal(buf_append_str(out, "-----END SSH SIGNATURE-----\n"), 0);
 	buf_release(&b64);
+}
+
+/* As ssh-keygen writes it: 70 columns. */
+static void armor_bytes(const uint8_t *blob, size_t len, struct buf *out)
+{
+	armor_width(blob, len, 70, out);
 }
 
 static void armor(const struct parts *p, struct buf *out)
@@ -284,6 +293,30 @@ static void test_armor_defects(void **state)
 		assert_null(sig);
 		assert_non_null(strstr(ml_error_message(), "cannot parse SSH signature"));
 	}
+}
+
+/* ssh-keygen reads any width: GitLab's Go encoder writes 64 columns, others one line. */
+static void test_armor_any_width(void **state)
+{
+	static const size_t widths[] = {64, 70, 76, 1, 0};
+	struct allowed_signers *as;
+	struct ml_signer signer;
+	struct parts p;
+	struct buf blob, a;
+	size_t i;
+
+	genuine(&p, "git", "sha512");
+	as = signers_for(&p.key, "");
+	build_blob(&p, &blob);
+	for (i = 0; i < sizeof(widths) / sizeof(widths[0]); i++) {
+		armor_width(blob.data, blob.len, widths[i], &a);
+		if (verify(as, &a, &signer) != ML_OK)
+			fail_msg("width %zu: %s", widths[i], ml_error_message());
+		buf_release(&a);
+	}
+	buf_release(&blob);
+	allowed_signers_free(as);
+	release(&p);
 }
 
 static void test_armor_final_newline_optional(void **state)
@@ -765,6 +798,7 @@ int main(void)
 	    cmocka_unit_test(test_payload_twins),
 	    cmocka_unit_test(test_truncated_at_every_offset),
 	    cmocka_unit_test(test_armor_defects),
+	    cmocka_unit_test(test_armor_any_width),
 	    cmocka_unit_test(test_armor_final_newline_optional),
 	    cmocka_unit_test(test_structural_defects),
 	    cmocka_unit_test(test_wrong_namespace_before_crypto_and_lookup),

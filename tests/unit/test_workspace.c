@@ -86,34 +86,8 @@ static void test_workdir_against_workspace(void **state)
 	}
 }
 
-#define ID "4f3c2b1a0e9d8c7b6a5f4e3d2c1b0a9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b"
-
-static void test_own_id(void **state)
-{
-	char id[65];
-
-	(void)state;
-	assert_int_equal(workspace_id_from_mountinfo("1 0 0:1 / / rw - overlay overlay rw\n"
-	                                             "2 1 8:1 /var/lib/docker/containers/" ID
-	                                             "/hostname /etc/hostname "
-	                                             "rw - ext4 /dev/sda1 rw\n",
-	                                             id),
-	                 0);
-	assert_string_equal(id, ID);
-	assert_int_equal(
-	    workspace_id_from_mountinfo("2 1 8:1 /containers/" ID "x/h /etc/h rw\n", id), -1);
-	assert_int_equal(workspace_id_from_mountinfo("2 1 8:1 /containers/abc/hostname /x\n", id),
-	                 -1);
-	assert_int_equal(workspace_id_from_mountinfo("", id), -1);
-	assert_int_equal(workspace_id_from_cgroup("0::/system.slice/docker-" ID ".scope\n", id), 0);
-	assert_string_equal(id, ID);
-	assert_int_equal(workspace_id_from_cgroup("12:cpu:/docker/" ID "\n", id), 0);
-	assert_int_equal(workspace_id_from_cgroup("0::/\n", id), -1);
-	assert_int_equal(workspace_id_from_cgroup("0::/x" ID "\n", id), -1);
-}
-
 struct inspect_case {
-	const char *json, *workspace, *hostname;
+	const char *json, *workspace;
 	int want;
 	const char *bind, *dest, *why_part;
 };
@@ -121,37 +95,30 @@ struct inspect_case {
 static const struct inspect_case inspect_cases[] = {
     {"{\"Config\":{\"Hostname\":\"abc\"},\"Mounts\":[{\"Type\":\"volume\",\"Name\":\"ws1\","
      "\"Source\":\"/var/lib/docker/volumes/ws1/_data\",\"Destination\":\"/drone\",\"RW\":true}]}",
-     "/drone/src", NULL, 0, "ws1:/drone", "/drone", NULL},
+     "/drone/src", 0, "ws1:/drone", "/drone", NULL},
     {"{\"Mounts\":[{\"Type\":\"bind\",\"Source\":\"/srv/ws\",\"Destination\":\"/drone/src\","
      "\"RW\":false}]}",
-     "/drone/src", NULL, 0, "/srv/ws:/drone/src:ro", "/drone/src", NULL},
+     "/drone/src", 0, "/srv/ws:/drone/src:ro", "/drone/src", NULL},
     /* the nearest parent wins; a mount below the workspace does not hold it */
     {"{\"Mounts\":[{\"Type\":\"volume\",\"Name\":\"outer\",\"Destination\":\"/drone\"},"
      "{\"Type\":\"volume\",\"Name\":\"inner\",\"Destination\":\"/drone/src\"},"
      "{\"Type\":\"volume\",\"Name\":\"below\",\"Destination\":\"/drone/src/x\"}]}",
-     "/drone/src", NULL, 0, "inner:/drone/src", "/drone/src", NULL},
+     "/drone/src", 0, "inner:/drone/src", "/drone/src", NULL},
     {"{\"Mounts\":[{\"Type\":\"volume\",\"Name\":\"x\",\"Destination\":\"/drone/srcx\"}]}",
-     "/drone/src", NULL, 1, NULL, NULL, "no mount"},
-    {"{\"Mounts\":[]}", "/drone/src", NULL, 1, NULL, NULL, "no mount"},
-    {"{\"Mounts\":null}", "/drone/src", NULL, 1, NULL, NULL, "no mount"},
-    {"{}", "/drone/src", NULL, 1, NULL, NULL, "no mount"},
-    {"{\"Mounts\":[{\"Type\":\"tmpfs\",\"Destination\":\"/drone\"}]}", "/drone/src", NULL, 1, NULL,
-     NULL, "tmpfs mount"},
-    {"{\"Mounts\":[{\"Type\":\"volume\",\"Destination\":\"/drone\"}]}", "/drone/src", NULL, 1, NULL,
-     NULL, "cannot be shared"},
+     "/drone/src", 1, NULL, NULL, "no mount"},
+    {"{\"Mounts\":[]}", "/drone/src", 1, NULL, NULL, "no mount"},
+    {"{\"Mounts\":null}", "/drone/src", 1, NULL, NULL, "no mount"},
+    {"{}", "/drone/src", 1, NULL, NULL, "no mount"},
+    {"{\"Mounts\":[{\"Type\":\"tmpfs\",\"Destination\":\"/drone\"}]}", "/drone/src", 1, NULL, NULL,
+     "tmpfs mount"},
+    {"{\"Mounts\":[{\"Type\":\"volume\",\"Destination\":\"/drone\"}]}", "/drone/src", 1, NULL, NULL,
+     "cannot be shared"},
     {"{\"Mounts\":[{\"Type\":\"bind\",\"Source\":\"/a:b\",\"Destination\":\"/drone\"}]}",
-     "/drone/src", NULL, 1, NULL, NULL, "cannot be shared"},
-    /* found by hostname: it must be this container */
-    {"{\"Config\":{\"Hostname\":\"other\"},\"Mounts\":[{\"Type\":\"volume\",\"Name\":\"w\","
-     "\"Destination\":\"/drone\"}]}",
-     "/drone/src", "mine", 1, NULL, NULL, "not mainline's own"},
-    {"{\"Config\":{\"Hostname\":\"mine\"},\"Mounts\":[{\"Type\":\"volume\",\"Name\":\"w\","
-     "\"Destination\":\"/drone\"}]}",
-     "/drone/src", "mine", 0, "w:/drone", "/drone", NULL},
+     "/drone/src", 1, NULL, NULL, "cannot be shared"},
     /* malformed */
-    {"[]", "/drone/src", NULL, ML_ENGINE_ERROR, NULL, NULL, NULL},
-    {"{\"Mounts\":{}}", "/drone/src", NULL, ML_ENGINE_ERROR, NULL, NULL, NULL},
-    {"{\"Mounts\":[]} x", "/drone/src", NULL, ML_ENGINE_ERROR, NULL, NULL, NULL},
+    {"[]", "/drone/src", ML_ENGINE_ERROR, NULL, NULL, NULL},
+    {"{\"Mounts\":{}}", "/drone/src", ML_ENGINE_ERROR, NULL, NULL, NULL},
+    {"{\"Mounts\":[]} x", "/drone/src", ML_ENGINE_ERROR, NULL, NULL, NULL},
 };
 
 static void test_inspect(void **state)
@@ -163,9 +130,9 @@ static void test_inspect(void **state)
 		int r;
 
 		ml_error_clear();
-		r = workspace_mount_from_inspect(ic->json, strlen(ic->json), ic->workspace,
-		                                 ic->hostname, bind, sizeof(bind), dest,
-		                                 sizeof(dest), why, sizeof(why));
+		r = workspace_mount_from_inspect(ic->json, strlen(ic->json), ic->workspace, bind,
+		                                 sizeof(bind), dest, sizeof(dest), why,
+		                                 sizeof(why));
 		if (r != ic->want)
 			fail_msg("case %zu: got %d, want %d (%s)", i, r, ic->want, why);
 		if (ic->bind != NULL) {
@@ -182,7 +149,6 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_volumes),
 	    cmocka_unit_test(test_workdir_against_workspace),
-	    cmocka_unit_test(test_own_id),
 	    cmocka_unit_test(test_inspect),
 	};
 

@@ -1,0 +1,184 @@
+/*
+ * The rollback state saved by runs that overlap: each save is a
+ * read-modify-write, so verified caches add up and the floor only moves
+ * forward along the first-parent line.
+ */
+#include "unit.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/reason.h"
+#include "verify/state.h"
+
+#define A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define B "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+#define C "cccccccccccccccccccccccccccccccccccccccc"
+#define ROOTS "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+/* A first-parent line A <- B <- C, and D on a rewritten line beside it. */
+#define D "dddddddddddddddddddddddddddddddddddddddd"
+
+static int line_rank(const char *id)
+{
+	return strcmp(id, A) == 0 ? 1 : strcmp(id, B) == 0 ? 2 : strcmp(id, C) == 0 ? 3 : 0;
+}
+
+static int on_line(void *ctx, const char *commit, const char *ancestor)
+{
+	int c = line_rank(commit), a = line_rank(ancestor);
+
+	(*(int *)ctx)++;
+	return c != 0 && a != 0 && c >= a;
+}
+
+static char dir[64];
+
+static int setup(void **state)
+{
+	snprintf(dir, sizeof(dir), "/tmp/mainline-state.XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd);
+}
+
+static struct state *open_state(void)
+{
+	struct state *st = NULL;
+
+	assert_int_equal(state_open(&st, dir, "https://example.org/p.git", "main", ROOTS), 0);
+	return st;
+}
+
+/* Two runs opened the state before either saved: both caches survive. */
+static void test_caches_of_overlapping_runs_add_up(void **state)
+{
+	struct state *one = open_state(), *two = open_state(), *after;
+	int calls = 0;
+
+	assert_int_equal(state_remember(one, A, NULL, STATE_SIGNATURE), 0);
+	assert_int_equal(state_remember(two, B, NULL, STATE_SIGNATURE | STATE_CHAIN), 0);
+	assert_int_equal(state_save(one, on_line, &calls), 0);
+	assert_int_equal(state_save(two, on_line, &calls), 0);
+	after = open_state();
+	assert_true(state_cached(after, A, NULL, STATE_SIGNATURE));
+	assert_true(state_cached(after, B, NULL, STATE_SIGNATURE | STATE_CHAIN));
+	assert_false(state_cached(after, C, NULL, STATE_SIGNATURE));
+	state_free(one);
+	state_free(two);
+	state_free(after);
+}
+
+static const char *saved_floor(void)
+{
+	static char floor[41];
+	struct state *st = open_state();
+
+	snprintf(floor, sizeof(floor), "%s", state_floor(st) != NULL ? state_floor(st) : "");
+	state_free(st);
+	return floor;
+}
+
+/* An older verification saved last does not pull the floor back. */
+static void test_floor_only_moves_forward(void **state)
+{
+	struct state *older = open_state(), *newer = open_state();
+	int calls = 0;
+
+	state_set_floor(newer, C);
+	state_set_floor(older, B);
+	assert_int_equal(state_save(newer, on_line, &calls), 0);
+	assert_int_equal(state_save(older, on_line, &calls), 0);
+	assert_string_equal(saved_floor(), C);
+	state_free(older);
+	state_free(newer);
+}
+
+/* The newer verification saved last moves the floor on past the older one's. */
+static void test_newer_floor_saved_last_wins(void **state)
+{
+	struct state *older = open_state(), *newer = open_state();
+	int calls = 0;
+
+	state_set_floor(older, B);
+	state_set_floor(newer, C);
+	assert_int_equal(state_save(older, on_line, &calls), 0);
+	assert_string_equal(saved_floor(), B);
+	assert_int_equal(state_save(newer, on_line, &calls), 0);
+	assert_string_equal(saved_floor(), C);
+	state_free(older);
+	state_free(newer);
+}
+
+/* A run that left the floor where it found it keeps another run's move. */
+static void test_unmoved_floor_keeps_the_other_runs(void **state)
+{
+	struct state *mover, *reader;
+	int calls = 0;
+
+	mover = open_state();
+	state_set_floor(mover, A);
+	assert_int_equal(state_save(mover, on_line, &calls), 0);
+	state_free(mover);
+
+	mover = open_state();
+	reader = open_state();
+	state_set_floor(mover, B);
+	assert_int_equal(state_remember(reader, C, NULL, STATE_SIGNATURE), 0);
+	assert_int_equal(state_save(mover, on_line, &calls), 0);
+	calls = 0;
+	assert_int_equal(state_save(reader, on_line, &calls), 0);
+	assert_int_equal(calls, 0); /* no ancestry needed: the reader did not move it */
+	assert_string_equal(saved_floor(), B);
+	state_free(mover);
+	state_free(reader);
+}
+
+/* Floors on two lines: the branch was rewritten between the two verifications. */
+static void test_diverged_floors_are_a_rollback(void **state)
+{
+	struct state *one = open_state(), *two = open_state();
+	int calls = 0;
+
+	state_set_floor(one, B);
+	state_set_floor(two, D);
+	assert_int_equal(state_save(one, on_line, &calls), 0);
+	assert_int_equal(state_save(two, on_line, &calls), ML_ROLLBACK);
+	assert_string_equal(saved_floor(), B);
+	state_free(one);
+	state_free(two);
+
+	/* without a way to tell, a moved floor is not overwritten either */
+	one = open_state();
+	two = open_state();
+	state_set_floor(one, C);
+	state_set_floor(two, A);
+	assert_int_equal(state_save(one, NULL, NULL), 0);
+	assert_int_equal(state_save(two, NULL, NULL), ML_ROLLBACK);
+	assert_string_equal(saved_floor(), C);
+	state_free(one);
+	state_free(two);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_caches_of_overlapping_runs_add_up, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_floor_only_moves_forward, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_newer_floor_saved_last_wins, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_unmoved_floor_keeps_the_other_runs, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_diverged_floors_are_a_rollback, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
