@@ -7,8 +7,11 @@
 bench_daemon_pid=
 
 bench_cleanup() {
-	[ -n "$bench_daemon_pid" ] && kill "$bench_daemon_pid" 2>/dev/null
-	[ -n "$bench_daemon_pid" ] && wait "$bench_daemon_pid" 2>/dev/null
+	# the daemon's status (killed) is not the script's
+	if [ -n "$bench_daemon_pid" ]; then
+		kill "$bench_daemon_pid" 2>/dev/null || :
+		wait "$bench_daemon_pid" 2>/dev/null || :
+	fi
 	rm -rf "$work"
 }
 

@@ -10,7 +10,9 @@
 #      `git clone --bare`, over git://, from a local path (git hard-links the
 #      objects) and from file:// (git sends a pack, as over the network).
 # Needs ../shared/data/realworld. RUNS (default 30) sets the timed runs of the
-# short commands, FETCH_RUNS (default 5) those of the fetches.
+# short commands, FETCH_RUNS (default 5) those of the fetches. BASELINE=FILE, a
+# mainline binary of another build (e.g. main's), adds its chain verification
+# of the same history, from its own cache, to the runs of part 1.
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-build}
@@ -43,10 +45,18 @@ echo "## 1. Chain verification of the fetched cache (1,075 signatures)"
 state="$work/state"
 chain="$mainline verify --source $url --keyring $keyring --state $state --mode chain --anchor $anchor"
 $chain >/dev/null # the fetch; the timed runs verify the cache it made
+set --
+if [ -n "${BASELINE:-}" ]; then
+	base_state="$work/base-state"
+	base="$BASELINE verify --source $url --keyring $keyring --state $base_state --mode chain"
+	base="$base --anchor $anchor"
+	$base >/dev/null
+	set -- --prepare "rm -rf $base_state/state" -n "baseline chain ($BASELINE)" "$base --offline"
+fi
 hf --warmup 3 --runs "$RUNS" --export-csv "$work/chain.csv" \
 	--prepare "rm -rf $state/state" -n "mainline chain (default threads)" "$chain --offline" \
 	--prepare "rm -rf $state/state" -n "mainline chain (MAINLINE_VERIFY_WORKERS=1)" \
-	"env MAINLINE_VERIFY_WORKERS=1 $chain --offline"
+	"env MAINLINE_VERIFY_WORKERS=1 $chain --offline" "$@"
 hf --warmup 1 --runs 5 --export-csv "$work/gitlog.csv" \
 	-n "git log --first-parent --format=%G? (gpg)" \
 	"git -C $repo log --first-parent --format=%G? $anchor..main"
@@ -105,6 +115,13 @@ line "chain, default threads / bare RSA:" \
 	"$(ratio "$par" "$floor_med") (minimums: $(ratio "$par_min" "$floor_min"))"
 line "chain, one thread / bare RSA:" \
 	"$(ratio "$seq1" "$floor_med") (minimums: $(ratio "$seq_min" "$floor_min"))"
+if [ -n "${BASELINE:-}" ]; then
+	line "chain, default threads / baseline:" \
+		"$(both "mainline chain (default threads)" "baseline chain ($BASELINE)")"
+	b=$(awk -F'\t' -v n="baseline chain ($BASELINE)" '$1 == n { print $2, $3 }' "$work/medians")
+	line "baseline / bare RSA:" \
+		"$(ratio "${b% *}" "$floor_med") (minimums: $(ratio "${b#* }" "$floor_min"))"
+fi
 line "git log %G? / chain, default threads:" \
 	"$(both "git log --first-parent --format=%G? (gpg)" "mainline chain (default threads)")"
 line "warm re-check / one git verify-commit:" \

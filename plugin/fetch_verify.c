@@ -147,14 +147,16 @@ int fetch_verify_verify(struct fetch_verify *fv, const struct config *c,
                         const volatile sig_atomic_t *cancel)
 {
 	struct verify_request req;
+	size_t workers;
 	int r;
 
-	fetch_verify_request(c, &req);
-	if ((r = workers_from_env(&req.workers)) != 0)
+	if ((r = workers_from_env(&workers)) != 0)
 		return r;
 	if ((r = state_open(&fv->st, c->cache, c->source, c->branch, fv->roots_digest)) != 0)
 		return r;
+	fetch_verify_request(c, &req);
 	req.cancel = cancel;
+	req.workers = workers;
 	r = verify_once(fv, &req);
 	if (r != 0 && r != ML_CANCELED && source_suspect(fv->src) && (r = refetch(fv, c)) == 0)
 		r = verify_once(fv, &req);

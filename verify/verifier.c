@@ -27,6 +27,12 @@ struct chain_job {
 	struct ml_signer *signer; /* where the signer goes: the target's job only */
 };
 
+/* What every check reads, and nothing else: the pool's threads share it. */
+struct chain_check {
+	const struct trust_roots *tr;
+	const volatile sig_atomic_t *cancel; /* set: the checks not yet started are skipped */
+};
+
 /*
  * The first-parent segment from the target down (index 0), kept parsed for
  * the signature pass. With more than one worker, its commits go to a pool
@@ -41,18 +47,24 @@ struct segment {
 	size_t to_check; /* jobs not answered from the cache */
 	size_t workers;
 	struct pool *pool;
-	const struct trust_roots *tr;
+	struct chain_check check;
 };
 
-/* Checks one commit's signature, keeping the outcome in the job (any thread). */
+/*
+ * Checks one commit's signature, keeping the outcome in the job (any
+ * thread). Once the run is canceled the job is left unchecked: the signature
+ * pass stops at it.
+ */
 static void check_job(void *ctx, void *job)
 {
-	const struct trust_roots *tr = ctx;
+	const struct chain_check *check = ctx;
 	struct chain_job *j = job;
 	struct ml_signer signer;
 
+	if (check->cancel != NULL && *check->cancel)
+		return;
 	ml_error_clear();
-	j->reason = signature_verify_commit(tr, &j->commit, j->id, &signer);
+	j->reason = signature_verify_commit(check->tr, &j->commit, j->id, &signer);
 	if (j->reason != 0)
 		j->message = strdup(ml_error_message());
 	else if (j->signer != NULL)
@@ -82,7 +94,7 @@ static void segment_dispatch(struct segment *s, struct chain_job *j)
 	if (j->cached || s->workers < 2 || ++s->to_check < 2)
 		return;
 	if (s->pool == NULL) {
-		if (pool_new(&s->pool, s->workers, check_job, (void *)s->tr) != 0) {
+		if (pool_new(&s->pool, s->workers, check_job, &s->check) != 0) {
 			s->workers = 1; /* no threads to be had: checked one by one */
 			return;
 		}
@@ -174,15 +186,20 @@ static int is_full_id(const char *s)
 	return hex_is_lower(s, 40) && s[40] == '\0';
 }
 
+static int cancel_fail(const struct verify_request *req, size_t walked, size_t checked)
+{
+	return ml_fail(ML_CANCELED,
+	               "canceled while verifying branch '%s' (%zu commits read, %zu signatures "
+	               "checked)",
+	               req->branch, walked, checked);
+}
+
 /* Checked once per commit, in the walk and in the signature pass. */
 static int canceled(const struct verify_request *req, size_t walked, size_t checked)
 {
 	if (req->cancel == NULL || !*req->cancel)
 		return 0;
-	return ml_fail(ML_CANCELED,
-	               "canceled while verifying branch '%s' (%zu commits read, %zu signatures "
-	               "checked)",
-	               req->branch, walked, checked);
+	return cancel_fail(req, walked, checked);
 }
 
 int verifier_run(struct source *src, struct state *st, const struct trust_roots *tr,
@@ -206,7 +223,8 @@ int verifier_run(struct source *src, struct state *st, const struct trust_roots 
 	memset(&c, 0, sizeof(c));
 	memset(&target_signer, 0, sizeof(target_signer));
 	buf_init(&raw, COMMIT_OBJECT_MAX);
-	seg.tr = tr;
+	seg.check.tr = tr;
+	seg.check.cancel = req->cancel;
 	seg.workers = workers_for(req);
 	if (seg.workers > POOL_MAX_THREADS) {
 		r = ml_fail(ML_CONFIG, "%zu verification workers asked for (at most %d)",
@@ -331,7 +349,11 @@ int verifier_run(struct source *src, struct state *st, const struct trust_roots 
 			continue;
 		}
 		if (!j->done)
-			check_job((void *)tr, j);
+			check_job(&seg.check, j);
+		if (!j->done) { /* only a cancel leaves a commit unchecked; never taken as good */
+			r = cancel_fail(req, walked, out->checked);
+			goto out;
+		}
 		if (j->reason != 0) {
 			r = ml_fail_override(j->reason, "%s",
 			                     j->message != NULL ? j->message

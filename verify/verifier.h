@@ -33,14 +33,14 @@ struct verify_request {
 	const char *extra_anchor;
 	enum verify_mode mode;
 	size_t max_walk; /* first-parent commits walked at most; 0 = default */
+	/* set (non-zero) by a signal handler: the run stops (ML_CANCELED); may be NULL */
+	const volatile sig_atomic_t *cancel;
 	/*
 	 * Threads that check a chain's signatures (1: one by one, after the
 	 * walk; at most POOL_MAX_THREADS); 0 = one per CPU this process may use,
 	 * at most VERIFY_WORKERS_AUTO. The decision is the same for any number.
 	 */
 	size_t workers;
-	/* set (non-zero) by a signal handler: the run stops (ML_CANCELED); may be NULL */
-	const volatile sig_atomic_t *cancel;
 };
 
 #define VERIFY_WORKERS_AUTO 8
