@@ -592,11 +592,13 @@ static int transfer_progress(const git_indexer_progress *stats, void *payload)
 
 /*
  * A local source (a path, or a file:/// URL of a plain path) is fetched as
- * any other, but first its packs are copied into the cache as they are, as
- * `git clone --local --no-hardlinks` does: the fetch then finds the objects
- * it wants already there and only moves the references, where libgit2's
- * local transport would build and index a new pack of the whole history
- * (seconds, against milliseconds for the copy). Each copy is checked as it
+ * any other, but into a cache without packs its packs are first copied as
+ * they are, as `git clone --local --no-hardlinks` does: the fetch then finds
+ * the objects it wants already there and only moves the references, where
+ * libgit2's local transport would build and index a new pack of the whole
+ * history (seconds, against milliseconds for the copy). Later fetches are
+ * incremental as from any source (libgit2 packs only what is new), so the
+ * cache does not gain a copy of every pack the source's gc writes. Each copy is checked as it
  * is written: the pack's own SHA-1 trailer over its content and its name,
  * the index's trailer and the pack checksum it names. A pack that fails is
  * left out (the fetch then reads those objects from the source and fails as
@@ -719,8 +721,26 @@ static int is_pack_name(const char *name)
 	       strcmp(name + 45, ".pack") == 0;
 }
 
+/* Whether the cache holds a pack already (then libgit2 sends only what is new). */
+static int has_pack_index(const struct source *src)
+{
+	char dir[MAX_PATH_LEN + 16];
+	struct dirent *e;
+	int found = 0;
+	size_t n;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "%s/objects/pack", src->git_dir);
+	if ((d = opendir(dir)) == NULL)
+		return 0;
+	while (!found && (e = readdir(d)) != NULL)
+		found = (n = strlen(e->d_name)) > 4 && strcmp(e->d_name + n - 4, ".idx") == 0;
+	closedir(d);
+	return found;
+}
+
 /*
- * Seeds the cache with the packs of a local source (see above). A source
+ * Seeds an empty cache with the packs of a local source (see above). A source
  * that libgit2 cannot open, one that borrows objects (alternates) or
  * anything unexpected: nothing is copied and the fetch does all the work.
  */
@@ -733,7 +753,7 @@ static void seed_from_local(struct source *src)
 	struct stat st;
 	DIR *d = NULL;
 
-	if (local_source_path(src->url, path, sizeof(path)) < 0 ||
+	if (local_source_path(src->url, path, sizeof(path)) < 0 || has_pack_index(src) ||
 	    git_repository_open_ext(&repo, path, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) < 0)
 		goto out;
 	snprintf(dir, sizeof(dir), "%sobjects/info/alternates", git_repository_commondir(repo));
