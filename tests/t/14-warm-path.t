@@ -87,6 +87,15 @@ skip_unless_traced "... its tree read from the object database" \
 t_exit "... then warm again" 0 verify --offline
 t_is "... the same tip" "$(field commit)" "$c3"
 
+# another policy on the same warm cache: decided anew
+t_exit "an anchor the tip does not descend from: refused" 1 \
+	verify --offline --anchor 1111111111111111111111111111111111111111
+t_is "... as before_anchor" "$(field reason)" before_anchor
+t_exit "chain mode from the first commit: allowed" 0 verify --offline --mode chain --anchor "$c1"
+t_is "... both commits after the anchor checked" "$(field checked)" 2
+t_exit "... warm again in that mode" 0 verify --offline --mode chain --anchor "$c1"
+t_is "... the tip's signature checked again, the rest from the verified cache" "$(field checked)" 1
+
 c4=$(commit four)
 push
 t_fails "unsigned tip: git refuses it" git -C "$repo" verify-commit "$c4"
