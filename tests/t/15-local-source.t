@@ -54,9 +54,9 @@ git -C "$work" push -q "$src" main
 git -C "$src" repack -q -a -d
 t_exit "incremental: allowed" 0 verify "$url"
 t_is "... the new tip" "$(field commit)" "$c3"
-t_like "... the seeded pack kept, the source's repacked one not copied" \
-	"$(packs "$cache")" "^$(echo "$seeded" | sed 's/ $//')( |$)"
-t_fails "... (that one is not in the cache)" test -e "$cache/objects/pack/$(packs "$src" | cut -d' ' -f1)"
+t_ok "... the seeded pack kept" test -e "$cache/objects/pack/${seeded% }"
+t_fails "... the source's repacked one not copied" \
+	test -e "$cache/objects/pack/$(packs "$src" | cut -d' ' -f1)"
 t_ok "... git finds the cache whole" git --git-dir="$cache" fsck --no-dangling
 
 # a pack whose bytes do not match its checksums is never copied
