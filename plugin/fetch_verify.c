@@ -103,18 +103,25 @@ static int entry_read(void *ctx, const struct tree_entry *e)
 	return 0;
 }
 
+/* Every object of the tree, read as the run will read it. */
+static int read_tree(void *src, const char *tree)
+{
+	return source_tree_walk(src, tree, entry_read, NULL);
+}
+
 /*
- * The decision, then every object of the verified tree read as the run will
+ * The decision, with every object of the target's tree read as the run will
  * read it: a damaged cache shows now, while it is locked and can still be
- * fetched afresh.
+ * fetched afresh. The tree is read once the target's signature holds, while
+ * a chain's other signatures are still being checked (verifier.h).
  */
 static int verify_once(struct fetch_verify *fv, const struct verify_request *req)
 {
-	int r = verifier_run(fv->src, fv->st, &fv->tr, req, &fv->res);
+	struct verify_request with_tree = *req;
 
-	if (r == 0 && (r = source_tree_walk(fv->src, fv->res.tree, entry_read, NULL)) != 0)
-		memset(fv->res.tree, 0, sizeof(fv->res.tree));
-	return r;
+	with_tree.on_target = read_tree;
+	with_tree.on_target_ctx = fv->src;
+	return verifier_run(fv->src, fv->st, &fv->tr, &with_tree, &fv->res);
 }
 
 /*
