@@ -50,6 +50,16 @@ static int env_push(struct env *env, const char *name, const char *value)
 	return env_adopt(env, kv);
 }
 
+static int env_has(const struct env *env, const char *name)
+{
+	size_t i, n = strlen(name);
+
+	for (i = 0; i < env->n; i++)
+		if (strncmp(env->v[i], name, n) == 0 && env->v[i][n] == '=')
+			return 1;
+	return 0;
+}
+
 static void env_release(struct env *env)
 {
 	size_t i;
@@ -91,7 +101,8 @@ static int build_env(struct env *env, const struct config *c, char **envp,
 			return ml_fail(ML_CONFIG,
 			               "variable '%s' named in env is not set (a withheld secret?)",
 			               c->env.v[i]);
-		if ((r = env_push(env, c->env.v[i], v)) != 0)
+		/* named in env and passed anyway: once */
+		if (!env_has(env, c->env.v[i]) && (r = env_push(env, c->env.v[i], v)) != 0)
 			return r;
 	}
 	otel_traceparent_for_child(trace, traceparent);
