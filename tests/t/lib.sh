@@ -313,6 +313,7 @@ t_now() { date +%s.%N | cut -c1-13; }
 # or must not share its containers: in its own network and mount namespaces with its own
 # bridge (the shared engine's docker0 is never touched), its own data and exec root and
 # socket under $T_TMP, the test image built into it. Sets $pd_host (for DOCKER_HOST).
+# $T_PD_ARGS, when set, adds options to its command line (--init-path=/nonexistent, say).
 # t_private_dockerd_kill sends it SIGKILL (its containers stay, as after a crash);
 # t_private_dockerd_start starts it again on the same data. Stopped at exit.
 t_private_dockerd_start() {
@@ -333,7 +334,7 @@ ip addr add 10.213.0.1/24 dev mlt0
 ip link set mlt0 up
 exec dockerd --host unix://$pd/docker.sock --data-root $pd/data --exec-root $pd/exec \
 	--pidfile $pd/docker.pid --bridge mlt0 --iptables=false --ip6tables=false \
-	--ip-masq=false --userland-proxy=false
+	--ip-masq=false --userland-proxy=false ${T_PD_ARGS:-}
 SH
 	chmod +x "$pd/start.sh"
 	rm -f "$pd/docker.pid"
