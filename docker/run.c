@@ -372,6 +372,7 @@ int engine_run(struct engine *e, const struct run_spec *spec, struct run_result 
 	    .pull = spec->pull,
 	    .docker_config = spec->docker_config,
 	    .docker_config_json = spec->docker_config_json,
+	    .helper_timeout_ms = spec->helper_timeout_ms,
 	    .progress = spec->progress,
 	    .progress_ctx = spec->progress_ctx,
 	    .cancel = spec->cancel,

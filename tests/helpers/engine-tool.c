@@ -1,7 +1,7 @@
 /*
  * Test CLI over the docker/ API:
  *   engine-tool ping
- *   engine-tool pull IMAGE [--docker-config PATH]
+ *   engine-tool pull IMAGE [--docker-config PATH] [--helper-timeout MS]
  *   engine-tool run IMAGE [--pull always|if-not-exists|never] [--docker-config PATH]
  *       [--tree DIR] [--workdir D] [--timeout MS] [--grace MS] [--socket]
  *       [--label k=v]... [--env K=V]... [--bind S:D]... [--name-prefix P]
@@ -234,6 +234,8 @@ int main(int argc, char **argv)
 				return fail(r);
 		} else if (strcmp(a, "--docker-config") == 0) {
 			spec.docker_config = io.docker_config = v;
+		} else if (strcmp(a, "--helper-timeout") == 0) {
+			spec.helper_timeout_ms = io.helper_timeout_ms = strtol(v, NULL, 10);
 		} else if (strcmp(a, "--tree") == 0) {
 			spec.tree_walk = walk_tree;
 			spec.tree_ctx = (void *)v;
