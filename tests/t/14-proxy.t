@@ -15,30 +15,8 @@ git init -q "$repo"
 git -C "$repo" commit -q --allow-empty -m first
 tip=$(git -C "$repo" rev-parse HEAD)
 git clone -q --bare "$repo" "$T_TMP/srv/repo.git"
-hport=$(t_free_port)
-mkdir -p "$T_TMP/www"
-httpd() { # NAME PORT [TLS lines]
-	h_mods='"mod_alias", "mod_cgi", "mod_setenv"'
-	[ -n "${3:-}" ] && h_mods="$h_mods, \"mod_openssl\""
-	cat >"$T_TMP/$1.conf" <<CONF
-server.modules = ($h_mods)
-server.document-root = "$T_TMP/www"
-server.bind = "127.0.0.1"
-server.port = $2
-server.pid-file = "$T_TMP/$1.pid"
-server.errorlog = "$T_TMP/$1.log"
-${3:-}
-alias.url = ("/git" => "/usr/lib/git-core/git-http-backend")
-\$HTTP["url"] =~ "^/git" {
-	cgi.assign = ("" => "")
-	setenv.add-environment = ("GIT_PROJECT_ROOT" => "$T_TMP/srv", "GIT_HTTP_EXPORT_ALL" => "")
-}
-CONF
-	lighttpd -D -f "$T_TMP/$1.conf" &
-	T_SERVERS="$T_SERVERS $!"
-	t_wait_port "$2"
-}
-httpd http "$hport"
+t_start_git_http "$T_TMP/srv"
+hport=$git_http_port
 H="http://127.0.0.1:$hport/git/repo.git"
 
 rm -f "$T_TMP/.proxy.port"
@@ -95,13 +73,9 @@ git config --global --unset http.proxy
 
 # -- https: the proxy only carries a CONNECT tunnel
 if [ -e /usr/lib/lighttpd/mod_openssl.so ] && command -v openssl >/dev/null; then
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
-		-subj /CN=localhost -addext 'subjectAltName=DNS:localhost' \
-		-keyout "$T_TMP/srv.key" -out "$T_TMP/srv.crt" >/dev/null 2>&1
-	cat "$T_TMP/srv.crt" "$T_TMP/srv.key" >"$T_TMP/srv.pem"
-	sport=$(t_free_port)
-	httpd https "$sport" "ssl.engine = \"enable\"
-ssl.pemfile = \"$T_TMP/srv.pem\""
+	t_localhost_cert "$T_TMP/srv"
+	t_start_git_http "$T_TMP/srv" "$T_TMP/srv.pem"
+	sport=$git_http_port
 	S="https://localhost:$sport/git/repo.git"
 	t_run env -i PATH="$PATH" HOME="$HOME" HTTPS_PROXY="$P" "$ST" fetch "$S" "$T_TMP/s1" main \
 		--ca "$T_TMP/srv.crt"
