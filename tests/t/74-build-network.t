@@ -20,6 +20,7 @@ cleanup_docker() {
 	docker rm -f "$svc" "mltest-plugin-$tag" >/dev/null 2>&1
 	docker network rm "$net" "$net2" >/dev/null 2>&1
 	docker image rm -f "mainline-test/plugin:$tag" "mainline-test/tool:$tag" >/dev/null 2>&1
+	docker volume rm -f "mltest-run-$tag" >/dev/null 2>&1
 }
 T_CLEANUP="$T_CLEANUP cleanup_docker"
 
@@ -159,6 +160,43 @@ t_exit "the socket's directory mounted instead: runs" 0 \
 	in_container -v /var/run:/hostrun -e DOCKER_HOST=unix:///hostrun/docker.sock
 t_like "... the pipeline talks to the engine" "$(t_out)" "^api 1\\.[0-9]+$"
 t_fails "... nothing created on the host" test -e /hostrun
+
+# no bind of a host path holds the socket: docker_socket refused, not guessed
+docker volume create --driver local --opt type=none --opt o=bind --opt device=/var/run \
+	"mltest-run-$tag" >/dev/null
+on_volume() {
+	docker run --rm --env-file "$T_TMP/env.list" -e PLUGIN_IMAGE="mainline-test/tool:$tag" \
+		-v "$repo:$repo:ro" -v "mltest-run-$tag:/hostrun" \
+		-e DOCKER_HOST=unix:///hostrun/docker.sock "$@" "mainline-test/plugin:$tag"
+}
+t_exit "the socket on a named volume, without docker_socket: runs" 0 on_volume
+t_like "... the pipeline ran" "$(t_out)" "pipeline ran"
+t_exit "the socket on a named volume, with docker_socket: refused" 2 on_volume \
+	-e PLUGIN_DOCKER_SOCKET=true
+t_like "... saying where the socket is and why its host path is unknown" "$(t_out)" \
+	"config_error: cannot give the pipeline the docker socket: '/hostrun/docker.sock' is on a volume mount at '/hostrun', not a bind of a host path, so its path on the engine's host is unknown"
+t_fails "... before the pipeline ran" grep -q "pipeline ran" "$T_TMP/.out"
+t_is "... and no pipeline container was made" \
+	"$(docker ps -aq --filter "label=org.mainline.commit=$good" | wc -l | tr -d ' ')" 0
+
+# mainline in a container of one engine, talking to another (a dockerd of this test's own)
+# through a socket mounted into it: its own container is unknown there, and so is the host path
+if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null && command -v dockerd >/dev/null; then
+	T_CLEANUP="$T_CLEANUP t_private_dockerd_stop"
+	if t_private_dockerd_start; then
+		in_container -v "$pd/docker.sock:/run/other.sock" -e DOCKER_HOST=unix:///run/other.sock \
+			>"$T_TMP/.out" 2>&1
+		t_is "another engine's socket, with docker_socket: refused" "$?" 2
+		t_like "... saying the engine does not know mainline's container" "$(t_out)" \
+			"config_error: cannot give the pipeline the docker socket: mainline runs in a container the engine at 'unix:///run/other.sock' does not know"
+		t_fails "... before the pipeline ran" grep -q "pipeline ran" "$T_TMP/.out"
+		t_private_dockerd_stop
+	else
+		echo "# another engine's socket not tested: the private dockerd did not start"
+	fi
+else
+	echo "# another engine's socket not tested: a private dockerd needs root, unshare and dockerd"
+fi
 
 # Mounts, not the legacy Binds: a missing host path fails and stays missing
 missing="/run/mltest-missing-$tag.sock"
