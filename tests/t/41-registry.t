@@ -100,6 +100,7 @@ helper mltest "case \"\$server\" in
 *) echo 'credentials not found in native keychain'; exit 1 ;;
 esac"
 helper mltest-wrong "printf '{\"Username\":\"alice\",\"Secret\":\"wrong\"}'"
+helper mltest-token "printf '{\"Username\":\"<token>\",\"Secret\":\"s3cret\"}'"
 helper mltest-none "echo 'credentials not found in native keychain'; exit 1"
 helper mltest-fail "echo 'error getting credentials: token expired for alice'; echo 'helper log: refreshing failed' >&2; exit 1"
 helper mltest-hang "sleep 60"
@@ -144,6 +145,10 @@ t_like "... the message says the helper had none" "$(t_out)" \
 config "{\"credHelpers\":{\"$reg\":\"mltest-wrong\"}}"
 t_exit "a helper with the wrong password: refused by the registry" 2 pull
 t_like "... as unauthorized" "$(t_out)" "image_error: cannot pull image .*(unauthorized|authentication required)"
+config "{\"credHelpers\":{\"$reg\":\"mltest-token\"}}"
+t_exit "a helper's <token> answer is an identity token, not a password: basic auth refuses it" 2 pull
+t_like "... as unauthorized, though the secret is alice's password" "$(t_out)" \
+	"image_error: cannot pull image .*(unauthorized|authentication required|no basic auth credentials)"
 config "{\"credHelpers\":{\"$reg\":\"mltest-fail\"}}"
 t_exit "a failing helper: an image error" 2 pull
 t_like "... with what it said, and its stderr" "$(t_out)" \

@@ -95,6 +95,7 @@ static void test_auth_header(void **state)
 	    "\"https://ghcr.io/v2/\":{\"username\":\"bob\",\"password\":\"pw\"},"
 	    "\"broken.example\":{\"auth\":\"!!!\"},"
 	    "\"nocolon.example\":{\"auth\":\"bm9jb2xvbg==\"},"
+	    "\"token.example\":{\"identitytoken\":\"refresh-1\"},"
 	    "\"empty.example\":{}}}";
 	struct buf out;
 	cJSON *j;
@@ -120,6 +121,17 @@ static void test_auth_header(void **state)
 	j = decode_auth(&out);
 	assert_string_equal(json_string(j, "username"), "bob");
 	assert_string_equal(json_string(j, "password"), "pw");
+	cJSON_Delete(j);
+
+	/* an identity token goes as identitytoken, never as a password */
+	buf_reset(&out);
+	assert_int_equal(registry_auth_header(config, strlen(config), "token.example", NULL, &out),
+	                 0);
+	j = decode_auth(&out);
+	assert_string_equal(json_string(j, "identitytoken"), "refresh-1");
+	assert_null(json_string(j, "password"));
+	assert_null(json_string(j, "username"));
+	assert_string_equal(json_string(j, "serveraddress"), "token.example");
 	cJSON_Delete(j);
 
 	/* no entry, or an entry without credentials: anonymous */
