@@ -86,7 +86,11 @@ static void segment_release(struct segment *s)
 	free(s->jobs);
 }
 
-/* Hands the job to the pool, starting the pool at the second job to check. */
+/*
+ * Hands the job to the pool, starting the pool at the second job to check.
+ * The target's job (the first) stays with the walking thread, which checks
+ * it as soon as the walk ends (verifier_run).
+ */
 static void segment_dispatch(struct segment *s, struct chain_job *j)
 {
 	size_t i;
@@ -98,7 +102,7 @@ static void segment_dispatch(struct segment *s, struct chain_job *j)
 			s->workers = 1; /* no threads to be had: checked one by one */
 			return;
 		}
-		for (i = 0; i + 1 < s->count; i++)
+		for (i = 1; i + 1 < s->count; i++)
 			if (!s->jobs[i]->cached)
 				(void)pool_add(s->pool, s->jobs[i]);
 	}
@@ -212,11 +216,12 @@ int verifier_run(struct source *src, struct state *st, const struct trust_roots 
 	long target_at = -1, floor_at = -1;
 	struct ml_signer target_signer;
 	struct commit_object c;
+	struct chain_job *target;
 	struct segment seg;
 	struct buf raw;
-	char id[41], parent[41];
+	char id[41], parent[41], target_msg[512];
 	size_t walked, i;
-	int r;
+	int r, target_r = 0;
 
 	memset(out, 0, sizeof(*out));
 	memset(&seg, 0, sizeof(seg));
@@ -333,10 +338,19 @@ int verifier_run(struct source *src, struct state *st, const struct trust_roots 
 	}
 
 	/*
-	 * Oldest first, so a refusal names the first commit after the anchor that
-	 * breaks the chain, whichever thread checked it. One by one (a single
-	 * worker), the first refusal ends the pass.
+	 * The target's signature first, on this thread: once it holds, the tree
+	 * it names may be read (on_target) while the pool checks the rest. Then
+	 * the outcomes oldest first, so a refusal names the first commit after
+	 * the anchor that breaks the chain, whichever thread checked it. One by
+	 * one (a single worker), the first refusal ends the pass.
 	 */
+	target = seg.jobs[0];
+	check_job(&seg.check, target);
+	if (req->on_target != NULL && target->done && target->reason == 0 &&
+	    (target_r = req->on_target(req->on_target_ctx, target->commit.tree)) != 0) {
+		snprintf(target_msg, sizeof(target_msg), "%s", ml_error_message());
+		ml_error_clear();
+	}
 	if (seg.pool != NULL)
 		pool_wait(seg.pool);
 	for (i = seg.count; i-- > 0;) {
@@ -369,6 +383,11 @@ int verifier_run(struct source *src, struct state *st, const struct trust_roots 
 	/* reached through an annotated tag: a signed tag must verify too */
 	if (out->tag[0] != '\0' && (r = check_tag(src, tr, out->tag)) != 0) {
 		memcpy(out->failed, out->tag, 41);
+		goto out;
+	}
+
+	if (target_r != 0) {
+		r = ml_fail_override(target_r, "%s", target_msg);
 		goto out;
 	}
 

@@ -41,6 +41,16 @@ struct verify_request {
 	 * at most VERIFY_WORKERS_AUTO. The decision is the same for any number.
 	 */
 	size_t workers;
+	/*
+	 * NULL, or work on the target's tree that must wait for the target's own
+	 * signature but not for the rest of the chain (reading the tree's
+	 * objects): called once, on the calling thread, as soon as that
+	 * signature verified, while the chain's other signatures may still be
+	 * checked on other threads. Its non-zero result (its message kept) is the
+	 * run's unless the verification refuses: a refusal comes first.
+	 */
+	int (*on_target)(void *ctx, const char *tree);
+	void *on_target_ctx;
 };
 
 #define VERIFY_WORKERS_AUTO 8
