@@ -21,6 +21,7 @@
 #include "plugin/pipeline.h"
 #include "plugin/policy.h"
 #include "plugin/policy_digest.h"
+#include "plugin/spool.h"
 #include "plugin/webhook.h"
 #include "plugin/workspace.h"
 #include "verify/source.h"
@@ -142,7 +143,7 @@ static int phase_check_sinks(struct plugin_run *p)
 	if (p->cfg.audit_file != NULL &&
 	    (r = audit_log_check(p->cfg.audit_file, p->cfg.audit_key)) != 0)
 		p->audit_file_failed = 1;
-	if (r == 0 && p->cfg.audit_webhook != NULL && webhook_spool_check(p->spool) != 0)
+	if (r == 0 && p->cfg.audit_webhook != NULL && spool_check(p->spool, "audit webhook") != 0)
 		r = ml_fail_override(ML_AUDIT_UNAVAILABLE, "%s", ml_error_message());
 	if (r != 0)
 		span_end(p, AUDIT_PHASE_GATE);

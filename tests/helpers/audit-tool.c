@@ -78,7 +78,7 @@ static int cmd_webhook(int argc, char **argv)
 	                     .spool = argv[4],
 	                     .backoff_ms = 100,
 	                     .timeout_ms = 2000};
-	struct webhook_stats st;
+	struct spool_stats st;
 	struct audit_record rec;
 	int r;
 
