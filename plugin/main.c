@@ -46,7 +46,7 @@ static int audit_verify_main(int argc, char **argv)
 	}
 	buf_init(&report, 1u << 20);
 	ml_error_clear();
-	r = audit_log_verify_file(file, pubkey, &report);
+	r = audit_log_verify_file(file, pubkey, NULL, &report);
 	fputs(buf_cstr(&report), r == 0 ? stdout : stderr);
 	if (r != 0 && report.len == 0)
 		fprintf(stderr, "mainline: %s (%s)\n", ml_error_message(), ml_reason_name(r));
