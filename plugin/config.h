@@ -59,6 +59,7 @@ enum config_key {
 	CK_SOURCE,
 	CK_SSH_KEY,
 	CK_SSH_KNOWN_HOSTS,
+	CK_STATE_URL,
 	CK_TAG_ALLOWED_SIGNERS,
 	CK_TAG_KEYRING,
 	CK_TAGS,
@@ -124,6 +125,7 @@ struct config {
 	char *audit_secret; /* secret */
 	char *otlp_endpoint;
 	char *card_schema; /* the card's template URL */
+	char *state_url;   /* secret: the shared state of a fleet (common/pg.h) */
 	char *drone_token; /* secret */
 	char *policy;      /* contents */
 	int dry_run;

@@ -184,7 +184,7 @@ static int phase_fetch_verify(struct plugin_run *p)
 	}
 	if (r == 0) {
 		span_begin(p, AUDIT_PHASE_VERIFY);
-		r = fetch_verify_verify(&p->fv, &p->cfg, &canceled);
+		r = fetch_verify_verify(&p->fv, &p->cfg, NULL, &canceled);
 		span_end(p, AUDIT_PHASE_VERIFY);
 	}
 	record_verification(p);

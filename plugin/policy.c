@@ -65,6 +65,7 @@ static const enum rule rules[CK_COUNT] = {
     [CK_SOURCE] = R_EQUAL,
     [CK_SSH_KEY] = R_EQUAL,
     [CK_SSH_KNOWN_HOSTS] = R_EQUAL,
+    [CK_STATE_URL] = R_EQUAL,
     [CK_TAG_ALLOWED_SIGNERS] = R_EQUAL,
     [CK_TAG_KEYRING] = R_EQUAL,
     [CK_TAGS] = R_SUBSET,
