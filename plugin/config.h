@@ -140,6 +140,8 @@ struct config {
 
 	/* PLUGIN_* names that are not settings but ignored (ignored_settings.h) */
 	struct strlist ignore_settings;
+	/* the policy requires state_url (POLICY_REQUIRE_SHARED_STATE, policy.h) */
+	int require_shared_state;
 
 	uint64_t set;     /* CONFIG_BIT(k): the setting was given a value */
 	uint64_t empty;   /* CONFIG_BIT(k): PLUGIN_* present but empty (withheld secret?) */

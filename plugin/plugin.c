@@ -26,6 +26,7 @@
 #include "plugin/pipeline.h"
 #include "plugin/policy.h"
 #include "plugin/policy_digest.h"
+#include "plugin/rollback_state.h"
 #include "plugin/spool.h"
 #include "plugin/webhook.h"
 #include "plugin/workspace.h"
@@ -165,21 +166,37 @@ static int phase_check_sinks(struct plugin_run *p)
 }
 
 /*
- * The shared state, before anything runs: connected, its tables current
- * (made or migrated when the role may), the end of its audit chain intact. A
- * shared state that fails is an error (state_unavailable): nothing runs, and
- * the record waits in the spool.
+ * Where the rollback floor lives (rollback_state.h): a policy's
+ * require_shared_state refuses a run without state_url, a floor that goes
+ * with the build is warned of; then the shared state, before anything runs:
+ * connected, its tables current (made or migrated when the role may), the
+ * end of its audit chain intact. A shared state that fails is an error
+ * (state_unavailable): nothing runs, and the record waits in the spool.
  */
 static int phase_check_state(struct plugin_run *p)
 {
+	enum rollback_state kept;
+	char why[600];
 	int r;
 
+	if ((r = rollback_state_required(&p->cfg)) != 0)
+		goto out;
+	kept = rollback_state_find(&p->cfg, why, sizeof(why));
+	p->rec.rollback_state = rollback_state_name(kept);
+	if (kept == ROLLBACK_STATE_EPHEMERAL)
+		fprintf(
+		    stderr,
+		    "mainline: warning: the rollback floor does not outlive this build: %s; a "
+		    "force-push back to an older signed commit would pass the next build (mount "
+		    "a host volume at the cache, or set state_url)\n",
+		    why);
 	if (p->cfg.state_url == NULL)
 		return 0;
 	if ((r = pg_connect(&p->db, p->cfg.state_url)) != 0 ||
 	    (r = pg_schema_ensure(p->db, NULL, NULL)) != 0 ||
 	    (r = audit_db_check(p->db, p->cfg.audit_key)) != 0)
 		p->state_failed = r != ML_CONFIG;
+out:
 	if (r != 0)
 		span_end(p, AUDIT_PHASE_GATE);
 	return r;

@@ -114,7 +114,7 @@ int policy_parse(struct config *out, const char *json, size_t len)
 {
 	cJSON *root = NULL;
 	const cJSON *item;
-	int r = ML_CONFIG, k, ignore_seen = 0;
+	int r = ML_CONFIG, k, ignore_seen = 0, shared_seen = 0;
 
 	if ((root = json_parse(json, len, POLICY_MAX)) == NULL || !cJSON_IsObject(root)) {
 		r = ml_fail(ML_CONFIG, "policy is not a JSON object");
@@ -125,6 +125,20 @@ int policy_parse(struct config *out, const char *json, size_t len)
 		if (strcmp(item->string, POLICY_IGNORE_SETTINGS) == 0) {
 			if ((r = parse_ignore_settings(out, item, &ignore_seen)) != 0)
 				goto out;
+			continue;
+		}
+		if (strcmp(item->string, POLICY_REQUIRE_SHARED_STATE) == 0) {
+			if (shared_seen++) {
+				r = ml_fail(ML_CONFIG, "key '%s' appears twice in policy",
+				            item->string);
+				goto out;
+			}
+			if (!cJSON_IsBool(item)) {
+				r = ml_fail(ML_CONFIG, "key '%s' must be true or false",
+				            item->string);
+				goto out;
+			}
+			out->require_shared_state = cJSON_IsTrue(item);
 			continue;
 		}
 		k = config_key_from_name(item->string);
@@ -566,6 +580,7 @@ int policy_apply(const struct config *ceiling, struct config *req)
 	}
 	if ((r = carry_policy_anchor(ceiling, req)) != 0)
 		return r;
+	req->require_shared_state |= ceiling->require_shared_state;
 	/* the trust roots travel together: naming one drops the ceiling's other */
 	for (k = 0; k < CK_COUNT; k++) {
 		uint64_t bit = CONFIG_BIT(k);

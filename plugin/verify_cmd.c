@@ -18,6 +18,7 @@
 #include "plugin/config_set.h"
 #include "plugin/fetch_verify.h"
 #include "plugin/policy.h"
+#include "plugin/rollback_state.h"
 #include "verify/source.h"
 #include "verify/verifier.h"
 
@@ -377,7 +378,7 @@ int verify_cmd_main(int argc, char **argv)
 		if ((r = policy_apply(&ceiling, &req)) != 0)
 			goto out;
 	}
-	if ((r = config_finish(&req)) != 0)
+	if ((r = config_finish(&req)) != 0 || (r = rollback_state_required(&req)) != 0)
 		goto out;
 	if (req.state_url != NULL && ((r = pg_connect(&db, req.state_url)) != 0 ||
 	                              (r = pg_schema_ensure(db, NULL, NULL)) != 0))
