@@ -43,8 +43,6 @@ static const char *scp_at(const char *s)
 	return at != NULL && (slash == NULL || at < slash) ? at : NULL;
 }
 
-static int put_query(struct buf *out, const char *q);
-
 /*
  * libpq's connection URIs (postgres:// and postgresql://) follow libpq's own grammar, not
  * RFC 3986: "scheme://[user[:password]@][host[:port][,host[:port]...]][/dbname][?k=v&...]",
@@ -119,9 +117,22 @@ static int put_pg(struct buf *out, const char *s, const char *rest)
 			return -1;
 		p += n;
 	}
-	if (*p == '?' && (buf_append_str(out, "?") < 0 || put_query(out, p + 1) < 0))
-		return -1;
-	return 0;
+	if (*p != '?' || buf_append_str(out, "?") < 0)
+		return *p != '?' ? 0 : -1;
+	/* libpq's parameters are keywords: any other name is hidden with its value */
+	for (p++;;) {
+		size_t item = strcspn(p, "&"), name = strspn(p, "abcdefghijklmnopqrstuvwxyz_");
+
+		if (item > 0 && (name > 0 && p[name] == '=' ? buf_append(out, p, name + 1) < 0 ||
+		                                                  buf_append_str(out, "***") < 0
+		                                            : buf_append_str(out, "***") < 0))
+			return -1;
+		if (p[item] == '\0')
+			return 0;
+		if (buf_append_str(out, "&") < 0)
+			return -1;
+		p += item + 1;
+	}
 }
 
 static CURLU *parse(const char *s, CURLUcode *rc)
