@@ -74,7 +74,8 @@ static int read_version(struct pg *db, int *version)
 	return 0;
 }
 
-static int migrate(struct pg *db, int *from)
+/* Migrates under the lock; a failure's SQLSTATE is kept in state (the ROLLBACK after it has none). */
+static int migrate(struct pg *db, int *from, char state[6])
 {
 	static const char *const start[] = {
 	    "BEGIN",
@@ -113,14 +114,16 @@ static int migrate(struct pg *db, int *from)
 		goto out;
 	r = 0;
 out:
-	if (r != 0)
+	if (r != 0) {
+		snprintf(state, 6, "%s", pg_sqlstate(db));
 		(void)pg_exec(db, NULL, "ROLLBACK", 0, NULL);
+	}
 	return r;
 }
 
 int pg_schema_ensure(struct pg *db, enum pg_schema_outcome *outcome, int *from)
 {
-	char why[600];
+	char why[600], state[6] = "";
 	int v, r;
 
 	if (outcome != NULL)
@@ -136,9 +139,9 @@ int pg_schema_ensure(struct pg *db, enum pg_schema_outcome *outcome, int *from)
 		               pg_shown(db), v, PG_SCHEMA_VERSION);
 	if (v == PG_SCHEMA_VERSION)
 		return 0;
-	if ((r = migrate(db, &v)) != 0) {
+	if ((r = migrate(db, &v, state)) != 0) {
 		snprintf(why, sizeof(why), "%s", ml_error_message());
-		if (strcmp(pg_sqlstate(db), PG_INSUFFICIENT_PRIVILEGE) == 0)
+		if (strcmp(state, PG_INSUFFICIENT_PRIVILEGE) == 0)
 			return ml_fail_override(
 			    ML_STATE_UNAVAILABLE,
 			    "the shared state's tables are at version %d, this mainline needs %d, "
