@@ -231,8 +231,9 @@ t_plugin_image() {
 	t_ctx="$T_TMP/.plugin-image"
 	mkdir -p "$t_ctx/lib"
 	cp "$MAINLINE" "$t_ctx/mainline"
-	# a sanitizer build brings its runtime libraries along
-	for t_lib in $(ldd "$MAINLINE" | awk '/lib(asan|ubsan)/ { print $3 }'); do
+	# a sanitizer build brings its runtime libraries along, and libpq comes too: a base made
+	# by scripts/base-image.sh before libpq joined the build does not have it
+	for t_lib in $(ldd "$MAINLINE" | awk '/lib(asan|ubsan|pq)\./ { print $3 }'); do
 		cp "$t_lib" "$t_ctx/lib/"
 	done
 	if ! t_base=$("$T_ROOT/scripts/base-image.sh" 2>"$T_TMP/.base.err"); then
