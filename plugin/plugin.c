@@ -166,12 +166,13 @@ static int phase_check_sinks(struct plugin_run *p)
 }
 
 /*
- * Where the rollback floor lives (rollback_state.h): a policy's
- * require_shared_state refuses a run without state_url, a floor that goes
- * with the build is warned of; then the shared state, before anything runs:
- * connected, its tables current (made or migrated when the role may), the
- * end of its audit chain intact. A shared state that fails is an error
- * (state_unavailable): nothing runs, and the record waits in the spool.
+ * Where the rollback floor lives (rollback_state.h), once the gate let the
+ * build through: a policy's require_shared_state refuses a run without
+ * state_url, a floor that goes with the build is warned of; then the shared
+ * state, before the fetch: connected, its tables current (made or migrated
+ * when the role may), the end of its audit chain intact. A shared state that
+ * fails is an error (state_unavailable): nothing runs, and the record waits
+ * in the spool. Its time counts toward no phase's span, only the total.
  */
 static int phase_check_state(struct plugin_run *p)
 {
@@ -180,7 +181,7 @@ static int phase_check_state(struct plugin_run *p)
 	int r;
 
 	if ((r = rollback_state_required(&p->cfg)) != 0)
-		goto out;
+		return r;
 	kept = rollback_state_find(&p->cfg, why, sizeof(why));
 	p->rec.rollback_state = rollback_state_name(kept);
 	if (kept == ROLLBACK_STATE_EPHEMERAL)
@@ -196,9 +197,6 @@ static int phase_check_state(struct plugin_run *p)
 	    (r = pg_schema_ensure(p->db, NULL, NULL)) != 0 ||
 	    (r = audit_db_check(p->db, p->cfg.audit_key)) != 0)
 		p->state_failed = r != ML_CONFIG;
-out:
-	if (r != 0)
-		span_end(p, AUDIT_PHASE_GATE);
 	return r;
 }
 
@@ -463,9 +461,9 @@ int plugin_main(char **envp)
 	if (r == 0)
 		r = phase_check_sinks(p);
 	if (r == 0)
-		r = phase_check_state(p);
-	if (r == 0)
 		r = phase_gate(p);
+	if (r == 0)
+		r = phase_check_state(p);
 	if (r == 0)
 		r = phase_fetch_verify(p);
 	if (r == 0 && !p->cfg.dry_run)
