@@ -4,7 +4,8 @@
 # nothing runs while it is down; every record waits in the cache's spool and reaches the
 # database, once and in order, when it is back, even when a run dies between the delivery and
 # the spool's rewrite. A server that never answers meets the connect timeout, a locked row the
-# statement timeout.
+# statement timeout: at the record's append, and at the verification's save of the floor, where
+# the pipeline then does not start.
 . "$(dirname "$0")/lib.sh"
 t_need git ssh-keygen docker python3
 curl -sf --max-time 3 --unix-socket /var/run/docker.sock http://d/_ping >/dev/null 2>&1 ||
@@ -92,19 +93,45 @@ t_exit "a server that never answers meets the connect timeout the URI sets" 2 \
 	"$MAINLINE" verify --source "$repo" --allowed-signers "$T_TMP/signers" \
 	--state "$T_TMP/verify" --state-url "postgres://owner:owner-pw@127.0.0.1:$fault_port/fleet?connect_timeout=2"
 t_like "... saying so" "$(t_out)" "state_unavailable.*cannot connect to the shared state .*timeout expired"
-# a session that holds the chain's head row: the append waits, then the statement timeout ends it
-t_psql fleet "SELECT 1" >/dev/null
-"$T_PG_BIN/psql" -X -q -h "$pg_dir/sock" -p "$pg_port" -U postgres -d fleet -c \
-	"BEGIN; SELECT * FROM mainline.audit_head FOR UPDATE; SELECT pg_sleep(30); COMMIT" \
-	>/dev/null 2>&1 &
-holder=$!
-t_wait_until 10 sh -c "[ \"\$(\"$T_PG_BIN/psql\" -X -A -t -h '$pg_dir/sock' -p $pg_port -U postgres -d fleet -c \"SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = 'audit_head' AND l.mode = 'RowShareLock'\")\" != 0 ]"
+# hold TABLE: a session that locks the rows of mainline.TABLE (FOR UPDATE) for 30 s; $holder
+hold() {
+	"$T_PG_BIN/psql" -X -q -h "$pg_dir/sock" -p "$pg_port" -U postgres -d fleet -c \
+		"BEGIN; SELECT * FROM mainline.$1 FOR UPDATE; SELECT pg_sleep(30); COMMIT" \
+		>/dev/null 2>&1 &
+	holder=$!
+	t_wait_until 10 sh -c "[ \"\$(\"$T_PG_BIN/psql\" -X -A -t -h '$pg_dir/sock' -p $pg_port -U postgres -d fleet -c \"SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = '$1' AND l.mode = 'RowShareLock'\")\" != 0 ]"
+}
+release() {
+	t_psql "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(30)%' AND pid <> pg_backend_pid()" >/dev/null
+	wait $holder 2>/dev/null
+}
+# the chain's head row held: the append waits, then the statement timeout ends it
+hold audit_head
 t_exit "a run whose append waits on a locked head row" 2 run PLUGIN_DRY_RUN=true
 t_like "... is ended by the statement timeout" "$(t_out)" "canceling statement due to statement timeout"
 t_ok "... before the lock was given up" kill -0 $holder
 t_is "... its record waits in the spool" "$(spooled)" 1
-t_psql "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(30)%' AND pid <> pg_backend_pid()" >/dev/null
-wait $holder 2>/dev/null
+release
 t_exit "the lock gone, the next run delivers it" 0 run PLUGIN_DRY_RUN=true
+t_ok "the chain verifies" "$MAINLINE" audit verify --state-url "$url"
+
+# the floor's row held while main moved on: the verification's save fails, nothing runs
+git -C "$repo" commit -q -S --allow-empty -m "T2"
+hold floor
+t_exit "a run whose save of the floor waits on its locked row" 2 run
+t_like "... fails closed at the statement timeout" "$(t_out)" \
+	"error: state_unavailable: cannot save the rollback state: .*canceling statement due to statement timeout"
+t_is "... the pipeline did not start" "$(grep -c "pipeline ran" "$T_TMP/.out")" 0
+t_is "... its record waits in the spool" "$(spooled)" 1
+t_is "... the floor did not move" "$(t_psql fleet "SELECT commit FROM mainline.floor")" "$good"
+release
+t_exit "the lock gone, the next run runs the new tip" 0 run
+t_like "... the pipeline ran" "$(t_out)" "pipeline ran for build $build"
+t_like "... after delivering the record" "$(t_out)" "1 spooled audit records delivered to the shared state"
+t_is "... and moved the floor" "$(t_psql fleet "SELECT commit FROM mainline.floor")" \
+	"$(git -C "$repo" rev-parse HEAD)"
+t_is "the refused run's record names the commit it was about" "$(t_psql fleet \
+	"SELECT record->>'reason' || ' ' || (record->>'commit') FROM mainline.audit ORDER BY seq DESC OFFSET 1 LIMIT 1")" \
+	"state_unavailable $(git -C "$repo" rev-parse HEAD)"
 t_ok "the chain verifies" "$MAINLINE" audit verify --state-url "$url"
 t_done
