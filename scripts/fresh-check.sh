@@ -32,8 +32,14 @@ echo "fresh-check: a clean clone of $(git -C "$work/clone" log -1 --format='%h %
 # listen on 127.0.0.1, where the host's engine has to reach them, as the test
 # registry), and nothing by which mainline would find itself in a container of
 # this engine (no container id in /proc/self/mountinfo or /proc/self/cgroup,
-# the host's name), so that the suite sees what it sees on a machine.
-docker create -q --name "$name" --network host --cgroupns private \
+# the host's name), so that the suite sees what it sees on a machine. A root
+# machine may mount and make namespaces (the audit tests' small tmpfs, private
+# dockerds in their own network namespaces, with their sysctls): SYS_ADMIN,
+# NET_ADMIN and a writable /proc/sys, since --privileged is refused where the
+# engine itself runs without every capability.
+docker create -q --name "$name" --cap-add SYS_ADMIN --cap-add NET_ADMIN \
+	--security-opt systempaths=unconfined \
+	--network host --cgroupns private \
 	-v /etc/hostname:/etc/hostname:ro -v /etc/hosts:/etc/hosts:ro \
 	-v /etc/resolv.conf:/etc/resolv.conf:ro \
 	-v /var/run/docker.sock:/var/run/docker.sock -v "$work/tmp:$work/tmp" \
