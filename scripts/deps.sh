@@ -38,12 +38,30 @@ else
 fi
 echo "installing:$missing"
 export DEBIAN_FRONTEND=noninteractive
+# postgresql makes a system cluster and starts it on install (port 5432, also in a container
+# without systemd); the tests never use it, so a machine without a policy of its own gets one
+# for the install that keeps the postgresql service (only it) from starting.
+policy=
+case " $missing " in
+*" postgresql "*)
+	if [ ! -e /usr/sbin/policy-rc.d ]; then
+		policy=/usr/sbin/policy-rc.d
+		trap '$SUDO rm -f "$policy"' EXIT
+		# shellcheck disable=SC2016
+		printf '%s\n' '#!/bin/sh' '# scripts/deps.sh: no postgresql service during its install' \
+			'for a; do case $a in postgresql*) exit 101 ;; esac; done' 'exit 0' |
+			$SUDO tee "$policy" >/dev/null
+		$SUDO chmod 755 "$policy"
+	fi
+	;;
+esac
 # The lists may be stale or absent on a fresh machine: update once, then install.
 $SUDO apt-get update -qq >/dev/null
 # shellcheck disable=SC2086
 $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
-# docker-registry and postgresql start a service on package install; the tests run their own
-# (tests/t/lib.sh: a private server per test file, never the system's).
+# docker-registry (and postgresql, where a policy of the machine let it) start a service on
+# package install; the tests run their own (tests/t/lib.sh: a private PostgreSQL per test
+# file, never the system's).
 if command -v systemctl >/dev/null 2>&1; then
 	$SUDO systemctl stop docker-registry >/dev/null 2>&1 || true
 	$SUDO systemctl stop postgresql >/dev/null 2>&1 || true
