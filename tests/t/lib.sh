@@ -385,8 +385,13 @@ t_pg_as() { # CMD...: as the server's user, in its directory
 t_postgres_start() {
 	[ -x "$T_PG_BIN/initdb" ] && [ -x "$T_PG_BIN/pg_ctl" ] ||
 		t_skip_all "PostgreSQL 15 is not installed ($T_PG_BIN; scripts/deps.sh test)"
-	# outside $T_TMP, which only root may enter
-	pg_dir=$(mktemp -d "${TMPDIR:-/tmp}/mainline-pg.XXXXXX")
+	# outside $T_TMP, which only root may enter; in $TMPDIR when the server's user may enter it
+	t_pg_base=${TMPDIR:-/tmp}
+	if [ "$(id -u)" = 0 ] &&
+		! setpriv --reuid=65534 --regid=65534 --clear-groups -- test -x "$t_pg_base"; then
+		t_pg_base=/tmp
+	fi
+	pg_dir=$(mktemp -d "$t_pg_base/mainline-pg.XXXXXX")
 	T_CLEANUP="$T_CLEANUP t_postgres_remove"
 	mkdir -p "$pg_dir/sock"
 	[ "$(id -u)" = 0 ] && chown -R 65534:65534 "$pg_dir"
