@@ -1,6 +1,7 @@
 /* The shared state's tables and their migrations: see pg_schema.h. */
 #include "common/pg_schema.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,8 +69,18 @@ static int read_version(struct pg *db, int *version)
 		}
 		return r;
 	}
-	if (pg_rows(res) == 1 && (v = pg_value(res, 0, 0)) != NULL)
-		*version = atoi(v);
+	if (pg_rows(res) == 1 && (v = pg_value(res, 0, 0)) != NULL) {
+		char *end;
+		long n = strtol(v, &end, 10);
+
+		if (end == v || *end != '\0' || n < 0 || n > INT_MAX) {
+			pg_result_free(res);
+			return ml_fail(ML_STATE_UNAVAILABLE,
+			               "the version of the shared state '%s' is corrupt",
+			               pg_shown(db));
+		}
+		*version = (int)n;
+	}
 	pg_result_free(res);
 	return 0;
 }

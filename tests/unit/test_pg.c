@@ -4,6 +4,7 @@
  */
 #include "unit.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "common/pg.h"
@@ -51,15 +52,15 @@ static void test_scrub(void **state)
 	const char *secrets[] = {"s3cret", NULL, "", "hunter2"};
 	char text[64];
 
-	strcpy(text, "password s3cret for s3cret and hunter2.");
+	snprintf(text, sizeof(text), "password s3cret for s3cret and hunter2.");
 	pg_scrub(text, sizeof(text), secrets, 4);
 	assert_string_equal(text, "password *** for *** and ***.");
 	/* nothing to cut: as it was */
-	strcpy(text, "FATAL:  password authentication failed for user \"ci\"");
+	snprintf(text, sizeof(text), "FATAL:  password authentication failed for user \"ci\"");
 	pg_scrub(text, sizeof(text), secrets, 4);
 	assert_string_equal(text, "FATAL:  password authentication failed for user \"ci\"");
 	/* a short buffer is cut, never overrun */
-	strcpy(text, "hunter2hunter2hunter2");
+	snprintf(text, sizeof(text), "hunter2hunter2hunter2");
 	pg_scrub(text, 8, secrets, 4);
 	assert_string_equal(text, "*******");
 }
