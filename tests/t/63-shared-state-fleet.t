@@ -9,10 +9,8 @@ t_need git ssh-keygen docker python3 openssl
 curl -sf --max-time 3 --unix-socket /var/run/docker.sock http://d/_ping >/dev/null 2>&1 ||
 	t_skip_all "no Docker engine answers"
 "$T_ROOT/scripts/test-image.sh" || t_skip_all "cannot build the test image"
-t_postgres_start || t_skip_all "the private PostgreSQL did not start"
-t_psql "CREATE ROLE owner LOGIN PASSWORD 'owner-pw'"
-t_psql "CREATE DATABASE fleet OWNER owner"
-url="postgres://owner:owner-pw@127.0.0.1:$pg_port/fleet"
+t_postgres_fleet
+url=$fleet_url
 openssl genpkey -algorithm ed25519 -out "$T_TMP/audit.pem" 2>/dev/null
 openssl pkey -in "$T_TMP/audit.pem" -pubout -out "$T_TMP/audit.pub" 2>/dev/null
 t_pipeline_repo

@@ -11,11 +11,9 @@ t_need git ssh-keygen docker python3
 curl -sf --max-time 3 --unix-socket /var/run/docker.sock http://d/_ping >/dev/null 2>&1 ||
 	t_skip_all "no Docker engine answers"
 "$T_ROOT/scripts/test-image.sh" || t_skip_all "cannot build the test image"
-t_postgres_start || t_skip_all "the private PostgreSQL did not start"
-t_psql "CREATE ROLE owner LOGIN PASSWORD 'owner-pw'"
-t_psql "CREATE DATABASE fleet OWNER owner"
-url="postgres://owner:owner-pw@127.0.0.1:$pg_port/fleet"
-shown="postgres://\*\*\*@127.0.0.1:$pg_port/fleet"
+t_postgres_fleet
+url=$fleet_url
+shown=$fleet_shown
 t_pipeline_repo
 printf '%s\n' "$signers" >"$T_TMP/signers"
 spool="$T_CACHE/state-spool.jsonl"

@@ -430,3 +430,13 @@ t_psql() {
 	"$T_PG_BIN/psql" -X -q -A -t -v ON_ERROR_STOP=1 -h "$pg_dir/sock" -p "$pg_port" -U postgres \
 		-d "$t_pg_db" -c "$1"
 }
+# t_postgres_fleet: t_postgres_start (the whole file skips when it does not start), then a
+# role `owner` (password owner-pw) and its database `fleet`; sets $fleet_url (the owner's TCP
+# URI) and $fleet_shown (that URI as mainline shows it, as a regular expression).
+t_postgres_fleet() {
+	t_postgres_start || t_skip_all "the private PostgreSQL did not start"
+	t_psql "CREATE ROLE owner LOGIN PASSWORD 'owner-pw'"
+	t_psql "CREATE DATABASE fleet OWNER owner"
+	fleet_url="postgres://owner:owner-pw@127.0.0.1:$pg_port/fleet"
+	fleet_shown="postgres://\*\*\*@127.0.0.1:$pg_port/fleet"
+}
