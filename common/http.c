@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "common/error.h"
+#include "common/proxy.h"
 
 struct transfer {
 	const struct http_request *req;
@@ -104,11 +105,19 @@ int http_request(const struct http_request *req, struct http_response *res, int 
 	struct curl_slist *headers = NULL, *h;
 	const char *what = req->what != NULL ? req->what : "server";
 	const char *const *line;
-	char errbuf[CURL_ERROR_SIZE] = "";
+	char errbuf[CURL_ERROR_SIZE] = "", proxy[PROXY_URL_MAX] = "";
+	struct proxy_env pe;
 	CURLcode rc;
 	CURL *curl;
 	int r = fail_reason;
 
+	/* the engine's unix socket never goes through a proxy */
+	if (req->unix_socket == NULL && !req->direct) {
+		proxy_env_read(&pe, NULL);
+		if (proxy_for_url(&pe, req->url, proxy, sizeof(proxy)) != 0)
+			return ml_fail_override(fail_reason, "cannot reach %s: %s", what,
+			                        ml_error_message());
+	}
 	pthread_once(&curl_once, curl_setup);
 	if ((curl = curl_easy_init()) == NULL)
 		return ml_fail(ML_IO, "cannot start an HTTP client for %s", what);
@@ -141,8 +150,9 @@ int http_request(const struct http_request *req, struct http_response *res, int 
 	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-	if (req->direct)
-		curl_easy_setopt(curl, CURLOPT_PROXY, "");
+	/* the proxy is common/proxy.c's choice alone: libcurl reads no variable of its own */
+	curl_easy_setopt(curl, CURLOPT_PROXY, proxy);
+	curl_easy_setopt(curl, CURLOPT_NOPROXY, "");
 	/* streamed answers (logs, pulls) move in large reads: fewer callbacks, fewer writes */
 	if (req->on_body != NULL)
 		curl_easy_setopt(curl, CURLOPT_BUFFERSIZE, 256L * 1024);

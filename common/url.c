@@ -371,12 +371,12 @@ out:
 	return r;
 }
 
-int url_http_host(const char *url, char *out, size_t len)
+int url_http_endpoint(const char *url, char *out, size_t len, int *port)
 {
 	const char *rest = after_scheme(url);
 	CURLUcode rc;
 	CURLU *h;
-	char *host;
+	char *host, *p = NULL;
 	size_t n, i;
 	int r = -1;
 
@@ -395,12 +395,24 @@ int url_http_host(const char *url, char *out, size_t len)
 	}
 	if (n == 0 || n >= len)
 		goto out;
+	if (port != NULL) {
+		if (curl_url_get(h, CURLUPART_PORT, &p, CURLU_DEFAULT_PORT) != CURLUE_OK ||
+		    p == NULL || strspn(p, "0123456789") != strlen(p) || strlen(p) > 5 ||
+		    (*port = (int)strtol(p, NULL, 10)) <= 0 || *port > 65535)
+			goto out;
+	}
 	for (i = 0; i < n; i++)
 		out[i] = (char)tolower((unsigned char)host[i]);
 	out[n] = '\0';
 	r = 0;
 out:
+	curl_free(p);
 	curl_free(host);
 	curl_url_cleanup(h);
 	return r;
+}
+
+int url_http_host(const char *url, char *out, size_t len)
+{
+	return url_http_endpoint(url, out, len, NULL);
 }

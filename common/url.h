@@ -68,4 +68,7 @@ int url_redact_text(const char *text, struct buf *out);
  */
 int url_http_host(const char *url, char *out, size_t len);
 
+/* The same host, and the port in *port (the scheme's default, 80 or 443, when absent). */
+int url_http_endpoint(const char *url, char *out, size_t len, int *port);
+
 #endif

@@ -8,6 +8,7 @@
 #include "common/encoding.h"
 #include "common/error.h"
 #include "common/json.h"
+#include "docker/registry_auth.h"
 
 #define CONFIG_MAX (1u << 20)
 
@@ -66,130 +67,6 @@ void image_registry_host(const char *ref, char *out, size_t out_len)
 		snprintf(out, out_len, "%.*s", (int)n, ref);
 	else
 		snprintf(out, out_len, "docker.io");
-}
-
-/* The host part of an auths key: scheme and path dropped, as the docker CLI does. */
-static void key_hostname(const char *key, char *out, size_t out_len)
-{
-	if (strncmp(key, "https://", 8) == 0)
-		key += 8;
-	else if (strncmp(key, "http://", 7) == 0)
-		key += 7;
-	snprintf(out, out_len, "%.*s", (int)strcspn(key, "/"), key);
-}
-
-static int is_hub_host(const char *h)
-{
-	return strcmp(h, "docker.io") == 0 || strcmp(h, "index.docker.io") == 0 ||
-	       strcmp(h, "registry-1.docker.io") == 0;
-}
-
-static int entry_credentials(const cJSON *entry, struct buf *user, struct buf *pass)
-{
-	const char *auth = json_string(entry, "auth");
-	const char *u = json_string(entry, "username"), *p = json_string(entry, "password");
-	struct buf raw;
-	const char *colon;
-	int r = ML_CONFIG;
-
-	buf_init(&raw, 8192);
-	if (auth != NULL && *auth != '\0') {
-		if (base64_decode(auth, strlen(auth), &raw) < 0 ||
-		    memchr(raw.data, '\0', raw.len) != NULL ||
-		    (colon = strchr(buf_cstr(&raw), ':')) == NULL) {
-			r = ml_fail(ML_CONFIG, "invalid 'auth' field in docker config");
-			goto out;
-		}
-		if (buf_append(user, raw.data, (size_t)(colon - buf_cstr(&raw))) < 0 ||
-		    buf_append_str(pass, colon + 1) < 0) {
-			r = ml_fail(ML_CONFIG, "credentials in docker config are too long");
-			goto out;
-		}
-	} else if (u != NULL && p != NULL) {
-		if (buf_append_str(user, u) < 0 || buf_append_str(pass, p) < 0) {
-			r = ml_fail(ML_CONFIG, "credentials in docker config are too long");
-			goto out;
-		}
-	} else {
-		r = 1;
-		goto out;
-	}
-	r = 0;
-out:
-	buf_release(&raw);
-	return r;
-}
-
-int registry_auth_header(const char *config, size_t len, const char *host, struct buf *out)
-{
-	cJSON *root = NULL, *auth_json = NULL;
-	const cJSON *auths, *entry;
-	struct buf user, pass, b64;
-	char key_host[256];
-	char *text = NULL;
-	size_t i;
-	int hub = is_hub_host(host), r = ML_CONFIG;
-
-	buf_init(&user, 4096);
-	buf_init(&pass, 4096);
-	buf_init(&b64, 32768);
-	if ((root = json_parse(config, len, CONFIG_MAX)) == NULL || !cJSON_IsObject(root)) {
-		r = ml_fail(ML_CONFIG, "cannot parse docker config: not a JSON object");
-		goto out;
-	}
-	r = 1;
-	if ((auths = json_object(root, "auths")) == NULL)
-		goto out;
-	cJSON_ArrayForEach(entry, auths)
-	{
-		if (!cJSON_IsObject(entry) || entry->string == NULL)
-			continue;
-		key_hostname(entry->string, key_host, sizeof(key_host));
-		if (hub ? !is_hub_host(key_host) : strcmp(key_host, host) != 0)
-			continue;
-		if ((r = entry_credentials(entry, &user, &pass)) != 0)
-			goto out;
-		break;
-	}
-	if (entry == NULL) {
-		r = 1;
-		goto out;
-	}
-	if ((auth_json = cJSON_CreateObject()) == NULL ||
-	    cJSON_AddStringToObject(auth_json, "username", buf_cstr(&user)) == NULL ||
-	    cJSON_AddStringToObject(auth_json, "password", buf_cstr(&pass)) == NULL ||
-	    cJSON_AddStringToObject(auth_json, "serveraddress",
-	                            hub ? IMAGE_DOCKER_HUB_AUTH : host) == NULL ||
-	    (text = cJSON_PrintUnformatted(auth_json)) == NULL ||
-	    base64_encode(text, strlen(text), &b64) < 0) {
-		r = ml_fail(ML_IO, "cannot encode registry credentials");
-		goto out;
-	}
-	/* the engine expects the URL-safe alphabet (Go's base64.URLEncoding) */
-	for (i = 0; i < b64.len; i++) {
-		if (b64.data[i] == '+')
-			b64.data[i] = '-';
-		else if (b64.data[i] == '/')
-			b64.data[i] = '_';
-	}
-	if (buf_append(out, b64.data, b64.len) < 0) {
-		r = ml_fail(ML_IO, "registry credentials are too long");
-		goto out;
-	}
-	r = 0;
-out:
-	if (text != NULL) {
-		memset(text, 0, strlen(text));
-		cJSON_free(text);
-	}
-	cJSON_Delete(auth_json);
-	cJSON_Delete(root);
-	if (pass.data != NULL)
-		memset(pass.data, 0, pass.len);
-	buf_release(&user);
-	buf_release(&pass);
-	buf_release(&b64);
-	return r;
 }
 
 void pull_progress_init(struct pull_progress *p, const char *ref, image_progress_fn fn, void *ctx)
@@ -485,6 +362,7 @@ int image_pull(struct engine *e, const char *ref, const struct image_options *o)
 	struct http_request req = {.method = "POST"};
 	struct http_response res;
 	struct pull_ctx ctx = {.progress = NULL};
+	struct registry_auth ra = {.helper_timeout_ms = o->helper_timeout_ms, .cancel = o->cancel};
 	char repo[IMAGE_REF_MAX + 1], tag[IMAGE_REF_MAX + 1], host[256];
 	const char *headers[2] = {NULL, NULL};
 	struct buf path, config, auth;
@@ -507,7 +385,7 @@ int image_pull(struct engine *e, const char *ref, const struct image_options *o)
 			r = ml_fail(ML_IO, "out of memory");
 			goto out;
 		}
-		r = registry_auth_header((const char *)config.data, config.len, host, &auth);
+		r = registry_auth_header((const char *)config.data, config.len, host, &ra, &auth);
 		if (r == 0)
 			headers[0] = buf_cstr(&auth);
 		else if (r != 1)
@@ -549,6 +427,13 @@ int image_pull(struct engine *e, const char *ref, const struct image_options *o)
 		goto out;
 	r = 0;
 out:
+	/* an anonymous pull that failed because a helper had nothing: say which */
+	if (r == ML_IMAGE_ERROR && ra.note[0] != '\0') {
+		char inner[260];
+
+		snprintf(inner, sizeof(inner), "%.250s", ml_error_message());
+		ml_fail_override(ML_IMAGE_ERROR, "%s (%s)", inner, ra.note);
+	}
 	if (auth.data != NULL)
 		memset(auth.data, 0, auth.len);
 	if (config.data != NULL)

@@ -1,6 +1,7 @@
 /*
  * Images: inspect, pull with streamed progress and registry auth taken from
- * a docker config.json, and the digest that identifies what ran.
+ * a docker config.json (registry_auth.h), and the digest that identifies
+ * what ran.
  */
 #ifndef MAINLINE_IMAGE_H
 #define MAINLINE_IMAGE_H
@@ -14,7 +15,6 @@
 
 #define IMAGE_REF_MAX 255
 #define IMAGE_PROGRESS_LINE_MAX (64u * 1024)
-#define IMAGE_DOCKER_HUB_AUTH "https://index.docker.io/v1/"
 
 enum pull_policy {
 	PULL_IF_NOT_EXISTS = 0, /* the default */
@@ -32,6 +32,7 @@ struct image_options {
 	enum pull_policy pull;
 	const char *docker_config;      /* config.json path, or a DOCKER_CONFIG-style dir */
 	const char *docker_config_json; /* config.json contents (wins over the path) */
+	long helper_timeout_ms;         /* a credential helper's deadline; 0: 30 s (credhelper.h) */
 	image_progress_fn progress;     /* may be NULL */
 	void *progress_ctx;
 	volatile sig_atomic_t *cancel; /* may be NULL */
@@ -48,16 +49,6 @@ int image_ref_split(const char *ref, char *repo, size_t repo_len, char *tag, siz
 /* The registry host of a reference: the first component when it holds '.' or
  * ':' or is "localhost", else "docker.io". */
 void image_registry_host(const char *ref, char *out, size_t out_len);
-
-/*
- * Builds the X-Registry-Auth value (base64url of {username, password,
- * serveraddress}) for registry host from config.json contents: the auths
- * entry whose key names that host (scheme and path ignored; Docker Hub keys
- * for docker.io), using "auth" (base64 "user:pass") or username/password.
- * Returns 0 with out filled, 1 when there is no entry for the host, or
- * ML_CONFIG for an unreadable config.
- */
-int registry_auth_header(const char *config, size_t len, const char *host, struct buf *out);
 
 /* Incremental JSON-lines parser of the pull progress stream. */
 struct pull_progress {

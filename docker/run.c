@@ -372,6 +372,7 @@ int engine_run(struct engine *e, const struct run_spec *spec, struct run_result 
 	    .pull = spec->pull,
 	    .docker_config = spec->docker_config,
 	    .docker_config_json = spec->docker_config_json,
+	    .helper_timeout_ms = spec->helper_timeout_ms,
 	    .progress = spec->progress,
 	    .progress_ctx = spec->progress_ctx,
 	    .cancel = spec->cancel,
@@ -380,6 +381,7 @@ int engine_run(struct engine *e, const struct run_spec *spec, struct run_result 
 	char image_id[160];
 	struct run run;
 	char name[128];
+	size_t i;
 	int r = ML_ENGINE_ERROR, rr, named;
 
 	memset(out, 0, sizeof(*out));
@@ -409,6 +411,12 @@ int engine_run(struct engine *e, const struct run_spec *spec, struct run_result 
 	if ((r = container_create(e, &pinned, named == 0 ? name : NULL, run.id)) != 0)
 		goto out;
 	snprintf(out->container_id, sizeof(out->container_id), "%s", run.id);
+	/* the first network came with the create; the engine takes one endpoint there */
+	for (i = 1;
+	     pinned.networks != NULL && pinned.networks[0] != NULL && pinned.networks[i] != NULL;
+	     i++)
+		if ((r = container_connect(e, run.id, pinned.networks[i], pinned.aliases)) != 0)
+			goto out;
 	if (spec->tree_walk != NULL && (r = upload_tree(&run)) != 0)
 		goto out;
 	if (spec->before_start != NULL &&

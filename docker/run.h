@@ -30,6 +30,7 @@ struct run_spec {
 	enum pull_policy pull;
 	const char *docker_config; /* see struct image_options */
 	const char *docker_config_json;
+	long helper_timeout_ms;
 	image_progress_fn progress; /* pull progress lines; may be NULL */
 	void *progress_ctx;
 	long grace_ms;      /* after SIGINT on cancel/timeout; 0: RUN_DEFAULT_GRACE_MS */

@@ -48,9 +48,11 @@ enum config_key {
 	CK_GIT_PASSWORD,
 	CK_GIT_USERNAME,
 	CK_IMAGE,
+	CK_INIT,
 	CK_KEYRING,
 	CK_MAX_SKEW,
 	CK_MODE,
+	CK_NETWORK,
 	CK_ON_REFUSE,
 	CK_OTLP_ENDPOINT,
 	CK_POLICY,
@@ -109,6 +111,8 @@ struct config {
 	int64_t timeout;       /* seconds; default 3600 */
 	struct strlist volumes;
 	char *docker_config; /* contents */
+	char *network;       /* unset: the build's network (network.h); "none" */
+	int init;            /* default true: an init process (HostConfig.Init) */
 	/* the gate */
 	struct strlist events;   /* default push, tag, promote, rollback, cron, custom */
 	struct strlist branches; /* default main */

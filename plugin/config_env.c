@@ -10,6 +10,9 @@
 #include "plugin/ignored_settings.h"
 #include "plugin/woodpecker.h"
 
+/* mainline's connections and the pipeline's: the names are passed as they are set */
+#define PROXY_USE (CONFIG_ENV_READ | CONFIG_ENV_PIPELINE | CONFIG_ENV_RUN)
+
 /*
  * Every environment variable mainline reads or passes to the pipeline,
  * besides the settings (a name ending in '_' is a family, one ending in '*'
@@ -25,7 +28,10 @@ static const struct env_var {
     {"PLUGIN_", CONFIG_ENV_SETTING | CONFIG_ENV_READ, "a setting"},
     {"DRONE_", CONFIG_ENV_READ | CONFIG_ENV_PIPELINE, "the Drone build context"},
     {"CI_", CONFIG_ENV_READ | CONFIG_ENV_PIPELINE, "the Woodpecker build context"},
-    {"CI", CONFIG_ENV_READ, "the CI system's name ('woodpecker': Woodpecker)"},
+    /* CI and DRONE, and the proxies in both cases: what runner-go gives every step */
+    {"CI", CONFIG_ENV_READ | CONFIG_ENV_PIPELINE,
+     "the CI system's name ('woodpecker': Woodpecker)"},
+    {"DRONE", CONFIG_ENV_PIPELINE, "the CI system's marker"},
     {"OTEL_", CONFIG_ENV_PIPELINE, "the pipeline's OpenTelemetry settings"},
     {"TRACEPARENT", CONFIG_ENV_READ, "the trace context"},
     {"DAGGER_CLOUD_TOKEN", CONFIG_ENV_PIPELINE, "Dagger Cloud"},
@@ -37,10 +43,14 @@ static const struct env_var {
     {"HOME", CONFIG_ENV_READ, "file locations"},
     {"TMPDIR", CONFIG_ENV_READ, "file locations"},
     {"XDG_CACHE_HOME", CONFIG_ENV_READ, "file locations"},
-    {"http_proxy", CONFIG_ENV_READ | CONFIG_ENV_RUN, "the HTTP client's proxy"},
-    {"https_proxy", CONFIG_ENV_READ | CONFIG_ENV_RUN, "the HTTP client's proxy"},
-    {"all_proxy", CONFIG_ENV_READ | CONFIG_ENV_RUN, "the HTTP client's proxy"},
-    {"no_proxy", CONFIG_ENV_READ | CONFIG_ENV_RUN, "the HTTP client's proxy"},
+    {"http_proxy", PROXY_USE, "the proxies (common/proxy.h)"},
+    {"HTTP_PROXY", PROXY_USE, "the proxies (common/proxy.h)"},
+    {"https_proxy", PROXY_USE, "the proxies (common/proxy.h)"},
+    {"HTTPS_PROXY", PROXY_USE, "the proxies (common/proxy.h)"},
+    {"all_proxy", PROXY_USE, "the proxies (common/proxy.h)"},
+    {"ALL_PROXY", PROXY_USE, "the proxies (common/proxy.h)"},
+    {"no_proxy", PROXY_USE, "the proxies (common/proxy.h)"},
+    {"NO_PROXY", PROXY_USE, "the proxies (common/proxy.h)"},
     {"SSL_CERT_FILE", CONFIG_ENV_READ | CONFIG_ENV_RUN, "TLS"},
     {"SSL_CERT_DIR", CONFIG_ENV_READ | CONFIG_ENV_RUN, "TLS"},
     {"SSLKEYLOGFILE", CONFIG_ENV_READ | CONFIG_ENV_RUN, "TLS"},

@@ -359,6 +359,7 @@ int config_finish(struct config *c)
 	    {CK_MAX_SKEW, "5m"},
 	    {CK_WORKDIR, "/pipeline"},
 	    {CK_DOCKER_SOCKET, "false"},
+	    {CK_INIT, "true"},
 	    {CK_PULL, "if-not-exists"},
 	    {CK_TIMEOUT, "1h"},
 	    {CK_FETCH_TIMEOUT, "10m"},

@@ -210,8 +210,14 @@ int drone_api_check_build(const struct config *c)
 	req.headers = headers;
 	req.timeout_ms = DRONE_API_TIMEOUT_MS;
 	req.what = "drone api";
-	/* a proxy named in the environment could be a build parameter answering for Drone */
-	req.direct = 1;
+	/*
+	 * A proxy variable may be a build parameter, and the answer is what tells
+	 * parameters apart: over http such a proxy could answer for Drone, so
+	 * the request goes direct. Over https it only carries the TLS stream
+	 * (CONNECT), which it can stop but not read or forge, and the answer then
+	 * names it if it was a parameter.
+	 */
+	req.direct = strcmp(d->system_proto, "https") != 0;
 	if ((r = http_request(&req, &res, ML_SOURCE_REPO)) != 0) {
 		ml_fail_override(ML_SOURCE_REPO, "cannot ask the drone api at '%s': %s",
 		                 buf_cstr(&url), ml_error_message());

@@ -50,6 +50,7 @@ static const struct drone_var drone_vars[] = {
     D("DRONE_STEP_NAME", step_name, DRONE_TEXT),
     D("DRONE_STAGE_NAME", stage_name, DRONE_TEXT),
     D("DRONE_WORKSPACE", workspace, DRONE_TEXT),
+    D("DRONE_DOCKER_NETWORK_ID", docker_network, DRONE_TEXT),
     D("DRONE_CARD_PATH", card_path, DRONE_TEXT),
     D("DRONE_REPO_LINK", repo_link, DRONE_TEXT),
     D("DRONE_GIT_HTTP_URL", git_http_url, DRONE_TEXT),

@@ -30,6 +30,7 @@ struct drone_context {
 	char *step_name;
 	char *stage_name;
 	char *workspace;
+	char *docker_network; /* DRONE_DOCKER_NETWORK_ID: the build network's name */
 	char *card_path;
 	char *repo_link;
 	char *git_http_url;

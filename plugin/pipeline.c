@@ -13,6 +13,7 @@
 #include "docker/run.h"
 #include "plugin/audit_log.h"
 #include "plugin/config_env.h"
+#include "plugin/network.h"
 #include "plugin/reaper.h"
 #include "plugin/self.h"
 #include "plugin/workspace.h"
@@ -48,6 +49,16 @@ static int env_push(struct env *env, const char *name, const char *value)
 	if (kv != NULL)
 		snprintf(kv, n, "%s=%s", name, value);
 	return env_adopt(env, kv);
+}
+
+static int env_has(const struct env *env, const char *name)
+{
+	size_t i, n = strlen(name);
+
+	for (i = 0; i < env->n; i++)
+		if (strncmp(env->v[i], name, n) == 0 && env->v[i][n] == '=')
+			return 1;
+	return 0;
 }
 
 static void env_release(struct env *env)
@@ -91,7 +102,8 @@ static int build_env(struct env *env, const struct config *c, char **envp,
 			return ml_fail(ML_CONFIG,
 			               "variable '%s' named in env is not set (a withheld secret?)",
 			               c->env.v[i]);
-		if ((r = env_push(env, c->env.v[i], v)) != 0)
+		/* named in env and passed anyway: once */
+		if (!env_has(env, c->env.v[i]) && (r = env_push(env, c->env.v[i], v)) != 0)
 			return r;
 	}
 	otel_traceparent_for_child(trace, traceparent);
@@ -177,6 +189,65 @@ static void add_workspace(const struct workspace *ws, const char **binds, size_t
 	binds[n] = NULL;
 }
 
+/*
+ * The host path of the engine's socket, for the pipeline's bind: what the
+ * bind mount of mainline's own container that holds the socket it talks to
+ * binds (the engine resolves a bind's source on its host, not in mainline's
+ * container), or that path itself when mainline runs on the engine's host.
+ */
+static int socket_source(struct engine *e, const struct self_container *self, char *out, size_t len)
+{
+	char why[300], real[SELF_PATH_MAX];
+	int r;
+
+	if (e->unix_socket == NULL)
+		return ml_fail(ML_CONFIG,
+		               "cannot give the pipeline the docker socket: the engine at '%s' is "
+		               "not on a unix socket",
+		               e->host);
+	if (!self->found) {
+		if (self->other_engine)
+			return ml_fail(
+			    ML_CONFIG,
+			    "cannot give the pipeline the docker socket: mainline runs in "
+			    "a container the engine at '%s' does not know, so the socket's "
+			    "path on the engine's host is unknown",
+			    e->host);
+		if ((size_t)snprintf(out, len, "%s", e->unix_socket) >= len)
+			return ml_fail(ML_CONFIG, "the docker socket's path is too long");
+		return 0;
+	}
+	r = self_host_path((const char *)self->inspect.data, self->inspect.len, e->unix_socket, out,
+	                   len, why, sizeof(why));
+	/* DOCKER_HOST may name the socket through a symlink (/var/run is /run) */
+	if (r == 1 && realpath(e->unix_socket, real) != NULL && strcmp(real, e->unix_socket) != 0)
+		r = self_host_path((const char *)self->inspect.data, self->inspect.len, real, out,
+		                   len, why, sizeof(why));
+	if (r == 1)
+		return ml_fail(ML_CONFIG,
+		               "cannot give the pipeline the docker socket: %s, so its path on the "
+		               "engine's host is unknown (mount the socket into mainline's step)",
+		               why);
+	return r;
+}
+
+/* Which networks the pipeline container joins, said in the log. */
+static void log_networks(const struct network_plan *np)
+{
+	struct buf line;
+	size_t i;
+
+	buf_init(&line, 4096);
+	if (np->names[0] == NULL)
+		(void)buf_printf(&line, "the engine's default network");
+	for (i = 0; np->names[i] != NULL; i++)
+		(void)buf_printf(&line, "%snetwork '%s'", i > 0 ? ", " : "", np->names[i]);
+	fprintf(stderr, "mainline: pipeline container on %s (%s)%s%s%s\n", buf_cstr(&line), np->why,
+	        np->aliases[0] != NULL ? ", alias '" : "",
+	        np->aliases[0] != NULL ? np->aliases[0] : "", np->aliases[0] != NULL ? "'" : "");
+	buf_release(&line);
+}
+
 #define DRONE_LABELS_MAX 32
 #define LABELS_MAX (AUDIT_LABEL_COUNT + 2 + DRONE_LABELS_MAX)
 
@@ -212,6 +283,8 @@ static int run_on(struct engine *engine, const struct config *c, const struct en
 	const char *label_ptrs[LABELS_MAX + 1];
 	const char *binds[STRLIST_MAX + 2];
 	struct audit_span *run = &rec->phase[AUDIT_PHASE_RUN];
+	char socket_path[SELF_PATH_MAX];
+	struct network_plan np;
 	struct before_start bs;
 	struct workspace ws;
 	struct run_result rr;
@@ -221,8 +294,12 @@ static int run_on(struct engine *engine, const struct config *c, const struct en
 	int r;
 
 	make_labels(rec, self, owner, label_text, label_ptrs);
-	if ((r = workspace_plan(&ws, engine, self, c)) != 0)
+	if ((r = workspace_plan(&ws, engine, self, c)) != 0 ||
+	    (c->docker_socket &&
+	     (r = socket_source(engine, self, socket_path, sizeof(socket_path))) != 0) ||
+	    (r = network_plan(&np, c, self)) != 0)
 		return r;
+	log_networks(&np);
 	for (n = 0; n < c->volumes.n && n < STRLIST_MAX; n++)
 		binds[n] = c->volumes.v[n];
 	add_workspace(&ws, binds, n);
@@ -238,7 +315,10 @@ static int run_on(struct engine *engine, const struct config *c, const struct en
 	spec.container.workdir = c->workdir;
 	spec.container.labels = label_ptrs;
 	spec.container.binds = binds;
-	spec.container.docker_socket = c->docker_socket;
+	spec.container.docker_socket = c->docker_socket ? socket_path : NULL;
+	spec.container.no_init = !c->init;
+	spec.container.networks = np.names[0] != NULL ? np.names : NULL;
+	spec.container.aliases = np.aliases[0] != NULL ? np.aliases : NULL;
 	spec.name_prefix = "mainline-";
 	spec.tree_walk = walk_verified_tree;
 	spec.tree_ctx = ts;

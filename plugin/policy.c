@@ -25,6 +25,7 @@ enum rule {
 	R_ANCHOR,         /* any anchor; it only narrows, see carry_policy_anchor() */
 	R_TRUST_ROOT,     /* allowed_signers / keyring, see trust_roots_narrow() */
 	R_NOT_IN_POLICY,  /* the key cannot appear in a policy */
+	R_NETWORK,        /* pinned, but "none" narrows any network */
 };
 
 static const enum rule rules[CK_COUNT] = {
@@ -57,6 +58,7 @@ static const enum rule rules[CK_COUNT] = {
     [CK_KEYRING] = R_TRUST_ROOT,
     [CK_MAX_SKEW] = R_AT_MOST,
     [CK_MODE] = R_MODE,
+    [CK_NETWORK] = R_NETWORK,
     [CK_ON_REFUSE] = R_ON_REFUSE,
     [CK_OTLP_ENDPOINT] = R_EQUAL,
     [CK_POLICY] = R_NOT_IN_POLICY,
@@ -518,6 +520,14 @@ static int check_rule(const struct config *ceiling, const struct config *req, en
 		if (req->mode == CONFIG_MODE_TIP && ceiling->mode == CONFIG_MODE_CHAIN)
 			return widened(k, "the policy requires 'chain'");
 		return 0;
+	case R_NETWORK:
+		if (strcmp(req->network, "none") == 0 ||
+		    strcmp(req->network, ceiling->network) == 0)
+			return 0;
+		return ml_fail(ML_POLICY_WIDENED,
+		               "setting 'network' widens the policy: the policy pins it to '%s' "
+		               "(only 'none' narrows it)",
+		               ceiling->network);
 	case R_ON_REFUSE:
 		if (req->on_refuse == CONFIG_ON_REFUSE_SKIP &&
 		    ceiling->on_refuse == CONFIG_ON_REFUSE_FAIL)

@@ -2,12 +2,14 @@
 
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "common/encoding.h"
 #include "common/error.h"
 #include "common/json.h"
+#include "common/path.h"
 
 #define PROC_TEXT_MAX (1u << 20)
 
@@ -123,6 +125,123 @@ out:
 	return r;
 }
 
+int self_mount_holding(const char *json, size_t len, const char *path, struct self_mount *out)
+{
+	const cJSON *mounts, *m, *best = NULL;
+	const char *type, *src, *d;
+	cJSON *root;
+	size_t best_len = 0;
+	int r = ML_ENGINE_ERROR;
+
+	memset(out, 0, sizeof(*out));
+	root = json_parse(json, len, ENGINE_JSON_MAX);
+	if (root == NULL || !cJSON_IsObject(root) ||
+	    ((mounts = json_array(root, "Mounts")) == NULL &&
+	     cJSON_GetObjectItemCaseSensitive(root, "Mounts") != NULL &&
+	     !cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(root, "Mounts")))) {
+		r = ml_fail(ML_ENGINE_ERROR,
+		            "cannot parse the engine's answer to container inspect");
+		goto out;
+	}
+	cJSON_ArrayForEach(m, mounts)
+	{
+		size_t dl;
+
+		if ((d = json_string(m, "Destination")) == NULL || d[0] != '/')
+			continue;
+		dl = path_trimmed_len(d);
+		if (path_overlaps(d, path) && dl <= path_trimmed_len(path) &&
+		    (best == NULL || dl > best_len)) {
+			best = m;
+			best_len = dl;
+		}
+	}
+	if (best == NULL) {
+		r = 1;
+		goto out;
+	}
+	d = json_string(best, "Destination");
+	type = json_string(best, "Type");
+	if (type != NULL && strcmp(type, "volume") == 0)
+		src = json_string(best, "Name");
+	else if (type != NULL && strcmp(type, "bind") == 0)
+		src = json_string(best, "Source");
+	else
+		src = NULL;
+	snprintf(out->type, sizeof(out->type), "%s", type != NULL ? type : "unknown");
+	snprintf(out->destination, sizeof(out->destination), "%s", d);
+	if (src != NULL && strlen(src) < sizeof(out->source))
+		memcpy(out->source, src, strlen(src) + 1);
+	out->rw = 1;
+	(void)json_bool(best, "RW", &out->rw);
+	r = 0;
+out:
+	cJSON_Delete(root);
+	return r;
+}
+
+int self_host_path(const char *json, size_t len, const char *path, char *out, size_t out_len,
+                   char *why, size_t why_len)
+{
+	struct self_mount *m;
+	size_t dl;
+	int r;
+
+	if ((m = malloc(sizeof(*m))) == NULL)
+		return ml_fail(ML_IO, "out of memory");
+	if ((r = self_mount_holding(json, len, path, m)) != 0) {
+		if (r == 1)
+			snprintf(why, why_len, "no mount of mainline's container holds '%s'", path);
+		goto out;
+	}
+	dl = path_trimmed_len(m->destination);
+	if (strcmp(m->type, "bind") != 0 || m->source[0] != '/') {
+		snprintf(why, why_len, "'%s' is on a %s mount at '%s', not a bind of a host path",
+		         path, m->type, m->destination);
+		r = 1;
+		goto out;
+	}
+	if ((size_t)snprintf(out, out_len, "%.*s%s", (int)path_trimmed_len(m->source), m->source,
+	                     path + dl) >= out_len) {
+		snprintf(why, why_len, "the host path of '%s' is too long", path);
+		r = 1;
+		goto out;
+	}
+	r = 0;
+out:
+	free(m);
+	return r;
+}
+
+int self_networks(const char *json, size_t len, char names[][SELF_NETWORK_NAME_MAX], int max,
+                  int *count)
+{
+	const cJSON *settings, *nets, *n;
+	cJSON *root;
+
+	*count = 0;
+	root = json_parse(json, len, ENGINE_JSON_MAX);
+	if (root == NULL || !cJSON_IsObject(root)) {
+		cJSON_Delete(root);
+		return ml_fail(ML_ENGINE_ERROR,
+		               "cannot parse the engine's answer to container inspect");
+	}
+	settings = json_object(root, "NetworkSettings");
+	nets = settings != NULL ? json_object(settings, "Networks") : NULL;
+	cJSON_ArrayForEach(n, nets)
+	{
+		const char *name = n->string;
+
+		if (*count == max || name == NULL || *name == '\0' ||
+		    strlen(name) >= SELF_NETWORK_NAME_MAX || strcmp(name, "bridge") == 0 ||
+		    strcmp(name, "host") == 0 || strcmp(name, "none") == 0)
+			continue;
+		memcpy(names[(*count)++], name, strlen(name) + 1);
+	}
+	cJSON_Delete(root);
+	return 0;
+}
+
 /* Our own container's id, or else our hostname as a name to ask the engine about. */
 static int self_reference(char *out, size_t len, int *by_id)
 {
@@ -177,6 +296,8 @@ int self_find(struct self_container *out, struct engine *e)
 	if (res.status == 404) {
 		snprintf(out->why, sizeof(out->why),
 		         "mainline does not run in a container of this engine");
+		/* an id of our own container that this engine does not know: another engine's */
+		out->other_engine = out->by_id;
 		goto out;
 	}
 	if (res.status != 200) {

@@ -11,6 +11,7 @@
 #include "docker/image.h"
 #include "plugin/drone_context.h"
 #include "plugin/forge_key.h"
+#include "plugin/network.h"
 #include "plugin/volume.h"
 
 static int is_hex_len(const char *s, size_t want)
@@ -136,5 +137,15 @@ int setting_check_image(const char *setting, char *item)
 	if (image_ref_split(item, repo, sizeof(repo), tag, sizeof(tag)) != 0)
 		return ml_fail_override(ML_CONFIG, "%s in setting '%s'", ml_error_message(),
 		                        setting);
+	return 0;
+}
+
+int setting_check_network(const char *setting, char *item)
+{
+	if (!network_name_valid(item))
+		return ml_fail(ML_CONFIG,
+		               "invalid network in setting '%s': want none, a network's name "
+		               "([A-Za-z0-9][A-Za-z0-9_.-]*) or container:<name>",
+		               setting);
 	return 0;
 }

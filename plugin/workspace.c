@@ -74,64 +74,34 @@ int workspace_mount_from_inspect(const char *json, size_t len, const char *works
                                  size_t bind_len, char *dest, size_t dest_len, char *why,
                                  size_t why_len)
 {
-	const cJSON *mounts, *m, *best = NULL;
-	const char *type, *src, *d;
-	cJSON *root;
-	size_t best_len = 0;
-	int rw = 1, r = ML_ENGINE_ERROR;
+	struct self_mount *m;
+	int r;
 
-	root = json_parse(json, len, ENGINE_JSON_MAX);
-	if (root == NULL || !cJSON_IsObject(root) ||
-	    ((mounts = json_array(root, "Mounts")) == NULL &&
-	     cJSON_GetObjectItemCaseSensitive(root, "Mounts") != NULL &&
-	     !cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(root, "Mounts")))) {
-		r = ml_fail(ML_ENGINE_ERROR,
-		            "cannot parse the engine's answer to container inspect");
+	if ((m = malloc(sizeof(*m))) == NULL)
+		return ml_fail(ML_IO, "out of memory");
+	if ((r = self_mount_holding(json, len, workspace, m)) != 0) {
+		if (r == 1)
+			snprintf(why, why_len, "no mount of mainline's container holds '%s'",
+			         workspace);
 		goto out;
 	}
-	cJSON_ArrayForEach(m, mounts)
-	{
-		size_t dl;
-
-		if ((d = json_string(m, "Destination")) == NULL || d[0] != '/')
-			continue;
-		dl = path_trimmed_len(d);
-		if (path_overlaps(d, workspace) && dl <= path_trimmed_len(workspace) &&
-		    (best == NULL || dl > best_len)) {
-			best = m;
-			best_len = dl;
-		}
-	}
-	if (best == NULL) {
-		snprintf(why, why_len, "no mount of mainline's container holds '%s'", workspace);
-		r = 1;
-		goto out;
-	}
-	d = json_string(best, "Destination");
-	type = json_string(best, "Type");
-	if (type != NULL && strcmp(type, "volume") == 0)
-		src = json_string(best, "Name");
-	else if (type != NULL && strcmp(type, "bind") == 0)
-		src = json_string(best, "Source");
-	else
-		src = NULL;
-	if (src == NULL || *src == '\0' || strchr(src, ':') != NULL || strchr(d, ':') != NULL) {
+	r = 1;
+	if (m->source[0] == '\0' || strchr(m->source, ':') != NULL ||
+	    strchr(m->destination, ':') != NULL) {
 		snprintf(why, why_len,
-		         "the workspace is on a %s mount at '%s', which cannot be shared",
-		         type != NULL ? type : "unknown", d);
-		r = 1;
+		         "the workspace is on a %s mount at '%s', which cannot be shared", m->type,
+		         m->destination);
 		goto out;
 	}
-	(void)json_bool(best, "RW", &rw);
-	if ((size_t)snprintf(bind, bind_len, "%s:%s%s", src, d, rw ? "" : ":ro") >= bind_len ||
-	    (size_t)snprintf(dest, dest_len, "%s", d) >= dest_len) {
+	if ((size_t)snprintf(bind, bind_len, "%s:%s%s", m->source, m->destination,
+	                     m->rw ? "" : ":ro") >= bind_len ||
+	    (size_t)snprintf(dest, dest_len, "%s", m->destination) >= dest_len) {
 		snprintf(why, why_len, "the workspace mount's source is too long");
-		r = 1;
 		goto out;
 	}
 	r = 0;
 out:
-	cJSON_Delete(root);
+	free(m);
 	return r;
 }
 

@@ -35,16 +35,22 @@ echo "fresh-check: a clean clone of $(git -C "$work/clone" log -1 --format='%h %
 # the host's name), so that the suite sees what it sees on a machine. A root
 # machine may mount and make namespaces (the audit tests' small tmpfs, private
 # dockerds in their own network namespaces, with their sysctls): SYS_ADMIN,
-# NET_ADMIN and a writable /proc/sys, since --privileged is refused where the
-# engine itself runs without every capability.
+# NET_ADMIN, a writable /proc/sys, its own cgroups writable (a private dockerd
+# makes its containers' cgroups there; remounted read-write below) and no
+# seccomp filter (runc makes each container a session keyring), since
+# --privileged is refused where the engine itself runs without every capability.
 docker create -q --name "$name" --cap-add SYS_ADMIN --cap-add NET_ADMIN \
-	--security-opt systempaths=unconfined \
+	--security-opt systempaths=unconfined --security-opt seccomp=unconfined \
+	--security-opt apparmor=unconfined \
 	--network host --cgroupns private \
 	-v /etc/hostname:/etc/hostname:ro -v /etc/hosts:/etc/hosts:ro \
 	-v /etc/resolv.conf:/etc/resolv.conf:ro \
 	-v /var/run/docker.sock:/var/run/docker.sock -v "$work/tmp:$work/tmp" \
 	-e TMPDIR="$work/tmp" -e RUN_TEST="$run_test" -w /root/mainline "$base" sh -ec '
 		took() { echo "fresh-check: $1 took $(($(date +%s) - $2)) s"; }
+		for d in $(awk "\$9 ~ /^cgroup2?\$/ { print \$5 }" /proc/self/mountinfo); do
+			mount -o remount,bind,rw "$d"
+		done
 		t=$(date +%s)
 		echo "fresh-check: apt-get install make (nothing else by hand)"
 		export DEBIAN_FRONTEND=noninteractive

@@ -24,8 +24,10 @@
 #include "common/crypto.h"
 #include "common/encoding.h"
 #include "common/error.h"
+#include "common/proxy.h"
 #include "common/reason.h"
 #include "common/url.h"
+#include "verify/source_proxy.h"
 
 #define MAX_PATH_LEN 4096
 #define MAX_TREE_DEPTH 256
@@ -522,19 +524,49 @@ static int transfer_progress(const git_indexer_progress *stats, void *payload)
 	return 0;
 }
 
+/*
+ * The proxy of an http(s) fetch, as for mainline's other connections
+ * (common/proxy.h): libgit2 gets it, or none, explicitly; its own choice
+ * (GIT_PROXY_AUTO) would read git's http.proxy and a no_proxy of its own
+ * rules. libgit2 speaks to http and https proxies only, and reaches one for
+ * an http:// URL only through source_proxy.h.
+ */
+static int fetch_proxy(struct source *src, git_proxy_options *po, char *proxy, size_t len)
+{
+	struct proxy_env pe;
+	int r;
+
+	proxy_env_read(&pe, NULL);
+	po->type = GIT_PROXY_NONE;
+	if ((r = proxy_for_url(&pe, src->url, proxy, len)) != 0 || proxy[0] == '\0')
+		return r;
+	if (strncasecmp(proxy, "http://", 7) != 0 && strncasecmp(proxy, "https://", 8) != 0)
+		return ml_fail(ML_FETCH_FAILED,
+		               "cannot fetch from '%s' through the proxy '%s': git fetches "
+		               "through http:// and https:// proxies only",
+		               src->safe_url, proxy);
+	if (strncasecmp(src->url, "http://", 7) == 0 && (r = source_proxy_register(proxy)) != 0)
+		return r;
+	po->type = GIT_PROXY_SPECIFIED;
+	po->url = proxy;
+	return 0;
+}
+
 /* The fetch itself, in the child. 0 or the reason (message recorded). */
 static int fetch_remote(struct source *src)
 {
 	git_remote_create_options ro;
 	git_fetch_options fo;
 	git_remote *remote = NULL;
-	char head_spec[600];
+	char head_spec[600], proxy[PROXY_URL_MAX];
 	char *specs[2] = {head_spec, "+refs/tags/*:refs/mainline/tags/*"};
 	git_strarray refspecs = {specs, 2};
 	int r = ML_FETCH_FAILED;
 
 	if (git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION) < 0)
 		return fetch_error(src, "prepare fetching from");
+	if ((r = fetch_proxy(src, &fo.proxy_opts, proxy, sizeof(proxy))) != 0)
+		return r;
 	snprintf(head_spec, sizeof(head_spec), "+refs/heads/%s:refs/mainline/heads/%s", src->branch,
 	         src->branch);
 	fo.callbacks.certificate_check = certificate_check;

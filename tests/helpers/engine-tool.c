@@ -1,11 +1,14 @@
 /*
  * Test CLI over the docker/ API:
  *   engine-tool ping
- *   engine-tool pull IMAGE [--docker-config PATH]
+ *   engine-tool pull IMAGE [--docker-config PATH] [--helper-timeout MS]
  *   engine-tool run IMAGE [--pull always|if-not-exists|never] [--docker-config PATH]
  *       [--tree DIR] [--workdir D] [--timeout MS] [--grace MS] [--socket]
  *       [--label k=v]... [--env K=V]... [--bind S:D]... [--name-prefix P]
+ *       [--network N]... [--alias A]... [--no-init] [--socket-source HOSTPATH]
  *       [--synthetic-tree MIB] -- CMD...
+ * --socket binds the engine's socket (its path here is its host path),
+ * --socket-source binds HOSTPATH at the socket's place instead.
  * --evil-tree uploads a tree with a '../escape' entry (must be refused).
  * --synthetic-tree makes a tree of MIB files of 1 MiB sharing one buffer, so
  * the tool's peak memory (printed after a run) shows the upload's own use.
@@ -171,8 +174,10 @@ static int usage(void)
 int main(int argc, char **argv)
 {
 	const char *labels[MAX_LIST + 1] = {NULL}, *env[MAX_LIST + 1] = {NULL},
-	                              *binds[MAX_LIST + 1] = {NULL};
-	int nlabels = 0, nenv = 0, nbinds = 0, i, r;
+	                              *binds[MAX_LIST + 1] = {NULL},
+	                              *networks[MAX_LIST + 1] = {NULL},
+	                              *aliases[MAX_LIST + 1] = {NULL};
+	int nlabels = 0, nenv = 0, nbinds = 0, nnetworks = 0, naliases = 0, socket = 0, i, r;
 	struct run_spec spec;
 	struct run_result res;
 	struct image_options io = {.pull = PULL_ALWAYS, .progress = on_progress};
@@ -210,7 +215,11 @@ int main(int argc, char **argv)
 			break;
 		}
 		if (strcmp(a, "--socket") == 0) {
-			spec.container.docker_socket = 1;
+			socket = 1;
+			continue;
+		}
+		if (strcmp(a, "--no-init") == 0) {
+			spec.container.no_init = 1;
 			continue;
 		}
 		if (strcmp(a, "--evil-tree") == 0) {
@@ -225,6 +234,8 @@ int main(int argc, char **argv)
 				return fail(r);
 		} else if (strcmp(a, "--docker-config") == 0) {
 			spec.docker_config = io.docker_config = v;
+		} else if (strcmp(a, "--helper-timeout") == 0) {
+			spec.helper_timeout_ms = io.helper_timeout_ms = strtol(v, NULL, 10);
 		} else if (strcmp(a, "--tree") == 0) {
 			spec.tree_walk = walk_tree;
 			spec.tree_ctx = (void *)v;
@@ -246,6 +257,12 @@ int main(int argc, char **argv)
 			env[nenv++] = v;
 		} else if (strcmp(a, "--bind") == 0 && nbinds < MAX_LIST) {
 			binds[nbinds++] = v;
+		} else if (strcmp(a, "--network") == 0 && nnetworks < MAX_LIST) {
+			networks[nnetworks++] = v;
+		} else if (strcmp(a, "--alias") == 0 && naliases < MAX_LIST) {
+			aliases[naliases++] = v;
+		} else if (strcmp(a, "--socket-source") == 0) {
+			spec.container.docker_socket = v;
 		} else {
 			return usage();
 		}
@@ -253,9 +270,14 @@ int main(int argc, char **argv)
 	spec.container.labels = labels;
 	spec.container.env = env;
 	spec.container.binds = binds;
+	spec.container.networks = networks;
+	spec.container.aliases = aliases;
 
 	if ((r = engine_open(&e, NULL)) != 0)
 		return fail(r);
+	/* on the host, the engine's socket path is its host path */
+	if (socket)
+		spec.container.docker_socket = e->unix_socket;
 	if (strcmp(cmd, "ping") == 0) {
 		printf("api %s\n", e->version);
 		r = 0;

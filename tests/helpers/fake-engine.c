@@ -4,7 +4,8 @@
  * MODE: junk (not HTTP), truncated (headers cut), shortbody (answers cut
  * before their Content-Length), badjson (invalid JSON
  * answers), badstream (a bad frame header on attach), badwait (malformed
- * wait answer), hugejson (an oversize answer), oldapi (API 1.12).
+ * wait answer), hugejson (an oversize answer), oldapi (API 1.12),
+ * podman-noinit (Podman without catatonit: create fails).
  * Each connection is served by a child process; runs until killed.
  */
 #include <signal.h>
@@ -125,6 +126,15 @@ static void serve(int fd)
 	}
 	if (strstr(path, "/images/") != NULL) {
 		reply_json(fd, 200, "{\"Id\":\"sha256:0123456789abcdef\",\"RepoDigests\":[]}");
+	} else if (strstr(path, "/containers/create") != NULL &&
+	           strcmp(mode, "podman-noinit") == 0) {
+		/* Podman 4.3's compat API (pkg/api/handlers/compat/containers_create.go) */
+		reply_json(
+		    fd, 500,
+		    "{\"cause\":\"no such file or directory\",\"message\":\"container "
+		    "create: container-init binary not found on the host: stat "
+		    "/usr/libexec/podman/catatonit: no such file or directory\",\"response\":"
+		    "500}");
 	} else if (strstr(path, "/containers/create") != NULL) {
 		reply_json(fd, 201, id);
 	} else if (strstr(path, "/attach") != NULL) {

@@ -215,34 +215,11 @@ t_like "... naming the cache" "$(t_out)" "belongs to another source URL"
 # -- https:// from git http-backend behind lighttpd, self-signed certificate
 if command -v lighttpd >/dev/null && command -v openssl >/dev/null &&
 	[ -e /usr/lib/lighttpd/mod_openssl.so ]; then
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
-		-subj /CN=localhost -addext 'subjectAltName=DNS:localhost' \
-		-keyout "$T_TMP/srv.key" -out "$T_TMP/srv.crt" >/dev/null 2>&1
-	cat "$T_TMP/srv.crt" "$T_TMP/srv.key" >"$T_TMP/srv.pem"
+	t_localhost_cert "$T_TMP/srv"
 	pin=$(openssl x509 -in "$T_TMP/srv.crt" -outform DER | sha256sum | cut -c1-64)
-	hport=$(t_free_port)
-	mkdir -p "$T_TMP/www"
-	cat >"$T_TMP/lighttpd.conf" <<CONF
-server.modules = ("mod_alias", "mod_cgi", "mod_setenv", "mod_openssl")
-server.document-root = "$T_TMP/www"
-server.bind = "127.0.0.1"
-server.port = $hport
-server.pid-file = "$T_TMP/lighttpd.pid"
-server.errorlog = "$T_TMP/lighttpd.log"
-ssl.engine = "enable"
-ssl.pemfile = "$T_TMP/srv.pem"
-alias.url = ("/git" => "/usr/lib/git-core/git-http-backend")
-\$HTTP["url"] =~ "^/git" {
-	cgi.assign = ("" => "")
-	setenv.add-environment = ("GIT_PROJECT_ROOT" => "$T_TMP", "GIT_HTTP_EXPORT_ALL" => "")
-}
-CONF
-	lighttpd -D -f "$T_TMP/lighttpd.conf" &
-	httpd_pid=$!
-	stop_httpd() { kill "$httpd_pid" && wait "$httpd_pid"; }
-	T_CLEANUP="$T_CLEANUP stop_httpd"
+	t_start_git_http "$T_TMP" "$T_TMP/srv.pem"
+	hport=$git_http_port
 	H="https://localhost:$hport/git/repo"
-	t_wait_port "$hport"
 	t_is "https with the CA file fetches the tip" \
 		"$("$ST" fetch "$H" "$T_TMP/ch" main --ca "$T_TMP/srv.crt" 2>&1)" "$second"
 	t_exit "https without the CA is refused" 2 "$ST" fetch "$H" "$T_TMP/ch" main

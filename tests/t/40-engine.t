@@ -206,7 +206,8 @@ for case in "junk:cannot reach docker engine" "truncated:cannot parse the engine
 	"badstream:invalid frame header in the container output" \
 	"badwait:cannot parse the engine's answer to container wait" \
 	"hugejson:response from docker engine is larger than" "oldapi:older than 1.24" \
-	"dies:lost the docker engine at 'unix://.*' while container '0123456789ab' ran: "; do
+	"dies:lost the docker engine at 'unix://.*' while container '0123456789ab' ran: " \
+	"podman-noinit:cannot create container from image 'sha256:0123456789abcdef': the engine has no init binary.*catatonit \\(Podman\\).*or set init: false \\(container create: container-init binary not found"; do
 	mode=${case%%:*}
 	msg=${case#*:}
 	sock="$T_TMP/fake-$mode.sock"

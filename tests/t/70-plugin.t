@@ -38,6 +38,25 @@ out=$(t_out)
 t_fails "canary absent from the pipeline's environment" sh -c 'echo "$1" | grep -q s3cr3t-canary' - "$out"
 t_like "the Drone context is passed" "$out" "DRONE_REPO=acme/app"
 t_like "a TRACEPARENT is passed" "$out" "TRACEPARENT=00-[0-9a-f]{32}-[0-9a-f]{16}-01"
+# what runner-go gives every step beside the DRONE_* context (CI, DRONE, eight proxy names)
+# arrives; nothing else of mainline's environment does
+names() { t_out | sed -n 's/^\([A-Za-z_][A-Za-z0-9_]*\)=.*/\1/p' | LC_ALL=C sort -u; }
+t_exit "the pipeline's environment without the runner's variables" 0 plugin SHOW_ENV=1 PLUGIN_ENV=SHOW_ENV
+names >"$T_TMP/names.base"
+t_exit "the pipeline's environment with them" 0 plugin SHOW_ENV=1 PLUGIN_ENV=SHOW_ENV CI=true \
+	DRONE=true http_proxy=http://10.9.9.9:3128 HTTP_PROXY=http://10.9.9.9:3128 \
+	https_proxy=http://10.9.9.9:3129 HTTPS_PROXY=http://10.9.9.9:3129 all_proxy=socks5://10.9.9.9:1080 \
+	ALL_PROXY=socks5://10.9.9.9:1080 no_proxy=.internal,10.0.0.0/8 NO_PROXY=.internal,10.0.0.0/8 \
+	FTP_PROXY=http://10.9.9.9:21 GOPROXY=https://goproxy.internal \
+	DRONEX=1 CIX=1 RUNNER_SECRET=s3cr3t
+names >"$T_TMP/names.with"
+t_is "exactly CI, DRONE and the eight proxy names are added, nothing else" \
+	"$(LC_ALL=C comm -13 "$T_TMP/names.base" "$T_TMP/names.with" | tr '\n' ' ')" \
+	"ALL_PROXY CI DRONE HTTPS_PROXY HTTP_PROXY NO_PROXY all_proxy http_proxy https_proxy no_proxy "
+t_like "... with their values" "$(t_out)" "^https_proxy=http://10.9.9.9:3129\$"
+t_like "... no_proxy as given" "$(t_out)" "^NO_PROXY=.internal,10.0.0.0/8\$"
+t_like "... CI as given" "$(t_out)" "^CI=true\$"
+t_fails "... and no other variable of mainline's" grep -Eq "FTP_PROXY|GOPROXY|DRONEX|CIX|s3cr3t" "$T_TMP/.out"
 t_exit "a variable named in env reaches the pipeline" 0 \
 	plugin CANARY=s3cr3t-canary SHOW_ENV=1 PLUGIN_ENV=SHOW_ENV,CANARY
 t_like "named variable present" "$(t_out)" "CANARY=s3cr3t-canary"

@@ -28,10 +28,7 @@ good=$(git -C "$repo" rev-parse HEAD)
 # -- git http-backend behind lighttpd: TLS and basic auth on 127.0.0.1
 token=tok-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
 wrong=tok-wrong-0123456789
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
-	-subj /CN=localhost -addext 'subjectAltName=DNS:localhost' \
-	-keyout "$T_TMP/srv.key" -out "$T_TMP/srv.crt" >/dev/null 2>&1
-cat "$T_TMP/srv.crt" "$T_TMP/srv.key" >"$T_TMP/srv.pem"
+t_localhost_cert "$T_TMP/srv"
 printf 'ci-bot:%s\n' "$token" >"$T_TMP/users"
 hport=$(t_free_port)
 mkdir -p "$T_TMP/www"

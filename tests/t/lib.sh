@@ -180,6 +180,38 @@ t_start_git_daemon() {
 	t_wait_port "$git_port"
 }
 
+# t_localhost_cert PREFIX: a self-signed certificate for localhost in PREFIX.crt, its key in
+# PREFIX.key, both in PREFIX.pem (as lighttpd takes them).
+t_localhost_cert() {
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+		-subj /CN=localhost -addext 'subjectAltName=DNS:localhost' \
+		-keyout "$1.key" -out "$1.crt" >/dev/null 2>&1 &&
+		cat "$1.crt" "$1.key" >"$1.pem"
+}
+
+# t_start_git_http ROOT [PEM]: git http-backend behind lighttpd on 127.0.0.1, serving every
+# repository under ROOT at /git/<name>, over TLS with PEM when given; sets $git_http_port.
+t_start_git_http() {
+	git_http_port=$(t_free_port)
+	t_gh="$T_TMP/.git-http-$git_http_port"
+	mkdir -p "$t_gh/www"
+	{
+		printf 'server.modules = ("mod_alias", "mod_cgi", "mod_setenv"%s)\n' \
+			"${2:+, \"mod_openssl\"}"
+		printf 'server.document-root = "%s"\nserver.bind = "127.0.0.1"\n' "$t_gh/www"
+		printf 'server.port = %s\nserver.pid-file = "%s"\nserver.errorlog = "%s"\n' \
+			"$git_http_port" "$t_gh/pid" "$t_gh/log"
+		[ -n "${2:-}" ] && printf 'ssl.engine = "enable"\nssl.pemfile = "%s"\n' "$2"
+		printf 'alias.url = ("/git" => "/usr/lib/git-core/git-http-backend")\n'
+		printf '$HTTP["url"] =~ "^/git" {\n\tcgi.assign = ("" => "")\n'
+		printf '\tsetenv.add-environment = ("GIT_PROJECT_ROOT" => "%s", "GIT_HTTP_EXPORT_ALL" => "")\n}\n' \
+			"$1"
+	} >"$t_gh/lighttpd.conf"
+	lighttpd -D -f "$t_gh/lighttpd.conf" &
+	T_SERVERS="$T_SERVERS $!"
+	t_wait_port "$git_http_port"
+}
+
 # t_start_fault_server MODE [ARGS...]: tests/helpers/fault-server.py (a git server that never
 # answers, trickles, or a throttling proxy: see there); sets $fault_port.
 t_start_fault_server() {
@@ -314,6 +346,7 @@ t_now() { date +%s.%N | cut -c1-13; }
 # or must not share its containers: in its own network and mount namespaces with its own
 # bridge (the shared engine's docker0 is never touched), its own data and exec root and
 # socket under $T_TMP, the test image built into it. Sets $pd_host (for DOCKER_HOST).
+# $T_PD_ARGS, when set, adds options to its command line (--init-path=/nonexistent, say).
 # t_private_dockerd_kill sends it SIGKILL (its containers stay, as after a crash);
 # t_private_dockerd_start starts it again on the same data. Stopped at exit.
 t_private_dockerd_start() {
@@ -334,7 +367,7 @@ ip addr add 10.213.0.1/24 dev mlt0
 ip link set mlt0 up
 exec dockerd --host unix://$pd/docker.sock --data-root $pd/data --exec-root $pd/exec \
 	--pidfile $pd/docker.pid --bridge mlt0 --iptables=false --ip6tables=false \
-	--ip-masq=false --userland-proxy=false
+	--ip-masq=false --userland-proxy=false ${T_PD_ARGS:-}
 SH
 	chmod +x "$pd/start.sh"
 	rm -f "$pd/docker.pid"

@@ -10,6 +10,7 @@
 #include "common/error.h"
 #include "common/json.h"
 #include "docker/image.h"
+#include "docker/registry_auth.h"
 
 static void test_ref_split(void **state)
 {
@@ -94,12 +95,14 @@ static void test_auth_header(void **state)
 	    "\"https://ghcr.io/v2/\":{\"username\":\"bob\",\"password\":\"pw\"},"
 	    "\"broken.example\":{\"auth\":\"!!!\"},"
 	    "\"nocolon.example\":{\"auth\":\"bm9jb2xvbg==\"},"
+	    "\"token.example\":{\"identitytoken\":\"refresh-1\"},"
 	    "\"empty.example\":{}}}";
 	struct buf out;
 	cJSON *j;
 
 	buf_init(&out, 65536);
-	assert_int_equal(registry_auth_header(config, strlen(config), "127.0.0.1:5000", &out), 0);
+	assert_int_equal(registry_auth_header(config, strlen(config), "127.0.0.1:5000", NULL, &out),
+	                 0);
 	j = decode_auth(&out);
 	assert_string_equal(json_string(j, "username"), "alice");
 	assert_string_equal(json_string(j, "password"), "s3cr?t>>");
@@ -107,33 +110,46 @@ static void test_auth_header(void **state)
 	cJSON_Delete(j);
 
 	buf_reset(&out);
-	assert_int_equal(registry_auth_header(config, strlen(config), "docker.io", &out), 0);
+	assert_int_equal(registry_auth_header(config, strlen(config), "docker.io", NULL, &out), 0);
 	j = decode_auth(&out);
 	assert_string_equal(json_string(j, "username"), "hub");
-	assert_string_equal(json_string(j, "serveraddress"), IMAGE_DOCKER_HUB_AUTH);
+	assert_string_equal(json_string(j, "serveraddress"), REGISTRY_HUB_KEY);
 	cJSON_Delete(j);
 
 	buf_reset(&out);
-	assert_int_equal(registry_auth_header(config, strlen(config), "ghcr.io", &out), 0);
+	assert_int_equal(registry_auth_header(config, strlen(config), "ghcr.io", NULL, &out), 0);
 	j = decode_auth(&out);
 	assert_string_equal(json_string(j, "username"), "bob");
 	assert_string_equal(json_string(j, "password"), "pw");
 	cJSON_Delete(j);
 
+	/* an identity token goes as identitytoken, never as a password */
+	buf_reset(&out);
+	assert_int_equal(registry_auth_header(config, strlen(config), "token.example", NULL, &out),
+	                 0);
+	j = decode_auth(&out);
+	assert_string_equal(json_string(j, "identitytoken"), "refresh-1");
+	assert_null(json_string(j, "password"));
+	assert_null(json_string(j, "username"));
+	assert_string_equal(json_string(j, "serveraddress"), "token.example");
+	cJSON_Delete(j);
+
 	/* no entry, or an entry without credentials: anonymous */
 	buf_reset(&out);
-	assert_int_equal(registry_auth_header(config, strlen(config), "quay.io", &out), 1);
-	assert_int_equal(registry_auth_header(config, strlen(config), "empty.example", &out), 1);
-	assert_int_equal(registry_auth_header(config, strlen(config), "127.0.0.1", &out), 1);
+	assert_int_equal(registry_auth_header(config, strlen(config), "quay.io", NULL, &out), 1);
+	assert_int_equal(registry_auth_header(config, strlen(config), "empty.example", NULL, &out),
+	                 1);
+	assert_int_equal(registry_auth_header(config, strlen(config), "127.0.0.1", NULL, &out), 1);
 	assert_int_equal(out.len, 0);
 	/* broken entries and broken files are errors, not anonymous pulls */
-	assert_int_equal(registry_auth_header(config, strlen(config), "broken.example", &out),
+	assert_int_equal(registry_auth_header(config, strlen(config), "broken.example", NULL, &out),
 	                 ML_CONFIG);
-	assert_int_equal(registry_auth_header(config, strlen(config), "nocolon.example", &out),
+	assert_int_equal(
+	    registry_auth_header(config, strlen(config), "nocolon.example", NULL, &out), ML_CONFIG);
+	assert_int_equal(registry_auth_header("{\"auths\":", 9, "docker.io", NULL, &out),
 	                 ML_CONFIG);
-	assert_int_equal(registry_auth_header("{\"auths\":", 9, "docker.io", &out), ML_CONFIG);
-	assert_int_equal(registry_auth_header("[]", 2, "docker.io", &out), ML_CONFIG);
-	assert_int_equal(registry_auth_header("{}", 2, "docker.io", &out), 1);
+	assert_int_equal(registry_auth_header("[]", 2, "docker.io", NULL, &out), ML_CONFIG);
+	assert_int_equal(registry_auth_header("{}", 2, "docker.io", NULL, &out), 1);
 	buf_release(&out);
 }
 

@@ -129,6 +129,16 @@ static const struct case_ cases[] = {
     {"\"env\":[\"GOFLAGS\",\"CI\"]", "PLUGIN_ENV=CI", 0, NULL},
     {"\"env\":[\"GOFLAGS\"]", "PLUGIN_ENV=GOFLAGS,AWS_SECRET", ML_POLICY_WIDENED,
      "'AWS_SECRET' is not in the policy's list"},
+    {"\"init\":true", "PLUGIN_INIT=true", 0, NULL},
+    {"\"init\":true", "PLUGIN_INIT=false", ML_POLICY_WIDENED, "'init'"},
+    /* the network: pinned, and none narrows it */
+    {"\"network\":\"corp\"", "PLUGIN_NETWORK=corp", 0, NULL},
+    {"\"network\":\"corp\"", "PLUGIN_NETWORK=none", 0, NULL},
+    {"\"network\":\"none\"", "PLUGIN_NETWORK=none", 0, NULL},
+    {"\"network\":\"corp\"", "PLUGIN_NETWORK=host", ML_POLICY_WIDENED,
+     "setting 'network' widens the policy: the policy pins it to 'corp' (only 'none' narrows "
+     "it)"},
+    {"\"network\":\"none\"", "PLUGIN_NETWORK=drone-abc", ML_POLICY_WIDENED, "'network'"},
     {"\"pull\":\"always\"", "PLUGIN_PULL=always", 0, NULL},
     {"\"pull\":\"always\"", "PLUGIN_PULL=never", ML_POLICY_WIDENED, "'pull'"},
     {"\"volumes\":[\"gocache:/root/.cache\"]", "PLUGIN_VOLUMES=gocache:/root/.cache", 0, NULL},

@@ -102,11 +102,100 @@ static void test_inspect(void **state)
 	}
 }
 
+/* Where the engine's socket mainline talks to is on the engine's host. */
+static void test_host_path(void **state)
+{
+#define MOUNTS(m) "{\"Id\":\"" ID "\",\"Mounts\":[" m "]}"
+#define BIND(src, dst) "{\"Type\":\"bind\",\"Source\":\"" src "\",\"Destination\":\"" dst "\"}"
+	static const struct {
+		const char *json, *path, *want; /* want NULL: not found (1) */
+		const char *why_part;
+	} cases[] = {
+	    /* -v /var/run/docker.sock:/run/alt.sock, DOCKER_HOST=unix:///run/alt.sock */
+	    {MOUNTS(BIND("/var/run/docker.sock", "/run/alt.sock")), "/run/alt.sock",
+	     "/var/run/docker.sock", NULL},
+	    /* rootless Docker and Podman: the host path is not the one inside */
+	    {MOUNTS(BIND("/run/user/1000/docker.sock", "/var/run/docker.sock")),
+	     "/var/run/docker.sock", "/run/user/1000/docker.sock", NULL},
+	    {MOUNTS(BIND("/run/podman/podman.sock", "/var/run/docker.sock")),
+	     "/var/run/docker.sock", "/run/podman/podman.sock", NULL},
+	    /* a parent directory bound: the rest of the path is appended */
+	    {MOUNTS(BIND("/run/user/1000", "/host-run")), "/host-run/docker.sock",
+	     "/run/user/1000/docker.sock", NULL},
+	    {MOUNTS(BIND("/srv/", "/host/")), "/host/d/docker.sock", "/srv/d/docker.sock", NULL},
+	    /* the nearest mount wins */
+	    {MOUNTS(BIND("/a", "/run") "," BIND("/b", "/run/docker")), "/run/docker/s.sock",
+	     "/b/s.sock", NULL},
+	    /* not held by a bind of a host path */
+	    {MOUNTS(BIND("/var/run/docker.sock", "/var/run/docker.sock")), "/run/alt.sock", NULL,
+	     "no mount of mainline's container holds '/run/alt.sock'"},
+	    {MOUNTS(BIND("/x", "/run/altx")), "/run/alt", NULL, "no mount"},
+	    {MOUNTS("{\"Type\":\"volume\",\"Name\":\"sock\",\"Destination\":\"/run\"}"),
+	     "/run/alt.sock", NULL, "on a volume mount at '/run'"},
+	    {MOUNTS("{\"Type\":\"tmpfs\",\"Destination\":\"/run\"}"), "/run/alt.sock", NULL,
+	     "on a tmpfs mount"},
+	    {"{\"Id\":\"" ID "\"}", "/var/run/docker.sock", NULL, "no mount"},
+	};
+	char out[4096], why[300];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int r;
+
+		why[0] = '\0';
+		r = self_host_path(cases[i].json, strlen(cases[i].json), cases[i].path, out,
+		                   sizeof(out), why, sizeof(why));
+		if (cases[i].want != NULL) {
+			if (r != 0 || strcmp(out, cases[i].want) != 0)
+				fail_msg("case %zu: %d '%s', want '%s'", i, r, out, cases[i].want);
+		} else if (r != 1 || strstr(why, cases[i].why_part) == NULL) {
+			fail_msg("case %zu: %d (%s), want 1 with '%s'", i, r, why,
+			         cases[i].why_part);
+		}
+	}
+	assert_int_equal(
+	    self_host_path("{\"Mounts\":{}}", 13, "/x", out, sizeof(out), why, sizeof(why)),
+	    ML_ENGINE_ERROR);
+#undef MOUNTS
+#undef BIND
+}
+
+static void test_networks(void **state)
+{
+	static const char drone[] =
+	    "{\"NetworkSettings\":{\"Networks\":{\"drone-0123456789abcdefghij\":{}}}}";
+	static const char woodpecker[] =
+	    "{\"NetworkSettings\":{\"Networks\":{\"bridge\":{},\"wp_01h_1_default\":{},"
+	    "\"agent-net\":{}}}}";
+	static const char host[] = "{\"NetworkSettings\":{\"Networks\":{\"host\":{}}}}";
+	char names[SELF_NETWORKS_MAX][SELF_NETWORK_NAME_MAX];
+	int n = -1;
+
+	assert_int_equal(self_networks(drone, strlen(drone), names, SELF_NETWORKS_MAX, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(names[0], "drone-0123456789abcdefghij");
+	assert_int_equal(
+	    self_networks(woodpecker, strlen(woodpecker), names, SELF_NETWORKS_MAX, &n), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(names[0], "wp_01h_1_default");
+	assert_string_equal(names[1], "agent-net");
+	assert_int_equal(self_networks(woodpecker, strlen(woodpecker), names, 1, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(self_networks(host, strlen(host), names, SELF_NETWORKS_MAX, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(self_networks("{}", 2, names, SELF_NETWORKS_MAX, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(self_networks("[", 1, names, SELF_NETWORKS_MAX, &n), ML_ENGINE_ERROR);
+	assert_int_equal(n, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_own_id),
 	    cmocka_unit_test(test_inspect),
+	    cmocka_unit_test(test_host_path),
+	    cmocka_unit_test(test_networks),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
