@@ -45,6 +45,8 @@ static const char *const reason_names[ML_REASON_COUNT] = {
     [ML_SOURCE_REPO] = "source_repo",
     [ML_BUILD_PARAMETER] = "build_parameter",
     [ML_AUDIT_UNAVAILABLE] = "audit_unavailable",
+    [ML_STATE_UNAVAILABLE] = "state_unavailable",
+    [ML_NO_SHARED_STATE] = "no_shared_state",
 };
 
 const char *ml_reason_name(enum ml_reason r)
@@ -67,6 +69,7 @@ int ml_reason_is_refusal(enum ml_reason r)
 	case ML_TIMEOUT:
 	case ML_CANCELED:
 	case ML_AUDIT_UNAVAILABLE:
+	case ML_STATE_UNAVAILABLE:
 	case ML_REASON_COUNT:
 		return 0;
 	default:

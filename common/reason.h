@@ -42,6 +42,10 @@ enum ml_reason {
 	ML_BUILD_PARAMETER, /* a build parameter names a setting or a variable mainline uses */
 	/* an audit sink cannot take the record: found before anything runs (exit 2) */
 	ML_AUDIT_UNAVAILABLE,
+	/* the shared state (state_url) cannot be reached or fails: nothing runs (exit 2) */
+	ML_STATE_UNAVAILABLE,
+	/* the policy requires a shared state (require_shared_state) and none is set */
+	ML_NO_SHARED_STATE,
 	ML_REASON_COUNT
 };
 

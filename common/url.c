@@ -43,6 +43,98 @@ static const char *scp_at(const char *s)
 	return at != NULL && (slash == NULL || at < slash) ? at : NULL;
 }
 
+/*
+ * libpq's connection URIs (postgres:// and postgresql://) follow libpq's own grammar, not
+ * RFC 3986: "scheme://[user[:password]@][host[:port][,host[:port]...]][/dbname][?k=v&...]",
+ * where the credentials end at the first '@' before any '/' (a '?' included) and several
+ * hosts may be listed. What follows the scheme, or NULL for another scheme.
+ */
+static const char *after_pg_scheme(const char *s)
+{
+	if (strncasecmp(s, "postgresql://", 13) == 0)
+		return s + 13;
+	if (strncasecmp(s, "postgres://", 11) == 0)
+		return s + 11;
+	return NULL;
+}
+
+/* The last '@' before the first '/' of a libpq URI's rest: where any credentials end. */
+static const char *pg_credentials_end(const char *rest)
+{
+	size_t n = strcspn(rest, "/");
+	const char *at = NULL, *p;
+
+	for (p = rest; p < rest + n; p++)
+		if (*p == '@')
+			at = p;
+	return at;
+}
+
+static int check_pg(const char *rest, struct url_info *out, const char **why)
+{
+	const char *at = pg_credentials_end(rest);
+
+	if (strpbrk(rest, " \t") != NULL) {
+		*why = "a space in it (write it %20)";
+		return -1;
+	}
+	if (strchr(rest, '#') != NULL) {
+		*why = "a '#' in it (write it %23)";
+		return -1;
+	}
+	if (at != NULL && memchr(rest, '@', (size_t)(at - rest)) != NULL) {
+		*why = "bad host name (an '@' in a user name or password must be written %40)";
+		return -1;
+	}
+	if (at != NULL && memchr(rest, '?', (size_t)(at - rest)) != NULL) {
+		*why = "bad user name or password (a '?' in one must be written %3F)";
+		return -1;
+	}
+	out->has_userinfo = at != NULL;
+	return 0;
+}
+
+/*
+ * The redacted form of a libpq URI: the credentials (up to the last '@' before any '/', so
+ * whatever libpq or a reader takes for them) become "***", hosts and database stay, every
+ * parameter value becomes "***" (a password may be one).
+ */
+static int put_pg(struct buf *out, const char *s, const char *rest)
+{
+	const char *at = pg_credentials_end(rest), *p = at != NULL ? at + 1 : rest;
+	size_t n;
+
+	if (buf_append(out, s, (size_t)(rest - s)) < 0 ||
+	    (at != NULL && buf_append_str(out, "***@") < 0))
+		return -1;
+	n = strcspn(p, "/?");
+	if (buf_append(out, p, n) < 0)
+		return -1;
+	p += n;
+	if (*p == '/') {
+		n = strcspn(p, "?");
+		if (buf_append(out, p, n) < 0)
+			return -1;
+		p += n;
+	}
+	if (*p != '?' || buf_append_str(out, "?") < 0)
+		return *p != '?' ? 0 : -1;
+	/* libpq's parameters are keywords: any other name is hidden with its value */
+	for (p++;;) {
+		size_t item = strcspn(p, "&"), name = strspn(p, "abcdefghijklmnopqrstuvwxyz_");
+
+		if (item > 0 && (name > 0 && p[name] == '=' ? buf_append(out, p, name + 1) < 0 ||
+		                                                  buf_append_str(out, "***") < 0
+		                                            : buf_append_str(out, "***") < 0))
+			return -1;
+		if (p[item] == '\0')
+			return 0;
+		if (buf_append_str(out, "&") < 0)
+			return -1;
+		p += item + 1;
+	}
+}
+
 static CURLU *parse(const char *s, CURLUcode *rc)
 {
 	CURLU *h = curl_url();
@@ -142,6 +234,8 @@ int url_check(const char *s, struct url_info *out, const char **why)
 	}
 	for (i = 0; i < n; i++)
 		out->scheme[i] = (char)tolower((unsigned char)s[i]);
+	if (after_pg_scheme(s) != NULL)
+		return check_pg(rest, out, why);
 	if ((h = parse(s, &rc)) == NULL) {
 		*why = explain(rc, rest);
 		return -1;
@@ -235,6 +329,8 @@ int url_redact(const char *s, struct buf *out)
 	/* without these characters there is no user, password, query or fragment */
 	if (strpbrk(rest, "@?#") == NULL)
 		return buf_append_str(out, s);
+	if (after_pg_scheme(s) != NULL)
+		return put_pg(out, s, rest);
 	if ((h = parse(s, &rc)) == NULL)
 		return put_hidden(out, s, rest);
 	r = put_parsed(out, h, rest);

@@ -16,6 +16,12 @@
  * query value becomes "***"
  * (a query item without '=' as a whole), the fragment is dropped. Local paths
  * and URLs without '@', '?' or '#' are printed as they are.
+ *
+ * libpq's connection URIs (postgres://, postgresql://: the shared state, common/pg.h) have a
+ * grammar of their own, which libcurl does not read (several hosts, "postgres:///db"): they
+ * are checked and redacted by libpq's rules here, so a message never shows their password,
+ * wherever it stands: "u:pw@db1:5432,db2:5432/ci?sslmode=require" after the scheme becomes
+ * "***@db1:5432,db2:5432/ci?sslmode=***".
  */
 #ifndef MAINLINE_URL_H
 #define MAINLINE_URL_H

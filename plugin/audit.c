@@ -261,6 +261,7 @@ cJSON *audit_record_object(const struct audit_record *rec)
 	    add_int(obj, "exit_code", rec->exit_code, rec->exit_code >= 0) < 0 ||
 	    add_durations(obj, rec) < 0 || add_reaped(obj, rec) < 0 ||
 	    add_text(obj, "cache_recovery", rec->cache_recovery) < 0 ||
+	    add_text(obj, "rollback_state", rec->rollback_state) < 0 ||
 	    add_text(obj, "version", MAINLINE_VERSION) < 0) {
 		cJSON_Delete(obj);
 		return NULL;

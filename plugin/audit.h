@@ -96,6 +96,8 @@ struct audit_record {
 	const struct audit_reaped *reaped; /* NULL: the run phase did not look (null) */
 	size_t reaped_count;
 	const char *cache_recovery; /* the damaged cache this run moved aside, and why */
+	/* where the rollback floor lives: "shared", "local", "ephemeral" (rollback_state.h) */
+	const char *rollback_state;
 };
 
 /*

@@ -112,32 +112,34 @@ out:
 	return r;
 }
 
-/* Renders the line (with newline) for rec after a line hashing to prev. */
-static int render_line(const struct audit_record *rec, const uint8_t prev[32],
-                       const struct crypto_signing_key *key, struct buf *line)
+int audit_chain_line(const char *record, size_t len, const uint8_t prev[32],
+                     const struct crypto_signing_key *key, struct buf *line)
 {
-	cJSON *obj = audit_record_object(rec);
-	char prev_hex[65], *text = NULL;
+	struct buf t;
+	char prev_hex[65];
 	uint8_t sig[64];
-	size_t len;
 	int r = ML_IO;
 
+	/* T is the record with "prev" added as its last field, as cJSON would print it */
+	buf_init(&t, AUDIT_LOG_LINE_MAX);
 	hex_encode(prev, 32, prev_hex);
-	if (obj == NULL || cJSON_AddStringToObject(obj, "prev", prev_hex) == NULL ||
-	    (text = cJSON_PrintUnformatted(obj)) == NULL) {
-		r = ml_fail(ML_IO, "out of memory while rendering the audit record");
+	if (len < 2 || record[0] != '{' || record[len - 1] != '}') {
+		r = ml_fail(ML_MALFORMED_OBJECT, "an audit record is not a JSON object");
 		goto out;
 	}
-	len = strlen(text);
+	if (buf_append(&t, record, len - 1) < 0 ||
+	    buf_printf(&t, ",\"prev\":\"%s\"}", prev_hex) < 0)
+		goto too_long;
 	if (key == NULL) {
-		if (buf_append(line, text, len) < 0 || buf_append(line, "\n", 1) < 0)
+		if (buf_append(line, t.data, t.len) < 0 || buf_append(line, "\n", 1) < 0)
 			goto too_long;
 	} else {
-		if (crypto_sign_ed25519(key, text, len, sig) < 0) {
+		if (crypto_sign_ed25519(key, t.data, t.len, sig) < 0) {
 			r = ml_fail(ML_IO, "cannot sign the audit record");
 			goto out;
 		}
-		if (buf_append(line, text, len - 1) < 0 || buf_append_str(line, SIG_PREFIX) < 0 ||
+		if (buf_append(line, t.data, t.len - 1) < 0 ||
+		    buf_append_str(line, SIG_PREFIX) < 0 ||
 		    base64_encode(sig, sizeof(sig), line) < 0 || buf_append(line, "\"}\n", 3) < 0)
 			goto too_long;
 	}
@@ -146,19 +148,25 @@ static int render_line(const struct audit_record *rec, const uint8_t prev[32],
 too_long:
 	r = ml_fail(ML_IO, "audit record is larger than %u bytes", AUDIT_LOG_LINE_MAX);
 out:
-	cJSON_free(text);
-	cJSON_Delete(obj);
+	buf_release(&t);
 	return r;
 }
 
-struct verifier {
-	const uint8_t *pub; /* NULL: signatures not checked */
-	int unsigned_only;  /* a signed line is refused (no key to continue its chain with) */
-	uint8_t prev[32];
-	size_t lineno;
-};
+/* Renders the line (with newline) for rec after a line hashing to prev. */
+static int render_line(const struct audit_record *rec, const uint8_t prev[32],
+                       const struct crypto_signing_key *key, struct buf *line)
+{
+	struct buf record;
+	int r;
 
-static int verify_line(struct verifier *v, const char *line, size_t len)
+	buf_init(&record, AUDIT_LINE_MAX);
+	if ((r = audit_record_json(rec, &record)) == 0)
+		r = audit_chain_line((const char *)record.data, record.len, prev, key, line);
+	buf_release(&record);
+	return r;
+}
+
+int audit_chain_next(struct audit_chain *v, const char *line, size_t len)
 {
 	struct audit_line parsed;
 	struct buf t;
@@ -171,8 +179,9 @@ static int verify_line(struct verifier *v, const char *line, size_t len)
 		                        ml_error_message());
 	if (memcmp(parsed.prev, v->prev, sizeof(v->prev)) != 0) {
 		if (v->lineno == 1)
-			return ml_fail(ML_MALFORMED_OBJECT,
-			               "line 1: hash chain broken (prev is not the genesis value)");
+			return ml_fail(
+			    ML_MALFORMED_OBJECT, "line 1: hash chain broken (prev is not %s)",
+			    v->continued ? "the hash given with --after" : "the genesis value");
 		return ml_fail(ML_MALFORMED_OBJECT,
 		               "line %zu: hash chain broken (prev does not match line %zu)",
 		               v->lineno, v->lineno - 1);
@@ -297,7 +306,7 @@ static int read_tail(int fd, const char *path, off_t size, struct tail *t)
 static int check_tail(int fd, const char *path, off_t size, const uint8_t *pub,
                       uint8_t last_hash[32])
 {
-	struct verifier v = {.pub = pub, .unsigned_only = pub == NULL};
+	struct audit_chain v = {.pub = pub, .unsigned_only = pub == NULL};
 	struct tail t = {.data = NULL};
 	int r;
 
@@ -311,10 +320,10 @@ static int check_tail(int fd, const char *path, off_t size, const uint8_t *pub,
 		r = ml_fail(ML_IO, "cannot hash a line of audit file '%s'", path);
 		goto out;
 	}
-	if ((r = verify_line(&v, (const char *)t.data + t.last, t.last_len)) != 0) {
+	if ((r = audit_chain_next(&v, (const char *)t.data + t.last, t.last_len)) != 0) {
 		/* again, now that a failure pays for counting the lines */
 		v.lineno = count_newlines(fd) - 1;
-		r = verify_line(&v, (const char *)t.data + t.last, t.last_len);
+		r = audit_chain_next(&v, (const char *)t.data + t.last, t.last_len);
 		r = ml_fail_override((enum ml_reason)r, "audit file '%s' %s", path,
 		                     ml_error_message());
 		goto out;
@@ -326,11 +335,7 @@ out:
 	return r;
 }
 
-/*
- * audit_key into *out (NULL when none is given) and its public half into
- * pub. 0 or ML_CONFIG.
- */
-static int load_key(const char *key, struct crypto_signing_key **out, uint8_t pub[32])
+int audit_key_load(const char *key, struct crypto_signing_key **out, uint8_t pub[32])
 {
 	struct buf pem;
 	int r = 0;
@@ -423,7 +428,7 @@ int audit_log_append(const char *path, const struct audit_record *rec, const cha
 	int fd = -1, r = ML_IO;
 
 	buf_init(&line, AUDIT_LOG_LINE_MAX + 1);
-	if ((r = load_key(key, &sk, pub)) != 0 ||
+	if ((r = audit_key_load(key, &sk, pub)) != 0 ||
 	    (r = open_locked(path, LOCK_EX, &fd, &size)) != 0 ||
 	    (r = check_tail(fd, path, size, sk != NULL ? pub : NULL, prev)) != 0 ||
 	    (r = render_line(rec, prev, sk, &line)) != 0 ||
@@ -447,7 +452,7 @@ int audit_log_check(const char *path, const char *key)
 	off_t size;
 	int fd = -1, r;
 
-	if ((r = load_key(key, &sk, pub)) != 0)
+	if ((r = audit_key_load(key, &sk, pub)) != 0)
 		goto out;
 	if ((r = open_locked(path, LOCK_SH, &fd, &size)) != 0 ||
 	    (r = check_tail(fd, path, size, sk != NULL ? pub : NULL, last)) != 0)
@@ -475,27 +480,58 @@ out:
 	return r;
 }
 
-int audit_log_verify_file(const char *path, const char *pubkey, struct buf *report)
+int audit_chain_start(struct audit_chain *v, const char *pubkey, const char *after)
 {
-	struct verifier v = {.pub = NULL};
-	uint8_t pub[32], chunk[65536];
-	struct buf pem, line;
+	struct buf pem;
+	int r = 0;
+
+	memset(v, 0, sizeof(*v));
+	if (after != NULL) {
+		if (strlen(after) != 64 || !is_lower_hex(after, 64) ||
+		    hex_decode(after, v->prev, sizeof(v->prev)) < 0)
+			return ml_fail(
+			    ML_CONFIG,
+			    "'%s' is not the sha256 of a record (64 lower-case hex digits)", after);
+		v->continued = 1;
+	}
+	if (pubkey == NULL || *pubkey == '\0')
+		return 0;
+	buf_init(&pem, PEM_MAX);
+	if (load_pem(pubkey, &pem) < 0 ||
+	    crypto_ed25519_public_from_pem((const char *)pem.data, pem.len, v->pub_key) < 0)
+		r = ml_fail(ML_CONFIG, "'%s' is not an Ed25519 public key in PEM form",
+		            strstr(pubkey, "-----BEGIN ") != NULL ? "public key" : pubkey);
+	else
+		v->pub = v->pub_key;
+	buf_release(&pem);
+	return r;
+}
+
+int audit_chain_report(const struct audit_chain *v, struct buf *report)
+{
 	char head[65];
+
+	hex_encode(v->prev, sizeof(v->prev), head);
+	if (buf_printf(report, "ok: %zu records, hash chain intact, %s\nhead: %s\n", v->lineno,
+	               v->pub != NULL ? "every signature valid" : "signatures not checked",
+	               head) < 0)
+		return ml_fail(ML_IO, "out of memory");
+	return 0;
+}
+
+int audit_log_verify_file(const char *path, const char *pubkey, const char *after,
+                          struct buf *report)
+{
+	struct audit_chain v;
+	uint8_t chunk[65536];
+	struct buf line;
 	ssize_t n;
 	size_t i, start;
 	int fd = -1, r = ML_IO;
 
-	buf_init(&pem, PEM_MAX);
 	buf_init(&line, AUDIT_LOG_LINE_MAX + 1);
-	if (pubkey != NULL && *pubkey != '\0') {
-		if (load_pem(pubkey, &pem) < 0 ||
-		    crypto_ed25519_public_from_pem((const char *)pem.data, pem.len, pub) < 0) {
-			r = ml_fail(ML_CONFIG, "'%s' is not an Ed25519 public key in PEM form",
-			            strstr(pubkey, "-----BEGIN ") != NULL ? "public key" : pubkey);
-			goto report;
-		}
-		v.pub = pub;
-	}
+	if ((r = audit_chain_start(&v, pubkey, after)) != 0)
+		goto report;
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
 		r = ml_fail(ML_IO, "cannot open audit log '%s': %s", path, strerror(errno));
 		goto report;
@@ -515,7 +551,7 @@ int audit_log_verify_file(const char *path, const char *pubkey, struct buf *repo
 				continue;
 			if (buf_append(&line, chunk + start, i - start) < 0)
 				goto too_long;
-			if ((r = verify_line(&v, (const char *)line.data, line.len)) != 0)
+			if ((r = audit_chain_next(&v, (const char *)line.data, line.len)) != 0)
 				goto report;
 			buf_reset(&line);
 			start = i + 1;
@@ -529,14 +565,7 @@ int audit_log_verify_file(const char *path, const char *pubkey, struct buf *repo
 		            v.lineno + 1);
 		goto report;
 	}
-	hex_encode(v.prev, sizeof(v.prev), head);
-	if (buf_printf(report, "ok: %zu records, hash chain intact, %s\nhead: %s\n", v.lineno,
-	               v.pub != NULL ? "every signature valid" : "signatures not checked",
-	               head) < 0) {
-		r = ml_fail(ML_IO, "out of memory");
-		goto out;
-	}
-	r = 0;
+	r = audit_chain_report(&v, report);
 	goto out;
 too_long:
 	r = ml_fail(ML_MALFORMED_OBJECT, "line %zu: longer than %u bytes", v.lineno + 1,
@@ -546,7 +575,6 @@ report:
 out:
 	if (fd >= 0)
 		close(fd);
-	buf_release(&pem);
 	buf_release(&line);
 	return r;
 }

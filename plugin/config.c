@@ -68,6 +68,7 @@ static const struct setting settings[CK_COUNT] = {
     S(CK_SOURCE, "source", STR, source, URL, NULL, setting_check_location),
     S(CK_SSH_KEY, "ssh_key", CONTENTS, ssh_key, SECRET, NULL, NULL),
     S(CK_SSH_KNOWN_HOSTS, "ssh_known_hosts", STR, ssh_known_hosts, 0, NULL, NULL),
+    S(CK_STATE_URL, "state_url", STR, state_url, SECRET | URL, NULL, setting_check_state_url),
     S(CK_TAG_ALLOWED_SIGNERS, "tag_allowed_signers", CONTENTS, tag_allowed_signers, 0, NULL, NULL),
     S(CK_TAG_KEYRING, "tag_keyring", CONTENTS_LIST, tag_keyring, BINARY, NULL, NULL),
     S(CK_TAGS, "tags", LIST, tags, 0, NULL, NULL),

@@ -61,6 +61,7 @@ enum config_key {
 	CK_SOURCE,
 	CK_SSH_KEY,
 	CK_SSH_KNOWN_HOSTS,
+	CK_STATE_URL,
 	CK_TAG_ALLOWED_SIGNERS,
 	CK_TAG_KEYRING,
 	CK_TAGS,
@@ -128,6 +129,7 @@ struct config {
 	char *audit_secret; /* secret */
 	char *otlp_endpoint;
 	char *card_schema; /* the card's template URL */
+	char *state_url;   /* secret: the shared state of a fleet (common/pg.h) */
 	char *drone_token; /* secret */
 	char *policy;      /* contents */
 	int dry_run;
@@ -142,6 +144,8 @@ struct config {
 
 	/* PLUGIN_* names that are not settings but ignored (ignored_settings.h) */
 	struct strlist ignore_settings;
+	/* the policy requires state_url (POLICY_REQUIRE_SHARED_STATE, policy.h) */
+	int require_shared_state;
 
 	uint64_t set;     /* CONFIG_BIT(k): the setting was given a value */
 	uint64_t empty;   /* CONFIG_BIT(k): PLUGIN_* present but empty (withheld secret?) */

@@ -15,7 +15,8 @@
 
 /*
  * Every environment variable mainline reads or passes to the pipeline,
- * besides the settings (a name ending in '_' is a family). A build
+ * besides the settings (a name ending in '_' is a family, one ending in '*'
+ * every name that starts with what comes before it). A build
  * parameter naming one of these is refused (drone_api.c), and without the
  * Drone API the CONFIG_ENV_RUN ones cannot be told from parameters (gate.c).
  */
@@ -56,6 +57,8 @@ static const struct env_var {
     {"SSLKEYLOGFILE", CONFIG_ENV_READ | CONFIG_ENV_RUN, "TLS"},
     {"OPENSSL_", CONFIG_ENV_READ | CONFIG_ENV_RUN, "OpenSSL"},
     {"LD_", CONFIG_ENV_READ | CONFIG_ENV_RUN, "the dynamic loader"},
+    /* PGHOST, PGPASSWORD, PGSSLMODE, PGSERVICEFILE...: what the state_url leaves out */
+    {"PG*", CONFIG_ENV_READ | CONFIG_ENV_RUN, "libpq (the shared state)"},
 };
 
 const char *config_env_lookup(char **envp, const char *name)
@@ -72,6 +75,8 @@ static int env_name_matches(const char *pattern, const char *name)
 {
 	size_t n = strlen(pattern);
 
+	if (pattern[n - 1] == '*')
+		return strncasecmp(name, pattern, n - 1) == 0;
 	if (pattern[n - 1] == '_')
 		return strncasecmp(name, pattern, n) == 0;
 	return strcasecmp(name, pattern) == 0;
@@ -110,7 +115,7 @@ const char *config_env_passthrough(size_t i)
 		const char *name = env_vars[k].name;
 
 		if ((env_vars[k].use & CONFIG_ENV_PIPELINE) && name[strlen(name) - 1] != '_' &&
-		    n++ == i)
+		    name[strlen(name) - 1] != '*' && n++ == i)
 			return name;
 	}
 	return NULL;

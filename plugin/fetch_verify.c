@@ -156,7 +156,7 @@ static int refetch(struct fetch_verify *fv, const struct config *c)
 	return r;
 }
 
-int fetch_verify_verify(struct fetch_verify *fv, const struct config *c,
+int fetch_verify_verify(struct fetch_verify *fv, const struct config *c, struct pg *db,
                         const volatile sig_atomic_t *cancel)
 {
 	struct verify_request req;
@@ -170,6 +170,9 @@ int fetch_verify_verify(struct fetch_verify *fv, const struct config *c,
 	fetch_verify_request(c, &req);
 	req.cancel = cancel;
 	req.workers = workers;
+	if (db != NULL && (r = state_share(fv->st, db, c->source, req.anchor, req.extra_anchor,
+	                                   descends_in_cache, fv->src)) != 0)
+		return r;
 	r = verify_once(fv, &req);
 	if (r != 0 && r != ML_CANCELED && source_suspect(fv->src) && (r = refetch(fv, c)) == 0)
 		r = verify_once(fv, &req);
@@ -178,14 +181,14 @@ int fetch_verify_verify(struct fetch_verify *fv, const struct config *c,
 	return r;
 }
 
-int fetch_verify_run(struct fetch_verify *out, const struct config *c, int offline,
+int fetch_verify_run(struct fetch_verify *out, const struct config *c, struct pg *db, int offline,
                      const volatile sig_atomic_t *cancel)
 {
 	int r;
 
 	if ((r = fetch_verify_roots(out, c)) == 0 &&
 	    (r = fetch_verify_fetch(out, c, offline, cancel)) == 0)
-		r = fetch_verify_verify(out, c, cancel);
+		r = fetch_verify_verify(out, c, db, cancel);
 	return r;
 }
 

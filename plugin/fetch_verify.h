@@ -15,6 +15,7 @@
 #include "verify/signature.h"
 #include "verify/verifier.h"
 
+struct pg;
 struct source;
 struct state;
 
@@ -53,17 +54,21 @@ void fetch_verify_request(const struct config *c, struct verify_request *out);
 
 /*
  * Verifies per c (mode, anchors, commit: fetch_verify_request) against the rollback state of this
- * source, branch and trust roots, and saves the state on success. When an
+ * source, branch and trust roots (this cache's, and the shared one in db when not NULL:
+ * state_share), and saves the state on success. When an
  * object could not be read from a cache older than this run, the cache is
  * moved aside, fetched afresh and verified again (source_recovery says so).
  * cancel (may be NULL) stops the verification: ML_CANCELED. 0 when allowed;
  * the refusal or error reason otherwise (message recorded).
  */
-int fetch_verify_verify(struct fetch_verify *fv, const struct config *c,
+int fetch_verify_verify(struct fetch_verify *fv, const struct config *c, struct pg *db,
                         const volatile sig_atomic_t *cancel);
 
-/* The three steps in order. Release with fetch_verify_release in any case. */
-int fetch_verify_run(struct fetch_verify *out, const struct config *c, int offline,
+/*
+ * The three steps in order; db (may be NULL) is the shared state to verify
+ * against. Release with fetch_verify_release in any case.
+ */
+int fetch_verify_run(struct fetch_verify *out, const struct config *c, struct pg *db, int offline,
                      const volatile sig_atomic_t *cancel);
 
 void fetch_verify_release(struct fetch_verify *fv);

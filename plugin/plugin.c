@@ -1,14 +1,19 @@
 #include "plugin/plugin.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "common/buf.h"
 #include "common/clock.h"
 #include "common/error.h"
+#include "common/pg.h"
+#include "common/pg_schema.h"
 #include "plugin/audit.h"
+#include "plugin/audit_db.h"
 #include "plugin/audit_log.h"
 #include "plugin/card.h"
 #include "plugin/config.h"
@@ -21,6 +26,8 @@
 #include "plugin/pipeline.h"
 #include "plugin/policy.h"
 #include "plugin/policy_digest.h"
+#include "plugin/rollback_state.h"
+#include "plugin/spool.h"
 #include "plugin/webhook.h"
 #include "plugin/workspace.h"
 #include "verify/source.h"
@@ -46,9 +53,12 @@ struct plugin_run {
 	struct fetch_verify fv;
 	struct pipeline_result ran;
 	int audit_file_failed; /* the audit file failed its check: no record goes there */
+	struct pg *db;         /* the shared state (state_url) while the run uses it */
+	int state_failed;      /* the shared state failed: its record goes to the spool untried */
 	char policy_digest[65];
 	char message[512];
 	char spool[4200]; /* the webhook's spool in the cache; "" while the cache is unknown */
+	char state_spool[4200]; /* the shared state's, likewise */
 };
 
 static void span_begin(struct plugin_run *p, enum audit_phase ph)
@@ -122,8 +132,11 @@ static int phase_configure(struct plugin_run *p, char **envp)
 	if (r == 0)
 		r = workspace_check_config(&p->cfg);
 	record_configuration(p);
-	if (p->cfg.cache != NULL)
+	if (p->cfg.cache != NULL) {
 		snprintf(p->spool, sizeof(p->spool), "%s/" WEBHOOK_SPOOL_NAME, p->cfg.cache);
+		snprintf(p->state_spool, sizeof(p->state_spool), "%s/" AUDIT_DB_SPOOL_NAME,
+		         p->cfg.cache);
+	}
 	if (r != 0)
 		span_end(p, AUDIT_PHASE_GATE);
 	return r;
@@ -131,9 +144,10 @@ static int phase_configure(struct plugin_run *p, char **envp)
 
 /*
  * The audit sinks that can be checked before anything runs (docs/audit.md):
- * the audit file, then the webhook's spool. A sink that fails refuses the
- * run (audit_unavailable, or config_error for a bad audit_key) before the
- * gate asks anyone anything; the record goes to the sinks that work.
+ * the audit file, then the spools of the webhook and the shared state. A
+ * sink that fails refuses the run (audit_unavailable, or config_error for a
+ * bad audit_key) before the gate asks anyone anything; the record goes to
+ * the sinks that work.
  */
 static int phase_check_sinks(struct plugin_run *p)
 {
@@ -142,10 +156,47 @@ static int phase_check_sinks(struct plugin_run *p)
 	if (p->cfg.audit_file != NULL &&
 	    (r = audit_log_check(p->cfg.audit_file, p->cfg.audit_key)) != 0)
 		p->audit_file_failed = 1;
-	if (r == 0 && p->cfg.audit_webhook != NULL && webhook_spool_check(p->spool) != 0)
+	if (r == 0 && p->cfg.audit_webhook != NULL && spool_check(p->spool, "audit webhook") != 0)
+		r = ml_fail_override(ML_AUDIT_UNAVAILABLE, "%s", ml_error_message());
+	if (r == 0 && p->cfg.state_url != NULL && spool_check(p->state_spool, "shared state") != 0)
 		r = ml_fail_override(ML_AUDIT_UNAVAILABLE, "%s", ml_error_message());
 	if (r != 0)
 		span_end(p, AUDIT_PHASE_GATE);
+	return r;
+}
+
+/*
+ * Where the rollback floor lives (rollback_state.h), once the gate let the
+ * build through: a policy's require_shared_state refuses a run without
+ * state_url, a floor that goes with the build is warned of; then the shared
+ * state, before the fetch: connected, its tables current (made or migrated
+ * when the role may), the end of its audit chain intact. A shared state that
+ * fails is an error (state_unavailable): nothing runs, and the record waits
+ * in the spool. Its time counts toward no phase's span, only the total.
+ */
+static int phase_check_state(struct plugin_run *p)
+{
+	enum rollback_state kept;
+	char why[600];
+	int r;
+
+	if ((r = rollback_state_required(&p->cfg)) != 0)
+		return r;
+	kept = rollback_state_find(&p->cfg, why, sizeof(why));
+	p->rec.rollback_state = rollback_state_name(kept);
+	if (kept == ROLLBACK_STATE_EPHEMERAL)
+		fprintf(
+		    stderr,
+		    "mainline: warning: the rollback floor does not outlive this build: %s; a "
+		    "force-push back to an older signed commit would pass the next build (mount "
+		    "a host volume at the cache, or set state_url)\n",
+		    why);
+	if (p->cfg.state_url == NULL)
+		return 0;
+	if ((r = pg_connect(&p->db, p->cfg.state_url)) != 0 ||
+	    (r = pg_schema_ensure(p->db, NULL, NULL)) != 0 ||
+	    (r = audit_db_check(p->db, p->cfg.audit_key)) != 0)
+		p->state_failed = r != ML_CONFIG;
 	return r;
 }
 
@@ -183,8 +234,10 @@ static int phase_fetch_verify(struct plugin_run *p)
 	}
 	if (r == 0) {
 		span_begin(p, AUDIT_PHASE_VERIFY);
-		r = fetch_verify_verify(&p->fv, &p->cfg, &canceled);
+		r = fetch_verify_verify(&p->fv, &p->cfg, p->db, &canceled);
 		span_end(p, AUDIT_PHASE_VERIFY);
+		if (r == ML_STATE_UNAVAILABLE)
+			p->state_failed = 1;
 	}
 	record_verification(p);
 	if (p->rec.cache_recovery != NULL)
@@ -201,8 +254,86 @@ static int phase_fetch_verify(struct plugin_run *p)
  */
 static int phase_run(struct plugin_run *p, char **envp)
 {
+	/* no connection idles through a pipeline: the record's append opens its own */
+	pg_close(p->db);
+	p->db = NULL;
 	return pipeline_run(&p->cfg, envp, p->fv.src, p->fv.res.tree, &p->trace, &canceled, &p->rec,
 	                    &p->ran);
+}
+
+/* spool_deliver_fn of the shared state: the run's connection, opened again after a pipeline. */
+static int deliver_to_state(void *ctx, const char *record, size_t len)
+{
+	struct plugin_run *p = ctx;
+	int r;
+
+	if (p->state_failed)
+		return ML_STATE_UNAVAILABLE;
+	if (p->db == NULL && (r = pg_connect(&p->db, p->cfg.state_url)) != 0) {
+		p->state_failed = 1;
+		return r;
+	}
+	if ((r = audit_db_append(p->db, record, len, p->cfg.audit_key, NULL)) != 0)
+		p->state_failed = 1;
+	return r;
+}
+
+/*
+ * The record to the shared state's audit chain, behind the records spooled
+ * before (spool.h). A record that waits in the spool fails the step: the
+ * database is the fleet's audit trail. 0 when the chain has it.
+ */
+static int write_state_audit(struct plugin_run *p)
+{
+	struct spool_stats st = {0, 0};
+	struct buf record;
+	char why[600];
+	int r;
+
+	buf_init(&record, AUDIT_LINE_MAX);
+	why[0] = '\0';
+	ml_error_clear();
+	if ((r = audit_record_json(&p->rec, &record)) != 0)
+		goto lost;
+	/* no cache known (the configuration failed): no spool either */
+	if (p->state_spool[0] == '\0') {
+		if ((r = deliver_to_state(p, (const char *)record.data, record.len)) != 0)
+			goto lost;
+		goto out;
+	}
+	/* the spool lives in the cache, which a run refused before its fetch has not made yet */
+	if (!spool_dir_exists(p->state_spool) && mkdir(p->cfg.cache, 0700) < 0 && errno != EEXIST) {
+		r = ml_fail(ML_IO, "cannot create the cache '%s' for the shared state's spool: %s",
+		            p->cfg.cache, strerror(errno));
+		goto lost;
+	}
+	if ((r = spool_send(p->state_spool, "shared state", (const char *)record.data, record.len,
+	                    p->rec.id, deliver_to_state, p, &st)) != 0)
+		goto lost;
+	snprintf(why, sizeof(why), "%s", ml_error_message());
+	ml_error_clear();
+	if (st.spooled > 0) {
+		fprintf(stderr,
+		        "mainline: audit record kept in the spool '%s' for the shared state (%zu "
+		        "waiting), to be delivered by a later run: %s\n",
+		        p->state_spool, st.spooled,
+		        why[0] != '\0' ? why : "the shared state failed before");
+		r = ML_STATE_UNAVAILABLE;
+	} else if (st.delivered > 1) {
+		fprintf(stderr,
+		        "mainline: %zu spooled audit records delivered to the shared state\n",
+		        st.delivered - 1);
+	}
+	goto out;
+lost:
+	fprintf(stderr, "mainline: audit record lost for the shared state: %s\n",
+	        ml_error_message());
+	ml_error_clear();
+out:
+	pg_close(p->db);
+	p->db = NULL;
+	buf_release(&record);
+	return r;
 }
 
 /* Every sink gets the record; a sink that fails is reported and fails the step. */
@@ -248,6 +379,8 @@ static int write_audit(struct plugin_run *p)
 		}
 	}
 	ml_error_clear(); /* a spooled webhook record may have left its message */
+	if (p->cfg.state_url != NULL && write_state_audit(p) != 0)
+		failed = 1;
 	if (p->cfg.otlp_endpoint != NULL &&
 	    otel_export(p->cfg.otlp_endpoint, &p->trace, &p->rec) != 0) {
 		fprintf(stderr, "mainline: warning: cannot export traces: %s\n",
@@ -330,12 +463,15 @@ int plugin_main(char **envp)
 	if (r == 0)
 		r = phase_gate(p);
 	if (r == 0)
+		r = phase_check_state(p);
+	if (r == 0)
 		r = phase_fetch_verify(p);
 	if (r == 0 && !p->cfg.dry_run)
 		r = phase_run(p, envp);
 	code = phase_audit(p, r);
 
 	fetch_verify_release(&p->fv);
+	pg_close(p->db);
 	config_release(&p->cfg);
 	free(p);
 	return code;

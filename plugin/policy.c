@@ -67,6 +67,7 @@ static const enum rule rules[CK_COUNT] = {
     [CK_SOURCE] = R_EQUAL,
     [CK_SSH_KEY] = R_EQUAL,
     [CK_SSH_KNOWN_HOSTS] = R_EQUAL,
+    [CK_STATE_URL] = R_EQUAL,
     [CK_TAG_ALLOWED_SIGNERS] = R_EQUAL,
     [CK_TAG_KEYRING] = R_EQUAL,
     [CK_TAGS] = R_SUBSET,
@@ -115,7 +116,7 @@ int policy_parse(struct config *out, const char *json, size_t len)
 {
 	cJSON *root = NULL;
 	const cJSON *item;
-	int r = ML_CONFIG, k, ignore_seen = 0;
+	int r = ML_CONFIG, k, ignore_seen = 0, shared_seen = 0;
 
 	if ((root = json_parse(json, len, POLICY_MAX)) == NULL || !cJSON_IsObject(root)) {
 		r = ml_fail(ML_CONFIG, "policy is not a JSON object");
@@ -126,6 +127,20 @@ int policy_parse(struct config *out, const char *json, size_t len)
 		if (strcmp(item->string, POLICY_IGNORE_SETTINGS) == 0) {
 			if ((r = parse_ignore_settings(out, item, &ignore_seen)) != 0)
 				goto out;
+			continue;
+		}
+		if (strcmp(item->string, POLICY_REQUIRE_SHARED_STATE) == 0) {
+			if (shared_seen++) {
+				r = ml_fail(ML_CONFIG, "key '%s' appears twice in policy",
+				            item->string);
+				goto out;
+			}
+			if (!cJSON_IsBool(item)) {
+				r = ml_fail(ML_CONFIG, "key '%s' must be true or false",
+				            item->string);
+				goto out;
+			}
+			out->require_shared_state = cJSON_IsTrue(item);
 			continue;
 		}
 		k = config_key_from_name(item->string);
@@ -575,6 +590,7 @@ int policy_apply(const struct config *ceiling, struct config *req)
 	}
 	if ((r = carry_policy_anchor(ceiling, req)) != 0)
 		return r;
+	req->require_shared_state |= ceiling->require_shared_state;
 	/* the trust roots travel together: naming one drops the ceiling's other */
 	for (k = 0; k < CK_COUNT; k++) {
 		uint64_t bit = CONFIG_BIT(k);

@@ -14,15 +14,18 @@
 
 #define POLICY_BAKED_PATH "/etc/mainline/policy.json"
 #define POLICY_MAX (1u << 20)
-/* The one key that is not a setting: PLUGIN_* names to ignore (ignored_settings.h). */
+/* The keys that are not settings: PLUGIN_* names to ignore (ignored_settings.h), and */
 #define POLICY_IGNORE_SETTINGS "ignore_settings"
+/* true: a run without a shared state (state_url) is refused (docs/shared-state.md). */
+#define POLICY_REQUIRE_SHARED_STATE "require_shared_state"
 
 /*
  * Parses policy JSON (exactly len bytes, at most POLICY_MAX) into out, which
  * the caller has config_init()ed. The top level must be an object; unknown
  * keys, the key "policy", wrong value types and invalid values fail with
  * ML_CONFIG naming the key. POLICY_IGNORE_SETTINGS goes to
- * out->ignore_settings. Contents-or-path values (allowed_signers,
+ * out->ignore_settings, POLICY_REQUIRE_SHARED_STATE (a boolean) to
+ * out->require_shared_state. Contents-or-path values (allowed_signers,
  * keyring, ...) given as paths are read. Returns 0 or an ml_reason.
  */
 int policy_parse(struct config *out, const char *json, size_t len);
@@ -38,7 +41,8 @@ int policy_load_file(struct config *out, const char *path, int *found);
  * Checks that every setting given in req stays within the ceiling, then
  * fills the settings req left unset from the ceiling, so req becomes the
  * effective configuration. A widening fails with ML_POLICY_WIDENED and one
- * line naming the setting and why. When req chose another anchor than the
+ * line naming the setting and why. A ceiling's require_shared_state holds for
+ * req too (it only narrows). When req chose another anchor than the
  * ceiling's, req->policy_anchor and req->policy_chain receive the outermost
  * policy's anchor and chain requirement (fetch_verify keeps both: the setting's
  * anchor only narrows). Returns 0 or an ml_reason.

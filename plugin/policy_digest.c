@@ -9,6 +9,7 @@
 #include "common/encoding.h"
 #include "common/error.h"
 #include "plugin/duration.h"
+#include "plugin/policy.h"
 
 /* File contents appear in the canonical form as "sha256:<hex>" of their bytes. */
 static int contents_digest(const void *data, size_t len, char out[8 + 2 * 32 + 1])
@@ -110,6 +111,10 @@ int policy_canonical_json(const struct config *c, struct buf *out)
 		goto out;
 	/* enum config_key is in name order, and cJSON keeps insertion order */
 	for (k = 0; k < CK_COUNT; k++) {
+		/* the one policy key that is not a setting, in its place by name */
+		if (k == CK_REQUIRE_USER_PRESENCE && c->require_shared_state &&
+		    cJSON_AddTrueToObject(obj, POLICY_REQUIRE_SHARED_STATE) == NULL)
+			goto out;
 		if (!(c->set & CONFIG_BIT(k)) || k == CK_POLICY)
 			continue;
 		if (value_to_json(c, (enum config_key)k, obj) < 0)

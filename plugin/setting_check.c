@@ -6,6 +6,7 @@
 #include "common/buf.h"
 #include "common/encoding.h"
 #include "common/error.h"
+#include "common/pg.h"
 #include "common/url.h"
 #include "docker/image.h"
 #include "plugin/drone_context.h"
@@ -114,6 +115,17 @@ int setting_check_http_url(const char *setting, char *item)
 	if (info.form != URL_FULL ||
 	    (strcmp(info.scheme, "http") != 0 && strcmp(info.scheme, "https") != 0))
 		return ml_fail(ML_CONFIG, "setting '%s' must be an http or https URL", setting);
+	return 0;
+}
+
+/* A libpq connection URI (pg.h), never quoted: it usually holds a password. */
+int setting_check_state_url(const char *setting, char *item)
+{
+	const char *why;
+
+	if (pg_url_check(item, &why) < 0)
+		return ml_fail(ML_CONFIG, "setting '%s' is not a valid connection URI: %s", setting,
+		               why);
 	return 0;
 }
 

@@ -17,5 +17,6 @@ int setting_check_location(const char *setting, char *item);  /* URL, scp-like o
 int setting_check_http_url(const char *setting, char *item);  /* http or https URL */
 int setting_check_image(const char *setting, char *item);     /* an image reference */
 int setting_check_network(const char *setting, char *item);   /* network.h: a network's name */
+int setting_check_state_url(const char *setting, char *item); /* a libpq URI (pg.h) */
 
 #endif

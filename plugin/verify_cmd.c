@@ -11,11 +11,14 @@
 #include "common/buf.h"
 #include "common/error.h"
 #include "common/json.h"
+#include "common/pg.h"
+#include "common/pg_schema.h"
 #include "common/url.h"
 #include "plugin/config.h"
 #include "plugin/config_set.h"
 #include "plugin/fetch_verify.h"
 #include "plugin/policy.h"
+#include "plugin/rollback_state.h"
 #include "verify/source.h"
 #include "verify/verifier.h"
 
@@ -35,6 +38,7 @@ struct verify_opts {
 	const char *state_dir;
 	const char *policy;
 	const char *fetch_timeout;
+	const char *state_url;
 	enum verify_mode mode;
 	int mode_given;
 	int json;
@@ -59,6 +63,8 @@ static void verify_usage(FILE *f)
 	      "  --mode tip|chain         check the target only, or every commit after the anchor\n"
 	      "  --anchor SHA             the commit the chain starts after; rollback floor\n"
 	      "  --state DIR              cache and rollback state (default ~/.cache/mainline)\n"
+	      "  --state-url URL          the shared state of a fleet of runners: a\n"
+	      "                           postgres:// URI (password best in PGPASSWORD)\n"
 	      "  --offline                use the cache as it is, do not fetch\n"
 	      "  --fetch-timeout DURATION the fetch's deadline, e.g. 90s, 10m (default 10m)\n"
 	      "  --json                   print one JSON object on stdout\n",
@@ -179,6 +185,7 @@ static int parse_args(struct verify_opts *o, int argc, char **argv)
 		OPT_FORGE,
 		OPT_UP,
 		OPT_FETCH_TIMEOUT,
+		OPT_STATE_URL,
 		OPT_HELP
 	};
 	static const struct option longopts[] = {
@@ -196,6 +203,7 @@ static int parse_args(struct verify_opts *o, int argc, char **argv)
 	    {"forge-key", required_argument, NULL, OPT_FORGE},
 	    {"require-user-presence", no_argument, NULL, OPT_UP},
 	    {"fetch-timeout", required_argument, NULL, OPT_FETCH_TIMEOUT},
+	    {"state-url", required_argument, NULL, OPT_STATE_URL},
 	    {"help", no_argument, NULL, OPT_HELP},
 	    {NULL, 0, NULL, 0},
 	};
@@ -261,6 +269,9 @@ static int parse_args(struct verify_opts *o, int argc, char **argv)
 		case OPT_FETCH_TIMEOUT:
 			o->fetch_timeout = optarg;
 			break;
+		case OPT_STATE_URL:
+			o->state_url = optarg;
+			break;
 		case OPT_HELP:
 			verify_usage(stdout);
 			exit(0);
@@ -296,6 +307,8 @@ static int build_config(struct config *c, const struct verify_opts *o, const cha
 		return r;
 	if (o->fetch_timeout != NULL &&
 	    (r = config_set(c, CK_FETCH_TIMEOUT, o->fetch_timeout)) != 0)
+		return r;
+	if (o->state_url != NULL && (r = config_set(c, CK_STATE_URL, o->state_url)) != 0)
 		return r;
 	if (o->mode_given &&
 	    (r = config_set(c, CK_MODE, o->mode == VERIFY_CHAIN ? "chain" : "tip")) != 0)
@@ -333,6 +346,7 @@ int verify_cmd_main(int argc, char **argv)
 	struct config req, ceiling;
 	struct verify_opts o;
 	struct fetch_verify fv;
+	struct pg *db = NULL;
 	char source[4096], state_dir[4096];
 	int r, found = 0;
 
@@ -364,15 +378,19 @@ int verify_cmd_main(int argc, char **argv)
 		if ((r = policy_apply(&ceiling, &req)) != 0)
 			goto out;
 	}
-	if ((r = config_finish(&req)) != 0)
+	if ((r = config_finish(&req)) != 0 || (r = rollback_state_required(&req)) != 0)
 		goto out;
-	r = fetch_verify_run(&fv, &req, o.offline, NULL);
+	if (req.state_url != NULL && ((r = pg_connect(&db, req.state_url)) != 0 ||
+	                              (r = pg_schema_ensure(db, NULL, NULL)) != 0))
+		goto out;
+	r = fetch_verify_run(&fv, &req, db, o.offline, NULL);
 	if (fv.src != NULL && source_recovery(fv.src) != NULL)
 		fprintf(stderr, "mainline: warning: %s\n", source_recovery(fv.src));
 out:
 	print_result(&o, req.source != NULL ? req.source : o.source,
 	             req.branch != NULL ? req.branch : "main", r, &fv.res);
 	fetch_verify_release(&fv);
+	pg_close(db);
 	config_release(&ceiling);
 	config_release(&req);
 	if (r == 0)

@@ -1,7 +1,7 @@
 /*
  * The audit webhook: each record is POSTed as JSON with a GitHub-style HMAC
- * header. Records that cannot be delivered go to a spool file and are sent
- * first, in order, by the next run, so none is lost.
+ * header. Records that cannot be delivered go to a spool file (spool.h) and
+ * are sent first, in order, by the next run, so none is lost.
  */
 #ifndef MAINLINE_WEBHOOK_H
 #define MAINLINE_WEBHOOK_H
@@ -9,14 +9,13 @@
 #include <stddef.h>
 
 #include "plugin/audit.h"
+#include "plugin/spool.h"
 
 #define WEBHOOK_SIGNATURE_HEADER "X-Mainline-Signature"
 /* "sha256=" + 64 hex digits + NUL */
 #define WEBHOOK_SIGNATURE_LEN 72
-/* The spool's file name inside the cache directory. */
+/* The spool's file name inside the cache directory (at most SPOOL_MAX bytes). */
 #define WEBHOOK_SPOOL_NAME "audit-spool.jsonl"
-/* A spool larger than this takes no more records. */
-#define WEBHOOK_SPOOL_MAX (16u << 20)
 
 struct webhook {
 	const char *url;
@@ -25,11 +24,6 @@ struct webhook {
 	int attempts;       /* per record; 0 means 3 */
 	long backoff_ms;    /* first pause between attempts, doubled each time; 0 means 500 */
 	long timeout_ms;    /* per attempt; 0 means 5000 */
-};
-
-struct webhook_stats {
-	size_t delivered; /* records delivered by this call (spooled ones included) */
-	size_t spooled;   /* records left in the spool afterwards */
 };
 
 /* "sha256=<hex HMAC-SHA256(secret, body)>" into out. 0 or -1. */
@@ -43,25 +37,14 @@ int webhook_signature(const char *secret, const void *body, size_t len,
 int webhook_post(const struct webhook *wh, const char *body, size_t len);
 
 /*
- * Delivers the spooled records (in order, removing each only once delivered)
- * and then rec; what cannot be delivered is appended to the spool. A lock
- * file (<spool>.lock) serialises concurrent runs, so each spooled record is
- * sent once. Without a spool, or while the spool's directory (the cache)
- * does not exist yet, rec is only posted. Returns 0 when rec was delivered
- * or spooled, ML_IO when it is lost (no spool, or the spool cannot be
- * written), ML_CONFIG without a URL.
+ * Delivers the spooled records and then rec through the spool (spool.h);
+ * what cannot be delivered is appended to it. Without a spool, or while the
+ * spool's directory (the cache) does not exist yet, rec is only posted.
+ * Returns 0 when rec was delivered or spooled, ML_IO when it is lost (no
+ * spool, or the spool cannot be written), ML_CONFIG without a URL.
  * stats may be NULL.
  */
 int webhook_send(const struct webhook *wh, const struct audit_record *rec,
-                 struct webhook_stats *stats);
-
-/*
- * Whether webhook_send could keep a record in the spool at path, checked
- * before a run without taking its lock: the lock file (<spool>.lock) opens,
- * the directory is writable (the spool is replaced by a rename), and an
- * existing spool is a regular file. A missing directory passes: the spool
- * lives in the cache, which the fetch creates. 0 or ML_IO naming the path.
- */
-int webhook_spool_check(const char *spool);
+                 struct spool_stats *stats);
 
 #endif

@@ -26,7 +26,7 @@ trap 'rm -rf "$root"' EXIT
 mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 echo "making $base with debootstrap from $mirror (once)" >&2
 debootstrap --variant=minbase \
-	--include=libgit2-1.5,libcurl4,libcjson1,libarchive13,libssl3,ca-certificates \
+	--include=libgit2-1.5,libcurl4,libcjson1,libarchive13,libssl3,libpq5,ca-certificates \
 	bookworm "$root" "$mirror" >&2
 rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/*
 tar -C "$root" -c . | docker import - "$base" >/dev/null

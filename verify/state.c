@@ -13,15 +13,20 @@
 #include "common/encoding.h"
 #include "common/error.h"
 #include "common/lock.h"
+#include "common/pg.h"
 #include "common/url.h"
 
 #define STATE_FILE_MAX (64u << 20)
 #define NO_ANCHOR "-"
+/* The newest entries of the shared verified cache a run reads (older ones only cost work). */
+#define SHARED_CACHE_ROWS "4096"
 
 struct cache_entry {
 	char commit[41];
 	char anchor[41]; /* NO_ANCHOR when none */
 	unsigned flags;
+	unsigned shared;     /* the flags the shared state is known to hold */
+	unsigned remembered; /* the flags this run verified (state_remember) */
 };
 
 struct state {
@@ -34,6 +39,12 @@ struct state {
 	struct cache_entry *slots; /* open addressing; commit[0] == '\0' means empty */
 	size_t slot_count;
 	size_t used;
+	char roots[65];
+	char *branch;
+	/* the shared state (state_share); db is borrowed */
+	struct pg *db;
+	char *shared_source;    /* the source as the database keys it: credential-free */
+	char shared_loaded[41]; /* the shared floor as read ("" for none) */
 };
 
 static int is_hex40(const char *s)
@@ -87,9 +98,12 @@ static int grow(struct state *st)
 	return 0;
 }
 
-/* Adds or extends an entry; *changed (may be NULL) tells whether anything was new. */
+/*
+ * Adds or extends an entry and returns it in *out (may be NULL); *changed (may
+ * be NULL) tells whether anything was new.
+ */
 static int put(struct state *st, const char *commit, const char *anchor, unsigned flags,
-               int *changed)
+               int *changed, struct cache_entry **out)
 {
 	struct cache_entry *e;
 	int r;
@@ -106,6 +120,8 @@ static int put(struct state *st, const char *commit, const char *anchor, unsigne
 	if (changed != NULL && (e->flags | flags) != e->flags)
 		*changed = 1;
 	e->flags |= flags;
+	if (out != NULL)
+		*out = e;
 	return 0;
 }
 
@@ -182,7 +198,7 @@ static int load_cache(struct state *st)
 		     (strlen(anchor) != 40 || !is_hex40(anchor))) ||
 		    *end != '\0' || f == 0 || f > (STATE_SIGNATURE | STATE_CHAIN))
 			goto corrupt;
-		if ((r = put(st, commit, anchor, (unsigned)f, NULL)) != 0)
+		if ((r = put(st, commit, anchor, (unsigned)f, NULL, NULL)) != 0)
 			goto out;
 	}
 	r = 0;
@@ -270,7 +286,8 @@ int state_open(struct state **out, const char *dir, const char *source_url, cons
 		goto out;
 	}
 	snprintf(path, sizeof(path), "%s/verified-%.32s", st->dir, roots_digest);
-	if ((st->cache_path = strdup(path)) == NULL) {
+	snprintf(st->roots, sizeof(st->roots), "%s", roots_digest);
+	if ((st->cache_path = strdup(path)) == NULL || (st->branch = strdup(branch)) == NULL) {
 		r = ml_fail(ML_IO, "out of memory");
 		goto out;
 	}
@@ -299,8 +316,13 @@ int state_cached(const struct state *st, const char *commit, const char *anchor,
 
 int state_remember(struct state *st, const char *commit, const char *anchor, unsigned flags)
 {
+	struct cache_entry *e;
+	int r;
+
 	/* an unchanged tip changes nothing: no rewrite, no fsync on the warm path */
-	return put(st, commit, anchor != NULL ? anchor : NO_ANCHOR, flags, &st->dirty);
+	if ((r = put(st, commit, anchor != NULL ? anchor : NO_ANCHOR, flags, &st->dirty, &e)) == 0)
+		e->remembered |= flags;
+	return r;
 }
 
 void state_set_floor(struct state *st, const char *commit)
@@ -314,29 +336,277 @@ void state_set_floor(struct state *st, const char *commit)
 }
 
 /*
- * The floor another run saved since state_open (disk, 40 hex) against ours:
- * the one further along the first-parent line stays. Ours when it descends
- * from theirs, theirs when we kept the floor we read or theirs descends from
- * ours; when neither line holds the other (or that cannot be told), the
- * branch was rewritten between the two verifications: ML_ROLLBACK, as the
- * later of two runs one after the other would have been refused.
+ * The floor another run saved since it was read (`other`, 40 hex; `loaded` is
+ * what this run read, "" for none) against ours: the one further along the
+ * first-parent line stays. Ours when it descends from theirs, theirs when we
+ * kept the floor we read or theirs descends from ours; when neither line
+ * holds the other (or that cannot be told), the branch was rewritten between
+ * the two verifications: ML_ROLLBACK, as the later of two runs one after the
+ * other would have been refused. `who` names the other run in the message.
  */
-static int merge_floor(struct state *st, const char *disk, state_descends_fn descends, void *ctx)
+static int merge_floor(struct state *st, const char *loaded, const char *other,
+                       state_descends_fn descends, void *ctx, const char *who)
 {
-	if (strcmp(disk, st->loaded) == 0 || (st->has_floor && strcmp(st->floor, disk) == 0))
+	if (strcmp(other, loaded) == 0 || (st->has_floor && strcmp(st->floor, other) == 0))
 		return 0;
-	if (!st->has_floor || strcmp(st->floor, st->loaded) == 0 ||
-	    (descends != NULL && descends(ctx, disk, st->floor) == 1)) {
-		memcpy(st->floor, disk, sizeof(st->floor));
+	if (!st->has_floor || strcmp(st->floor, loaded) == 0 ||
+	    (descends != NULL && descends(ctx, other, st->floor) == 1)) {
+		memcpy(st->floor, other, sizeof(st->floor));
 		st->has_floor = 1;
 		return 0;
 	}
-	if (descends != NULL && descends(ctx, st->floor, disk) == 1)
+	if (descends != NULL && descends(ctx, st->floor, other) == 1)
 		return 0;
 	return ml_fail(ML_ROLLBACK,
 	               "the branch moved while this run verified it: '%s', verified meanwhile "
-	               "by another run, and '%s' do not lie on one first-parent line",
-	               disk, st->floor);
+	               "by %s, and '%s' do not lie on one first-parent line",
+	               other, who, st->floor);
+}
+
+/* The cache entries as three array literals (anchors, commits, flags) for unnest(), sorted by the database. */
+static int pending_arrays(const struct state *st, struct buf *anchors, struct buf *commits,
+                          struct buf *flags, size_t *count)
+{
+	size_t i;
+
+	*count = 0;
+	if (buf_append_str(anchors, "{") < 0 || buf_append_str(commits, "{") < 0 ||
+	    buf_append_str(flags, "{") < 0)
+		return -1;
+	for (i = 0; i < st->slot_count; i++) {
+		const struct cache_entry *e = &st->slots[i];
+		const char *sep = *count > 0 ? "," : "";
+
+		if (e->commit[0] == '\0' || (e->remembered & ~e->shared) == 0)
+			continue;
+		if (buf_printf(anchors, "%s%s", sep, e->anchor) < 0 ||
+		    buf_printf(commits, "%s%s", sep, e->commit) < 0 ||
+		    buf_printf(flags, "%s%u", sep, e->flags) < 0)
+			return -1;
+		(*count)++;
+	}
+	return buf_append_str(anchors, "}") < 0 || buf_append_str(commits, "}") < 0 ||
+	               buf_append_str(flags, "}") < 0
+	           ? -1
+	           : 0;
+}
+
+/* Whether s is a commit id as the state keeps them (40 lower-case hex digits). */
+static int is_commit_id(const char *s)
+{
+	return s != NULL && strlen(s) == 40 && hex_is_lower(s, 40);
+}
+
+/* The shared floor into out ("" when none), locking its row with FOR UPDATE when lock. */
+static int read_shared_floor(struct state *st, int lock, char out[41])
+{
+	const char *params[2] = {st->shared_source, st->branch}, *v;
+	struct pg_result *res = NULL;
+	int r;
+
+	out[0] = '\0';
+	if ((r = pg_exec(st->db, &res,
+	                 lock ? "SELECT commit FROM mainline.floor WHERE source = $1 AND branch = "
+	                        "$2 FOR UPDATE"
+	                      : "SELECT commit FROM mainline.floor WHERE source = $1 AND branch = "
+	                        "$2",
+	                 2, params)) != 0)
+		return ml_fail_override(r, "cannot read the rollback floor: %s",
+		                        ml_error_message());
+	if (pg_rows(res) == 1) {
+		v = pg_value(res, 0, 0);
+		if (!is_commit_id(v)) {
+			pg_result_free(res);
+			return ml_fail(
+			    ML_MALFORMED_OBJECT,
+			    "the rollback floor of '%s' in the shared state '%s' is corrupt",
+			    st->shared_source, pg_shown(st->db));
+		}
+		memcpy(out, v, 41);
+	}
+	pg_result_free(res);
+	return 0;
+}
+
+/* The newest shared cache entries of the run's trust roots and anchors, joined to the table. */
+static int read_shared_cache(struct state *st, const char *anchor_list)
+{
+	const char *params[2] = {st->roots, anchor_list};
+	struct pg_result *res = NULL;
+	struct cache_entry *e;
+	size_t i;
+	int r;
+
+	if ((r = pg_exec(
+	         st->db, &res,
+	         "SELECT commit, anchor, flags FROM mainline.verified WHERE roots = $1 AND "
+	         "anchor = ANY($2::text[]) ORDER BY verified_at DESC LIMIT " SHARED_CACHE_ROWS,
+	         2, params)) != 0)
+		return ml_fail_override(r, "cannot read the verified cache: %s",
+		                        ml_error_message());
+	for (i = 0; i < pg_rows(res); i++) {
+		const char *commit = pg_value(res, i, 0), *anchor = pg_value(res, i, 1);
+		const char *flags = pg_value(res, i, 2);
+		long f = flags != NULL ? strtol(flags, NULL, 10) : 0;
+
+		if (!is_commit_id(commit) || anchor == NULL ||
+		    (strcmp(anchor, NO_ANCHOR) != 0 && !is_commit_id(anchor)) || f < 1 ||
+		    f > (STATE_SIGNATURE | STATE_CHAIN)) {
+			r = ml_fail(
+			    ML_MALFORMED_OBJECT,
+			    "the verified cache in the shared state '%s' is corrupt (row %zu)",
+			    pg_shown(st->db), i + 1);
+			goto out;
+		}
+		if ((r = put(st, commit, anchor, (unsigned)f, NULL, &e)) != 0)
+			goto out;
+		e->shared |= (unsigned)f;
+	}
+	r = 0;
+out:
+	pg_result_free(res);
+	return r;
+}
+
+/*
+ * The floor of this cache and the shared one, read at the start: the later of
+ * the two, when they lie on one first-parent line, is the floor this run
+ * verifies against (the earlier one is on the line below it).
+ */
+static int join_floor(struct state *st, const char *shared, state_descends_fn descends, void *ctx)
+{
+	if (shared[0] == '\0' || (st->has_floor && strcmp(st->floor, shared) == 0))
+		return 0;
+	if (!st->has_floor || descends(ctx, shared, st->floor) == 1) {
+		state_set_floor(st, shared);
+		return 0;
+	}
+	if (descends(ctx, st->floor, shared) == 1)
+		return 0;
+	return ml_fail(ML_ROLLBACK,
+	               "the rollback floor of this cache, '%s', and the shared floor '%s', "
+	               "verified by another runner, do not lie on one first-parent line",
+	               st->floor, shared);
+}
+
+int state_share(struct state *st, struct pg *db, const char *source_url, const char *anchor,
+                const char *extra_anchor, state_descends_fn descends, void *ctx)
+{
+	struct buf shown, anchors;
+	int r;
+
+	buf_init(&shown, 4 * 8192);
+	buf_init(&anchors, 256);
+	st->db = db;
+	if (url_redact(source_url, &shown) < 0 ||
+	    (st->shared_source = buf_detach(&shown, NULL)) == NULL ||
+	    buf_printf(&anchors, "{%s", is_commit_id(anchor) ? anchor : NO_ANCHOR) < 0 ||
+	    (is_commit_id(extra_anchor) && buf_printf(&anchors, ",%s", extra_anchor) < 0) ||
+	    buf_append_str(&anchors, "}") < 0) {
+		r = ml_fail(ML_IO, "out of memory");
+		goto out;
+	}
+	if ((r = read_shared_floor(st, 0, st->shared_loaded)) != 0 ||
+	    (r = read_shared_cache(st, buf_cstr(&anchors))) != 0)
+		goto out;
+	r = join_floor(st, st->shared_loaded, descends, ctx);
+out:
+	buf_release(&shown);
+	buf_release(&anchors);
+	return r;
+}
+
+/*
+ * The shared half of state_save, in one transaction: the floor's row locked
+ * (made when there is none yet), merged with ours as the file is (the lock is
+ * held for that comparison only), then the entries this run verified that the
+ * shared cache did not hold.
+ */
+static int save_shared(struct state *st, state_descends_fn descends, void *ctx)
+{
+	const char *params[4];
+	struct buf anchors, commits, flags;
+	char current[41];
+	struct pg_result *res = NULL;
+	size_t count = 0;
+	int r, inserted = 0;
+
+	buf_init(&anchors, STATE_FILE_MAX);
+	buf_init(&commits, STATE_FILE_MAX);
+	buf_init(&flags, STATE_FILE_MAX);
+	if (pending_arrays(st, &anchors, &commits, &flags, &count) < 0) {
+		r = ml_fail(ML_IO, "the verified cache is too large for the shared state");
+		goto out;
+	}
+	if (count == 0 && (!st->has_floor || strcmp(st->floor, st->shared_loaded) == 0)) {
+		r = 0;
+		goto out;
+	}
+	if ((r = pg_exec(st->db, NULL, "BEGIN", 0, NULL)) != 0 ||
+	    (r = read_shared_floor(st, 1, current)) != 0)
+		goto rollback;
+	if (current[0] == '\0' && st->has_floor) {
+		params[0] = st->shared_source;
+		params[1] = st->branch;
+		params[2] = st->floor;
+		if ((r = pg_exec(
+		         st->db, &res,
+		         "INSERT INTO mainline.floor (source, branch, commit) VALUES ($1, $2, "
+		         "$3) ON CONFLICT (source, branch) DO NOTHING",
+		         3, params)) != 0)
+			goto rollback;
+		inserted = pg_changed(res) == 1;
+		pg_result_free(res);
+		res = NULL;
+		/* another runner made the row first: lock and merge with what it holds */
+		if (!inserted && (r = read_shared_floor(st, 1, current)) != 0)
+			goto rollback;
+	}
+	if (current[0] != '\0' &&
+	    (r = merge_floor(st, st->shared_loaded, current, descends, ctx, "another runner")) != 0)
+		goto rollback;
+	if (!inserted && st->has_floor && strcmp(st->floor, current) != 0) {
+		params[0] = st->shared_source;
+		params[1] = st->branch;
+		params[2] = st->floor;
+		if ((r = pg_exec(
+		         st->db, NULL,
+		         "UPDATE mainline.floor SET commit = $3, updated_at = now() WHERE source "
+		         "= $1 AND branch = $2",
+		         3, params)) != 0)
+			goto rollback;
+	}
+	if (count > 0) {
+		params[0] = st->roots;
+		params[1] = buf_cstr(&anchors);
+		params[2] = buf_cstr(&commits);
+		params[3] = buf_cstr(&flags);
+		/* in one order, so that two runs inserting the same rows cannot deadlock */
+		if ((r = pg_exec(
+		         st->db, NULL,
+		         "INSERT INTO mainline.verified (roots, anchor, commit, flags) SELECT $1, "
+		         "a, c, f FROM unnest($2::text[], $3::text[], $4::integer[]) AS t(a, c, "
+		         "f) ORDER BY a, c ON CONFLICT (roots, anchor, commit) DO UPDATE SET flags "
+		         "= mainline.verified.flags | EXCLUDED.flags, verified_at = now()",
+		         4, params)) != 0)
+			goto rollback;
+	}
+	if ((r = pg_exec(st->db, NULL, "COMMIT", 0, NULL)) != 0)
+		goto rollback;
+	snprintf(st->shared_loaded, sizeof(st->shared_loaded), "%s",
+	         st->has_floor ? st->floor : "");
+	r = 0;
+	goto out;
+rollback:
+	if (r != ML_ROLLBACK)
+		ml_fail_override(r, "cannot save the rollback state: %s", ml_error_message());
+	(void)pg_exec(st->db, NULL, "ROLLBACK", 0, NULL);
+out:
+	pg_result_free(res);
+	buf_release(&anchors);
+	buf_release(&commits);
+	buf_release(&flags);
+	return r;
 }
 
 int state_save(struct state *st, state_descends_fn descends, void *ctx)
@@ -346,6 +616,9 @@ int state_save(struct state *st, state_descends_fn descends, void *ctx)
 	size_t i;
 	int r = 0, lock;
 
+	/* the shared state first: a floor it refuses is not written here either */
+	if (st->db != NULL && (r = save_shared(st, descends, ctx)) != 0)
+		return r;
 	if (!st->dirty)
 		return 0;
 	snprintf(path, sizeof(path), "%s/lock", st->dir);
@@ -353,7 +626,8 @@ int state_save(struct state *st, state_descends_fn descends, void *ctx)
 		return ML_IO;
 	/* a read-modify-write: what other runs saved since state_open stays */
 	if ((r = load_cache(st)) != 0 || (r = read_floor(st, disk)) != 0 ||
-	    (disk[0] != '\0' && (r = merge_floor(st, disk, descends, ctx)) != 0)) {
+	    (disk[0] != '\0' &&
+	     (r = merge_floor(st, st->loaded, disk, descends, ctx, "another run")) != 0)) {
 		close(lock);
 		return r;
 	}
@@ -395,6 +669,8 @@ void state_free(struct state *st)
 		return;
 	free(st->dir);
 	free(st->cache_path);
+	free(st->branch);
+	free(st->shared_source);
 	free(st->slots);
 	free(st);
 }

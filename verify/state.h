@@ -9,11 +9,20 @@
  * read-modify-write under the state directory's own lock (lock, held for the
  * save only): the verified caches of two runs add up, and the floor only
  * moves forward, whatever lock their callers hold.
+ *
+ * A fleet of runners shares both through a database (state_share, common/pg.h):
+ * the floor of (source, branch) and the verified cache keyed by (trust roots,
+ * anchor, commit), next to the files, which still apply. A save then is the
+ * same read-modify-write in one transaction that locks the floor's row (so
+ * two runners that verify different tips at once cannot move it backwards);
+ * docs/shared-state.md says why a row lock rather than a compare-and-set.
  */
 #ifndef MAINLINE_STATE_H
 #define MAINLINE_STATE_H
 
 #include <stddef.h>
+
+struct pg;
 
 #define STATE_SIGNATURE 1u /* the commit's own signature verified */
 #define STATE_CHAIN 2u     /* every first-parent commit after the anchor verified */
@@ -47,12 +56,29 @@ void state_set_floor(struct state *st, const char *commit);
 typedef int (*state_descends_fn)(void *ctx, const char *commit, const char *ancestor);
 
 /*
+ * Joins the shared state in db (borrowed until state_free) for the source
+ * and branch of state_open: reads the shared floor and the newest entries
+ * of the shared verified cache for these trust roots and the run's anchors
+ * (anchor, NULL for none, and extra_anchor, may be NULL), which the cache
+ * then answers from too. The floor this run verifies against becomes the
+ * later of this cache's and the shared one (descends tells, on the fetched
+ * objects). 0, ML_ROLLBACK (the two floors lie on no one first-parent line:
+ * the branch was rewritten, or the shared floor is a commit the fetch did not
+ * bring), ML_MALFORMED_OBJECT (a corrupt row) or ML_STATE_UNAVAILABLE.
+ */
+int state_share(struct state *st, struct pg *db, const char *source_url, const char *anchor,
+                const char *extra_anchor, state_descends_fn descends, void *ctx);
+
+/*
  * Writes floor and cache atomically, merged with what other runs saved
  * since state_open: cache entries are joined; a floor moved meanwhile is
  * kept unless ours descends from it (descends may be NULL: then it is kept
- * when we did not move ours, else ML_ROLLBACK). 0, ML_IO,
- * ML_MALFORMED_OBJECT (a corrupt state file) or ML_ROLLBACK (the two floors
- * lie on no one first-parent line: the branch was rewritten in between).
+ * when we did not move ours, else ML_ROLLBACK). Shared (state_share), the
+ * database is written first, in one transaction, the same way: the floor's
+ * row locked and merged, the entries this run verified added. 0, ML_IO,
+ * ML_MALFORMED_OBJECT (a corrupt state file or row), ML_ROLLBACK (the two
+ * floors lie on no one first-parent line: the branch was rewritten in
+ * between) or ML_STATE_UNAVAILABLE.
  */
 int state_save(struct state *st, state_descends_fn descends, void *ctx);
 

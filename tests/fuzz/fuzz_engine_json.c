@@ -1,6 +1,7 @@
 /*
  * The engine JSON readers: pull progress lines, image inspect, container
- * create and wait answers, error bodies. The first byte selects the reader.
+ * create and wait answers, error bodies, volume inspect (whether the cache's
+ * volume goes with the build). The first byte selects the reader.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -11,6 +12,7 @@
 #include "docker/container.h"
 #include "docker/engine.h"
 #include "docker/image.h"
+#include "plugin/rollback_state.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -32,7 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	ml_error_clear();
-	switch (data[0] % 5) {
+	switch (data[0] % 6) {
 	case 0:
 		pull_progress_init(&progress, "x:1", on_line, NULL);
 		if (pull_progress_feed(&progress, (const uint8_t *)json, len) == 0)
@@ -56,6 +58,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		res.status = 500;
 		engine_error_message(&res, msg, sizeof(msg));
 		http_response_release(&res);
+		break;
+	case 5:
+		code = rollback_state_volume_is_temporary(json, len);
+		if (code != 0 && code != 1 && code != ML_ENGINE_ERROR)
+			__builtin_trap();
 		break;
 	}
 	return 0;

@@ -56,7 +56,7 @@ static int cmd_verify(int argc, char **argv)
 	int r;
 
 	buf_init(&report, 1 << 20);
-	r = audit_log_verify_file(argv[2], option(argc, argv, "--pubkey"), &report);
+	r = audit_log_verify_file(argv[2], option(argc, argv, "--pubkey"), NULL, &report);
 	fputs(buf_cstr(&report), stdout);
 	buf_release(&report);
 	if (r != 0)
@@ -78,7 +78,7 @@ static int cmd_webhook(int argc, char **argv)
 	                     .spool = argv[4],
 	                     .backoff_ms = 100,
 	                     .timeout_ms = 2000};
-	struct webhook_stats st;
+	struct spool_stats st;
 	struct audit_record rec;
 	int r;
 

@@ -3,7 +3,8 @@
 # in the user, password and query of every URL-bearing setting and context
 # variable, and in every secret; no sink may hold it — mainline's output, the
 # dry-run description, error messages of a failed fetch, the card, the audit
-# file, the webhook and OTLP requests, the cache's own files.
+# file, the webhook and OTLP requests, the cache's own files, the shared
+# state's database (whose password also comes from PGPASSWORD and a passfile).
 . "$(dirname "$0")/lib.sh"
 t_need git ssh-keygen
 SERVER="$BUILD/tests/helpers/json-server"
@@ -50,6 +51,18 @@ while { ! grep -q '^port ' "$T_TMP/hook.out" || ! grep -q '^port ' "$T_TMP/otlp.
 done
 hport=$(sed -n 's/^port //p' "$T_TMP/hook.out")
 oport=$(sed -n 's/^port //p' "$T_TMP/otlp.out")
+# the shared state: a private PostgreSQL whose roles' passwords are canaries
+t_postgres_start || t_skip_all "the private PostgreSQL did not start"
+t_psql "CREATE ROLE bot LOGIN PASSWORD '$C-state'"
+t_psql "CREATE ROLE envbot LOGIN PASSWORD '$C-pgpassword'"
+t_psql "CREATE ROLE filebot LOGIN PASSWORD '$C-passfile'"
+t_psql "CREATE DATABASE canary OWNER bot"
+state="postgres://bot:$C-state@127.0.0.1:$pg_port/canary?application_name=$C-state-query"
+t_ok "the shared state's tables are made (state migrate)" "$MAINLINE" state migrate --state-url "$state"
+t_like "... shown credential-free" "$(t_out)" "^shared state 'postgres://\*\*\*@127.0.0.1:$pg_port/canary\?application_name=\*\*\*': tables"
+cat "$T_TMP/.out" >"$T_TMP/outputs.pre"
+t_psql canary "GRANT USAGE ON SCHEMA mainline TO envbot, filebot"
+t_psql canary "GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA mainline TO envbot, filebot"
 
 # every URL-bearing setting and context variable, and every secret, carries the canary
 plugin() {
@@ -71,9 +84,9 @@ plugin() {
 		DRONE_CARD_PATH="$T_TMP/card" \
 		DRONE_BUILD_EVENT=push DRONE_COMMIT_REF=refs/heads/main DRONE_COMMIT_BRANCH=main \
 		DRONE_REPO=acme/app DRONE_REPO_OWNER=acme DRONE_REPO_NAME=app DRONE_BUILD_NUMBER=7 \
-		DRONE_STEP_NAME=release "$@" "$MAINLINE"
+		DRONE_STEP_NAME=release PLUGIN_STATE_URL="$state" "$@" "$MAINLINE"
 }
-: >"$T_TMP/outputs"
+mv "$T_TMP/outputs.pre" "$T_TMP/outputs"
 : >"$T_TMP/card.json"
 keep() { # the output, and the card file (plain JSON, replaced by every run)
 	cat "$T_TMP/.out" >>"$T_TMP/outputs"
@@ -126,6 +139,41 @@ t_exit "mainline verify of a canary source that cannot be fetched" 2 "$MAINLINE"
 	--source "https://bot:$C-source@127.0.0.1:1/x.git?private_token=$C-source-query" \
 	--allowed-signers "$T_TMP/signers" --state "$T_TMP/verify-state"
 keep
+t_exit "a wrong password in state_url" 2 plugin \
+	PLUGIN_STATE_URL="postgres://bot:$C-wrong@127.0.0.1:$pg_port/canary?sslmode=prefer"
+keep
+t_like "... names the user, not the password" "$(t_out)" \
+	"cannot connect to the shared state 'postgres://\*\*\*@127.0.0.1:$pg_port/canary\?sslmode=\*\*\*': .*password authentication failed for user \"bot\""
+t_exit "the password from PGPASSWORD" 0 plugin PGPASSWORD="$C-pgpassword" \
+	PLUGIN_STATE_URL="postgres://envbot@127.0.0.1:$pg_port/canary"
+keep
+t_exit "a wrong one from PGPASSWORD" 2 plugin PGPASSWORD="$C-pgpassword-wrong" \
+	PLUGIN_STATE_URL="postgres://envbot@127.0.0.1:$pg_port/canary"
+keep
+printf '127.0.0.1:%s:canary:filebot:%s\n' "$pg_port" "$C-passfile" >"$T_TMP/pgpass"
+chmod 600 "$T_TMP/pgpass"
+t_exit "the password from a passfile" 0 plugin PGPASSFILE="$T_TMP/pgpass" \
+	PLUGIN_STATE_URL="postgres://filebot@127.0.0.1:$pg_port/canary"
+keep
+t_exit "mainline verify --state-url" 0 "$MAINLINE" verify --json \
+	--source "git://bot:$C-source@127.0.0.1:$gport/pipelines" \
+	--allowed-signers "$T_TMP/signers" --state "$T_TMP/verify-state" --state-url "$state"
+keep
+t_exit "mainline verify --state-url with a wrong password" 2 "$MAINLINE" verify --json \
+	--source "git://bot:$C-source@127.0.0.1:$gport/pipelines" \
+	--allowed-signers "$T_TMP/signers" --state "$T_TMP/verify-state" \
+	--state-url "postgres://bot:$C-wrong@127.0.0.1:$pg_port/canary"
+keep
+t_exit "a state_url libpq cannot parse" 2 plugin \
+	PLUGIN_STATE_URL="postgres://bot:$C-bad%zz@127.0.0.1:$pg_port/canary"
+keep
+t_like "... is refused without quoting it" "$(t_out)" \
+	"setting 'state_url' is not a valid connection URI: libpq cannot parse it"
+t_ok "mainline audit verify --state-url" "$MAINLINE" audit verify --state-url "$state"
+keep
+t_ok "mainline audit export --state-url" "$MAINLINE" audit export --state-url "$state"
+keep
+t_like "... exports the records" "$(t_out)" '"schema":"mainline.audit/v1"'
 
 # a real run prints the start line and labels the container; only where an engine answers
 if command -v docker >/dev/null && curl -sf --max-time 3 --unix-socket /var/run/docker.sock \
@@ -144,7 +192,9 @@ t_like "the audit file holds the failed fetch" "$(cat "$T_TMP/audit.jsonl")" \
 t_like "the webhook received records" "$(cat "$T_TMP/hook.bodies")" '"build_link":"https://\*\*\*@drone.example/acme/app/7\?t=\*\*\*"'
 t_like "the collector received spans" "$(cat "$T_TMP/otlp.bodies")" '"name":"mainline run"'
 t_ok "the caches were written" sh -c 'ls "$1"/cache/*/url "$1"/cache-sinks/audit-spool.jsonl' - "$T_TMP"
-for sink in outputs card.json audit.jsonl hook.bodies otlp.bodies otlp.headers; do
+"$T_PG_BIN/pg_dump" -h "$pg_dir/sock" -p "$pg_port" -U postgres canary >"$T_TMP/database.sql"
+t_like "the shared state holds the records" "$(cat "$T_TMP/database.sql")" '"schema":"mainline.audit/v1"'
+for sink in outputs card.json audit.jsonl hook.bodies otlp.bodies otlp.headers database.sql; do
 	t_fails "no canary in $sink" grep -q "$C" "$T_TMP/$sink"
 done
 # the webhook's own query reaches the webhook, in its request line only

@@ -263,8 +263,9 @@ t_plugin_image() {
 	t_ctx="$T_TMP/.plugin-image"
 	mkdir -p "$t_ctx/lib"
 	cp "$MAINLINE" "$t_ctx/mainline"
-	# a sanitizer build brings its runtime libraries along
-	for t_lib in $(ldd "$MAINLINE" | awk '/lib(asan|ubsan)/ { print $3 }'); do
+	# a sanitizer build brings its runtime libraries along, and libpq comes too: a base made
+	# by scripts/base-image.sh before libpq joined the build does not have it
+	for t_lib in $(ldd "$MAINLINE" | awk '/lib(asan|ubsan|pq)\./ { print $3 }'); do
 		cp "$t_lib" "$t_ctx/lib/"
 	done
 	if ! t_base=$("$T_ROOT/scripts/base-image.sh" 2>"$T_TMP/.base.err"); then
@@ -394,4 +395,81 @@ t_private_dockerd_stop() {
 	t_wait_until 30 sh -c "! kill -0 $(cat "$pd/docker.pid") 2>/dev/null"
 	# shims of containers that outlived a killed engine: ours alone name our exec root
 	for t_p in $(pgrep -f "containerd-shim.* -address $pd/exec/"); do kill -9 "$t_p"; done
+}
+
+# t_postgres_start: a private PostgreSQL 15 server of this test file (never the system
+# service): initdb in a directory of its own, owned by and run as an unprivileged user
+# (nobody, when the test runs as root), listening on 127.0.0.1 on a free port and on a unix
+# socket in that directory; local connections of the superuser `postgres` are trusted,
+# TCP connections need a password (scram-sha-256). Sets $pg_port and $pg_dir (its
+# postgresql.conf and pg_hba.conf are $pg_dir/data/...). Skips the whole file when
+# PostgreSQL 15 is not installed. t_postgres_stop [MODE] stops it (pg_ctl stop -m MODE,
+# default fast; immediate is a crash); t_postgres_restart starts it again on the same data;
+# t_psql [DB] SQL runs SQL as the superuser (database postgres by default) and prints the
+# rows unaligned, '|'-separated. Stopped and removed at exit.
+T_PG_BIN=${T_PG_BIN:-/usr/lib/postgresql/15/bin}
+t_pg_as() { # CMD...: as the server's user, in its directory
+	if [ "$(id -u)" = 0 ]; then
+		(cd "$pg_dir" && setpriv --reuid=65534 --regid=65534 --clear-groups -- "$@")
+	else
+		(cd "$pg_dir" && "$@")
+	fi
+}
+t_postgres_start() {
+	[ -x "$T_PG_BIN/initdb" ] && [ -x "$T_PG_BIN/pg_ctl" ] ||
+		t_skip_all "PostgreSQL 15 is not installed ($T_PG_BIN; scripts/deps.sh test)"
+	# outside $T_TMP, which only root may enter; in $TMPDIR when the server's user may enter it
+	t_pg_base=${TMPDIR:-/tmp}
+	if [ "$(id -u)" = 0 ] &&
+		! setpriv --reuid=65534 --regid=65534 --clear-groups -- test -x "$t_pg_base"; then
+		t_pg_base=/tmp
+	fi
+	pg_dir=$(mktemp -d "$t_pg_base/mainline-pg.XXXXXX")
+	T_CLEANUP="$T_CLEANUP t_postgres_remove"
+	mkdir -p "$pg_dir/sock"
+	[ "$(id -u)" = 0 ] && chown -R 65534:65534 "$pg_dir"
+	chmod 700 "$pg_dir"
+	t_pg_as "$T_PG_BIN/initdb" -D "$pg_dir/data" -U postgres -E UTF8 --locale=C \
+		--auth-local=trust --auth-host=scram-sha-256 --no-sync --no-instructions \
+		>"$pg_dir/initdb.log" 2>&1 ||
+		{ echo "# initdb failed: $(tail -1 "$pg_dir/initdb.log")"; return 1; }
+	pg_port=$(t_free_port)
+	cat >>"$pg_dir/data/postgresql.conf" <<CONF
+listen_addresses = '127.0.0.1'
+port = $pg_port
+unix_socket_directories = '$pg_dir/sock'
+fsync = off
+synchronous_commit = off
+shared_buffers = 16MB
+max_connections = 100
+CONF
+	t_postgres_restart
+}
+t_postgres_restart() {
+	t_pg_as "$T_PG_BIN/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/log" -w -t 60 start >/dev/null 2>&1 ||
+		{ echo "# PostgreSQL did not start: $(tail -3 "$pg_dir/log" | tr '\n' ' ')"; return 1; }
+}
+t_postgres_stop() {
+	t_pg_as "$T_PG_BIN/pg_ctl" -D "$pg_dir/data" -m "${1:-fast}" -w -t 60 stop >/dev/null 2>&1
+}
+t_postgres_remove() {
+	[ -n "${pg_dir:-}" ] || return 0
+	t_postgres_stop immediate
+	rm -rf "$pg_dir"
+}
+t_psql() {
+	t_pg_db=postgres
+	[ $# -gt 1 ] && { t_pg_db=$1; shift; }
+	"$T_PG_BIN/psql" -X -q -A -t -v ON_ERROR_STOP=1 -h "$pg_dir/sock" -p "$pg_port" -U postgres \
+		-d "$t_pg_db" -c "$1"
+}
+# t_postgres_fleet: t_postgres_start (the whole file skips when it does not start), then a
+# role `owner` (password owner-pw) and its database `fleet`; sets $fleet_url (the owner's TCP
+# URI) and $fleet_shown (that URI as mainline shows it, as a regular expression).
+t_postgres_fleet() {
+	t_postgres_start || t_skip_all "the private PostgreSQL did not start"
+	t_psql "CREATE ROLE owner LOGIN PASSWORD 'owner-pw'"
+	t_psql "CREATE DATABASE fleet OWNER owner"
+	fleet_url="postgres://owner:owner-pw@127.0.0.1:$pg_port/fleet"
+	fleet_shown="postgres://\*\*\*@127.0.0.1:$pg_port/fleet"
 }

@@ -24,12 +24,12 @@ static char *render(const struct audit_record *rec)
 static void test_fixed_key_order(void **state)
 {
 	static const char *const keys[] = {
-	    "schema",       "id",        "time",          "decision",     "reason",
-	    "message",      "drone",     "source",        "branch",       "commit",
-	    "tree",         "anchor",    "extra_anchor",  "previous_tip", "mode",
-	    "checked",      "signer",    "policy_digest", "image",        "image_digest",
-	    "container_id", "exit_code", "durations_ms",  "reaped",       "cache_recovery",
-	    "version"};
+	    "schema",         "id",        "time",          "decision",     "reason",
+	    "message",        "drone",     "source",        "branch",       "commit",
+	    "tree",           "anchor",    "extra_anchor",  "previous_tip", "mode",
+	    "checked",        "signer",    "policy_digest", "image",        "image_digest",
+	    "container_id",   "exit_code", "durations_ms",  "reaped",       "cache_recovery",
+	    "rollback_state", "version"};
 	struct audit_record rec;
 	const cJSON *item;
 	char *text;

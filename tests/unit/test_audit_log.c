@@ -111,7 +111,7 @@ static void test_append_then_verify(void **state)
 	assert_int_equal(audit_log_append(path, &rec, NULL), 0);
 	audit_sample(&rec, 2);
 	assert_int_equal(audit_log_append(path, &rec, NULL), 0);
-	assert_int_equal(audit_log_verify_file(path, NULL, &report), 0);
+	assert_int_equal(audit_log_verify_file(path, NULL, NULL, &report), 0);
 	assert_non_null(strstr(buf_cstr(&report), "ok: 2 records"));
 	/* an empty line is not a record */
 	f = fopen(path, "a");
@@ -120,7 +120,7 @@ static void test_append_then_verify(void **state)
 	fclose(f);
 	buf_reset(&report);
 	ml_error_clear();
-	assert_int_equal(audit_log_verify_file(path, NULL, &report), ML_MALFORMED_OBJECT);
+	assert_int_equal(audit_log_verify_file(path, NULL, NULL, &report), ML_MALFORMED_OBJECT);
 	assert_string_equal(buf_cstr(&report), "line 3: not a JSON object\n");
 	ml_error_clear();
 	assert_int_equal(audit_log_append(path, &rec, "not a key"), ML_CONFIG);
@@ -240,7 +240,7 @@ static void test_check_accepts_an_intact_end(void **state)
 	audit_sample(&rec, 4);
 	assert_int_equal(audit_log_append(d.path, &rec, KEY_A), 0);
 	buf_init(&report, 4096);
-	assert_int_equal(audit_log_verify_file(d.path, NULL, &report), 0);
+	assert_int_equal(audit_log_verify_file(d.path, NULL, NULL, &report), 0);
 	buf_release(&report);
 	cleanup(&d);
 }
@@ -357,6 +357,66 @@ static void test_check_refuses_what_is_no_file(void **state)
  * Only the last line and its link are read: a long line before it is read by
  * growing the window, and damage further up is left to audit_log_verify_file.
  */
+/* Another store renders the same line from the record's JSON; a chain cut after line 1 verifies --after it. */
+static void test_chain_line_and_after(void **state)
+{
+	struct crypto_signing_key *sk = NULL;
+	struct audit_record rec;
+	struct check_dir d;
+	struct buf json, line, report;
+	uint8_t pub[32], genesis[32] = {0}, md[32];
+	char *file, *second, after[65], path[160];
+
+	memset(&d, 0, sizeof(d));
+	snprintf(d.dir, sizeof(d.dir), "/tmp/mainline-unit.XXXXXX");
+	assert_non_null(mkdtemp(d.dir));
+	snprintf(d.path, sizeof(d.path), "%s/audit.jsonl", d.dir);
+	buf_init(&json, AUDIT_LINE_MAX);
+	buf_init(&line, AUDIT_LOG_LINE_MAX + 1);
+	buf_init(&report, 4096);
+	audit_sample(&rec, 1);
+	assert_int_equal(audit_log_append(d.path, &rec, KEY_A), 0);
+	assert_int_equal(audit_record_json(&rec, &json), 0);
+	assert_int_equal(audit_key_load(KEY_A, &sk, pub), 0);
+	assert_int_equal(audit_chain_line((const char *)json.data, json.len, genesis, sk, &line),
+	                 0);
+	file = read_all(d.path);
+	assert_string_equal(buf_cstr(&line), file);
+	/* not an object: refused */
+	ml_error_clear();
+	assert_int_equal(audit_chain_line("[1]", 3, genesis, NULL, &line), ML_MALFORMED_OBJECT);
+
+	/* the second line alone verifies after the first one's hash, and only so */
+	audit_sample(&rec, 2);
+	assert_int_equal(audit_log_append(d.path, &rec, KEY_A), 0);
+	free(file);
+	file = read_all(d.path);
+	second = strchr(file, '\n') + 1;
+	assert_int_equal(crypto_digest(CRYPTO_SHA256, file, (size_t)(second - 1 - file), md), 0);
+	hex_encode(md, sizeof(md), after);
+	snprintf(path, sizeof(path), "%s/export.jsonl", d.dir);
+	write_all(path, second);
+	assert_int_equal(audit_log_verify_file(path, NULL, after, &report), 0);
+	assert_non_null(strstr(buf_cstr(&report), "ok: 1 records"));
+	buf_reset(&report);
+	ml_error_clear();
+	assert_int_equal(audit_log_verify_file(path, NULL, NULL, &report), ML_MALFORMED_OBJECT);
+	assert_non_null(strstr(buf_cstr(&report), "prev is not the genesis value"));
+	buf_reset(&report);
+	ml_error_clear();
+	assert_int_equal(audit_log_verify_file(path, NULL, ZEROS, &report), ML_MALFORMED_OBJECT);
+	assert_non_null(strstr(buf_cstr(&report), "prev is not the hash given with --after"));
+	buf_reset(&report);
+	ml_error_clear();
+	assert_int_equal(audit_log_verify_file(path, NULL, "abc", &report), ML_CONFIG);
+	crypto_signing_key_free(sk);
+	free(file);
+	buf_release(&json);
+	buf_release(&line);
+	buf_release(&report);
+	cleanup(&d);
+}
+
 static void test_check_reads_only_the_end(void **state)
 {
 	struct check_dir d;
@@ -382,7 +442,7 @@ static void test_check_reads_only_the_end(void **state)
 	assert_int_equal(audit_log_check(d.path, NULL), 0);
 	buf_init(&report, 4096);
 	ml_error_clear();
-	assert_int_equal(audit_log_verify_file(d.path, NULL, &report), ML_MALFORMED_OBJECT);
+	assert_int_equal(audit_log_verify_file(d.path, NULL, NULL, &report), ML_MALFORMED_OBJECT);
 	assert_string_equal(buf_cstr(&report), "line 1: not a JSON object\n");
 	buf_release(&report);
 
@@ -416,6 +476,7 @@ int main(void)
 	    cmocka_unit_test(test_check_keeps_the_signing_mode),
 	    cmocka_unit_test(test_check_refuses_what_is_no_file),
 	    cmocka_unit_test(test_check_reads_only_the_end),
+	    cmocka_unit_test(test_chain_line_and_after),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

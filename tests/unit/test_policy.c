@@ -202,6 +202,10 @@ static const struct case_ cases[] = {
      "PLUGIN_SSH_KNOWN_HOSTS=git.example.org ssh-ed25519 AAAA", 0, NULL},
     {"\"ssh_known_hosts\":\"git.example.org ssh-ed25519 AAAA\"",
      "PLUGIN_SSH_KNOWN_HOSTS=evil ssh-ed25519 BBBB", ML_POLICY_WIDENED, "'ssh_known_hosts'"},
+    {"\"state_url\":\"postgres://ci:pw-A@db.example/ci\"",
+     "PLUGIN_STATE_URL=postgres://ci:pw-A@db.example/ci", 0, NULL},
+    {"\"state_url\":\"postgres://ci:pw-A@db.example/ci\"",
+     "PLUGIN_STATE_URL=postgres://ci:pw-B@evil.example/ci", ML_POLICY_WIDENED, "another value"},
     {"\"ca_cert\":\"/etc/ca.pem\"", "PLUGIN_CA_CERT=/etc/ca.pem", 0, NULL},
     {"\"ca_cert\":\"/etc/ca.pem\"", "PLUGIN_CA_CERT=/tmp/ca.pem", ML_POLICY_WIDENED, "'ca_cert'"},
     {"\"cert_pin\":\"sha256//AAAA\"", "PLUGIN_CERT_PIN=sha256//AAAA", 0, NULL},
@@ -408,6 +412,64 @@ static void test_effective_config_layers(void **state)
 }
 
 /* Settings meant for other plugins: the baked policy names them, ignoring grants nothing. */
+/* require_shared_state: a policy key, not a setting, that only narrows. */
+static void test_require_shared_state(void **state)
+{
+	char dir[] = "/tmp/mainline-policy-XXXXXX";
+	char path[64], digest_with[65], digest_without[65];
+	char *plain[] = {"PLUGIN_DRY_RUN=true", NULL};
+	char *undo[] = {"PLUGIN_DRY_RUN=true", "PLUGIN_POLICY={\"require_shared_state\":false}",
+	                NULL};
+	char *as_setting[] = {"PLUGIN_DRY_RUN=true", "PLUGIN_REQUIRE_SHARED_STATE=false", NULL};
+	static const struct {
+		const char *policy;
+		const char *message_part;
+	} bad[] = {
+	    {"{\"require_shared_state\":\"true\"}", "must be true or false"},
+	    {"{\"require_shared_state\":true,\"require_shared_state\":false}", "appears twice"},
+	};
+	struct config c;
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		config_init(&c);
+		ml_error_clear();
+		assert_int_equal(policy_parse(&c, bad[i].policy, strlen(bad[i].policy)), ML_CONFIG);
+		assert_non_null(strstr(ml_error_message(), bad[i].message_part));
+		config_release(&c);
+	}
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/policy.json", dir);
+	write_file(path, "{\"source\":\"/srv/ci\",\"allowed_signers\":\"bob@x " KEY_B "\"}\n");
+	config_init(&c);
+	assert_int_equal(policy_effective_config(&c, plain, path), 0);
+	assert_int_equal(c.require_shared_state, 0);
+	assert_int_equal(policy_digest(&c, digest_without), 0);
+	config_release(&c);
+	write_file(path, "{\"source\":\"/srv/ci\",\"allowed_signers\":\"bob@x " KEY_B
+	                 "\",\"require_shared_state\":true}\n");
+	config_init(&c);
+	assert_int_equal(policy_effective_config(&c, plain, path), 0);
+	assert_int_equal(c.require_shared_state, 1);
+	/* the digest names the policy that decided: it differs */
+	assert_int_equal(policy_digest(&c, digest_with), 0);
+	assert_string_not_equal(digest_with, digest_without);
+	config_release(&c);
+	/* a policy setting cannot turn the baked one's off */
+	config_init(&c);
+	assert_int_equal(policy_effective_config(&c, undo, path), 0);
+	assert_int_equal(c.require_shared_state, 1);
+	config_release(&c);
+	/* and it is no setting */
+	config_init(&c);
+	ml_error_clear();
+	assert_int_equal(policy_effective_config(&c, as_setting, path), ML_CONFIG);
+	assert_non_null(strstr(ml_error_message(), "REQUIRE_SHARED_STATE"));
+	config_release(&c);
+	unlink(path);
+	rmdir(dir);
+}
+
 static void test_baked_ignore_settings(void **state)
 {
 	char dir[] = "/tmp/mainline-policy-XXXXXX";
@@ -588,6 +650,7 @@ int main(void)
 	    cmocka_unit_test(test_bad_policies),
 	    cmocka_unit_test(test_effective_config_layers),
 	    cmocka_unit_test(test_baked_ignore_settings),
+	    cmocka_unit_test(test_require_shared_state),
 	    cmocka_unit_test(test_canonical_json_and_digest),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
