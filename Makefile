@@ -4,6 +4,7 @@
 #   make demo       the end-to-end demonstration (see README): builds the binary only
 #   make fresh-check  make demo and make test from a clean clone in a fresh Debian 12 container
 #   make SANITIZE=1 test   the same suite under ASan+UBSan (in build/asan)
+#   make SANITIZE=thread   a ThreadSanitizer build (in build/tsan) for the threaded code's tests
 #   make fuzz       libFuzzer targets with clang (in build/fuzz)
 #   make lint       formatting, cppcheck, banned functions
 #   make bench      benchmarks (see docs/BENCHMARKS.md)
@@ -16,6 +17,10 @@ CFLAGS ?= -O2 -g
 ifeq ($(SANITIZE),1)
 BUILD ?= build/asan
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FORTIFY :=
+else ifeq ($(SANITIZE),thread)
+BUILD ?= build/tsan
+SAN_FLAGS := -fsanitize=thread -fno-omit-frame-pointer
 FORTIFY :=
 else
 BUILD ?= build

@@ -1,35 +1,135 @@
 #!/bin/sh
-# Chain verification of the real GitHub history (1,075 web-flow merges) side by
-# side with git + gpg, in one run. Needs ../shared/data/realworld.
+# The real GitHub history (1,075 web-flow merges signed with RSA keys), served
+# over git:// by a local git daemon, side by side with git and gpg in one run:
+#   1. chain verification of the fetched cache (empty verified cache, --offline)
+#      with the default number of threads and with one, against
+#      `git log --first-parent --format=%G?` and against the bare RSA cost of the
+#      same 1,075 signatures (tests/helpers/rsa-floor; `openssl speed` as a check);
+#   2. the warm re-check of an unchanged tip, against one `git verify-commit`;
+#   3. the cold fetch (fetch, check of the tip's signature, state), against
+#      `git clone --bare`, over git://, from a local path (git hard-links the
+#      objects) and from file:// (git sends a pack, as over the network).
+# Needs ../shared/data/realworld. RUNS (default 30) sets the timed runs of the
+# short commands, FETCH_RUNS (default 5) those of the fetches. BASELINE=FILE, a
+# mainline binary of another build (e.g. main's), adds its chain verification
+# of the same history, from its own cache, to the runs of part 1.
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-build}
 case "$BUILD" in /*) ;; *) BUILD="$root/$BUILD" ;; esac
+RUNS=${RUNS:-30}
 rw="$root/../shared/data/realworld"
 [ -f "$rw/gittuf-main.bundle" ] || { echo "no real-world data; skipped"; exit 0; }
 work=$(mktemp -d "${TMPDIR:-/tmp}/mainline-bench.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+. "$root/bench/lib.sh"
+trap bench_cleanup EXIT
 export HOME="$work/home" GNUPGHOME="$work/gnupg"
-mkdir -p "$HOME" "$GNUPGHOME"
-chmod 700 "$GNUPGHOME"
-anchor=2e0ebfb109aef2073ed1ff73c9790cb10eb950e2
-git clone -q --bare "$rw/gittuf-main.bundle" "$work/repo.git"
+mkdir -p "$HOME"
+mkdir -m 700 "$GNUPGHOME"
 gpg -q --batch --import "$rw/github-web-flow.asc" 2>/dev/null
 
-state="$work/state"
-verify="$BUILD/mainline verify --source $work/repo.git --keyring $rw/github-web-flow.asc --state $state --mode chain --anchor $anchor"
-$verify >/dev/null # fills the object cache; the timed runs only verify
-hyperfine --style basic --warmup 1 --runs 5 --export-markdown "$work/cold.md" \
-	--prepare "rm -rf $state/state" \
-	-n "mainline verify --mode chain (cold state)" "$verify --offline" \
-	-n "git log --first-parent --format=%G? (gpg)" \
-	"git -C $work/repo.git log --first-parent --format=%G? $anchor..main >/dev/null"
-hyperfine --style basic --warmup 3 --runs 30 --export-markdown "$work/warm.md" \
-	-n "mainline verify (warm, unchanged tip)" "$verify --offline"
-cat "$work/cold.md" "$work/warm.md"
+anchor=2e0ebfb109aef2073ed1ff73c9790cb10eb950e2
+mkdir "$work/srv"
+repo="$work/srv/gittuf.git"
+git clone -q --bare "$rw/gittuf-main.bundle" "$repo"
+tip=$(git -C "$repo" rev-parse main)
+bench_git_daemon "$work/srv" gittuf.git
+url="$git_url/gittuf.git"
+keyring="$rw/github-web-flow.asc"
+mainline="$BUILD/mainline"
+hf() { hyperfine -N --style basic "$@"; }
+
+echo "machine: $(nproc) CPUs; $(uptime)"
 echo
-echo "OpenSSL alone (openssl speed): 180 RSA-2048 + 895 RSA-4096 verifications:"
-openssl speed -seconds 3 rsa2048 rsa4096 2>/dev/null | awk '
+echo "## 1. Chain verification of the fetched cache (1,075 signatures)"
+state="$work/state"
+chain="$mainline verify --source $url --keyring $keyring --state $state --mode chain --anchor $anchor"
+$chain >/dev/null # the fetch; the timed runs verify the cache it made
+set --
+if [ -n "${BASELINE:-}" ]; then
+	base_state="$work/base-state"
+	base="$BASELINE verify --source $url --keyring $keyring --state $base_state --mode chain"
+	base="$base --anchor $anchor"
+	$base >/dev/null
+	set -- --prepare "rm -rf $base_state/state" -n "baseline chain ($BASELINE)" "$base --offline"
+fi
+hf --warmup 3 --runs "$RUNS" --export-csv "$work/chain.csv" \
+	--prepare "rm -rf $state/state" -n "mainline chain (default threads)" "$chain --offline" \
+	--prepare "rm -rf $state/state" -n "mainline chain (MAINLINE_VERIFY_WORKERS=1)" \
+	"env MAINLINE_VERIFY_WORKERS=1 $chain --offline" "$@"
+hf --warmup 1 --runs 5 --export-csv "$work/gitlog.csv" \
+	-n "git log --first-parent --format=%G? (gpg)" \
+	"git -C $repo log --first-parent --format=%G? $anchor..main"
+git -C "$repo" rev-list --first-parent "$anchor..main" | git -C "$repo" cat-file --batch >"$work/batch"
+floor=$("$BUILD/tests/helpers/rsa-floor" "$keyring" "$RUNS" <"$work/batch")
+echo "bare RSA (tests/helpers/rsa-floor): $floor"
+speed=$(openssl speed -seconds 3 rsa2048 rsa4096 2>/dev/null | awk '
 	/^rsa 2048 bits/ { v2 = $(NF) } /^rsa 4096 bits/ { v4 = $(NF) }
-	END { printf "  rsa2048 %.0f verify/s, rsa4096 %.0f verify/s -> %.1f ms\n", v2, v4,
-		(180 / v2 + 895 / v4) * 1000 }'
+	END { printf "%.1f ms (rsa2048 %.0f verify/s, rsa4096 %.0f verify/s)",
+		(180 / v2 + 895 / v4) * 1000, v2, v4 }')
+echo "bare RSA (openssl speed: 180 RSA-2048 + 895 RSA-4096 verifications): $speed"
+
+echo
+echo "## 2. Warm re-check of an unchanged tip"
+$chain --offline >/dev/null
+hf --warmup 3 --runs "$RUNS" --export-csv "$work/warm.csv" \
+	-n "mainline verify (unchanged tip: warm)" "$chain --offline" \
+	-n "git verify-commit (the tip)" "git -C $repo verify-commit $tip"
+
+echo
+echo "## 3. Cold fetch into an empty cache"
+cold="$mainline verify --keyring $keyring --state $work/fetch"
+clone="git clone -q --bare"
+hf --warmup 1 --runs "${FETCH_RUNS:-5}" --export-csv "$work/fetch.csv" \
+	--prepare "rm -rf $work/fetch" -n "mainline verify (cold) over git://" "$cold --source $url" \
+	--prepare "rm -rf $work/clone.git" -n "git clone --bare over git://" "$clone $url $work/clone.git" \
+	--prepare "rm -rf $work/fetch" -n "mainline verify (cold) from a local path" "$cold --source $repo" \
+	--prepare "rm -rf $work/clone.git" -n "git clone --bare from a local path" \
+	"$clone $repo $work/clone.git" \
+	--prepare "rm -rf $work/fetch" -n "mainline verify (cold) from file://" \
+	"$cold --source file://$repo" \
+	--prepare "rm -rf $work/clone.git" -n "git clone --bare from file://" \
+	"$clone file://$repo $work/clone.git"
+
+echo
+echo "## Summary (medians in ms; ratios of medians)"
+cat "$work/chain.csv" >"$work/all.csv"
+for f in gitlog warm fetch; do tail -n +2 "$work/$f.csv" >>"$work/all.csv"; done
+bench_medians "$work/all.csv" >"$work/medians"
+med() { awk -F'\t' -v n="$1" '$1 == n { print $2 }' "$work/medians"; }
+floor_med=$(echo "$floor" | sed -n 's/.*median \([0-9.]*\) ms.*/\1/p')
+awk -F'\t' '{ printf "  %-48s median %8.1f  min %8.1f\n", $1, $2, $3 }' "$work/medians"
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", a / b }'; }
+line() { printf "  %-46s %s\n" "$1" "$2"; }
+both() { # A-NAME B-NAME: the ratio of the medians, and of the minimums
+	a=$(awk -F'\t' -v n="$1" '$1 == n { print $2, $3 }' "$work/medians")
+	b=$(awk -F'\t' -v n="$2" '$1 == n { print $2, $3 }' "$work/medians")
+	echo "$(ratio "${a% *}" "${b% *}") (minimums: $(ratio "${a#* }" "${b#* }"))"
+}
+par=$(med "mainline chain (default threads)")
+seq1=$(med "mainline chain (MAINLINE_VERIFY_WORKERS=1)")
+floor_min=$(echo "$floor" | sed -n 's/.*min \([0-9.]*\) ms.*/\1/p')
+par_min=$(awk -F'\t' '$1 == "mainline chain (default threads)" { print $3 }' "$work/medians")
+seq_min=$(awk -F'\t' '$1 == "mainline chain (MAINLINE_VERIFY_WORKERS=1)" { print $3 }' "$work/medians")
+line "chain, default threads / bare RSA:" \
+	"$(ratio "$par" "$floor_med") (minimums: $(ratio "$par_min" "$floor_min"))"
+line "chain, one thread / bare RSA:" \
+	"$(ratio "$seq1" "$floor_med") (minimums: $(ratio "$seq_min" "$floor_min"))"
+if [ -n "${BASELINE:-}" ]; then
+	line "chain, default threads / baseline:" \
+		"$(both "mainline chain (default threads)" "baseline chain ($BASELINE)")"
+	b=$(awk -F'\t' -v n="baseline chain ($BASELINE)" '$1 == n { print $2, $3 }' "$work/medians")
+	line "baseline / bare RSA:" \
+		"$(ratio "${b% *}" "$floor_med") (minimums: $(ratio "${b#* }" "$floor_min"))"
+fi
+line "git log %G? / chain, default threads:" \
+	"$(both "git log --first-parent --format=%G? (gpg)" "mainline chain (default threads)")"
+line "warm re-check / one git verify-commit:" \
+	"$(both "mainline verify (unchanged tip: warm)" "git verify-commit (the tip)")"
+line "cold fetch / git clone --bare, git://:" \
+	"$(both "mainline verify (cold) over git://" "git clone --bare over git://")"
+line "cold fetch / git clone --bare, local path:" \
+	"$(both "mainline verify (cold) from a local path" "git clone --bare from a local path")"
+line "cold fetch / git clone --bare, file://:" \
+	"$(both "mainline verify (cold) from file://" "git clone --bare from file://")"
+echo "machine at the end: $(uptime)"

@@ -10,6 +10,7 @@
 #include <openssl/param_build.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
+#include <openssl/rsa.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,23 +88,16 @@ void crypto_hash_free(struct crypto_hash_ctx *ctx)
 	free(ctx);
 }
 
-/* Verifies with an EVP_PKEY; sig_len/digest semantics chosen by the caller. */
-static int verify_pkey(EVP_PKEY *pkey, const EVP_MD *md, const uint8_t *tbs, size_t tbs_len,
-                       const uint8_t *sig, size_t sig_len, int pad)
+/* Verifies a signature over tbs (a digest) with an EVP_PKEY: 1, 0 or -1. */
+static int verify_pkey(EVP_PKEY *pkey, const uint8_t *tbs, size_t tbs_len, const uint8_t *sig,
+                       size_t sig_len)
 {
 	EVP_PKEY_CTX *pctx = NULL;
-	int r = -1, ok;
+	int r = -1;
 
-	if ((pctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL)) == NULL ||
-	    EVP_PKEY_verify_init(pctx) != 1)
-		goto out;
-	if (pad != 0 && EVP_PKEY_CTX_set_rsa_padding(pctx, pad) != 1)
-		goto out;
-	if (md != NULL && EVP_PKEY_CTX_set_signature_md(pctx, md) != 1)
-		goto out;
-	ok = EVP_PKEY_verify(pctx, sig, sig_len, tbs, tbs_len);
-	r = ok == 1 ? 1 : 0;
-out:
+	if ((pctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL)) != NULL &&
+	    EVP_PKEY_verify_init(pctx) == 1)
+		r = EVP_PKEY_verify(pctx, sig, sig_len, tbs, tbs_len) == 1 ? 1 : 0;
 	EVP_PKEY_CTX_free(pctx);
 	return r;
 }
@@ -181,7 +175,7 @@ int crypto_verify_ecdsa(enum crypto_curve curve, const uint8_t *point, size_t po
 	br = bs = NULL; /* owned by sig */
 	if ((der_len = i2d_ECDSA_SIG(sig, &der)) <= 0)
 		goto out;
-	r = verify_pkey(pkey, NULL, digest, digest_len, der, (size_t)der_len, 0);
+	r = verify_pkey(pkey, digest, digest_len, der, (size_t)der_len);
 out:
 	OPENSSL_free(der);
 	ECDSA_SIG_free(sig);
@@ -194,87 +188,149 @@ out:
 
 /*
  * Building an EVP_PKEY from parameters costs about as much as the RSA
- * verification itself; a chain checks hundreds of signatures by the same few
- * keys, so the last few keys are kept.
+ * verification itself, and a fresh EVP_PKEY_CTX a few percent more; a chain
+ * checks hundreds of signatures by the same few keys, so each thread keeps
+ * an initialised verification context for the last few (key, hash) pairs.
+ * Per thread because an EVP_PKEY_CTX may only be used by one thread at a
+ * time: no locks, and the verifications of several threads never wait for
+ * each other. A thread's contexts are freed when it exits.
  */
-#define RSA_KEY_CACHE 8
+#define RSA_CONTEXTS 8
 
-struct rsa_cached_key {
+struct rsa_context {
 	uint8_t *n, *e;
 	size_t n_len, e_len;
-	EVP_PKEY *pkey;
+	enum crypto_hash hash;
+	EVP_PKEY_CTX *pctx; /* verify-initialised: PKCS#1 v1.5 padding, the hash */
 };
 
-static struct rsa_cached_key rsa_cache[RSA_KEY_CACHE];
-static unsigned rsa_cache_next;
-static pthread_mutex_t rsa_cache_lock = PTHREAD_MUTEX_INITIALIZER;
+struct rsa_contexts {
+	struct rsa_context slot[RSA_CONTEXTS];
+	unsigned next;
+};
 
-static EVP_PKEY *rsa_pkey_build(const uint8_t *n, size_t n_len, const uint8_t *e, size_t e_len)
+static _Thread_local struct rsa_contexts *rsa_contexts;
+static pthread_key_t rsa_contexts_key;
+static pthread_once_t rsa_contexts_once = PTHREAD_ONCE_INIT;
+static int rsa_contexts_key_ok;
+
+static void rsa_context_clear(struct rsa_context *c)
+{
+	EVP_PKEY_CTX_free(c->pctx);
+	free(c->n);
+	free(c->e);
+	memset(c, 0, sizeof(*c));
+}
+
+static void rsa_contexts_free(void *p)
+{
+	struct rsa_contexts *cs = p;
+	size_t i;
+
+	if (cs == NULL)
+		return;
+	for (i = 0; i < RSA_CONTEXTS; i++)
+		rsa_context_clear(&cs->slot[i]);
+	free(cs);
+}
+
+static void rsa_contexts_key_create(void)
+{
+	rsa_contexts_key_ok = pthread_key_create(&rsa_contexts_key, rsa_contexts_free) == 0;
+}
+
+/* This thread's contexts, NULL when they cannot be kept (then nothing is cached). */
+static struct rsa_contexts *rsa_contexts_get(void)
+{
+	if (rsa_contexts != NULL)
+		return rsa_contexts;
+	if (pthread_once(&rsa_contexts_once, rsa_contexts_key_create) != 0 ||
+	    !rsa_contexts_key_ok || (rsa_contexts = calloc(1, sizeof(*rsa_contexts))) == NULL)
+		return NULL;
+	if (pthread_setspecific(rsa_contexts_key, rsa_contexts) != 0) {
+		free(rsa_contexts);
+		rsa_contexts = NULL;
+	}
+	return rsa_contexts;
+}
+
+static EVP_PKEY_CTX *rsa_context_build(const uint8_t *n, size_t n_len, const uint8_t *e,
+                                       size_t e_len, enum crypto_hash h)
 {
 	OSSL_PARAM_BLD *bld = NULL;
+	EVP_PKEY_CTX *pctx = NULL;
 	EVP_PKEY *pkey = NULL;
 	BIGNUM *bn = NULL, *be = NULL;
 
 	if ((bn = BN_bin2bn(n, (int)n_len, NULL)) != NULL &&
 	    (be = BN_bin2bn(e, (int)e_len, NULL)) != NULL && (bld = OSSL_PARAM_BLD_new()) != NULL &&
 	    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, bn) == 1 &&
-	    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, be) == 1)
-		pkey = pkey_from_params("RSA", bld);
+	    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, be) == 1 &&
+	    (pkey = pkey_from_params("RSA", bld)) != NULL &&
+	    (pctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL)) != NULL &&
+	    (EVP_PKEY_verify_init(pctx) != 1 ||
+	     EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) != 1 ||
+	     EVP_PKEY_CTX_set_signature_md(pctx, md_of(h)) != 1)) {
+		EVP_PKEY_CTX_free(pctx);
+		pctx = NULL;
+	}
+	EVP_PKEY_free(pkey); /* the context holds its own reference */
 	BN_free(bn);
 	BN_free(be);
 	OSSL_PARAM_BLD_free(bld);
-	return pkey;
+	return pctx;
 }
 
-/* A new reference to the key for (n, e), from the cache when it is there. */
-static EVP_PKEY *rsa_pkey_get(const uint8_t *n, size_t n_len, const uint8_t *e, size_t e_len)
+/*
+ * The verification context for (n, e) and hash h: this thread's cached one,
+ * or a new one, cached when there is room (*owned set to 0), else handed to
+ * the caller to free (*owned set to 1).
+ */
+static EVP_PKEY_CTX *rsa_context_get(const uint8_t *n, size_t n_len, const uint8_t *e, size_t e_len,
+                                     enum crypto_hash h, int *owned)
 {
-	struct rsa_cached_key *slot;
-	EVP_PKEY *pkey = NULL;
+	struct rsa_contexts *cs = rsa_contexts_get();
+	struct rsa_context *c;
+	EVP_PKEY_CTX *pctx;
 	size_t i;
 
-	pthread_mutex_lock(&rsa_cache_lock);
-	for (i = 0; i < RSA_KEY_CACHE; i++) {
-		slot = &rsa_cache[i];
-		if (slot->pkey != NULL && slot->n_len == n_len && slot->e_len == e_len &&
-		    memcmp(slot->n, n, n_len) == 0 && memcmp(slot->e, e, e_len) == 0) {
-			if (EVP_PKEY_up_ref(slot->pkey) == 1)
-				pkey = slot->pkey;
-			goto out;
-		}
+	*owned = 0;
+	for (i = 0; cs != NULL && i < RSA_CONTEXTS; i++) {
+		c = &cs->slot[i];
+		if (c->pctx != NULL && c->hash == h && c->n_len == n_len && c->e_len == e_len &&
+		    memcmp(c->n, n, n_len) == 0 && memcmp(c->e, e, e_len) == 0)
+			return c->pctx;
 	}
-	if ((pkey = rsa_pkey_build(n, n_len, e, e_len)) == NULL)
-		goto out;
-	slot = &rsa_cache[rsa_cache_next++ % RSA_KEY_CACHE];
-	EVP_PKEY_free(slot->pkey);
-	free(slot->n);
-	free(slot->e);
-	memset(slot, 0, sizeof(*slot));
-	if ((slot->n = malloc(n_len)) == NULL || (slot->e = malloc(e_len)) == NULL ||
-	    EVP_PKEY_up_ref(pkey) != 1) {
-		free(slot->n);
-		free(slot->e);
-		memset(slot, 0, sizeof(*slot));
-		goto out; /* the key still works, uncached */
+	if ((pctx = rsa_context_build(n, n_len, e, e_len, h)) == NULL)
+		return NULL;
+	if (cs == NULL) {
+		*owned = 1;
+		return pctx;
 	}
-	memcpy(slot->n, n, n_len);
-	memcpy(slot->e, e, e_len);
-	slot->n_len = n_len;
-	slot->e_len = e_len;
-	slot->pkey = pkey;
-out:
-	pthread_mutex_unlock(&rsa_cache_lock);
-	return pkey;
+	c = &cs->slot[cs->next++ % RSA_CONTEXTS];
+	rsa_context_clear(c);
+	if ((c->n = malloc(n_len)) == NULL || (c->e = malloc(e_len)) == NULL) {
+		rsa_context_clear(c);
+		*owned = 1; /* the context still works, uncached */
+		return pctx;
+	}
+	memcpy(c->n, n, n_len);
+	memcpy(c->e, e, e_len);
+	c->n_len = n_len;
+	c->e_len = e_len;
+	c->hash = h;
+	c->pctx = pctx;
+	return pctx;
 }
 
 int crypto_verify_rsa(const uint8_t *n, size_t n_len, const uint8_t *e, size_t e_len,
                       enum crypto_hash h, const uint8_t *digest, size_t digest_len,
                       const uint8_t *sig, size_t sig_len)
 {
-	EVP_PKEY *pkey = NULL;
+	EVP_PKEY_CTX *pctx;
 	uint8_t *padded = NULL;
 	size_t mod_len;
-	int r = -1;
+	int owned = 0, r = -1;
 
 	while (n_len > 0 && n[0] == 0) {
 		n++;
@@ -286,12 +342,11 @@ int crypto_verify_rsa(const uint8_t *n, size_t n_len, const uint8_t *e, size_t e
 	if ((padded = calloc(1, mod_len)) == NULL)
 		return -1;
 	memcpy(padded + (mod_len - sig_len), sig, sig_len);
-	if ((pkey = rsa_pkey_get(n, n_len, e, e_len)) == NULL)
-		goto out;
-	r = verify_pkey(pkey, md_of(h), digest, digest_len, padded, mod_len, RSA_PKCS1_PADDING);
-out:
+	if ((pctx = rsa_context_get(n, n_len, e, e_len, h, &owned)) != NULL)
+		r = EVP_PKEY_verify(pctx, padded, mod_len, digest, digest_len) == 1 ? 1 : 0;
+	if (owned)
+		EVP_PKEY_CTX_free(pctx);
 	free(padded);
-	EVP_PKEY_free(pkey);
 	return r;
 }
 

@@ -4,66 +4,86 @@
 
 static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-static int value_of(char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
+#define B64_PAD 64   /* '=' */
+#define B64_BREAK 65 /* CR or LF, skipped */
+
+/* The value of each byte: its digit (0-63), B64_PAD, B64_BREAK, or -1 outside the alphabet. */
+static const int8_t base64_values[256] = {
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 65, -1, -1, 65, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 62, -1, -1, -1, 63,
+    52, 53, 54, 55, 56, 57, 58, 59, 60, 61, -1, -1, -1, 64, -1, -1, -1, 0,  1,  2,  3,  4,  5,  6,
+    7,  8,  9,  10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, -1, -1, -1, -1, -1,
+    -1, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48,
+    49, 50, 51, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+};
 
 int base64_decode(const char *in, size_t len, struct buf *out)
 {
-	uint8_t bytes[3];
+	uint8_t bytes[192]; /* decoded bytes not yet appended to out */
 	uint32_t acc = 0;
-	size_t i, pad = 0;
-	int n = 0, v;
+	size_t i, pad = 0, held = 0;
+	int n = 0;
 
 	for (i = 0; i < len; i++) {
-		char c = in[i];
+		int v = base64_values[(unsigned char)in[i]];
 
-		if (c == '\n' || c == '\r')
+		if (v == B64_BREAK)
 			continue;
-		if (c == '=') {
+		if (v == B64_PAD) {
 			if (n < 2 || ++pad > 2)
 				return -1;
 			n++;
 			acc <<= 6;
 		} else {
-			if (pad > 0 || (v = value_of(c)) < 0)
+			if (pad > 0 || v < 0)
 				return -1;
 			acc = acc << 6 | (uint32_t)v;
 			n++;
 		}
 		if (n == 4) {
-			bytes[0] = (uint8_t)(acc >> 16);
-			bytes[1] = (uint8_t)(acc >> 8);
-			bytes[2] = (uint8_t)acc;
 			/* the padding bits of the last group must be zero */
-			if ((pad == 1 && bytes[2] != 0) || (pad == 2 && bytes[1] != 0))
+			if ((pad == 1 && (acc & 0xFF) != 0) || (pad == 2 && (acc & 0xFFFF) != 0))
 				return -1;
-			if (buf_append(out, bytes, 3 - pad) < 0)
-				return -1;
+			bytes[held] = (uint8_t)(acc >> 16);
+			bytes[held + 1] = (uint8_t)(acc >> 8);
+			bytes[held + 2] = (uint8_t)acc;
+			held += 3 - pad;
 			n = 0;
 			acc = 0;
 			if (pad > 0)
 				break;
+			if (held == sizeof(bytes)) {
+				if (buf_append(out, bytes, held) < 0)
+					return -1;
+				held = 0;
+			}
 		}
 	}
 	if (n != 0)
 		return -1;
 	/* nothing but line breaks may follow the padding */
 	for (i++; i < len; i++)
-		if (in[i] != '\n' && in[i] != '\r')
+		if (base64_values[(unsigned char)in[i]] != B64_BREAK)
 			return -1;
-	return 0;
+	return buf_append(out, bytes, held);
+}
+
+int base64_is_text(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		int v = base64_values[(unsigned char)s[i]];
+
+		if (v < 0 || v > B64_PAD)
+			return 0;
+	}
+	return 1;
 }
 
 int base64_encode(const void *data, size_t len, struct buf *out)

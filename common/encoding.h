@@ -14,6 +14,9 @@
  */
 int base64_decode(const char *in, size_t len, struct buf *out);
 
+/* Whether the len bytes at s are all base64 digits or '=' (no line breaks). */
+int base64_is_text(const char *s, size_t len);
+
 /* Appends the padded base64 encoding of data to out (no line breaks). 0 or -1. */
 int base64_encode(const void *data, size_t len, struct buf *out);
 

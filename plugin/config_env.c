@@ -38,7 +38,8 @@ static const struct env_var {
     {"_EXPERIMENTAL_DAGGER_RUNNER_HOST", CONFIG_ENV_PIPELINE | CONFIG_ENV_RUN, "the Dagger engine"},
     /* a parameter could not grant anything by it, but it changes what fails: pin it in the policy */
     {"MAINLINE_IGNORE_SETTINGS", CONFIG_ENV_READ | CONFIG_ENV_RUN, "the settings mainline ignores"},
-    {"MAINLINE_", CONFIG_ENV_READ, "mainline's installation (MAINLINE_POLICY_FILE)"},
+    {"MAINLINE_", CONFIG_ENV_READ,
+     "mainline's installation (MAINLINE_POLICY_FILE, MAINLINE_VERIFY_WORKERS)"},
     {"DOCKER_", CONFIG_ENV_READ | CONFIG_ENV_RUN, "the Docker engine and registry"},
     {"HOME", CONFIG_ENV_READ, "file locations"},
     {"TMPDIR", CONFIG_ENV_READ, "file locations"},

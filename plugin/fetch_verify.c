@@ -1,9 +1,11 @@
 #include "plugin/fetch_verify.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/error.h"
+#include "common/pool.h"
 #include "plugin/credentials.h"
 #include "plugin/trust_roots.h"
 #include "verify/source.h"
@@ -46,6 +48,27 @@ int fetch_verify_fetch(struct fetch_verify *fv, const struct config *c, int offl
 	return r;
 }
 
+/*
+ * MAINLINE_VERIFY_WORKERS: how many threads check a chain's signatures (1
+ * checks them one by one); unset or empty, one per CPU (verifier.h).
+ */
+static int workers_from_env(size_t *out)
+{
+	const char *v = getenv(VERIFY_WORKERS_ENV);
+	char *end;
+	unsigned long n;
+
+	*out = 0;
+	if (v == NULL || v[0] == '\0')
+		return 0;
+	n = strtoul(v, &end, 10);
+	if (v[0] < '0' || v[0] > '9' || *end != '\0' || n < 1 || n > POOL_MAX_THREADS)
+		return ml_fail(ML_CONFIG, "%s='%.32s' is not a number of threads from 1 to %d",
+		               VERIFY_WORKERS_ENV, v, POOL_MAX_THREADS);
+	*out = (size_t)n;
+	return 0;
+}
+
 /* state_descends_fn over the cache: first-parent descent as the verifier sees it. */
 static int descends_in_cache(void *src, const char *commit, const char *ancestor)
 {
@@ -80,18 +103,25 @@ static int entry_read(void *ctx, const struct tree_entry *e)
 	return 0;
 }
 
+/* Every object of the tree, read as the run will read it. */
+static int read_tree(void *src, const char *tree)
+{
+	return source_tree_walk(src, tree, entry_read, NULL);
+}
+
 /*
- * The decision, then every object of the verified tree read as the run will
+ * The decision, with every object of the target's tree read as the run will
  * read it: a damaged cache shows now, while it is locked and can still be
- * fetched afresh.
+ * fetched afresh. The tree is read once the target's signature holds, while
+ * a chain's other signatures are still being checked (verifier.h).
  */
 static int verify_once(struct fetch_verify *fv, const struct verify_request *req)
 {
-	int r = verifier_run(fv->src, fv->st, &fv->tr, req, &fv->res);
+	struct verify_request with_tree = *req;
 
-	if (r == 0 && (r = source_tree_walk(fv->src, fv->res.tree, entry_read, NULL)) != 0)
-		memset(fv->res.tree, 0, sizeof(fv->res.tree));
-	return r;
+	with_tree.on_target = read_tree;
+	with_tree.on_target_ctx = fv->src;
+	return verifier_run(fv->src, fv->st, &fv->tr, &with_tree, &fv->res);
 }
 
 /*
@@ -119,12 +149,16 @@ int fetch_verify_verify(struct fetch_verify *fv, const struct config *c, struct 
                         const volatile sig_atomic_t *cancel)
 {
 	struct verify_request req;
+	size_t workers;
 	int r;
 
+	if ((r = workers_from_env(&workers)) != 0)
+		return r;
 	if ((r = state_open(&fv->st, c->cache, c->source, c->branch, fv->roots_digest)) != 0)
 		return r;
 	fetch_verify_request(c, &req);
 	req.cancel = cancel;
+	req.workers = workers;
 	if (db != NULL && (r = state_share(fv->st, db, c->source, req.anchor, req.extra_anchor,
 	                                   descends_in_cache, fv->src)) != 0)
 		return r;

@@ -19,6 +19,9 @@ struct pg;
 struct source;
 struct state;
 
+/* The environment variable that sets the verification workers (verify_request.workers). */
+#define VERIFY_WORKERS_ENV "MAINLINE_VERIFY_WORKERS"
+
 struct fetch_verify {
 	struct source *src;
 	struct state *st;

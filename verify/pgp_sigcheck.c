@@ -82,26 +82,35 @@ static int left_pad(uint8_t *out, size_t size, const uint8_t *v, size_t len)
 	return 0;
 }
 
+int pgp_sig_digest(const struct pgp_sig *sig, const struct pgp_signed_data *what,
+                   enum crypto_hash *h, uint8_t digest[CRYPTO_MAX_DIGEST])
+{
+	struct crypto_hash_ctx *ctx = NULL;
+	int r = -1;
+
+	if (pgp_hash_from_id(sig->hash_algo, h) < 0)
+		return -1;
+	if ((ctx = crypto_hash_new(*h)) != NULL && hash_signed(ctx, sig, what) == 0 &&
+	    crypto_hash_final(ctx, digest) == 0)
+		r = 0;
+	crypto_hash_free(ctx);
+	return r;
+}
+
 int pgp_sig_check(const struct pgp_key *signer, const struct pgp_sig *sig,
                   const struct pgp_signed_data *what)
 {
-	struct crypto_hash_ctx *ctx = NULL;
 	uint8_t digest[CRYPTO_MAX_DIGEST], ed_sig[64];
 	enum crypto_hash h;
 	size_t dlen;
 	int r = -1;
 
 	if (!signer->can_verify || !algo_matches(sig->pk_algo, signer->algo) ||
-	    pgp_hash_from_id(sig->hash_algo, &h) < 0)
+	    pgp_sig_digest(sig, what, &h, digest) < 0)
 		return -1;
-	if ((ctx = crypto_hash_new(h)) == NULL || hash_signed(ctx, sig, what) < 0 ||
-	    crypto_hash_final(ctx, digest) < 0)
-		goto out;
 	dlen = crypto_hash_len(h);
-	if (memcmp(digest, sig->left16, 2) != 0) {
-		r = 0;
-		goto out;
-	}
+	if (memcmp(digest, sig->left16, 2) != 0)
+		return 0;
 	switch (signer->algo) {
 	case PGP_PK_RSA:
 	case PGP_PK_RSA_SIGN:
@@ -125,7 +134,5 @@ int pgp_sig_check(const struct pgp_key *signer, const struct pgp_sig *sig,
 	default:
 		r = -1;
 	}
-out:
-	crypto_hash_free(ctx);
 	return r;
 }

@@ -22,6 +22,14 @@ struct pgp_signed_data {
 };
 
 /*
+ * The digest sig signs over what, with the signature's hash (*h), into
+ * digest (crypto_hash_len(*h) bytes). 0, or -1 when the hash is not
+ * supported or hashing fails.
+ */
+int pgp_sig_digest(const struct pgp_sig *sig, const struct pgp_signed_data *what,
+                   enum crypto_hash *h, uint8_t digest[CRYPTO_MAX_DIGEST]);
+
+/*
  * 1 when sig is a valid signature by signer over what, 0 when it is not
  * (including a left-16-bits mismatch), -1 when it cannot be checked (hash
  * not supported, signature and key algorithms differ, unusable key).

@@ -7,6 +7,7 @@
 #include "common/buf.h"
 #include "common/encoding.h"
 #include "common/error.h"
+#include "common/pool.h"
 #include "verify/commit.h"
 #include "verify/source.h"
 #include "verify/state.h"
@@ -15,44 +16,134 @@
 #define MAX_WALK_DEFAULT 1000000u
 #define COMMIT_OBJECT_MAX (16u << 20)
 
-/* The first-parent segment from the target down, kept parsed for the signature pass. */
+/* One commit of the segment and the outcome of its signature check. */
+struct chain_job {
+	struct commit_object commit;
+	char id[41];
+	int cached;               /* answered from the verified cache: not checked */
+	int done;                 /* checked */
+	int reason;               /* 0, or why its signature is refused */
+	char *message;            /* the refusal's message (NULL when it could not be kept) */
+	struct ml_signer *signer; /* where the signer goes: the target's job only */
+};
+
+/* What every check reads, and nothing else: the pool's threads share it. */
+struct chain_check {
+	const struct trust_roots *tr;
+	const volatile sig_atomic_t *cancel; /* set: the checks not yet started are skipped */
+};
+
+/*
+ * The first-parent segment from the target down (index 0), kept parsed for
+ * the signature pass. With more than one worker, its commits go to a pool
+ * as the walk reads them (from the second one to check on), so signatures
+ * are checked while the walk goes on; their outcomes are applied oldest
+ * first afterwards, as the sequential pass checks them.
+ */
 struct segment {
-	struct commit_object *commits;
-	char (*ids)[41];
+	struct chain_job **jobs;
 	size_t count;
 	size_t cap;
+	size_t to_check; /* jobs not answered from the cache */
+	size_t workers;
+	struct pool *pool;
+	struct chain_check check;
 };
+
+/*
+ * Checks one commit's signature, keeping the outcome in the job (any
+ * thread). Once the run is canceled the job is left unchecked: the signature
+ * pass stops at it.
+ */
+static void check_job(void *ctx, void *job)
+{
+	const struct chain_check *check = ctx;
+	struct chain_job *j = job;
+	struct ml_signer signer;
+
+	if (check->cancel != NULL && *check->cancel)
+		return;
+	ml_error_clear();
+	j->reason = signature_verify_commit(check->tr, &j->commit, j->id, &signer);
+	if (j->reason != 0)
+		j->message = strdup(ml_error_message());
+	else if (j->signer != NULL)
+		*j->signer = signer;
+	ml_error_clear();
+	j->done = 1;
+}
 
 static void segment_release(struct segment *s)
 {
 	size_t i;
 
-	for (i = 0; i < s->count; i++)
-		commit_release(&s->commits[i]);
-	free(s->commits);
-	free(s->ids);
+	pool_free(s->pool); /* first: no thread may still use a job */
+	for (i = 0; i < s->count; i++) {
+		commit_release(&s->jobs[i]->commit);
+		free(s->jobs[i]->message);
+		free(s->jobs[i]);
+	}
+	free(s->jobs);
 }
 
-static int segment_push(struct segment *s, const char *id, struct commit_object *c)
+/*
+ * Hands the job to the pool, starting the pool at the second job to check.
+ * The target's job (the first) stays with the walking thread, which checks
+ * it as soon as the walk ends (verifier_run).
+ */
+static void segment_dispatch(struct segment *s, struct chain_job *j)
 {
+	size_t i;
+
+	if (j->cached || s->workers < 2 || ++s->to_check < 2)
+		return;
+	if (s->pool == NULL) {
+		if (pool_new(&s->pool, s->workers, check_job, &s->check) != 0) {
+			s->workers = 1; /* no threads to be had: checked one by one */
+			return;
+		}
+		for (i = 1; i + 1 < s->count; i++)
+			if (!s->jobs[i]->cached)
+				(void)pool_add(s->pool, s->jobs[i]);
+	}
+	(void)pool_add(s->pool, j); /* a job the pool could not take is checked afterwards */
+}
+
+static int segment_push(struct segment *s, const char *id, struct commit_object *c, int cached,
+                        struct ml_signer *signer)
+{
+	struct chain_job *j;
+
 	if (s->count == s->cap) {
 		size_t cap = s->cap != 0 ? s->cap * 2 : 64;
-		struct commit_object *commits = realloc(s->commits, cap * sizeof(*commits));
-		char(*ids)[41];
+		struct chain_job **jobs = realloc(s->jobs, cap * sizeof(*jobs));
 
-		if (commits == NULL)
+		if (jobs == NULL)
 			return ml_fail(ML_IO, "out of memory");
-		s->commits = commits;
-		if ((ids = realloc(s->ids, cap * sizeof(*ids))) == NULL)
-			return ml_fail(ML_IO, "out of memory");
-		s->ids = ids;
+		s->jobs = jobs;
 		s->cap = cap;
 	}
-	s->commits[s->count] = *c;
-	memcpy(s->ids[s->count], id, 41);
-	s->count++;
+	if ((j = calloc(1, sizeof(*j))) == NULL)
+		return ml_fail(ML_IO, "out of memory");
+	j->commit = *c;
 	memset(c, 0, sizeof(*c)); /* transferred */
+	memcpy(j->id, id, 41);
+	j->cached = cached;
+	j->signer = signer;
+	s->jobs[s->count++] = j;
+	segment_dispatch(s, j);
 	return 0;
+}
+
+/* The workers of a run: as asked, else one per CPU up to VERIFY_WORKERS_AUTO. */
+static size_t workers_for(const struct verify_request *req)
+{
+	size_t cpus;
+
+	if (req->workers != 0)
+		return req->workers;
+	cpus = pool_cpus();
+	return cpus < VERIFY_WORKERS_AUTO ? cpus : VERIFY_WORKERS_AUTO;
 }
 
 static int read_commit(struct source *src, struct buf *raw, const char *id,
@@ -99,15 +190,20 @@ static int is_full_id(const char *s)
 	return hex_is_lower(s, 40) && s[40] == '\0';
 }
 
+static int cancel_fail(const struct verify_request *req, size_t walked, size_t checked)
+{
+	return ml_fail(ML_CANCELED,
+	               "canceled while verifying branch '%s' (%zu commits read, %zu signatures "
+	               "checked)",
+	               req->branch, walked, checked);
+}
+
 /* Checked once per commit, in the walk and in the signature pass. */
 static int canceled(const struct verify_request *req, size_t walked, size_t checked)
 {
 	if (req->cancel == NULL || !*req->cancel)
 		return 0;
-	return ml_fail(ML_CANCELED,
-	               "canceled while verifying branch '%s' (%zu commits read, %zu signatures "
-	               "checked)",
-	               req->branch, walked, checked);
+	return cancel_fail(req, walked, checked);
 }
 
 int verifier_run(struct source *src, struct state *st, const struct trust_roots *tr,
@@ -118,17 +214,28 @@ int verifier_run(struct source *src, struct state *st, const struct trust_roots 
 	size_t max_walk = req->max_walk != 0 ? req->max_walk : MAX_WALK_DEFAULT;
 	int chain = req->mode == VERIFY_CHAIN, anchor_done = 0, extra_done = extra == NULL;
 	long target_at = -1, floor_at = -1;
+	struct ml_signer target_signer;
 	struct commit_object c;
+	struct chain_job *target;
 	struct segment seg;
 	struct buf raw;
-	char id[41], parent[41];
+	char id[41], parent[41], target_msg[512];
 	size_t walked, i;
-	int r;
+	int r, target_r = 0;
 
 	memset(out, 0, sizeof(*out));
 	memset(&seg, 0, sizeof(seg));
 	memset(&c, 0, sizeof(c));
+	memset(&target_signer, 0, sizeof(target_signer));
 	buf_init(&raw, COMMIT_OBJECT_MAX);
+	seg.check.tr = tr;
+	seg.check.cancel = req->cancel;
+	seg.workers = workers_for(req);
+	if (seg.workers > POOL_MAX_THREADS) {
+		r = ml_fail(ML_CONFIG, "%zu verification workers asked for (at most %d)",
+		            seg.workers, POOL_MAX_THREADS);
+		goto out;
+	}
 
 	if (anchor != NULL && !is_full_id(anchor)) {
 		r = ml_fail(ML_CONFIG, "anchor '%s' is not a full lower-case commit id", anchor);
@@ -189,7 +296,12 @@ int verifier_run(struct source *src, struct state *st, const struct trust_roots 
 		if (!root)
 			memcpy(parent, c.parents[0], 41);
 		if (below && (seg.count == 0 || (chain && !anchor_done))) {
-			if ((r = segment_push(&seg, id, &c)) != 0)
+			/* the target's signature is always checked (it names the signer) */
+			int cached = seg.count > 0 && st != NULL &&
+			             state_cached(st, id, anchor, STATE_SIGNATURE);
+
+			if ((r = segment_push(&seg, id, &c, cached,
+			                      seg.count == 0 ? &target_signer : NULL)) != 0)
 				goto out;
 		}
 		commit_release(&c);
@@ -226,32 +338,56 @@ int verifier_run(struct source *src, struct state *st, const struct trust_roots 
 	}
 
 	/*
-	 * Oldest first, so a refusal names the first commit after the anchor that
-	 * breaks the chain. The target's signature is always checked (it names the
-	 * signer); the others unless cached.
+	 * The target's signature first, on this thread: once it holds, the tree
+	 * it names may be read (on_target) while the pool checks the rest. Then
+	 * the outcomes oldest first, so a refusal names the first commit after
+	 * the anchor that breaks the chain, whichever thread checked it. One by
+	 * one (a single worker), the first refusal ends the pass.
 	 */
+	target = seg.jobs[0];
+	check_job(&seg.check, target);
+	if (req->on_target != NULL && target->done && target->reason == 0 &&
+	    (target_r = req->on_target(req->on_target_ctx, target->commit.tree)) != 0) {
+		snprintf(target_msg, sizeof(target_msg), "%s", ml_error_message());
+		ml_error_clear();
+	}
+	if (seg.pool != NULL)
+		pool_wait(seg.pool);
 	for (i = seg.count; i-- > 0;) {
-		struct ml_signer signer;
+		struct chain_job *j = seg.jobs[i];
 
 		if ((r = canceled(req, walked, out->checked)) != 0)
 			goto out;
-		if (i > 0 && st != NULL && state_cached(st, seg.ids[i], anchor, STATE_SIGNATURE)) {
+		if (j->cached) {
 			out->cached++;
 			continue;
 		}
-		if ((r = signature_verify_commit(tr, &seg.commits[i], seg.ids[i], &signer)) != 0) {
-			memcpy(out->failed, seg.ids[i], 41);
+		if (!j->done)
+			check_job(&seg.check, j);
+		if (!j->done) { /* only a cancel leaves a commit unchecked; never taken as good */
+			r = cancel_fail(req, walked, out->checked);
+			goto out;
+		}
+		if (j->reason != 0) {
+			r = ml_fail_override(j->reason, "%s",
+			                     j->message != NULL ? j->message
+			                                        : ml_reason_name(j->reason));
+			memcpy(out->failed, j->id, 41);
 			goto out;
 		}
 		out->checked++;
-		if (i == 0)
-			out->signer = signer;
 	}
-	memcpy(out->tree, seg.commits[0].tree, 41);
+	out->signer = target_signer;
+	memcpy(out->tree, seg.jobs[0]->commit.tree, 41);
 
 	/* reached through an annotated tag: a signed tag must verify too */
 	if (out->tag[0] != '\0' && (r = check_tag(src, tr, out->tag)) != 0) {
 		memcpy(out->failed, out->tag, 41);
+		goto out;
+	}
+
+	if (target_r != 0) {
+		r = ml_fail_override(target_r, "%s", target_msg);
 		goto out;
 	}
 
@@ -261,7 +397,7 @@ int verifier_run(struct source *src, struct state *st, const struct trust_roots 
 
 		/* in a verified chain, every commit is itself a verified chain start */
 		for (i = 0; i < n; i++)
-			if ((r = state_remember(st, seg.ids[i], anchor, flags)) != 0)
+			if ((r = state_remember(st, seg.jobs[i]->id, anchor, flags)) != 0)
 				goto out;
 		/* that the target descends from the extra anchor: the next walk stops here */
 		if (extra != NULL &&

@@ -35,7 +35,25 @@ struct verify_request {
 	size_t max_walk; /* first-parent commits walked at most; 0 = default */
 	/* set (non-zero) by a signal handler: the run stops (ML_CANCELED); may be NULL */
 	const volatile sig_atomic_t *cancel;
+	/*
+	 * Threads that check a chain's signatures (1: one by one, after the
+	 * walk; at most POOL_MAX_THREADS); 0 = one per CPU this process may use,
+	 * at most VERIFY_WORKERS_AUTO. The decision is the same for any number.
+	 */
+	size_t workers;
+	/*
+	 * NULL, or work on the target's tree that must wait for the target's own
+	 * signature but not for the rest of the chain (reading the tree's
+	 * objects): called once, on the calling thread, as soon as that
+	 * signature verified, while the chain's other signatures may still be
+	 * checked on other threads. Its non-zero result (its message kept) is the
+	 * run's unless the verification refuses: a refusal comes first.
+	 */
+	int (*on_target)(void *ctx, const char *tree);
+	void *on_target_ctx;
 };
+
+#define VERIFY_WORKERS_AUTO 8
 
 struct verify_result {
 	char commit[41];         /* the target, once resolved */

@@ -86,6 +86,18 @@ t_fails "... git fsck finds the damage" git --git-dir="$git_dir" fsck --no-dangl
 # (the object named may be one stored as a delta of it)
 recovered "damaged blob of the verified tree" "cannot read object '[0-9a-f]{40}'"
 
+# the same in chain mode on two threads, where the tree is read while the pool still checks
+# the other signatures: the damage still shows, and the run recovers
+restore
+set -- $(entry "$(git -C "$repo" rev-parse HEAD:ci/data8)")
+overwrite "$(pack)" $(($1 + 4)) 24
+t_exit "damaged blob, chain on two threads: allowed" 0 \
+	plugin PLUGIN_MODE=chain MAINLINE_VERIFY_WORKERS=2
+t_like "... the cache was damaged and moved aside" "$(t_out)" \
+	"cache '$git_dir' was damaged \(cannot read object '[0-9a-f]{40}'.*fetching afresh"
+t_is "... the record says so" "$(record decision) $(record reason) $(record commit)" "allow ok $tip"
+t_ok "... git agrees the new cache is whole" git --git-dir="$git_dir" fsck --no-dangling
+
 restore
 set -- $(entry "$tip")
 overwrite "$(pack)" $(($1 + 4)) 24

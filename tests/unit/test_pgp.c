@@ -307,6 +307,8 @@ static void test_crc24(void **state)
 {
 	assert_int_equal(pgp_crc24(NULL, 0), 0xB704CE);
 	assert_int_equal(pgp_crc24((const uint8_t *)"a", 1), 0xF25713);
+	/* the CRC-24/OpenPGP check value */
+	assert_int_equal(pgp_crc24((const uint8_t *)"123456789", 9), 0x21CF02);
 }
 
 /* The binary of an armored fixture. */
