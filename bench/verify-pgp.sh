@@ -12,7 +12,8 @@
 # Needs ../shared/data/realworld. RUNS (default 30) sets the timed runs of the
 # short commands, FETCH_RUNS (default 5) those of the fetches. BASELINE=FILE, a
 # mainline binary of another build (e.g. main's), adds its chain verification
-# of the same history, from its own cache, to the runs of part 1.
+# of the same history, from its own cache, to the runs of part 1, its warm
+# re-check to part 2 and its cold fetch from the local path to part 3.
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-build}
@@ -72,14 +73,24 @@ echo "bare RSA (openssl speed: 180 RSA-2048 + 895 RSA-4096 verifications): $spee
 echo
 echo "## 2. Warm re-check of an unchanged tip"
 $chain --offline >/dev/null
+set --
+if [ -n "${BASELINE:-}" ]; then
+	$base --offline >/dev/null
+	set -- -n "baseline verify (unchanged tip: warm)" "$base --offline"
+fi
 hf --warmup 3 --runs "$RUNS" --export-csv "$work/warm.csv" \
 	-n "mainline verify (unchanged tip: warm)" "$chain --offline" \
-	-n "git verify-commit (the tip)" "git -C $repo verify-commit $tip"
+	-n "git verify-commit (the tip)" "git -C $repo verify-commit $tip" "$@"
 
 echo
 echo "## 3. Cold fetch into an empty cache"
 cold="$mainline verify --keyring $keyring --state $work/fetch"
 clone="git clone -q --bare"
+set --
+if [ -n "${BASELINE:-}" ]; then
+	set -- --prepare "rm -rf $work/base-fetch" -n "baseline verify (cold) from a local path" \
+		"$BASELINE verify --keyring $keyring --state $work/base-fetch --source $repo"
+fi
 hf --warmup 1 --runs "${FETCH_RUNS:-5}" --export-csv "$work/fetch.csv" \
 	--prepare "rm -rf $work/fetch" -n "mainline verify (cold) over git://" "$cold --source $url" \
 	--prepare "rm -rf $work/clone.git" -n "git clone --bare over git://" "$clone $url $work/clone.git" \
@@ -89,7 +100,7 @@ hf --warmup 1 --runs "${FETCH_RUNS:-5}" --export-csv "$work/fetch.csv" \
 	--prepare "rm -rf $work/fetch" -n "mainline verify (cold) from file://" \
 	"$cold --source file://$repo" \
 	--prepare "rm -rf $work/clone.git" -n "git clone --bare from file://" \
-	"$clone file://$repo $work/clone.git"
+	"$clone file://$repo $work/clone.git" "$@"
 
 echo
 echo "## Summary (medians in ms; ratios of medians)"
@@ -132,4 +143,10 @@ line "cold fetch / git clone --bare, local path:" \
 	"$(both "mainline verify (cold) from a local path" "git clone --bare from a local path")"
 line "cold fetch / git clone --bare, file://:" \
 	"$(both "mainline verify (cold) from file://" "git clone --bare from file://")"
+if [ -n "${BASELINE:-}" ]; then
+	line "warm re-check, baseline / git verify-commit:" \
+		"$(both "baseline verify (unchanged tip: warm)" "git verify-commit (the tip)")"
+	line "cold fetch, baseline / git clone, local path:" \
+		"$(both "baseline verify (cold) from a local path" "git clone --bare from a local path")"
+fi
 echo "machine at the end: $(uptime)"

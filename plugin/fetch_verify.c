@@ -103,24 +103,35 @@ static int entry_read(void *ctx, const struct tree_entry *e)
 	return 0;
 }
 
-/* Every object of the tree, read as the run will read it. */
-static int read_tree(void *src, const char *tree)
+/*
+ * Every object of the target's tree, read as the run will read it, unless
+ * that tree was read whole from this cache as it is now (source_tree_is_whole).
+ */
+static int read_tree(void *ctx, const char *tree)
 {
-	return source_tree_walk(src, tree, entry_read, NULL);
+	struct fetch_verify *fv = ctx;
+	int r;
+
+	if (source_tree_is_whole(fv->src, fv->res.commit, tree))
+		return 0;
+	if ((r = source_tree_walk(fv->src, tree, entry_read, NULL)) == 0)
+		source_mark_whole(fv->src, fv->res.commit, tree);
+	return r;
 }
 
 /*
  * The decision, with every object of the target's tree read as the run will
  * read it: a damaged cache shows now, while it is locked and can still be
  * fetched afresh. The tree is read once the target's signature holds, while
- * a chain's other signatures are still being checked (verifier.h).
+ * a chain's other signatures are still being checked (verifier.h); a tree
+ * read whole before from a cache unchanged since is not read again.
  */
 static int verify_once(struct fetch_verify *fv, const struct verify_request *req)
 {
 	struct verify_request with_tree = *req;
 
 	with_tree.on_target = read_tree;
-	with_tree.on_target_ctx = fv->src;
+	with_tree.on_target_ctx = fv;
 	return verifier_run(fv->src, fv->st, &fv->tr, &with_tree, &fv->res);
 }
 

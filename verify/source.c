@@ -36,6 +36,7 @@
 #define DAMAGED_PREFIX "git.corrupt-"
 
 struct fetch_report;
+struct whole;
 
 struct source {
 	char *url;
@@ -61,6 +62,8 @@ struct source {
 	int cred_attempts;
 	git_repository *repo;
 	int git_initialized;
+	struct whole *whole; /* the whole-cache record (load_whole), NULL until read */
+	int whole_state;     /* WHOLE_UNKNOWN, WHOLE_NONE or WHOLE_VALID */
 };
 
 static char *dup_or_null(const char *s)
@@ -100,10 +103,13 @@ static int git_failure(enum ml_reason reason, const char *what, const char *subj
 	return ml_fail(reason, "%s '%s': %s", what, subject, git_message());
 }
 
+static void forget_whole(struct source *src, int remove_file);
+
 /* An object the cache should hold cannot be read: the cache may be damaged (source_suspect). */
 static int read_failure(struct source *src, const char *what, const char *subject)
 {
 	src->read_failed = 1;
+	forget_whole(src, 1);
 	return git_failure(ML_MALFORMED_OBJECT, what, subject);
 }
 
@@ -264,11 +270,83 @@ static int configure_libgit2(const char *ca_file)
 	return 0;
 }
 
-static int check_options(const struct source_options *o)
+/*
+ * A reference name of components of [A-Za-z0-9_-.] (none starting with a dot
+ * or ending with ".lock") joined by single slashes: one that git and libgit2
+ * accept, and that names a file under refs/ and nothing outside it.
+ */
+static int plain_ref_name(const char *name)
+{
+	const char *c = name;
+	size_t n;
+
+	for (;;) {
+		n = strspn(c, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-.");
+		if (n == 0 || c[0] == '.' || c[n - 1] == '.' ||
+		    (n >= 5 && strncmp(c + n - 5, ".lock", 5) == 0) ||
+		    memmem(c, n, "..", 2) != NULL)
+			return 0;
+		if (c[n] == '\0')
+			return 1;
+		if (c[n] != '/')
+			return 0;
+		c += n + 1;
+	}
+}
+
+static int is_directory(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* libgit2, started on first use (a warm re-check never needs it), with mainline's options. */
+static int start_libgit2(struct source *src)
+{
+	if (src->git_initialized)
+		return 0;
+	if (git_libgit2_init() < 0)
+		return ml_fail(ML_IO, "cannot initialise libgit2");
+	src->git_initialized = 1;
+	if (configure_libgit2(NULL) < 0)
+		return git_failure(ML_IO, "cannot configure libgit2 for",
+		                   src->safe_url != NULL ? src->safe_url : "the source");
+	if (src->ca_file != NULL &&
+	    git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, src->ca_file, NULL) < 0)
+		return git_failure(ML_CONFIG, "cannot use CA file", src->ca_file);
+	return 0;
+}
+
+/*
+ * The cache repository, opened (or created, unless offline) on first use.
+ * 0, ML_FETCH_FAILED (offline without a cache) or ML_IO.
+ */
+static int need_repo(struct source *src)
+{
+	int r;
+
+	if (src->repo != NULL)
+		return 0;
+	if ((r = start_libgit2(src)) != 0)
+		return r;
+	if (git_repository_open_bare(&src->repo, src->git_dir) == 0)
+		return 0;
+	if (src->offline)
+		return ml_fail(ML_FETCH_FAILED, "no cache of '%s' to use offline in '%s'",
+		               src->safe_url, src->dir);
+	if (git_repository_init(&src->repo, src->git_dir, 1) < 0)
+		return git_failure(ML_IO, "cannot create cache repository", src->git_dir);
+	src->created = 1;
+	return 0;
+}
+
+static int check_options(struct source *src, const struct source_options *o)
 {
 	struct url_info info;
 	const char *why;
 	char ref[512];
+	int r;
 
 	if (o->url == NULL || o->url[0] == '\0')
 		return ml_fail(ML_CONFIG, "no source URL given");
@@ -281,6 +359,11 @@ static int check_options(const struct source_options *o)
 		return ml_fail(ML_CONFIG, "bad branch name '%s'", o->branch);
 	snprintf(ref, sizeof(ref), "refs/heads/%s",
 	         o->branch != NULL ? o->branch : SOURCE_DEFAULT_BRANCH);
+	if (plain_ref_name(ref))
+		return 0;
+	/* anything but the plainest name is judged by libgit2, as git would */
+	if ((r = start_libgit2(src)) != 0)
+		return r;
 	if (!git_reference_is_valid_name(ref))
 		return ml_fail(ML_CONFIG, "bad branch name '%s'", o->branch);
 	return 0;
@@ -295,15 +378,10 @@ int source_open(struct source **out, const struct source_options *opts)
 	int r = ML_IO;
 
 	*out = NULL;
-	if (git_libgit2_init() < 0)
-		return ml_fail(ML_IO, "cannot initialise libgit2");
-	if ((src = calloc(1, sizeof(*src))) == NULL) {
-		git_libgit2_shutdown();
+	if ((src = calloc(1, sizeof(*src))) == NULL)
 		return ml_fail(ML_IO, "out of memory");
-	}
-	src->git_initialized = 1;
 	src->lock_fd = -1;
-	if ((r = check_options(opts)) != 0)
+	if ((r = check_options(src, opts)) != 0)
 		goto out;
 	src->offline = opts->offline;
 	src->cancel = opts->cancel;
@@ -317,19 +395,10 @@ int source_open(struct source **out, const struct source_options *opts)
 		}
 		src->have_pin = 1;
 	}
-	if (configure_libgit2(NULL) < 0) {
-		r = git_failure(ML_IO, "cannot configure libgit2 for", opts->url);
+	if (opts->ca_file != NULL && opts->ca_file[0] != '\0' &&
+	    (src->ca_file = strdup(opts->ca_file)) == NULL) {
+		r = ml_fail(ML_IO, "out of memory");
 		goto out;
-	}
-	if (opts->ca_file != NULL && opts->ca_file[0] != '\0') {
-		if ((src->ca_file = strdup(opts->ca_file)) == NULL) {
-			r = ml_fail(ML_IO, "out of memory");
-			goto out;
-		}
-		if (git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, src->ca_file, NULL) < 0) {
-			r = git_failure(ML_CONFIG, "cannot use CA file", opts->ca_file);
-			goto out;
-		}
 	}
 	src->url = strdup(opts->url);
 	src->safe_url = redact(opts->url);
@@ -341,6 +410,9 @@ int source_open(struct source **out, const struct source_options *opts)
 		r = ml_fail(ML_IO, "out of memory");
 		goto out;
 	}
+	/* a CA file libgit2 cannot use is a configuration error, found before anything runs */
+	if (src->ca_file != NULL && (r = start_libgit2(src)) != 0)
+		goto out;
 	hex_encode(digest, sizeof(digest), hex);
 	if ((r = make_dir(cache)) != 0)
 		goto out;
@@ -361,17 +433,11 @@ int source_open(struct source **out, const struct source_options *opts)
 	                                                 : SOURCE_DEFAULT_LOCK_TIMEOUT)) != 0 ||
 	    (r = check_url_file(src)) != 0)
 		goto out;
-	if (git_repository_open_bare(&src->repo, src->git_dir) < 0) {
-		if (src->offline) {
-			r = ml_fail(ML_FETCH_FAILED, "no cache of '%s' to use offline in '%s'",
-			            src->safe_url, src->dir);
-			goto out;
-		}
-		if (git_repository_init(&src->repo, src->git_dir, 1) < 0) {
-			r = git_failure(ML_IO, "cannot create cache repository", src->git_dir);
-			goto out;
-		}
-		src->created = 1;
+	/* offline, a missing cache is an error now, as it always was */
+	if (src->offline && !is_directory(src->git_dir)) {
+		r = ml_fail(ML_FETCH_FAILED, "no cache of '%s' to use offline in '%s'",
+		            src->safe_url, src->dir);
+		goto out;
 	}
 	*out = src;
 	src = NULL; /* transferred */
@@ -524,6 +590,204 @@ static int transfer_progress(const git_indexer_progress *stats, void *payload)
 	return 0;
 }
 
+/* ---- local sources: the cache seeded with the source's packs ---- */
+
+/*
+ * A local source (a path, or a file:/// URL of a plain path) is fetched as
+ * any other, but into a cache without packs its packs are first copied as
+ * they are, as `git clone --local --no-hardlinks` does: the fetch then finds
+ * the objects it wants already there and only moves the references, where
+ * libgit2's local transport would build and index a new pack of the whole
+ * history (seconds, against milliseconds for the copy). Later fetches are
+ * incremental as from any source (libgit2 packs only what is new), so the
+ * cache does not gain a copy of every pack the source's gc writes. Each
+ * copy is checked as it is written: the pack's own SHA-1 trailer over its
+ * content and its name,
+ * the index's trailer and the pack checksum it names. A pack that fails is
+ * left out (the fetch then reads those objects from the source and fails as
+ * it always did on a damaged source); every object read later is re-hashed
+ * (strict hash verification), whatever index found it.
+ */
+#define SEED_PREFIX "pack_git2_seed_" /* removed as stale by remove_stale_files */
+#define SEED_CHUNK (256u * 1024)
+
+/* The directory of a local source: the path, or a file:/// URL without escapes. */
+static int local_source_path(const char *url, char *out, size_t len)
+{
+	struct url_info info;
+	const char *why, *p = url;
+
+	if (url_check(url, &info, &why) < 0)
+		return -1;
+	if (info.form == URL_FULL) {
+		if (strncmp(url, "file:///", 8) != 0 || strpbrk(url, "%?#") != NULL)
+			return -1;
+		p = url + 7;
+	} else if (info.form != URL_PATH) {
+		return -1;
+	}
+	return (size_t)snprintf(out, len, "%s", p) < len ? 0 : -1;
+}
+
+/*
+ * Copies from_dir/name to to_dir/tmp (created 0444), hashing all but its
+ * last 20 bytes into digest; head gets its first 8 bytes, tail its last 40.
+ * 0, or -1 with the copy removed.
+ */
+static int copy_hashed(int from_dir, const char *name, int to_dir, const char *tmp,
+                       uint8_t digest[20], uint8_t head[8], uint8_t tail[40])
+{
+	struct crypto_hash_ctx *h = crypto_hash_new(CRYPTO_SHA1);
+	uint8_t *chunk = malloc(SEED_CHUNK);
+	int in = -1, out = -1, r = -1;
+	off_t done = 0, limit;
+	struct stat st;
+
+	if (h == NULL || chunk == NULL ||
+	    (in = openat(from_dir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
+	    fstat(in, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size < 48 ||
+	    (out = openat(to_dir, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+	                  0444)) < 0)
+		goto out;
+	limit = st.st_size - 20;
+	while (done < st.st_size) {
+		off_t want = st.st_size - done;
+		ssize_t n = read(in, chunk, want < (off_t)SEED_CHUNK ? (size_t)want : SEED_CHUNK);
+
+		if (n <= 0 || write(out, chunk, (size_t)n) != n)
+			goto out;
+		if (done < limit &&
+		    crypto_hash_update(h, chunk,
+		                       limit - done < n ? (size_t)(limit - done) : (size_t)n) < 0)
+			goto out;
+		done += n;
+	}
+	if (crypto_hash_final(h, digest) < 0 || pread(in, head, 8, 0) != 8 ||
+	    pread(in, tail, 40, st.st_size - 40) != 40)
+		goto out;
+	r = 0;
+out:
+	free(chunk);
+	crypto_hash_free(h);
+	if (in >= 0)
+		close(in);
+	if (out >= 0 && close(out) != 0)
+		r = -1;
+	if (r != 0 && out >= 0)
+		(void)unlinkat(to_dir, tmp, 0);
+	return r;
+}
+
+/*
+ * Copies pack-<hex>.pack and its index from from_dir into to_dir, unless
+ * to_dir has that index already. A pack whose content does not hash to its
+ * trailer and its name, or whose index does not hash to its own trailer or
+ * names another pack, is not copied. Best effort: nothing to report.
+ */
+static void seed_pack(int from_dir, int to_dir, const char *hex)
+{
+	static const uint8_t idx_magic[8] = {0xff, 't', 'O', 'c', 0, 0, 0, 2};
+	char pack[64], idx[64], tmp_pack[64], tmp_idx[64];
+	uint8_t name[20], digest[20], head[8], pack_tail[40], idx_tail[40];
+	struct stat st;
+
+	snprintf(pack, sizeof(pack), "pack-%s.pack", hex);
+	snprintf(idx, sizeof(idx), "pack-%s.idx", hex);
+	snprintf(tmp_pack, sizeof(tmp_pack), SEED_PREFIX "%s.pack", hex);
+	snprintf(tmp_idx, sizeof(tmp_idx), SEED_PREFIX "%s.idx", hex);
+	if (fstatat(to_dir, idx, &st, AT_SYMLINK_NOFOLLOW) == 0 || hex_decode(hex, name, 20) < 0)
+		return;
+	if (copy_hashed(from_dir, pack, to_dir, tmp_pack, digest, head, pack_tail) < 0)
+		return;
+	/* "PACK", version 2 or 3; the trailer is the SHA-1 of the rest, and the name */
+	if (memcmp(head, "PACK\0\0\0", 7) != 0 || (head[7] != 2 && head[7] != 3) ||
+	    memcmp(digest, pack_tail + 20, 20) != 0 || memcmp(name, digest, 20) != 0 ||
+	    copy_hashed(from_dir, idx, to_dir, tmp_idx, digest, head, idx_tail) < 0)
+		goto fail;
+	/* index version 2; its trailer the SHA-1 of the rest, after the pack's checksum */
+	if (memcmp(head, idx_magic, 8) != 0 || memcmp(digest, idx_tail + 20, 20) != 0 ||
+	    memcmp(idx_tail, name, 20) != 0)
+		goto fail;
+	/* the pack first: an index names a pack that is there (as libgit2's indexer does) */
+	if (renameat(to_dir, tmp_pack, to_dir, pack) == 0 &&
+	    renameat(to_dir, tmp_idx, to_dir, idx) == 0)
+		return;
+	(void)unlinkat(to_dir, pack, 0);
+fail:
+	(void)unlinkat(to_dir, tmp_pack, 0);
+	(void)unlinkat(to_dir, tmp_idx, 0);
+}
+
+static int is_pack_name(const char *name)
+{
+	return strncmp(name, "pack-", 5) == 0 && hex_is_lower(name + 5, 40) &&
+	       strcmp(name + 45, ".pack") == 0;
+}
+
+/* Whether the cache holds a pack already (then libgit2 sends only what is new). */
+static int has_pack_index(const struct source *src)
+{
+	char dir[MAX_PATH_LEN + 16];
+	struct dirent *e;
+	int found = 0;
+	size_t n;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "%s/objects/pack", src->git_dir);
+	if ((d = opendir(dir)) == NULL)
+		return 0;
+	while (!found && (e = readdir(d)) != NULL)
+		found = (n = strlen(e->d_name)) > 4 && strcmp(e->d_name + n - 4, ".idx") == 0;
+	closedir(d);
+	return found;
+}
+
+/*
+ * Seeds an empty cache with the packs of a local source (see above). A source
+ * that libgit2 cannot open, one that borrows objects (alternates) or
+ * anything unexpected: nothing is copied and the fetch does all the work.
+ */
+static void seed_from_local(struct source *src)
+{
+	char path[MAX_PATH_LEN], dir[MAX_PATH_LEN + 64], hex[41];
+	git_repository *repo = NULL;
+	int from = -1, to = -1;
+	struct dirent *e;
+	struct stat st;
+	DIR *d = NULL;
+
+	if (local_source_path(src->url, path, sizeof(path)) < 0 || has_pack_index(src) ||
+	    git_repository_open_ext(&repo, path, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) < 0)
+		goto out;
+	snprintf(dir, sizeof(dir), "%sobjects/info/alternates", git_repository_commondir(repo));
+	if (lstat(dir, &st) == 0 || errno != ENOENT)
+		goto out;
+	snprintf(dir, sizeof(dir), "%sobjects/pack", git_repository_commondir(repo));
+	if ((from = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		goto out;
+	snprintf(dir, sizeof(dir), "%s/objects/pack", src->git_dir);
+	if ((to = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
+	    (d = fdopendir(from)) == NULL)
+		goto out;
+	from = -1; /* closed with d */
+	while ((e = readdir(d)) != NULL) {
+		if (!is_pack_name(e->d_name))
+			continue;
+		memcpy(hex, e->d_name + 5, 40);
+		hex[40] = '\0';
+		seed_pack(dirfd(d), to, hex);
+	}
+out:
+	if (d != NULL)
+		closedir(d);
+	if (from >= 0)
+		close(from);
+	if (to >= 0)
+		close(to);
+	git_repository_free(repo);
+	git_error_clear();
+}
+
 /*
  * The proxy of an http(s) fetch, as for mainline's other connections
  * (common/proxy.h): libgit2 gets it, or none, explicitly; its own choice
@@ -563,6 +827,7 @@ static int fetch_remote(struct source *src)
 	git_strarray refspecs = {specs, 2};
 	int r = ML_FETCH_FAILED;
 
+	seed_from_local(src);
 	if (git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION) < 0)
 		return fetch_error(src, "prepare fetching from");
 	if ((r = fetch_proxy(src, &fo.proxy_opts, proxy, sizeof(proxy))) != 0)
@@ -601,22 +866,32 @@ out:
  * The child's side of a fetch. libgit2 seeds mbedTLS's random generator once,
  * when it starts, and nothing reseeds it on fork: two children of one parent
  * (a fetch afresh after a damaged cache, say) would make the same "random"
- * TLS handshake. So the child starts libgit2 anew, with its options, and
- * opens the repository itself (the parent has closed its own).
+ * TLS handshake (libssh2's key exchange likewise). So the child starts
+ * libgit2 anew, with its options, and opens the repository itself (the
+ * parent has closed its own). A fetch that uses neither (a local source,
+ * git://) keeps the parent's libgit2: starting it again would only load
+ * every system CA certificate once more.
  */
 static int fetch_child(void *arg, void *shared)
 {
 	struct source *src = arg;
 	struct fetch_report *rep = shared;
+	char path[MAX_PATH_LEN];
 	const git_error *e;
-	int r;
+	int plain, r;
 
 	src->report = rep;
 	/* a server that closes the connection early fails the fetch (EPIPE), not the child */
 	signal(SIGPIPE, SIG_IGN);
-	while (git_libgit2_shutdown() > 0)
-		;
-	if (git_libgit2_init() < 0 || configure_libgit2(src->ca_file) < 0 ||
+	plain = local_source_path(src->url, path, sizeof(path)) == 0 ||
+	        strncmp(src->url, "git://", 6) == 0;
+	if (!plain || !src->git_initialized) {
+		while (git_libgit2_shutdown() > 0)
+			;
+		src->git_initialized = 0;
+	}
+	if ((!src->git_initialized &&
+	     (git_libgit2_init() < 0 || configure_libgit2(src->ca_file) < 0)) ||
 	    git_repository_open_bare(&src->repo, src->git_dir) < 0)
 		r = git_failure(ML_IO, "cannot open cache repository", src->git_dir);
 	else
@@ -666,6 +941,7 @@ static int fetch_once(struct source *src, int *error_class, char *msg, size_t le
 	git_repository_free(src->repo);
 	src->repo = NULL;
 	r = child_run(fetch_child, src, &rep, sizeof(rep), &lim, &end, &status);
+	forget_whole(src, 0); /* what the child wrote changes the stamp */
 	if (git_repository_open_bare(&src->repo, src->git_dir) < 0)
 		return git_failure(ML_IO, "cannot open cache repository", src->git_dir);
 	if (r != 0)
@@ -754,6 +1030,243 @@ static void remove_stale_files(struct source *src)
 	}
 	snprintf(path, sizeof(path), "%s/refs", src->git_dir);
 	(void)nftw(path, remove_lock_file, 16, FTW_PHYS);
+}
+
+/* ---- the whole-cache record ---- */
+
+/*
+ * After a verification has read the target's whole tree from the cache,
+ * <dir>/whole records that tree, the target commit (its raw object) and a
+ * stamp of the repository's files: the name, inode, size, mode and the
+ * modification and change times of each. A later run whose cache has the
+ * same stamp finds the same bytes there, so it need not read that tree
+ * again, nor check the packs before fetching, and it reads the commit from
+ * the record (checked against its id) without opening the object database.
+ * Any write to the repository (a fetch that brought something, a truncated
+ * or overwritten pack, a rewritten reference, a restored copy) changes a
+ * change time or an inode, and the full work is done again.
+ */
+#define WHOLE_FILE "whole"
+#define WHOLE_MAGIC "mainline-whole 1"
+#define WHOLE_COMMIT_MAX (1u << 20)
+#define STAMP_MAX_DEPTH 64
+
+enum { WHOLE_UNKNOWN, WHOLE_NONE, WHOLE_VALID };
+
+struct whole {
+	char stamp[65];
+	char tree[41];
+	char commit[41];
+	struct buf raw; /* the commit object, without its "commit <len>\0" header */
+};
+
+static void whole_free(struct whole *w)
+{
+	if (w == NULL)
+		return;
+	buf_release(&w->raw);
+	free(w);
+}
+
+static int stamp_dir(struct crypto_hash_ctx *h, int dir_fd, const char *rel, int depth)
+{
+	struct dirent *e;
+	struct stat st;
+	DIR *d;
+	int fd, r = 0;
+
+	if (depth > STAMP_MAX_DEPTH)
+		return -1;
+	if ((fd = openat(dir_fd, rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return errno == ENOENT ? 0 : -1;
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return -1;
+	}
+	while (r == 0 && (e = readdir(d)) != NULL) {
+		char line[NAME_MAX + 160];
+		int n;
+
+		/* FETCH_HEAD: rewritten (empty) by every fetch, and never read */
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 ||
+		    (depth == 0 && strcmp(e->d_name, "FETCH_HEAD") == 0))
+			continue;
+		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			r = -1;
+			break;
+		}
+		n = snprintf(line, sizeof(line), "%d %s %o %llu %lld %lld.%09ld %lld.%09ld\n",
+		             depth, e->d_name, (unsigned)st.st_mode, (unsigned long long)st.st_ino,
+		             (long long)st.st_size, (long long)st.st_mtim.tv_sec,
+		             st.st_mtim.tv_nsec, (long long)st.st_ctim.tv_sec, st.st_ctim.tv_nsec);
+		if (n < 0 || (size_t)n >= sizeof(line) ||
+		    crypto_hash_update(h, line, (size_t)n) < 0)
+			r = -1;
+		else if (S_ISDIR(st.st_mode))
+			r = stamp_dir(h, dirfd(d), e->d_name, depth + 1);
+	}
+	closedir(d);
+	return r;
+}
+
+/* The stamp of the repository's files, as 64 hex digits. 0 or -1. */
+static int storage_stamp(const struct source *src, char out[65])
+{
+	struct crypto_hash_ctx *h = crypto_hash_new(CRYPTO_SHA256);
+	uint8_t raw[32];
+	int r = -1;
+
+	if (h != NULL && stamp_dir(h, AT_FDCWD, src->git_dir, 0) == 0 &&
+	    crypto_hash_final(h, raw) == 0) {
+		hex_encode(raw, sizeof(raw), out);
+		r = 0;
+	}
+	crypto_hash_free(h);
+	return r;
+}
+
+/* Whether raw is the commit object named hex (its SHA-1, as git computes it). */
+static int is_commit_object(const char *hex, const uint8_t *raw, size_t len)
+{
+	struct crypto_hash_ctx *h = crypto_hash_new(CRYPTO_SHA1);
+	uint8_t want[20], got[20];
+	char header[32];
+	int n = snprintf(header, sizeof(header), "commit %zu", len), ok = 0;
+
+	if (h != NULL && hex_decode(hex, want, sizeof(want)) == 0 &&
+	    crypto_hash_update(h, header, (size_t)n + 1) == 0 &&
+	    crypto_hash_update(h, raw, len) == 0 && crypto_hash_final(h, got) == 0)
+		ok = memcmp(want, got, sizeof(want)) == 0;
+	crypto_hash_free(h);
+	return ok;
+}
+
+/*
+ * The record, when there is one, it parses exactly, its commit hashes to
+ * its id and the repository still has its stamp. Anything else: no record.
+ */
+static struct whole *load_whole(const struct source *src)
+{
+	char path[MAX_PATH_LEN], now[65], *nl;
+	struct whole *w = calloc(1, sizeof(*w));
+	struct buf b;
+	unsigned long len;
+	size_t head;
+	char *end;
+
+	buf_init(&b, WHOLE_COMMIT_MAX + 256);
+	snprintf(path, sizeof(path), "%s/" WHOLE_FILE, src->dir);
+	if (w == NULL || buf_read_file(&b, path) < 0 || b.len == 0 ||
+	    (nl = memchr(b.data, '\n', b.len < 256 ? b.len : 256)) == NULL)
+		goto none;
+	*nl = '\0';
+	head = (size_t)(nl - (char *)b.data) + 1;
+	/* "mainline-whole 1 <stamp> <tree> <commit> <len>" */
+	if (strncmp((char *)b.data, WHOLE_MAGIC " ", sizeof(WHOLE_MAGIC)) != 0)
+		goto none;
+	if (sscanf((char *)b.data + sizeof(WHOLE_MAGIC), "%64[0-9a-f] %40[0-9a-f] %40[0-9a-f]",
+	           w->stamp, w->tree, w->commit) != 3 ||
+	    strlen(w->stamp) != 64 || strlen(w->tree) != 40 || strlen(w->commit) != 40)
+		goto none;
+	end = (char *)b.data + sizeof(WHOLE_MAGIC) + 64 + 1 + 40 + 1 + 40;
+	if (*end != ' ' || end[1] < '0' || end[1] > '9')
+		goto none;
+	len = strtoul(end + 1, &end, 10);
+	if (*end != '\0' || len > WHOLE_COMMIT_MAX || len != b.len - head ||
+	    !is_commit_object(w->commit, b.data + head, len))
+		goto none;
+	if (storage_stamp(src, now) < 0 || strcmp(now, w->stamp) != 0)
+		goto none;
+	buf_init(&w->raw, WHOLE_COMMIT_MAX);
+	if (buf_append(&w->raw, b.data + head, len) < 0)
+		goto none;
+	buf_release(&b);
+	return w;
+none:
+	buf_release(&b);
+	whole_free(w);
+	return NULL;
+}
+
+/* The record, if it holds for the repository as it is now (read once per state of it). */
+static const struct whole *valid_whole(struct source *src)
+{
+	if (src->whole_state == WHOLE_UNKNOWN) {
+		src->whole = load_whole(src);
+		src->whole_state = src->whole != NULL ? WHOLE_VALID : WHOLE_NONE;
+	}
+	return src->whole;
+}
+
+/* The repository changed (a fetch, a fresh cache) or may be damaged: the record no longer holds. */
+static void forget_whole(struct source *src, int remove_file)
+{
+	char path[MAX_PATH_LEN];
+
+	whole_free(src->whole);
+	src->whole = NULL;
+	src->whole_state = WHOLE_UNKNOWN;
+	if (remove_file) {
+		snprintf(path, sizeof(path), "%s/" WHOLE_FILE, src->dir);
+		(void)unlink(path);
+	}
+}
+
+int source_tree_is_whole(struct source *src, const char *commit_hex, const char *tree_hex)
+{
+	const struct whole *w = valid_whole(src);
+
+	return w != NULL && strcmp(w->commit, commit_hex) == 0 && strcmp(w->tree, tree_hex) == 0;
+}
+
+void source_mark_whole(struct source *src, const char *commit_hex, const char *tree_hex)
+{
+	char path[MAX_PATH_LEN], tmp[MAX_PATH_LEN + 32], stamp[65];
+	struct buf b, raw;
+	int fd, ok = 0;
+
+	buf_init(&b, WHOLE_COMMIT_MAX + 256);
+	buf_init(&raw, WHOLE_COMMIT_MAX);
+	if (source_read_object(src, commit_hex, SOURCE_OBJ_COMMIT, &raw) != 0 ||
+	    storage_stamp(src, stamp) < 0 ||
+	    buf_printf(&b, WHOLE_MAGIC " %s %s %s %zu\n", stamp, tree_hex, commit_hex, raw.len) <
+	        0 ||
+	    buf_append(&b, raw.data, raw.len) < 0)
+		goto out;
+	snprintf(path, sizeof(path), "%s/" WHOLE_FILE, src->dir);
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0)
+		goto out;
+	ok = (size_t)write(fd, b.data, b.len) == b.len;
+	if (close(fd) != 0 || !ok || rename(tmp, path) != 0) {
+		(void)unlink(tmp);
+		goto out;
+	}
+	forget_whole(src, 0);
+out:
+	ml_error_clear(); /* the record only saves work: a run without it is the same run */
+	buf_release(&raw);
+	buf_release(&b);
+}
+
+/* The loose reference name (refs/...), read as a file: 40 hex digits and a newline. 0 or -1. */
+static int read_loose_ref(const struct source *src, const char *name, char out_hex[41])
+{
+	char path[MAX_PATH_LEN], data[64];
+	ssize_t n;
+	int fd;
+
+	if (!plain_ref_name(name) ||
+	    (size_t)snprintf(path, sizeof(path), "%s/%s", src->git_dir, name) >= sizeof(path) ||
+	    (fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return -1;
+	n = read(fd, data, sizeof(data));
+	close(fd);
+	if (n != 41 || data[40] != '\n' || !hex_is_lower(data, 40))
+		return -1;
+	memcpy(out_hex, data, 40);
+	out_hex[40] = '\0';
+	return 0;
 }
 
 /* ---- damaged caches ---- */
@@ -988,6 +1501,7 @@ static int move_aside(struct source *src, const char *why)
 	if (gmtime_r(&now, &tm) == NULL ||
 	    strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm) == 0)
 		snprintf(stamp, sizeof(stamp), "%lld", (long long)now);
+	forget_whole(src, 1);
 	git_repository_free(src->repo);
 	src->repo = NULL;
 	for (n = 1;; n++) {
@@ -1035,9 +1549,12 @@ int source_fetch(struct source *src)
 
 	if (src->offline)
 		return 0;
+	if ((r = need_repo(src)) != 0)
+		return r;
 	buf_init(&why, 4096);
 	remove_stale_files(src);
-	if (!src->created) {
+	/* a cache unchanged since it was last read whole needs no check */
+	if (!src->created && valid_whole(src) == NULL) {
 		if ((r = check_cache(src, 0, &why)) == 1)
 			r = move_aside(src, buf_cstr(&why));
 		if (r != 0)
@@ -1072,7 +1589,8 @@ int source_refetch(struct source *src, const char *why, const struct source_opti
 {
 	int r;
 
-	if ((r = set_credentials(src, creds)) != 0 || (r = move_aside(src, why)) != 0)
+	if ((r = set_credentials(src, creds)) != 0 || (r = need_repo(src)) != 0 ||
+	    (r = move_aside(src, why)) != 0)
 		return r;
 	return source_fetch(src);
 }
@@ -1087,6 +1605,8 @@ static int lookup_ref_oid(struct source *src, const char *name, git_oid *out)
 	git_reference *ref = NULL;
 	int r;
 
+	if (need_repo(src) != 0)
+		return -1;
 	r = git_reference_lookup(&ref, src->repo, name);
 	if (r == 0 && git_reference_type(ref) == GIT_REFERENCE_DIRECT)
 		git_oid_cpy(out, git_reference_target(ref));
@@ -1103,6 +1623,9 @@ int source_branch_tip(struct source *src, char out_hex[41])
 
 	out_hex[0] = '\0';
 	snprintf(name, sizeof(name), "refs/mainline/heads/%s", src->branch);
+	/* the common case without libgit2; anything else (packed, symbolic) through it */
+	if (read_loose_ref(src, name, out_hex) == 0)
+		return 0;
 	if (lookup_ref_oid(src, name, &oid) < 0)
 		return ml_fail(ML_FETCH_FAILED, "branch '%s' not found in '%s'", src->branch,
 		               src->safe_url);
@@ -1121,7 +1644,7 @@ static int object_type_of(struct source *src, const git_oid *oid, git_object_t *
 	size_t len;
 	int r;
 
-	if (git_repository_odb(&odb, src->repo) < 0)
+	if (need_repo(src) != 0 || git_repository_odb(&odb, src->repo) < 0)
 		return -1;
 	r = git_odb_read_header(&len, out, odb, oid);
 	git_odb_free(odb);
@@ -1167,9 +1690,11 @@ int source_resolve(struct source *src, const char *spec, char out_commit[41], ch
 			               src->safe_url);
 	}
 	if (object_type_of(src, &oid, &type) < 0) {
-		if (!is_full_hex(spec))
-			src->read_failed =
-			    1; /* a fetched reference names it: the cache should hold it */
+		if (!is_full_hex(spec)) {
+			/* a fetched reference names it: the cache should hold it */
+			src->read_failed = 1;
+			forget_whole(src, 1);
+		}
 		return ml_fail(ML_CONFIG, "unknown revision '%s' in '%s'", spec, src->safe_url);
 	}
 	if (type == GIT_OBJECT_TAG) {
@@ -1212,6 +1737,8 @@ static int read_oid(struct source *src, const git_oid *oid, git_object_t type, s
 	int r = ML_MALFORMED_OBJECT;
 
 	git_oid_tostr(hex, sizeof(hex), oid);
+	if ((r = need_repo(src)) != 0)
+		goto out;
 	if (git_repository_odb(&odb, src->repo) < 0) {
 		r = git_failure(ML_IO, "cannot open object database of", src->git_dir);
 		goto out;
@@ -1241,10 +1768,18 @@ out:
 int source_read_object(struct source *src, const char *hex, enum source_object_type type,
                        struct buf *out)
 {
+	const struct whole *w;
 	git_oid oid;
 
 	if ((unsigned)type > SOURCE_OBJ_TAG)
 		return ml_fail(ML_CONFIG, "bad object type");
+	/* the target of a cache unchanged since it was read whole: from the record */
+	if (type == SOURCE_OBJ_COMMIT && (w = valid_whole(src)) != NULL &&
+	    strcmp(hex, w->commit) == 0) {
+		if (buf_append(out, w->raw.data, w->raw.len) < 0)
+			return ml_fail(ML_IO, "object '%s' too large (%zu bytes)", hex, w->raw.len);
+		return 0;
+	}
 	if (!is_full_hex(hex) || git_oid_fromstr(&oid, hex) < 0)
 		return ml_fail(ML_CONFIG, "bad object id '%.64s'", hex);
 	return read_oid(src, &oid, git_types[type], out);
@@ -1345,6 +1880,8 @@ int source_tree_walk(struct source *src, const char *tree_hex, tree_entry_fn fn,
 
 	if (!is_full_hex(tree_hex) || git_oid_fromstr(&oid, tree_hex) < 0)
 		return ml_fail(ML_CONFIG, "bad tree id '%.64s'", tree_hex);
+	if ((r = need_repo(src)) != 0)
+		return r;
 	if ((w = calloc(1, sizeof(*w))) == NULL)
 		return ml_fail(ML_IO, "out of memory");
 	w->src = src;
@@ -1397,6 +1934,7 @@ void source_free(struct source *src)
 	forget_credentials(src);
 	free(src->ca_file);
 	free(src->recovery);
+	whole_free(src->whole);
 	if (src->git_initialized)
 		git_libgit2_shutdown();
 	free(src);

@@ -6,7 +6,8 @@
  *
  * Layout of the cache directory: one subdirectory per source URL, named
  * after the SHA-256 of the URL, holding the bare repository (git/), the URL
- * (url), a lock file (lock) and damaged repositories moved aside
+ * (url), a lock file (lock), the record of the tree last read whole (whole,
+ * source_mark_whole) and damaged repositories moved aside
  * (git.corrupt-<UTC time>, the newest SOURCE_KEEP_DAMAGED kept). Fetched
  * refs live under refs/mainline/ only.
  *
@@ -61,9 +62,12 @@ struct source;
 
 /*
  * Opens (creating on first use) the cache for opts->url and takes its lock,
- * waiting at most lock_timeout seconds. Returns 0 with *out set, ML_CONFIG
- * (bad option), ML_IO (cache unusable, lock timeout), ML_CANCELED. Free with
- * source_free.
+ * waiting at most lock_timeout seconds. libgit2 and the repository are
+ * started when first needed (the fetch, a reference that is not a plain
+ * file, an object not in the whole-cache record), so a warm re-check uses
+ * neither. Returns 0 with *out set, ML_CONFIG (bad option), ML_IO (cache
+ * unusable, lock timeout), ML_FETCH_FAILED (offline without a cache),
+ * ML_CANCELED. Free with source_free.
  */
 int source_open(struct source **out, const struct source_options *opts);
 
@@ -159,6 +163,21 @@ const char *source_git_dir(const struct source *src);
  * fetch and no ref lookup after it. Idempotent; NULL is a no-op.
  */
 void source_unlock(struct source *src);
+
+/*
+ * Whether the tree of commit_hex was read whole from this cache (source_mark_whole)
+ * and the repository's files have not changed since (docs/fetching.md): then
+ * reading it again would read the same bytes. 1 or 0.
+ */
+int source_tree_is_whole(struct source *src, const char *commit_hex, const char *tree_hex);
+
+/*
+ * Records that every object of tree_hex, the tree of commit_hex, was just
+ * read: the next run of an unchanged cache reads neither (the commit comes
+ * from the record, checked against its id) nor checks the packs before its
+ * fetch. Best effort: a record that cannot be written only costs that work.
+ */
+void source_mark_whole(struct source *src, const char *commit_hex, const char *tree_hex);
 
 /* Releases the repository and the cache lock; idempotent. */
 void source_close(struct source *src);
