@@ -28,6 +28,8 @@
 #include "common/reason.h"
 #include "common/url.h"
 #include "verify/source_proxy.h"
+#include "verify/source_seed.h"
+#include "verify/whole_record.h"
 
 #define MAX_PATH_LEN 4096
 #define MAX_TREE_DEPTH 256
@@ -35,8 +37,9 @@
 #define MAX_CRED_ATTEMPTS 3
 #define DAMAGED_PREFIX "git.corrupt-"
 
+enum { WHOLE_UNKNOWN, WHOLE_NONE, WHOLE_VALID };
+
 struct fetch_report;
-struct whole;
 
 struct source {
 	char *url;
@@ -62,8 +65,8 @@ struct source {
 	int cred_attempts;
 	git_repository *repo;
 	int git_initialized;
-	struct whole *whole; /* the whole-cache record (load_whole), NULL until read */
-	int whole_state;     /* WHOLE_UNKNOWN, WHOLE_NONE or WHOLE_VALID */
+	struct whole_record *whole; /* the whole-cache record (whole_record.h), NULL until read */
+	int whole_state;            /* WHOLE_UNKNOWN, WHOLE_NONE or WHOLE_VALID */
 };
 
 static char *dup_or_null(const char *s)
@@ -590,204 +593,6 @@ static int transfer_progress(const git_indexer_progress *stats, void *payload)
 	return 0;
 }
 
-/* ---- local sources: the cache seeded with the source's packs ---- */
-
-/*
- * A local source (a path, or a file:/// URL of a plain path) is fetched as
- * any other, but into a cache without packs its packs are first copied as
- * they are, as `git clone --local --no-hardlinks` does: the fetch then finds
- * the objects it wants already there and only moves the references, where
- * libgit2's local transport would build and index a new pack of the whole
- * history (seconds, against milliseconds for the copy). Later fetches are
- * incremental as from any source (libgit2 packs only what is new), so the
- * cache does not gain a copy of every pack the source's gc writes. Each
- * copy is checked as it is written: the pack's own SHA-1 trailer over its
- * content and its name,
- * the index's trailer and the pack checksum it names. A pack that fails is
- * left out (the fetch then reads those objects from the source and fails as
- * it always did on a damaged source); every object read later is re-hashed
- * (strict hash verification), whatever index found it.
- */
-#define SEED_PREFIX "pack_git2_seed_" /* removed as stale by remove_stale_files */
-#define SEED_CHUNK (256u * 1024)
-
-/* The directory of a local source: the path, or a file:/// URL without escapes. */
-static int local_source_path(const char *url, char *out, size_t len)
-{
-	struct url_info info;
-	const char *why, *p = url;
-
-	if (url_check(url, &info, &why) < 0)
-		return -1;
-	if (info.form == URL_FULL) {
-		if (strncmp(url, "file:///", 8) != 0 || strpbrk(url, "%?#") != NULL)
-			return -1;
-		p = url + 7;
-	} else if (info.form != URL_PATH) {
-		return -1;
-	}
-	return (size_t)snprintf(out, len, "%s", p) < len ? 0 : -1;
-}
-
-/*
- * Copies from_dir/name to to_dir/tmp (created 0444), hashing all but its
- * last 20 bytes into digest; head gets its first 8 bytes, tail its last 40.
- * 0, or -1 with the copy removed.
- */
-static int copy_hashed(int from_dir, const char *name, int to_dir, const char *tmp,
-                       uint8_t digest[20], uint8_t head[8], uint8_t tail[40])
-{
-	struct crypto_hash_ctx *h = crypto_hash_new(CRYPTO_SHA1);
-	uint8_t *chunk = malloc(SEED_CHUNK);
-	int in = -1, out = -1, r = -1;
-	off_t done = 0, limit;
-	struct stat st;
-
-	if (h == NULL || chunk == NULL ||
-	    (in = openat(from_dir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
-	    fstat(in, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size < 48 ||
-	    (out = openat(to_dir, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
-	                  0444)) < 0)
-		goto out;
-	limit = st.st_size - 20;
-	while (done < st.st_size) {
-		off_t want = st.st_size - done;
-		ssize_t n = read(in, chunk, want < (off_t)SEED_CHUNK ? (size_t)want : SEED_CHUNK);
-
-		if (n <= 0 || write(out, chunk, (size_t)n) != n)
-			goto out;
-		if (done < limit &&
-		    crypto_hash_update(h, chunk,
-		                       limit - done < n ? (size_t)(limit - done) : (size_t)n) < 0)
-			goto out;
-		done += n;
-	}
-	if (crypto_hash_final(h, digest) < 0 || pread(in, head, 8, 0) != 8 ||
-	    pread(in, tail, 40, st.st_size - 40) != 40)
-		goto out;
-	r = 0;
-out:
-	free(chunk);
-	crypto_hash_free(h);
-	if (in >= 0)
-		close(in);
-	if (out >= 0 && close(out) != 0)
-		r = -1;
-	if (r != 0 && out >= 0)
-		(void)unlinkat(to_dir, tmp, 0);
-	return r;
-}
-
-/*
- * Copies pack-<hex>.pack and its index from from_dir into to_dir, unless
- * to_dir has that index already. A pack whose content does not hash to its
- * trailer and its name, or whose index does not hash to its own trailer or
- * names another pack, is not copied. Best effort: nothing to report.
- */
-static void seed_pack(int from_dir, int to_dir, const char *hex)
-{
-	static const uint8_t idx_magic[8] = {0xff, 't', 'O', 'c', 0, 0, 0, 2};
-	char pack[64], idx[64], tmp_pack[64], tmp_idx[64];
-	uint8_t name[20], digest[20], head[8], pack_tail[40], idx_tail[40];
-	struct stat st;
-
-	snprintf(pack, sizeof(pack), "pack-%s.pack", hex);
-	snprintf(idx, sizeof(idx), "pack-%s.idx", hex);
-	snprintf(tmp_pack, sizeof(tmp_pack), SEED_PREFIX "%s.pack", hex);
-	snprintf(tmp_idx, sizeof(tmp_idx), SEED_PREFIX "%s.idx", hex);
-	if (fstatat(to_dir, idx, &st, AT_SYMLINK_NOFOLLOW) == 0 || hex_decode(hex, name, 20) < 0)
-		return;
-	if (copy_hashed(from_dir, pack, to_dir, tmp_pack, digest, head, pack_tail) < 0)
-		return;
-	/* "PACK", version 2 or 3; the trailer is the SHA-1 of the rest, and the name */
-	if (memcmp(head, "PACK\0\0\0", 7) != 0 || (head[7] != 2 && head[7] != 3) ||
-	    memcmp(digest, pack_tail + 20, 20) != 0 || memcmp(name, digest, 20) != 0 ||
-	    copy_hashed(from_dir, idx, to_dir, tmp_idx, digest, head, idx_tail) < 0)
-		goto fail;
-	/* index version 2; its trailer the SHA-1 of the rest, after the pack's checksum */
-	if (memcmp(head, idx_magic, 8) != 0 || memcmp(digest, idx_tail + 20, 20) != 0 ||
-	    memcmp(idx_tail, name, 20) != 0)
-		goto fail;
-	/* the pack first: an index names a pack that is there (as libgit2's indexer does) */
-	if (renameat(to_dir, tmp_pack, to_dir, pack) == 0 &&
-	    renameat(to_dir, tmp_idx, to_dir, idx) == 0)
-		return;
-	(void)unlinkat(to_dir, pack, 0);
-fail:
-	(void)unlinkat(to_dir, tmp_pack, 0);
-	(void)unlinkat(to_dir, tmp_idx, 0);
-}
-
-static int is_pack_name(const char *name)
-{
-	return strncmp(name, "pack-", 5) == 0 && hex_is_lower(name + 5, 40) &&
-	       strcmp(name + 45, ".pack") == 0;
-}
-
-/* Whether the cache holds a pack already (then libgit2 sends only what is new). */
-static int has_pack_index(const struct source *src)
-{
-	char dir[MAX_PATH_LEN + 16];
-	struct dirent *e;
-	int found = 0;
-	size_t n;
-	DIR *d;
-
-	snprintf(dir, sizeof(dir), "%s/objects/pack", src->git_dir);
-	if ((d = opendir(dir)) == NULL)
-		return 0;
-	while (!found && (e = readdir(d)) != NULL)
-		found = (n = strlen(e->d_name)) > 4 && strcmp(e->d_name + n - 4, ".idx") == 0;
-	closedir(d);
-	return found;
-}
-
-/*
- * Seeds an empty cache with the packs of a local source (see above). A source
- * that libgit2 cannot open, one that borrows objects (alternates) or
- * anything unexpected: nothing is copied and the fetch does all the work.
- */
-static void seed_from_local(struct source *src)
-{
-	char path[MAX_PATH_LEN], dir[MAX_PATH_LEN + 64], hex[41];
-	git_repository *repo = NULL;
-	int from = -1, to = -1;
-	struct dirent *e;
-	struct stat st;
-	DIR *d = NULL;
-
-	if (local_source_path(src->url, path, sizeof(path)) < 0 || has_pack_index(src) ||
-	    git_repository_open_ext(&repo, path, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) < 0)
-		goto out;
-	snprintf(dir, sizeof(dir), "%sobjects/info/alternates", git_repository_commondir(repo));
-	if (lstat(dir, &st) == 0 || errno != ENOENT)
-		goto out;
-	snprintf(dir, sizeof(dir), "%sobjects/pack", git_repository_commondir(repo));
-	if ((from = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-		goto out;
-	snprintf(dir, sizeof(dir), "%s/objects/pack", src->git_dir);
-	if ((to = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
-	    (d = fdopendir(from)) == NULL)
-		goto out;
-	from = -1; /* closed with d */
-	while ((e = readdir(d)) != NULL) {
-		if (!is_pack_name(e->d_name))
-			continue;
-		memcpy(hex, e->d_name + 5, 40);
-		hex[40] = '\0';
-		seed_pack(dirfd(d), to, hex);
-	}
-out:
-	if (d != NULL)
-		closedir(d);
-	if (from >= 0)
-		close(from);
-	if (to >= 0)
-		close(to);
-	git_repository_free(repo);
-	git_error_clear();
-}
-
 /*
  * The proxy of an http(s) fetch, as for mainline's other connections
  * (common/proxy.h): libgit2 gets it, or none, explicitly; its own choice
@@ -827,7 +632,7 @@ static int fetch_remote(struct source *src)
 	git_strarray refspecs = {specs, 2};
 	int r = ML_FETCH_FAILED;
 
-	seed_from_local(src);
+	source_seed_local(src->url, src->git_dir);
 	if (git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION) < 0)
 		return fetch_error(src, "prepare fetching from");
 	if ((r = fetch_proxy(src, &fo.proxy_opts, proxy, sizeof(proxy))) != 0)
@@ -883,7 +688,7 @@ static int fetch_child(void *arg, void *shared)
 	src->report = rep;
 	/* a server that closes the connection early fails the fetch (EPIPE), not the child */
 	signal(SIGPIPE, SIG_IGN);
-	plain = local_source_path(src->url, path, sizeof(path)) == 0 ||
+	plain = source_local_path(src->url, path, sizeof(path)) == 0 ||
 	        strncmp(src->url, "git://", 6) == 0;
 	if (!plain || !src->git_initialized) {
 		while (git_libgit2_shutdown() > 0)
@@ -1032,167 +837,13 @@ static void remove_stale_files(struct source *src)
 	(void)nftw(path, remove_lock_file, 16, FTW_PHYS);
 }
 
-/* ---- the whole-cache record ---- */
-
-/*
- * After a verification has read the target's whole tree from the cache,
- * <dir>/whole records that tree, the target commit (its raw object) and a
- * stamp of the repository's files: the name, inode, size, mode and the
- * modification and change times of each. A later run whose cache has the
- * same stamp finds the same bytes there, so it need not read that tree
- * again, nor check the packs before fetching, and it reads the commit from
- * the record (checked against its id) without opening the object database.
- * Any write to the repository (a fetch that brought something, a truncated
- * or overwritten pack, a rewritten reference, a restored copy) changes a
- * change time or an inode, and the full work is done again.
- */
-#define WHOLE_FILE "whole"
-#define WHOLE_MAGIC "mainline-whole 1"
-#define WHOLE_COMMIT_MAX (1u << 20)
-#define STAMP_MAX_DEPTH 64
-
-enum { WHOLE_UNKNOWN, WHOLE_NONE, WHOLE_VALID };
-
-struct whole {
-	char stamp[65];
-	char tree[41];
-	char commit[41];
-	struct buf raw; /* the commit object, without its "commit <len>\0" header */
-};
-
-static void whole_free(struct whole *w)
-{
-	if (w == NULL)
-		return;
-	buf_release(&w->raw);
-	free(w);
-}
-
-static int stamp_dir(struct crypto_hash_ctx *h, int dir_fd, const char *rel, int depth)
-{
-	struct dirent *e;
-	struct stat st;
-	DIR *d;
-	int fd, r = 0;
-
-	if (depth > STAMP_MAX_DEPTH)
-		return -1;
-	if ((fd = openat(dir_fd, rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
-		return errno == ENOENT ? 0 : -1;
-	if ((d = fdopendir(fd)) == NULL) {
-		close(fd);
-		return -1;
-	}
-	while (r == 0 && (e = readdir(d)) != NULL) {
-		char line[NAME_MAX + 160];
-		int n;
-
-		/* FETCH_HEAD: rewritten (empty) by every fetch, and never read */
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 ||
-		    (depth == 0 && strcmp(e->d_name, "FETCH_HEAD") == 0))
-			continue;
-		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-			r = -1;
-			break;
-		}
-		n = snprintf(line, sizeof(line), "%d %s %o %llu %lld %lld.%09ld %lld.%09ld\n",
-		             depth, e->d_name, (unsigned)st.st_mode, (unsigned long long)st.st_ino,
-		             (long long)st.st_size, (long long)st.st_mtim.tv_sec,
-		             st.st_mtim.tv_nsec, (long long)st.st_ctim.tv_sec, st.st_ctim.tv_nsec);
-		if (n < 0 || (size_t)n >= sizeof(line) ||
-		    crypto_hash_update(h, line, (size_t)n) < 0)
-			r = -1;
-		else if (S_ISDIR(st.st_mode))
-			r = stamp_dir(h, dirfd(d), e->d_name, depth + 1);
-	}
-	closedir(d);
-	return r;
-}
-
-/* The stamp of the repository's files, as 64 hex digits. 0 or -1. */
-static int storage_stamp(const struct source *src, char out[65])
-{
-	struct crypto_hash_ctx *h = crypto_hash_new(CRYPTO_SHA256);
-	uint8_t raw[32];
-	int r = -1;
-
-	if (h != NULL && stamp_dir(h, AT_FDCWD, src->git_dir, 0) == 0 &&
-	    crypto_hash_final(h, raw) == 0) {
-		hex_encode(raw, sizeof(raw), out);
-		r = 0;
-	}
-	crypto_hash_free(h);
-	return r;
-}
-
-/* Whether raw is the commit object named hex (its SHA-1, as git computes it). */
-static int is_commit_object(const char *hex, const uint8_t *raw, size_t len)
-{
-	struct crypto_hash_ctx *h = crypto_hash_new(CRYPTO_SHA1);
-	uint8_t want[20], got[20];
-	char header[32];
-	int n = snprintf(header, sizeof(header), "commit %zu", len), ok = 0;
-
-	if (h != NULL && hex_decode(hex, want, sizeof(want)) == 0 &&
-	    crypto_hash_update(h, header, (size_t)n + 1) == 0 &&
-	    crypto_hash_update(h, raw, len) == 0 && crypto_hash_final(h, got) == 0)
-		ok = memcmp(want, got, sizeof(want)) == 0;
-	crypto_hash_free(h);
-	return ok;
-}
-
-/*
- * The record, when there is one, it parses exactly, its commit hashes to
- * its id and the repository still has its stamp. Anything else: no record.
- */
-static struct whole *load_whole(const struct source *src)
-{
-	char path[MAX_PATH_LEN], now[65], *nl;
-	struct whole *w = calloc(1, sizeof(*w));
-	struct buf b;
-	unsigned long len;
-	size_t head;
-	char *end;
-
-	buf_init(&b, WHOLE_COMMIT_MAX + 256);
-	snprintf(path, sizeof(path), "%s/" WHOLE_FILE, src->dir);
-	if (w == NULL || buf_read_file(&b, path) < 0 || b.len == 0 ||
-	    (nl = memchr(b.data, '\n', b.len < 256 ? b.len : 256)) == NULL)
-		goto none;
-	*nl = '\0';
-	head = (size_t)(nl - (char *)b.data) + 1;
-	/* "mainline-whole 1 <stamp> <tree> <commit> <len>" */
-	if (strncmp((char *)b.data, WHOLE_MAGIC " ", sizeof(WHOLE_MAGIC)) != 0)
-		goto none;
-	if (sscanf((char *)b.data + sizeof(WHOLE_MAGIC), "%64[0-9a-f] %40[0-9a-f] %40[0-9a-f]",
-	           w->stamp, w->tree, w->commit) != 3 ||
-	    strlen(w->stamp) != 64 || strlen(w->tree) != 40 || strlen(w->commit) != 40)
-		goto none;
-	end = (char *)b.data + sizeof(WHOLE_MAGIC) + 64 + 1 + 40 + 1 + 40;
-	if (*end != ' ' || end[1] < '0' || end[1] > '9')
-		goto none;
-	len = strtoul(end + 1, &end, 10);
-	if (*end != '\0' || len > WHOLE_COMMIT_MAX || len != b.len - head ||
-	    !is_commit_object(w->commit, b.data + head, len))
-		goto none;
-	if (storage_stamp(src, now) < 0 || strcmp(now, w->stamp) != 0)
-		goto none;
-	buf_init(&w->raw, WHOLE_COMMIT_MAX);
-	if (buf_append(&w->raw, b.data + head, len) < 0)
-		goto none;
-	buf_release(&b);
-	return w;
-none:
-	buf_release(&b);
-	whole_free(w);
-	return NULL;
-}
+/* ---- the whole-cache record (whole_record.h) ---- */
 
 /* The record, if it holds for the repository as it is now (read once per state of it). */
-static const struct whole *valid_whole(struct source *src)
+static const struct whole_record *valid_whole(struct source *src)
 {
 	if (src->whole_state == WHOLE_UNKNOWN) {
-		src->whole = load_whole(src);
+		src->whole = whole_record_load(src->dir, src->git_dir);
 		src->whole_state = src->whole != NULL ? WHOLE_VALID : WHOLE_NONE;
 	}
 	return src->whole;
@@ -1201,52 +852,30 @@ static const struct whole *valid_whole(struct source *src)
 /* The repository changed (a fetch, a fresh cache) or may be damaged: the record no longer holds. */
 static void forget_whole(struct source *src, int remove_file)
 {
-	char path[MAX_PATH_LEN];
-
-	whole_free(src->whole);
+	whole_record_free(src->whole);
 	src->whole = NULL;
 	src->whole_state = WHOLE_UNKNOWN;
-	if (remove_file) {
-		snprintf(path, sizeof(path), "%s/" WHOLE_FILE, src->dir);
-		(void)unlink(path);
-	}
+	if (remove_file)
+		whole_record_remove(src->dir);
 }
 
 int source_tree_is_whole(struct source *src, const char *commit_hex, const char *tree_hex)
 {
-	const struct whole *w = valid_whole(src);
+	const struct whole_record *w = valid_whole(src);
 
 	return w != NULL && strcmp(w->commit, commit_hex) == 0 && strcmp(w->tree, tree_hex) == 0;
 }
 
 void source_mark_whole(struct source *src, const char *commit_hex, const char *tree_hex)
 {
-	char path[MAX_PATH_LEN], tmp[MAX_PATH_LEN + 32], stamp[65];
-	struct buf b, raw;
-	int fd, ok = 0;
+	struct buf raw;
 
-	buf_init(&b, WHOLE_COMMIT_MAX + 256);
 	buf_init(&raw, WHOLE_COMMIT_MAX);
-	if (source_read_object(src, commit_hex, SOURCE_OBJ_COMMIT, &raw) != 0 ||
-	    storage_stamp(src, stamp) < 0 ||
-	    buf_printf(&b, WHOLE_MAGIC " %s %s %s %zu\n", stamp, tree_hex, commit_hex, raw.len) <
-	        0 ||
-	    buf_append(&b, raw.data, raw.len) < 0)
-		goto out;
-	snprintf(path, sizeof(path), "%s/" WHOLE_FILE, src->dir);
-	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0)
-		goto out;
-	ok = (size_t)write(fd, b.data, b.len) == b.len;
-	if (close(fd) != 0 || !ok || rename(tmp, path) != 0) {
-		(void)unlink(tmp);
-		goto out;
-	}
-	forget_whole(src, 0);
-out:
+	if (source_read_object(src, commit_hex, SOURCE_OBJ_COMMIT, &raw) == 0 &&
+	    whole_record_save(src->dir, src->git_dir, commit_hex, tree_hex, raw.data, raw.len) == 0)
+		forget_whole(src, 0);
 	ml_error_clear(); /* the record only saves work: a run without it is the same run */
 	buf_release(&raw);
-	buf_release(&b);
 }
 
 /* The loose reference name (refs/...), read as a file: 40 hex digits and a newline. 0 or -1. */
@@ -1768,7 +1397,7 @@ out:
 int source_read_object(struct source *src, const char *hex, enum source_object_type type,
                        struct buf *out)
 {
-	const struct whole *w;
+	const struct whole_record *w;
 	git_oid oid;
 
 	if ((unsigned)type > SOURCE_OBJ_TAG)
@@ -1934,7 +1563,7 @@ void source_free(struct source *src)
 	forget_credentials(src);
 	free(src->ca_file);
 	free(src->recovery);
-	whole_free(src->whole);
+	whole_record_free(src->whole);
 	if (src->git_initialized)
 		git_libgit2_shutdown();
 	free(src);

@@ -1,13 +1,14 @@
 /*
  * The trusted repository's local cache: fetch with libgit2 into a bare
  * repository, resolve names, read raw objects and walk trees. This is the
- * only module that uses libgit2. Nothing here decides trust: callers parse
- * the objects it returns (commit.h, tag.h) and verify their signatures.
+ * only module that uses libgit2 (with source_proxy.c and source_seed.c).
+ * Nothing here decides trust: callers parse the objects it returns
+ * (commit.h, tag.h) and verify their signatures.
  *
  * Layout of the cache directory: one subdirectory per source URL, named
  * after the SHA-256 of the URL, holding the bare repository (git/), the URL
  * (url), a lock file (lock), the record of the tree last read whole (whole,
- * source_mark_whole) and damaged repositories moved aside
+ * whole_record.h) and damaged repositories moved aside
  * (git.corrupt-<UTC time>, the newest SOURCE_KEEP_DAMAGED kept). Fetched
  * refs live under refs/mainline/ only.
  *
