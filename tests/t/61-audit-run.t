@@ -6,9 +6,7 @@
 # fetch, messages are recorded whole, and the record names the anchors that were verified.
 . "$(dirname "$0")/lib.sh"
 t_need git ssh-keygen docker openssl base64
-curl -sf --max-time 3 --unix-socket /var/run/docker.sock http://d/_ping >/dev/null 2>&1 ||
-	t_skip_all "no Docker engine answers"
-"$T_ROOT/scripts/test-image.sh" || t_skip_all "cannot build the test image"
+t_need_engine
 image=mainline-test/busybox:1
 SINK="$BUILD/tests/helpers/http-sink"
 

@@ -8,9 +8,7 @@
 # build N" against the records themselves.
 . "$(dirname "$0")/lib.sh"
 t_need git ssh-keygen docker python3
-curl -sf --max-time 3 --unix-socket /var/run/docker.sock http://d/_ping >/dev/null 2>&1 ||
-	t_skip_all "no Docker engine answers"
-"$T_ROOT/scripts/test-image.sh" || t_skip_all "cannot build the test image"
+t_need_engine
 t_postgres_fleet
 t_psql "CREATE ROLE runner LOGIN PASSWORD 'runner-pw'"
 owner_url=$fleet_url

@@ -6,9 +6,7 @@
 # of the floor (logged by a trigger) goes forward along the first-parent line.
 . "$(dirname "$0")/lib.sh"
 t_need git ssh-keygen docker python3 openssl
-curl -sf --max-time 3 --unix-socket /var/run/docker.sock http://d/_ping >/dev/null 2>&1 ||
-	t_skip_all "no Docker engine answers"
-"$T_ROOT/scripts/test-image.sh" || t_skip_all "cannot build the test image"
+t_need_engine
 t_postgres_fleet
 url=$fleet_url
 openssl genpkey -algorithm ed25519 -out "$T_TMP/audit.pem" 2>/dev/null

@@ -7,9 +7,7 @@
 # require_shared_state refuses a run without state_url, before anything runs.
 . "$(dirname "$0")/lib.sh"
 t_need git ssh-keygen docker python3
-curl -sf --max-time 3 --unix-socket /var/run/docker.sock http://d/_ping >/dev/null 2>&1 ||
-	t_skip_all "no Docker engine answers"
-"$T_ROOT/scripts/test-image.sh" || t_skip_all "cannot build the test image"
+t_need_engine
 tag=$(basename "$T_TMP" | tr 'A-Z.' 'a-z-')
 named="mltest-cache-$tag"
 temporary="mltest-drone-$tag"

@@ -5,9 +5,7 @@
 # records land in one intact chain.
 . "$(dirname "$0")/lib.sh"
 t_need git ssh-keygen docker
-curl -sf --max-time 3 --unix-socket /var/run/docker.sock http://d/_ping >/dev/null 2>&1 ||
-	t_skip_all "no Docker engine answers"
-"$T_ROOT/scripts/test-image.sh" || t_skip_all "cannot build the test image"
+t_need_engine
 t_pipeline_repo
 audit="$T_TMP/audit.jsonl"
 running() { [ "$(docker ps -q --filter "label=org.mainline.commit=$1" | wc -l | tr -d ' ')" = 1 ]; }

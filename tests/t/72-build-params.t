@@ -8,9 +8,7 @@
 t_need git gpg ssh-keygen docker
 SERVER="$BUILD/tests/helpers/json-server"
 [ -x "$SERVER" ] || t_skip_all "helpers not built"
-curl -sf --max-time 3 --unix-socket /var/run/docker.sock http://d/_ping >/dev/null 2>&1 ||
-	t_skip_all "no Docker engine answers"
-"$T_ROOT/scripts/test-image.sh" || t_skip_all "cannot build the test image"
+t_need_engine
 image=mainline-test/busybox:1
 
 mkdir -p "$GNUPGHOME"

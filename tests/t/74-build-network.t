@@ -7,9 +7,7 @@
 # bound from its host path and with nothing created on the host.
 . "$(dirname "$0")/lib.sh"
 t_need git ssh-keygen docker
-curl -sf --max-time 3 --unix-socket /var/run/docker.sock http://d/_ping >/dev/null 2>&1 ||
-	t_skip_all "no Docker engine answers"
-"$T_ROOT/scripts/test-image.sh" || t_skip_all "cannot build the test image"
+t_need_engine
 image=mainline-test/busybox:1
 tag=$(basename "$T_TMP" | tr 'A-Z.' 'a-z-')
 net="mltest-net-$tag"

@@ -5,9 +5,7 @@
 # removed, well inside the 10 s a runner waits between SIGTERM and SIGKILL.
 . "$(dirname "$0")/lib.sh"
 t_need git ssh-keygen docker python3
-curl -sf --max-time 3 --unix-socket /var/run/docker.sock http://d/_ping >/dev/null 2>&1 ||
-	t_skip_all "no Docker engine answers"
-"$T_ROOT/scripts/test-image.sh" || t_skip_all "cannot build the test image"
+t_need_engine
 t_pipeline_repo
 audit="$T_TMP/audit.jsonl"
 ours() { docker ps -aq --filter "label=org.mainline.commit=$good" | wc -l | tr -d ' '; }

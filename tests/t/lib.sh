@@ -111,6 +111,14 @@ t_need() {
 	done
 }
 
+# t_need_engine: the shared Docker engine answers and the test image (mainline-test/busybox:1)
+# is built, or the whole file is skipped, saying which
+t_need_engine() {
+	curl -sf --max-time 3 --unix-socket /var/run/docker.sock http://d/_ping >/dev/null 2>&1 ||
+		t_skip_all "no Docker engine answers"
+	"$T_ROOT/scripts/test-image.sh" || t_skip_all "cannot build the test image"
+}
+
 t_done() {
 	echo "1..$T_N"
 	[ "$T_FAILED" = 0 ]
