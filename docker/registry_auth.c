@@ -33,18 +33,18 @@ void registry_key(const char *host, char *out, size_t out_len)
 }
 
 /* What a credential holds: user and password, or an identity token (either may be empty). */
-struct credentials {
+struct registry_creds {
 	struct buf user, pass, token;
 };
 
-static void credentials_init(struct credentials *c)
+static void registry_creds_init(struct registry_creds *c)
 {
 	buf_init(&c->user, 4096);
 	buf_init(&c->pass, 65536);
 	buf_init(&c->token, 65536);
 }
 
-static void credentials_release(struct credentials *c)
+static void registry_creds_release(struct registry_creds *c)
 {
 	if (c->pass.data != NULL)
 		explicit_bzero(c->pass.data, c->pass.len);
@@ -56,7 +56,7 @@ static void credentials_release(struct credentials *c)
 }
 
 /* An auths entry: 0 with creds filled, 1 when it holds none, ML_CONFIG. */
-static int entry_credentials(const cJSON *entry, struct credentials *creds)
+static int entry_credentials(const cJSON *entry, struct registry_creds *creds)
 {
 	const char *auth = json_string(entry, "auth");
 	const char *u = json_string(entry, "username"), *p = json_string(entry, "password");
@@ -98,7 +98,7 @@ out:
 }
 
 /* The auths entry for host. 0, 1 when there is none, ML_CONFIG. */
-static int auths_credentials(const cJSON *root, const char *host, struct credentials *creds)
+static int auths_credentials(const cJSON *root, const char *host, struct registry_creds *creds)
 {
 	const cJSON *auths, *entry;
 	char key_host[256];
@@ -188,7 +188,7 @@ static void wipe_strings(cJSON *j)
 }
 
 /* The engine takes base64url (Go's base64.URLEncoding) of the JSON AuthConfig. */
-static int encode_header(const struct credentials *c, const char *server, struct buf *out)
+static int encode_header(const struct registry_creds *c, const char *server, struct buf *out)
 {
 	cJSON *j = NULL;
 	struct buf b64;
@@ -236,7 +236,7 @@ out:
 
 /* The helper's answer for host. 0 with creds filled, 1 none (ra->note says so), or a reason. */
 static int helper_credentials(const char *helper, const char *host, struct registry_auth *ra,
-                              struct credentials *creds)
+                              struct registry_creds *creds)
 {
 	struct credhelper_answer ans;
 	char key[300];
@@ -266,7 +266,7 @@ static int helper_credentials(const char *helper, const char *host, struct regis
 int registry_auth_header(const char *config, size_t len, const char *host, struct registry_auth *ra,
                          struct buf *out)
 {
-	struct credentials creds;
+	struct registry_creds creds;
 	char helper[HELPER_MAX];
 	cJSON *root;
 	int r;
@@ -275,7 +275,7 @@ int registry_auth_header(const char *config, size_t len, const char *host, struc
 		ra->note[0] = '\0';
 	if ((root = parse_config(config, len)) == NULL)
 		return ML_CONFIG;
-	credentials_init(&creds);
+	registry_creds_init(&creds);
 	if ((r = helper_of(root, host, helper, sizeof(helper))) == 0)
 		r = helper_credentials(helper, host, ra, &creds);
 	else if (r == 1)
@@ -283,6 +283,6 @@ int registry_auth_header(const char *config, size_t len, const char *host, struc
 	cJSON_Delete(root);
 	if (r == 0)
 		r = encode_header(&creds, is_hub_host(host) ? REGISTRY_HUB_KEY : host, out);
-	credentials_release(&creds);
+	registry_creds_release(&creds);
 	return r;
 }
