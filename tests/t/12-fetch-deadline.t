@@ -29,10 +29,10 @@ git init -q "$srv/small"
 git -C "$srv/small" commit -q --allow-empty -m "root"
 signed_tip "$srv/small"
 
-# big: a 260 KiB file changed 1500 times, stored as deltas: a small pack that takes libgit2
-# seconds to index (its deltas are resolved after the last byte arrived)
+# big: a 260 KiB file changed 3000 times, stored as deltas: a small pack (2 MiB) whose deltas
+# libgit2 resolves after the last byte arrived, for about a second on a quiet machine
 git init -q "$srv/big"
-python3 - 1500 6000 <<'PY' | git -C "$srv/big" fast-import --quiet
+python3 - 3000 6000 <<'PY' | git -C "$srv/big" fast-import --quiet
 import random, sys
 out = sys.stdout.buffer
 random.seed(1)
@@ -240,16 +240,21 @@ n=$(records)
 rm -f "$T_TMP/proxy/sent" "$T_TMP/proxy/eof"
 run_bg "$T_TMP/index.log" "$slow_url/big" PLUGIN_CACHE="$T_TMP/cache-index"
 # the server has sent its last byte and the pack has stopped growing: libgit2 now resolves
-# its deltas (which takes it more than a second)
+# its deltas. Looked at every 20 ms, so that the signal comes early in that second.
 pack_size() { cat "$dir"/git/objects/pack/pack_git2_* 2>/dev/null | wc -c; }
 pack_complete() {
 	[ -e "$T_TMP/proxy/eof" ] || return 1
 	c_size=$(pack_size)
-	sleep 0.3
+	sleep 0.05
 	[ "$c_size" -gt 0 ] && [ "$(pack_size)" = "$c_size" ]
 }
-wait_for pack_complete
+i=0
+while ! pack_complete && [ $i -lt 3000 ]; do
+	sleep 0.02
+	i=$((i + 1))
+done
 stop TERM
+echo "# stopped at: $(grep -o 'indexing: [0-9]* of [0-9]* deltas resolved' "$T_TMP/index.log")"
 was_canceled "SIGTERM while indexing" "$T_TMP/index.log" \
 	"canceled while fetching from '[^']*' \(indexing: [0-9]+ of [0-9]+ deltas resolved\)"
 t_ok "... no fetch process is left holding the cache" lock_free "$dir"
