@@ -15,6 +15,7 @@ count() { ours | wc -l | tr -d ' '; }
 has() { [ "$(count)" = "$1" ]; }
 exists() { docker inspect "$1" >/dev/null 2>&1; }
 label() { docker inspect -f "{{index .Config.Labels \"$2\"}}" "$1"; }
+running() { [ "$(docker inspect -f '{{.State.Running}}' "$1" 2>/dev/null)" = true ]; }
 
 # a live run, and a run that is killed while its pipeline sleeps
 (T_EXEC=exec t_plugin SLEEP=120 PLUGIN_ENV=SLEEP PLUGIN_AUDIT_FILE="$audit" >"$T_TMP/live.out" 2>&1) &
@@ -29,6 +30,8 @@ t_like "the killed run's container names its mainline as its owner" "$(label "$d
 	"^process [0-9a-f-]{36} [0-9]+ $dead_pid [0-9]+\$"
 dead_run=$(label "$dead" org.mainline.run)
 t_like "and its run" "$dead_run" '^[0-9a-f]{32}$'
+# created is not yet started: killed only once its pipeline runs
+t_wait_until 60 running "$dead"
 kill -9 $dead_pid
 wait $dead_pid 2>/dev/null
 t_is "SIGKILL leaves the killed run's container running" "$(docker inspect -f '{{.State.Running}}' "$dead")" true
