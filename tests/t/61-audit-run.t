@@ -10,18 +10,8 @@ t_need_engine
 image=mainline-test/busybox:1
 SINK="$BUILD/tests/helpers/http-sink"
 
-ssh-keygen -q -t ed25519 -N '' -C release -f "$T_TMP/key"
-signers=$(printf 'release@example.org %s' "$(cut -d' ' -f1,2 "$T_TMP/key.pub")")
-repo="$T_TMP/pipelines"
-git init -q "$repo"
-git -C "$repo" config gpg.format ssh
-git -C "$repo" config user.signingkey "$T_TMP/key"
-mkdir -p "$repo/ci"
-printf '#!/bin/sh\necho "pipeline ran for build $DRONE_BUILD_NUMBER"\n' >"$repo/ci/run.sh"
-chmod +x "$repo/ci/run.sh"
-git -C "$repo" add ci
-git -C "$repo" commit -q -S -m "anchor one"
-a1=$(git -C "$repo" rev-parse HEAD)
+t_pipeline_repo
+a1=$good
 git -C "$repo" commit -q -S --allow-empty -m "two"
 git -C "$repo" commit -q -S --allow-empty -m "anchor three"
 a3=$(git -C "$repo" rev-parse HEAD)

@@ -15,24 +15,13 @@ cleanup_docker() {
 }
 T_CLEANUP="$T_CLEANUP cleanup_docker"
 
-ssh-keygen -q -t ed25519 -N '' -C release -f "$T_TMP/key"
-signers=$(printf 'release@example.org %s' "$(cut -d' ' -f1,2 "$T_TMP/key.pub")")
-repo="$T_TMP/pipelines"
-git init -q "$repo"
-git -C "$repo" config gpg.format ssh
-git -C "$repo" config user.signingkey "$T_TMP/key"
-mkdir -p "$repo/ci"
-cat >"$repo/ci/run.sh" <<'SH'
+t_pipeline_repo - <<'SH'
 #!/bin/sh
 echo "pipeline ran for pipeline $CI_PIPELINE_NUMBER ($CI_PIPELINE_EVENT) of $DRONE_REPO"
 echo "commit $CI_COMMIT_SHA, drone copy $DRONE_COMMIT_SHA"
 echo "workspace: $(cat "$CI_WORKSPACE/README" 2>&1)"
 exit 0
 SH
-chmod +x "$repo/ci/run.sh"
-git -C "$repo" add ci
-git -C "$repo" commit -q -S -m "pipeline"
-good=$(git -C "$repo" rev-parse HEAD)
 
 # the project's workspace as Woodpecker's clone step leaves it (mainline on the host: uploaded)
 ws="$T_TMP/woodpecker/src/github.com/acme/app"
