@@ -442,12 +442,14 @@ t_postgres_start() {
 		>"$pg_dir/initdb.log" 2>&1 ||
 		{ echo "# initdb failed: $(tail -1 "$pg_dir/initdb.log")"; return 1; }
 	pg_port=$(t_free_port)
+	# fsync off (nothing here outlives the machine), but every commit is written out before
+	# it is answered: a server killed by `pg_ctl stop -m immediate` keeps what it committed
 	cat >>"$pg_dir/data/postgresql.conf" <<CONF
 listen_addresses = '127.0.0.1'
 port = $pg_port
 unix_socket_directories = '$pg_dir/sock'
 fsync = off
-synchronous_commit = off
+synchronous_commit = on
 shared_buffers = 16MB
 max_connections = 100
 CONF
