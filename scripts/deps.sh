@@ -12,7 +12,7 @@ build="build-essential pkg-config libgit2-dev libssl-dev libcurl4-openssl-dev li
 case "${1:-test}" in
 test)  want="$build libcmocka-dev clang libclang-rt-14-dev git openssh-client gnupg openssl perl python3
 	docker.io docker-registry apache2-utils lighttpd lighttpd-mod-openssl openssh-server
-	busybox-static debootstrap curl ca-certificates iproute2 procps postgresql" ;;
+	busybox-static debootstrap curl ca-certificates iproute2 procps postgresql strace" ;;
 demo)  want="$build git openssh-client docker.io busybox-static debootstrap curl" ;;
 fresh) want="git docker.io debootstrap curl" ;;
 lint)  want="clang-format cppcheck" ;;
