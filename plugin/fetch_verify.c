@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/buf.h"
 #include "common/error.h"
 #include "common/pool.h"
 #include "plugin/credentials.h"
@@ -192,8 +193,28 @@ int fetch_verify_run(struct fetch_verify *out, const struct config *c, struct pg
 	return r;
 }
 
+const char *fetch_verify_recovery(struct fetch_verify *fv)
+{
+	const char *git = fv->src != NULL ? source_recovery(fv->src) : NULL;
+	const char *state = fv->st != NULL ? state_recovery(fv->st) : NULL;
+	struct buf both;
+
+	if (git == NULL || state == NULL)
+		return git != NULL ? git : state;
+	if (fv->recovery == NULL) {
+		buf_init(&both, 4096);
+		if (buf_printf(&both, "%s; %s", git, state) < 0) {
+			buf_release(&both);
+			return git; /* out of memory: the first one still says a repair happened */
+		}
+		fv->recovery = (char *)both.data;
+	}
+	return fv->recovery;
+}
+
 void fetch_verify_release(struct fetch_verify *fv)
 {
+	free(fv->recovery);
 	state_free(fv->st);
 	source_free(fv->src);
 	if (fv->have_roots)

@@ -29,6 +29,7 @@ struct fetch_verify {
 	int have_roots;
 	char roots_digest[65];
 	struct verify_result res;
+	char *recovery; /* fetch_verify_recovery() */
 };
 
 /* Empties out, then loads the trust roots of c (trust_roots.h). 0 or the reason. */
@@ -70,6 +71,13 @@ int fetch_verify_verify(struct fetch_verify *fv, const struct config *c, struct 
  */
 int fetch_verify_run(struct fetch_verify *out, const struct config *c, struct pg *db, int offline,
                      const volatile sig_atomic_t *cancel);
+
+/*
+ * What was repaired on the way, or NULL: a damaged repository moved aside and
+ * fetched afresh (source_recovery), a corrupt verified cache moved aside
+ * (state_recovery), or both, in one line. Valid until fetch_verify_release.
+ */
+const char *fetch_verify_recovery(struct fetch_verify *fv);
 
 void fetch_verify_release(struct fetch_verify *fv);
 

@@ -111,8 +111,7 @@ static void record_verification(struct plugin_run *p)
 		p->rec.previous_tip = res->floor;
 	p->rec.checked = (int64_t)res->checked;
 	p->rec.signer = res->signer;
-	if (p->fv.src != NULL)
-		p->rec.cache_recovery = source_recovery(p->fv.src);
+	p->rec.cache_recovery = fetch_verify_recovery(&p->fv);
 }
 
 /*

@@ -19,7 +19,6 @@
 #include "plugin/fetch_verify.h"
 #include "plugin/policy.h"
 #include "plugin/rollback_state.h"
-#include "verify/source.h"
 #include "verify/verifier.h"
 
 #define MAX_KEYRINGS 32
@@ -384,8 +383,8 @@ int verify_cmd_main(int argc, char **argv)
 	                              (r = pg_schema_ensure(db, NULL, NULL)) != 0))
 		goto out;
 	r = fetch_verify_run(&fv, &req, db, o.offline, NULL);
-	if (fv.src != NULL && source_recovery(fv.src) != NULL)
-		fprintf(stderr, "mainline: warning: %s\n", source_recovery(fv.src));
+	if (fetch_verify_recovery(&fv) != NULL)
+		fprintf(stderr, "mainline: warning: %s\n", fetch_verify_recovery(&fv));
 out:
 	print_result(&o, req.source != NULL ? req.source : o.source,
 	             req.branch != NULL ? req.branch : "main", r, &fv.res);

@@ -42,6 +42,7 @@ struct state {
 	char roots[65];
 	char *branch;
 	/* the shared state (state_share); db is borrowed */
+	char *recovery; /* state_recovery() */
 	struct pg *db;
 	char *shared_source;    /* the source as the database keys it: credential-free */
 	char shared_loaded[41]; /* the shared floor as read ("" for none) */
@@ -160,55 +161,114 @@ static int write_atomic(const char *path, const void *data, size_t len)
 	return 0;
 }
 
-static int load_cache(struct state *st)
+int state_parse_cache(const char *text, size_t len, state_entry_fn each, void *ctx,
+                      size_t *bad_line)
+{
+	size_t pos = 0, lineno = 0;
+
+	while (pos < len) {
+		const char *line = text + pos, *end = memchr(line, '\n', len - pos);
+		char commit[41], anchor[41];
+		size_t n, anchor_len;
+		int r;
+
+		lineno++;
+		*bad_line = lineno;
+		/* "<40 hex> <40 hex or -> <1, 2 or 3>\n": 44 or 83 bytes with the newline */
+		if (end == NULL)
+			return ML_MALFORMED_OBJECT;
+		n = (size_t)(end - line);
+		anchor_len = n == 44 ? 1 : n == 83 ? 40 : 0;
+		if (anchor_len == 0 || !hex_is_lower(line, 40) || line[40] != ' ' ||
+		    line[41 + anchor_len] != ' ' || line[n - 1] < '1' || line[n - 1] > '3')
+			return ML_MALFORMED_OBJECT;
+		memcpy(commit, line, 40);
+		commit[40] = '\0';
+		memcpy(anchor, line + 41, anchor_len);
+		anchor[anchor_len] = '\0';
+		if (anchor_len == 1 ? strcmp(anchor, NO_ANCHOR) != 0 : !hex_is_lower(anchor, 40))
+			return ML_MALFORMED_OBJECT;
+		if ((r = each(ctx, commit, anchor, (unsigned)(line[n - 1] - '0'))) != 0)
+			return r;
+		pos += n + 1;
+	}
+	*bad_line = 0;
+	return 0;
+}
+
+static int load_entry(void *ctx, const char *commit, const char *anchor, unsigned flags)
+{
+	return put(ctx, commit, anchor, flags, NULL, NULL);
+}
+
+/* The cache file into st's entries; *bad_line is the corrupt line (ML_MALFORMED_OBJECT). */
+static int load_cache(struct state *st, size_t *bad_line)
 {
 	struct buf b;
-	char *line, *next;
-	size_t lineno = 0;
-	int r = ML_IO;
+	int r = 0;
 
 	buf_init(&b, STATE_FILE_MAX);
 	if (buf_read_file(&b, st->cache_path) < 0) {
-		if (errno == ENOENT) {
-			r = 0;
-			goto out;
-		}
-		r = ml_fail(ML_IO, "cannot read verified cache '%s': %s", st->cache_path,
-		            strerror(errno));
-		goto out;
+		if (errno != ENOENT)
+			r = ml_fail(ML_IO, "cannot read verified cache '%s': %s", st->cache_path,
+			            strerror(errno));
+	} else if ((r = state_parse_cache((const char *)b.data, b.len, load_entry, st, bad_line)) ==
+	           ML_MALFORMED_OBJECT) {
+		r = ml_fail(ML_MALFORMED_OBJECT, "verified cache '%s' is corrupt at line %zu",
+		            st->cache_path, *bad_line);
 	}
-	for (line = (char *)b.data; line != NULL && *line != '\0'; line = next) {
-		char *commit, *anchor, *flags, *end;
-		unsigned long f;
-
-		lineno++;
-		next = strchr(line, '\n');
-		if (next != NULL)
-			*next++ = '\0';
-		commit = line;
-		anchor = strchr(commit, ' ');
-		flags = anchor != NULL ? strchr(anchor + 1, ' ') : NULL;
-		if (anchor == NULL || flags == NULL)
-			goto corrupt;
-		*anchor++ = '\0';
-		*flags++ = '\0';
-		f = strtoul(flags, &end, 10);
-		if (strlen(commit) != 40 || !is_hex40(commit) ||
-		    (strcmp(anchor, NO_ANCHOR) != 0 &&
-		     (strlen(anchor) != 40 || !is_hex40(anchor))) ||
-		    *end != '\0' || f == 0 || f > (STATE_SIGNATURE | STATE_CHAIN))
-			goto corrupt;
-		if ((r = put(st, commit, anchor, (unsigned)f, NULL, NULL)) != 0)
-			goto out;
-	}
-	r = 0;
-	goto out;
-corrupt:
-	r = ml_fail(ML_MALFORMED_OBJECT, "verified cache '%s' is corrupt at line %zu",
-	            st->cache_path, lineno);
-out:
 	buf_release(&b);
 	return r;
+}
+
+static int rename_corrupt(const char *path)
+{
+	char aside[4200];
+
+	snprintf(aside, sizeof(aside), "%s.corrupt", path);
+	return rename(path, aside);
+}
+
+/*
+ * The cache as state_open reads it. A corrupt one only costs verifications
+ * (the floor, which guards against rollback, is never moved aside): it is moved
+ * aside as <file>.corrupt (the newest kept for inspection) and the run starts
+ * with an empty cache; state_recovery says so.
+ */
+static int open_cache(struct state *st)
+{
+	struct buf why;
+	size_t bad_line = 0;
+	int r;
+
+	if ((r = load_cache(st, &bad_line)) != ML_MALFORMED_OBJECT)
+		return r;
+	/* ENOENT: another run moved it aside first */
+	if (rename_corrupt(st->cache_path) != 0 && errno != ENOENT)
+		return ml_fail_override(ML_IO,
+		                        "verified cache '%s' is corrupt at line %zu and cannot be "
+		                        "moved aside: %s",
+		                        st->cache_path, bad_line, strerror(errno));
+	ml_error_clear();
+	if (st->slots != NULL)
+		memset(st->slots, 0, st->slot_count * sizeof(*st->slots));
+	st->used = 0;
+	buf_init(&why, 8192);
+	if (buf_printf(&why,
+	               "verified cache '%s' was corrupt at line %zu: moved aside to '%s.corrupt', "
+	               "verifying afresh",
+	               st->cache_path, bad_line, st->cache_path) < 0 ||
+	    (st->recovery = strdup((const char *)why.data)) == NULL)
+		r = ml_fail(ML_IO, "out of memory");
+	else
+		r = 0;
+	buf_release(&why);
+	return r;
+}
+
+const char *state_recovery(const struct state *st)
+{
+	return st->recovery;
 }
 
 /* The floor on disk into out (40 hex, or "" when none was saved). 0 or the reason. */
@@ -291,7 +351,7 @@ int state_open(struct state **out, const char *dir, const char *source_url, cons
 		r = ml_fail(ML_IO, "out of memory");
 		goto out;
 	}
-	if ((r = load_floor(st)) != 0 || (r = load_cache(st)) != 0)
+	if ((r = load_floor(st)) != 0 || (r = open_cache(st)) != 0)
 		goto out;
 	*out = st;
 	st = NULL; /* transferred */
@@ -613,7 +673,7 @@ int state_save(struct state *st, state_descends_fn descends, void *ctx)
 {
 	char path[4200], disk[41];
 	struct buf b;
-	size_t i;
+	size_t i, bad_line;
 	int r = 0, lock;
 
 	/* the shared state first: a floor it refuses is not written here either */
@@ -625,7 +685,7 @@ int state_save(struct state *st, state_descends_fn descends, void *ctx)
 	if ((lock = lock_exclusive(path, "state")) < 0)
 		return ML_IO;
 	/* a read-modify-write: what other runs saved since state_open stays */
-	if ((r = load_cache(st)) != 0 || (r = read_floor(st, disk)) != 0 ||
+	if ((r = load_cache(st, &bad_line)) != 0 || (r = read_floor(st, disk)) != 0 ||
 	    (disk[0] != '\0' &&
 	     (r = merge_floor(st, st->loaded, disk, descends, ctx, "another run")) != 0)) {
 		close(lock);
@@ -671,6 +731,7 @@ void state_free(struct state *st)
 	free(st->cache_path);
 	free(st->branch);
 	free(st->shared_source);
+	free(st->recovery);
 	free(st->slots);
 	free(st);
 }

@@ -32,10 +32,30 @@ struct state;
 /*
  * Opens (creating directories as needed) the state of source_url/branch
  * under dir, loading the floor and the cache for roots_digest (hex).
- * ML_IO on failure, ML_MALFORMED_OBJECT when a state file is corrupt.
+ * ML_IO on failure, ML_MALFORMED_OBJECT when the floor's file is corrupt
+ * (a corrupt cache is moved aside: state_recovery).
  */
 int state_open(struct state **out, const char *dir, const char *source_url, const char *branch,
                const char *roots_digest);
+
+/*
+ * The verified cache file (exposed for its tests): one line per entry,
+ * "<commit> <anchor, or - for none> <flags>\n", ids in lower-case hex and
+ * flags 1, 2 or 3, exactly as state_save writes it. each is called per entry;
+ * returns 0, the first nonzero value of each, or ML_MALFORMED_OBJECT (any
+ * other byte, a NUL, an empty or unterminated line) with *bad_line the line
+ * at fault (from 1).
+ */
+typedef int (*state_entry_fn)(void *ctx, const char *commit, const char *anchor, unsigned flags);
+int state_parse_cache(const char *text, size_t len, state_entry_fn each, void *ctx,
+                      size_t *bad_line);
+
+/*
+ * What state_open repaired, or NULL: a corrupt verified cache is moved aside
+ * (it only saves work) and the run verifies afresh; a corrupt floor is an
+ * error instead (ML_MALFORMED_OBJECT), since moving it would allow a rollback.
+ */
+const char *state_recovery(const struct state *st);
 
 /* The floor (40 hex) or NULL when none was recorded yet. */
 const char *state_floor(const struct state *st);

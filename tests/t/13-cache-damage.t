@@ -3,7 +3,8 @@
 # or damaged pack, a broken ref, a ref to a missing object, a lost pack are moved aside
 # (kept for inspection, the newest two), fetched afresh and verified as usual, and the log
 # and the audit record say so. A malformed object served by the remote is still a refusal,
-# and a damaged local source is read, never moved. git is asked about each damage too.
+# and a damaged local source is read, never moved. git is asked about each damage too. A
+# corrupt verified cache is moved aside too (it only saves work); a corrupt floor is refused.
 . "$(dirname "$0")/lib.sh"
 t_need git ssh-keygen python3
 
@@ -150,6 +151,31 @@ done
 t_is "three recoveries keep two damaged copies" "$(copies)" 2
 t_fails "... not the oldest" test -e "$(sed -n 1p "$T_TMP/moved")"
 t_ok "... the newest two" test -d "$(sed -n 2p "$T_TMP/moved")" -a -d "$(sed -n 3p "$T_TMP/moved")"
+
+# --- a corrupt verified cache: moved aside; a corrupt floor: refused ----------------------
+restore
+rm -rf "$dir"/git.corrupt-*
+t_exit "verified cache: a chain run fills it" 0 plugin PLUGIN_MODE=chain
+vc=$(ls "$T_TMP"/cache/state/*/verified-* | grep -v '\.corrupt$' | head -n 1)
+t_like "... one line per commit" "$(head -n 1 "$vc")" "^[0-9a-f]{40} [0-9a-f]{40}|- [123]$"
+printf 'garbage\n' >>"$vc"
+lines=$(wc -l <"$vc")
+t_exit "corrupt verified cache: allowed" 0 plugin PLUGIN_MODE=chain
+t_like "... the log says it was moved aside" "$(t_out)" \
+	"mainline: warning: verified cache '$vc' was corrupt at line $lines: moved aside to '$vc.corrupt', verifying afresh"
+t_like "... the record says so in cache_recovery" "$(record cache_recovery)" "verified cache .* was corrupt at line $lines"
+t_is "... the whole chain was checked again" "$(record checked)" 9
+t_is "... the copy is kept" "$(tail -n 1 "$vc.corrupt")" garbage
+t_exit "... the next run needs no recovery" 0 plugin PLUGIN_MODE=chain
+t_is "... and records none" "$(record cache_recovery)" null
+t_is "... and answers from the new cache" "$(record checked)" 1
+floor=$(ls "$T_TMP"/cache/state/*/floor)
+echo "$tip" | tr a-f A-F >"$floor"
+t_exit "corrupt floor: refused" 1 plugin PLUGIN_MODE=chain
+t_like "... as malformed_object naming the file" "$(t_out)" "rollback state '$floor' is corrupt"
+t_ok "... the floor is not moved aside" test -f "$floor"
+rm -f "$floor"
+rm -f "$vc.corrupt"
 
 # --- a malformed object from the server is still a refusal -------------------------------------
 restore

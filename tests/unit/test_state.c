@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/error.h"
 #include "common/reason.h"
 #include "verify/state.h"
 
@@ -169,6 +170,92 @@ static void test_diverged_floors_are_a_rollback(void **state)
 	state_free(two);
 }
 
+static int count_entry(void *ctx, const char *commit, const char *anchor, unsigned flags)
+{
+	(void)commit;
+	(void)anchor;
+	*(unsigned *)ctx += flags;
+	return 0;
+}
+
+static int parse(const char *text, size_t len, unsigned *sum, size_t *bad_line)
+{
+	*sum = 0;
+	return state_parse_cache(text, len, count_entry, sum, bad_line);
+}
+
+static void test_cache_file_is_read_exactly_as_written(void **state)
+{
+	static const char good[] = A " - 1\n" B " " A " 3\n";
+	static const struct {
+		const char *text;
+		size_t len, line;
+	} bad[] = {
+	    {A " - 1\n\n" B " - 1\n", sizeof(A " - 1\n\n" B " - 1\n") - 1, 2}, /* empty line */
+	    {A " - 1\n" B " - 2", sizeof(A " - 1\n" B " - 2") - 1, 2},         /* unterminated */
+	    {A " - 1\0\n", sizeof(A " - 1\0\n") - 1, 1},                       /* NUL */
+	    {A " - +1\n", sizeof(A " - +1\n") - 1, 1},
+	    {A " - 4\n", sizeof(A " - 4\n") - 1, 1},
+	    {A " - 0\n", sizeof(A " - 0\n") - 1, 1},
+	    {A " x 1\n", sizeof(A " x 1\n") - 1, 1},
+	    {A "  1\n", sizeof(A "  1\n") - 1, 1},
+	    {"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA - 1\n", 45, 1},
+	    {A " " B "b 1\n", sizeof(A " " B "b 1\n") - 1, 1},
+	    {A " " B "\t1\n", sizeof(A " " B "\t1\n") - 1, 1},
+	};
+	unsigned sum;
+	size_t i, line;
+
+	assert_int_equal(parse(good, sizeof(good) - 1, &sum, &line), 0);
+	assert_int_equal(sum, 4);
+	assert_int_equal(parse("", 0, &sum, &line), 0);
+	assert_int_equal(sum, 0);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		line = 99;
+		assert_int_equal(parse(bad[i].text, bad[i].len, &sum, &line), ML_MALFORMED_OBJECT);
+		assert_int_equal(line, bad[i].line);
+	}
+}
+
+/*
+ * A corrupt verified cache (here: lines after an empty one, which are not
+ * skipped) is moved aside and the run starts with an empty cache; a corrupt
+ * floor is an error, never moved aside.
+ */
+static void test_corrupt_cache_file_is_moved_aside(void **state)
+{
+	struct state *st = NULL;
+	char cmd[320];
+
+	st = open_state();
+	assert_int_equal(state_remember(st, A, NULL, STATE_SIGNATURE), 0);
+	state_set_floor(st, A);
+	assert_int_equal(state_save(st, NULL, NULL), 0);
+	state_free(st);
+	st = NULL;
+	snprintf(cmd, sizeof(cmd),
+	         "for f in %s/state/*/verified-*; do printf '\\ngarbage\\n' >>\"$f\"; done", dir);
+	assert_int_equal(system(cmd), 0);
+	st = open_state();
+	assert_non_null(state_recovery(st));
+	assert_non_null(strstr(state_recovery(st), "was corrupt at line 2: moved aside to '"));
+	assert_int_equal(state_cached(st, A, NULL, STATE_SIGNATURE), 0);
+	assert_string_equal(state_floor(st), A);
+	state_free(st);
+	snprintf(cmd, sizeof(cmd), "test -f %s/state/*/verified-*.corrupt", dir);
+	assert_int_equal(system(cmd), 0);
+
+	/* the floor's file */
+	snprintf(cmd, sizeof(cmd), "for f in %s/state/*/floor; do echo x >>\"$f\"; done", dir);
+	assert_int_equal(system(cmd), 0);
+	st = NULL;
+	ml_error_clear();
+	assert_int_equal(state_open(&st, dir, "https://example.org/p.git", "main", ROOTS),
+	                 ML_MALFORMED_OBJECT);
+	assert_non_null(strstr(ml_error_message(), "is corrupt"));
+	assert_null(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -179,6 +266,9 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_unmoved_floor_keeps_the_other_runs, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_diverged_floors_are_a_rollback, setup, teardown),
+	    cmocka_unit_test(test_cache_file_is_read_exactly_as_written),
+	    cmocka_unit_test_setup_teardown(test_corrupt_cache_file_is_moved_aside, setup,
+	                                    teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
