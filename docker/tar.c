@@ -163,8 +163,8 @@ static int write_tree(int fd, tree_walk_fn walk, void *walk_ctx, int64_t mtime, 
 	int r = ML_IO;
 
 	*io_failed = 0;
-	if ((r = dynlib_need(&dynlib_libarchive)) != 0)
-		return r;
+	if (dynlib_need(&dynlib_libarchive) != 0)
+		return ML_LIBRARY_UNAVAILABLE;
 	if ((w.a = archive_write_new()) == NULL)
 		return ml_fail(ML_IO, "out of memory");
 	if (archive_write_set_format_pax_restricted(w.a) != ARCHIVE_OK ||

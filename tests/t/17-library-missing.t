@@ -31,16 +31,11 @@ for so in "$git2" "$curl" "$archive" "$pq"; do
 		"cannot load $so: .*(file too short|invalid ELF header).*\(library_unavailable\)"
 done
 
-ssh-keygen -q -t ed25519 -N '' -C release -f "$T_TMP/key"
+t_pipeline_repo
+tip=$good
+echo "$signers" >"$T_TMP/signers"
 ssh-keygen -q -t ed25519 -N '' -C other -f "$T_TMP/other"
-printf 'release@example.org %s\n' "$(cut -d' ' -f1,2 "$T_TMP/key.pub")" >"$T_TMP/signers"
 printf 'other@example.org %s\n' "$(cut -d' ' -f1,2 "$T_TMP/other.pub")" >"$T_TMP/other-signers"
-repo="$T_TMP/pipelines"
-git init -q "$repo"
-git -C "$repo" config gpg.format ssh
-git -C "$repo" config user.signingkey "$T_TMP/key"
-git -C "$repo" commit -q --allow-empty -S -m one
-tip=$(git -C "$repo" rev-parse HEAD)
 src="$T_TMP/srv.git"
 git clone -q --bare "$repo" "$src"
 verify() { "$MAINLINE" verify --source "$src" --state "$T_TMP/state" --json "$@"; }
