@@ -60,7 +60,9 @@ struct dynlib {
  *   enum { FUNCTIONS(DYNLIB_INDEX, DYNLIB_INDEX_V, DYNLIB_INDEX_H) DYNLIB_SYM_COUNT };
  *   static const char *const names[] = {FUNCTIONS(DYNLIB_NAME, DYNLIB_NAME_V, DYNLIB_NAME_H)};
  *   DYNLIB_TABLE(table, DYNLIB_SYM_COUNT);
+ *   FUNCTIONS(DYNLIB_TYPE, DYNLIB_TYPE_V, DYNLIB_NONE)
  *   FUNCTIONS(DYNLIB_WRAP, DYNLIB_WRAP_V, DYNLIB_NONE)
+ * and, for each H(name), a typedef of dynlib_fn_<name> and the wrapper.
  */
 #define DYNLIB_INDEX(ret, name, params, args) DYNLIB_SYM_##name,
 #define DYNLIB_INDEX_V(name, params, args) DYNLIB_SYM_##name,
@@ -69,7 +71,9 @@ struct dynlib {
 #define DYNLIB_NAME_V(name, params, args) #name,
 #define DYNLIB_NAME_H(name) #name,
 #define DYNLIB_NONE(name)
-#define DYNLIB_CALL(name) ((__typeof__(&name))dynlib_slot(&lib, table.slot, DYNLIB_SYM_##name))
+#define DYNLIB_TYPE(ret, name, params, args) typedef ret(*dynlib_fn_##name) params;
+#define DYNLIB_TYPE_V(name, params, args) typedef void(*dynlib_fn_##name) params;
+#define DYNLIB_CALL(name) ((dynlib_fn_##name)dynlib_slot(&lib, table.slot, DYNLIB_SYM_##name))
 #define DYNLIB_WRAP(ret, name, params, args)                                                       \
 	ret(name) params                                                                           \
 	{                                                                                          \

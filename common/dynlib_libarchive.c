@@ -53,6 +53,7 @@ enum { LIBARCHIVE_FUNCTIONS(DYNLIB_INDEX, DYNLIB_INDEX_V, DYNLIB_INDEX_H) DYNLIB
 static const char *const names[] = {
     LIBARCHIVE_FUNCTIONS(DYNLIB_NAME, DYNLIB_NAME_V, DYNLIB_NAME_H)};
 DYNLIB_TABLE(table, DYNLIB_SYM_COUNT);
+LIBARCHIVE_FUNCTIONS(DYNLIB_TYPE, DYNLIB_TYPE_V, DYNLIB_NONE)
 
 /* "libarchive 3.6.2": the number only */
 static void version(char *out, size_t len)

@@ -39,6 +39,9 @@ _Static_assert(sizeof(ML_SONAME_LIBCURL) > 1, "the Makefile found no soname of l
 enum { LIBCURL_FUNCTIONS(DYNLIB_INDEX, DYNLIB_INDEX_V, DYNLIB_INDEX_H) DYNLIB_SYM_COUNT };
 static const char *const names[] = {LIBCURL_FUNCTIONS(DYNLIB_NAME, DYNLIB_NAME_V, DYNLIB_NAME_H)};
 DYNLIB_TABLE(table, DYNLIB_SYM_COUNT);
+LIBCURL_FUNCTIONS(DYNLIB_TYPE, DYNLIB_TYPE_V, DYNLIB_NONE)
+typedef CURLcode (*dynlib_fn_curl_easy_setopt)(CURL *curl, CURLoption option, ...);
+typedef CURLcode (*dynlib_fn_curl_easy_getinfo)(CURL *curl, CURLINFO info, ...);
 
 static void version(char *out, size_t len)
 {
@@ -53,7 +56,7 @@ LIBCURL_FUNCTIONS(DYNLIB_WRAP, DYNLIB_WRAP_V, DYNLIB_NONE)
 /* An option's argument by its type's range in curl.h (CURLOPTTYPE_*). */
 CURLcode(curl_easy_setopt)(CURL *curl, CURLoption option, ...)
 {
-	__typeof__(&curl_easy_setopt) setopt = DYNLIB_CALL(curl_easy_setopt);
+	dynlib_fn_curl_easy_setopt setopt = DYNLIB_CALL(curl_easy_setopt);
 	CURLcode r;
 	va_list ap;
 
@@ -75,7 +78,7 @@ CURLcode(curl_easy_setopt)(CURL *curl, CURLoption option, ...)
 /* Every kind of information (CURLINFO_STRING, _LONG, _OFF_T, ...) is written through a pointer. */
 CURLcode(curl_easy_getinfo)(CURL *curl, CURLINFO info, ...)
 {
-	__typeof__(&curl_easy_getinfo) getinfo = DYNLIB_CALL(curl_easy_getinfo);
+	dynlib_fn_curl_easy_getinfo getinfo = DYNLIB_CALL(curl_easy_getinfo);
 	CURLcode r;
 	va_list ap;
 

@@ -106,6 +106,8 @@ _Static_assert(sizeof(ML_SONAME_LIBGIT2) > 1, "the Makefile found no soname of l
 enum { LIBGIT2_FUNCTIONS(DYNLIB_INDEX, DYNLIB_INDEX_V, DYNLIB_INDEX_H) DYNLIB_SYM_COUNT };
 static const char *const names[] = {LIBGIT2_FUNCTIONS(DYNLIB_NAME, DYNLIB_NAME_V, DYNLIB_NAME_H)};
 DYNLIB_TABLE(table, DYNLIB_SYM_COUNT);
+LIBGIT2_FUNCTIONS(DYNLIB_TYPE, DYNLIB_TYPE_V, DYNLIB_NONE)
+typedef int (*dynlib_fn_git_libgit2_opts)(int option, ...);
 
 static void version(char *out, size_t len)
 {
@@ -126,7 +128,7 @@ LIBGIT2_FUNCTIONS(DYNLIB_WRAP, DYNLIB_WRAP_V, DYNLIB_NONE)
  */
 int(git_libgit2_opts)(int option, ...)
 {
-	__typeof__(&git_libgit2_opts) opts = DYNLIB_CALL(git_libgit2_opts);
+	dynlib_fn_git_libgit2_opts opts = DYNLIB_CALL(git_libgit2_opts);
 	const char *path, *dir;
 	va_list ap;
 	int r, n;

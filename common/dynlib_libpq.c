@@ -53,6 +53,7 @@ _Static_assert(sizeof(ML_SONAME_LIBPQ) > 1, "the Makefile found no soname of lib
 enum { LIBPQ_FUNCTIONS(DYNLIB_INDEX, DYNLIB_INDEX_V, DYNLIB_INDEX_H) DYNLIB_SYM_COUNT };
 static const char *const names[] = {LIBPQ_FUNCTIONS(DYNLIB_NAME, DYNLIB_NAME_V, DYNLIB_NAME_H)};
 DYNLIB_TABLE(table, DYNLIB_SYM_COUNT);
+LIBPQ_FUNCTIONS(DYNLIB_TYPE, DYNLIB_TYPE_V, DYNLIB_NONE)
 
 /* 150005: 15.5 (since PostgreSQL 10, major * 10000 + minor) */
 static void version(char *out, size_t len)
