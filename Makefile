@@ -28,9 +28,16 @@ SAN_FLAGS :=
 FORTIFY := -D_FORTIFY_SOURCE=3
 endif
 
-PKGS := libgit2 openssl libcurl libcjson libarchive libpq
-DEP_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-DEP_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -lpthread
+# libgit2, libcurl, libarchive and libpq are compiled against but not linked: the binary
+# loads each on first use (common/dynlib.h), by the soname of the library pkg-config names.
+LINKED_PKGS := openssl libcjson
+LOADED_PKGS := libgit2 libcurl libarchive libpq
+DEP_CFLAGS := $(shell pkg-config --cflags $(LINKED_PKGS) $(LOADED_PKGS) 2>/dev/null)
+DEP_LIBS := $(shell pkg-config --libs $(LINKED_PKGS) 2>/dev/null) -lm -lpthread
+soname = $(shell f="$$(pkg-config --variable=libdir $(1) 2>/dev/null)/lib$$(pkg-config \
+	--libs-only-l $(1) 2>/dev/null | sed 's/^-l\([^ ]*\).*/\1/').so"; \
+	[ -f "$$f" ] && objdump -p "$$f" | awk '$$1 == "SONAME" { print $$2 }')
+SONAME_FLAGS := $(foreach p,$(LOADED_PKGS),-DML_SONAME_$(shell echo $(p) | tr a-z A-Z)='"$(call soname,$(p))"')
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 
 WARNINGS := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wstrict-prototypes -Wvla \
@@ -40,7 +47,7 @@ MACHINE := $(shell $(CC) -dumpmachine 2>/dev/null)
 CF_PROTECTION := $(if $(filter x86_64-% i686-% i586-% i486-% i386-%,$(MACHINE)),-fcf-protection,\
 	$(if $(filter aarch64-%,$(MACHINE)),-mbranch-protection=standard))
 HARDEN := $(FORTIFY) -fstack-protector-strong -fstack-clash-protection $(CF_PROTECTION) -fPIE
-ALL_CPPFLAGS := -D_GNU_SOURCE -I. $(CPPFLAGS)
+ALL_CPPFLAGS := -D_GNU_SOURCE -I. $(SONAME_FLAGS) $(CPPFLAGS)
 ALL_CFLAGS := -std=c11 $(WARNINGS) $(HARDEN) $(SAN_FLAGS) $(DEP_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS := -pie -Wl,-z,relro -Wl,-z,now -Wl,-z,noexecstack $(SAN_FLAGS) $(LDFLAGS)
 
@@ -77,7 +84,15 @@ $(BIN): $(BUILD)/obj/$(MAIN_SRC:.c=.o) $(LIB)
 
 $(BUILD)/tests/unit/%: $(BUILD)/obj/tests/unit/%.o $(TEST_LIB_OBJS) $(LIB)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(DEP_LIBS) $(CMOCKA_LIBS)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(DEP_LIBS) $(UNIT_LIBS) $(CMOCKA_LIBS)
+
+# test_tar reads the archives it checks with libarchive's reader, which mainline does not use.
+$(BUILD)/tests/unit/test_tar: UNIT_LIBS := $(shell pkg-config --libs libarchive 2>/dev/null)
+# test_dynlib loads a library that lacks a symbol its table names.
+$(BUILD)/tests/unit/test_dynlib: | $(BUILD)/tests/unit/libdynlib-fixture.so
+$(BUILD)/tests/unit/libdynlib-fixture.so: tests/unit/dynlib_fixture.c
+	@mkdir -p $(@D)
+	$(CC) -shared -fPIC -O2 -Wl,-z,relro -Wl,-z,now -o $@ $<
 
 $(BUILD)/tests/helpers/%: $(BUILD)/obj/tests/helpers/%.o $(TEST_LIB_OBJS) $(LIB)
 	@mkdir -p $(@D)
@@ -117,7 +132,8 @@ lint:
 	@scripts/lint.sh
 
 FUZZ_CC ?= clang
-FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer-no-link,address,undefined -D_GNU_SOURCE -I. $(DEP_CFLAGS)
+FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer-no-link,address,undefined -D_GNU_SOURCE -I. $(SONAME_FLAGS) \
+	$(DEP_CFLAGS)
 FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=build/fuzz/obj/%.o)
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
 

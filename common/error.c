@@ -47,6 +47,7 @@ static const char *const reason_names[ML_REASON_COUNT] = {
     [ML_AUDIT_UNAVAILABLE] = "audit_unavailable",
     [ML_STATE_UNAVAILABLE] = "state_unavailable",
     [ML_NO_SHARED_STATE] = "no_shared_state",
+    [ML_LIBRARY_UNAVAILABLE] = "library_unavailable",
 };
 
 const char *ml_reason_name(enum ml_reason r)
@@ -70,6 +71,7 @@ int ml_reason_is_refusal(enum ml_reason r)
 	case ML_CANCELED:
 	case ML_AUDIT_UNAVAILABLE:
 	case ML_STATE_UNAVAILABLE:
+	case ML_LIBRARY_UNAVAILABLE:
 	case ML_REASON_COUNT:
 		return 0;
 	default:

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/dynlib.h"
 #include "common/error.h"
 #include "common/proxy.h"
 
@@ -118,6 +119,8 @@ int http_request(const struct http_request *req, struct http_response *res, int 
 			return ml_fail_override(fail_reason, "cannot reach %s: %s", what,
 			                        ml_error_message());
 	}
+	if (dynlib_need(&dynlib_libcurl) != 0)
+		return ML_LIBRARY_UNAVAILABLE;
 	pthread_once(&curl_once, curl_setup);
 	if ((curl = curl_easy_init()) == NULL)
 		return ml_fail(ML_IO, "cannot start an HTTP client for %s", what);

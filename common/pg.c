@@ -10,6 +10,7 @@
 
 #include "common/buf.h"
 #include "common/clock.h"
+#include "common/dynlib.h"
 #include "common/error.h"
 #include "common/url.h"
 
@@ -42,6 +43,10 @@ int pg_url_check(const char *url, const char **why)
 	}
 	if (url_check(url, &info, why) < 0)
 		return -1;
+	if (dynlib_load(&dynlib_libpq) < 0) {
+		*why = dynlib_libpq.error;
+		return -1;
+	}
 	/* libpq's own message may quote a value (a password): it is not shown */
 	if ((opts = PQconninfoParse(url, &err)) == NULL) {
 		PQfreemem(err);
@@ -162,6 +167,8 @@ int pg_connect(struct pg **out, const char *url)
 	}
 	snprintf(db->shown, sizeof(db->shown), "%s", buf_cstr(&shown));
 	buf_release(&shown);
+	if ((r = dynlib_need(&dynlib_libpq)) != 0)
+		goto fail;
 	if (pg_url_check(url, &why) < 0) {
 		r = ml_fail(ML_CONFIG, "shared state '%s' is not a valid connection URI: %s",
 		            db->shown, why);
@@ -349,7 +356,8 @@ void pg_close(struct pg *db)
 
 	if (db == NULL)
 		return;
-	PQfinish(db->conn); /* the server rolls back what was open */
+	if (db->conn != NULL)
+		PQfinish(db->conn); /* the server rolls back what was open */
 	for (i = 0; i < SECRET_COUNT; i++) {
 		if (db->secrets[i] != NULL)
 			explicit_bzero(db->secrets[i], strlen(db->secrets[i]));

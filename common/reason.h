@@ -46,6 +46,8 @@ enum ml_reason {
 	ML_STATE_UNAVAILABLE,
 	/* the policy requires a shared state (require_shared_state) and none is set */
 	ML_NO_SHARED_STATE,
+	/* a library mainline loads on first use (libgit2, libcurl, ...) cannot be loaded (exit 2) */
+	ML_LIBRARY_UNAVAILABLE,
 	ML_REASON_COUNT
 };
 

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/dynlib.h"
+
 /* Any scheme (git, ssh, ...), the path as written, spaces as libgit2 allows them. */
 #define PARSE_FLAGS (CURLU_NON_SUPPORT_SCHEME | CURLU_PATH_AS_IS | CURLU_ALLOW_SPACE)
 
@@ -135,12 +137,18 @@ static int put_pg(struct buf *out, const char *s, const char *rest)
 	}
 }
 
+/* CURLUE_LAST from parse(): libcurl cannot be loaded (dynlib_libcurl.error says why) */
+#define NO_LIBCURL CURLUE_LAST
+
 static CURLU *parse(const char *s, CURLUcode *rc)
 {
-	CURLU *h = curl_url();
+	CURLU *h;
 
+	*rc = NO_LIBCURL;
+	if (dynlib_load(&dynlib_libcurl) < 0)
+		return NULL;
 	*rc = CURLUE_OUT_OF_MEMORY;
-	if (h == NULL)
+	if ((h = curl_url()) == NULL)
 		return NULL;
 	if ((*rc = curl_url_set(h, CURLUPART_URL, s, PARSE_FLAGS)) != CURLUE_OK) {
 		curl_url_cleanup(h);
@@ -199,9 +207,39 @@ static const char *explain(CURLUcode rc, const char *rest)
 		return "bad user name or password";
 	case CURLUE_OUT_OF_MEMORY:
 		return "out of memory";
+	case NO_LIBCURL:
+		return dynlib_libcurl.error;
 	default:
 		return "malformed URL";
 	}
+}
+
+int url_is_plain(const char *s)
+{
+	static const char path_chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	                                 "0123456789-._~/";
+	const char *rest = after_scheme(s), *p;
+	size_t host, port;
+
+	if (rest == NULL || (size_t)(rest - 3 - s) >= sizeof(((struct url_info *)0)->scheme) ||
+	    after_pg_scheme(s) != NULL)
+		return 0;
+	p = rest;
+	if (strncasecmp(s, "file://", 7) != 0) {
+		if ((host = strspn(rest, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+		                         "0123456789-.")) == 0)
+			return 0;
+		p += host;
+		if (*p == ':') {
+			port = strspn(p + 1, "0123456789");
+			if (port == 0 || port > 5 || p[1] == '0' || strtol(p + 1, NULL, 10) > 65535)
+				return 0;
+			p += 1 + port;
+		}
+		if (*p == '\0')
+			return 1;
+	}
+	return *p == '/' && p[strspn(p, path_chars)] == '\0';
 }
 
 int url_check(const char *s, struct url_info *out, const char **why)
@@ -236,6 +274,8 @@ int url_check(const char *s, struct url_info *out, const char **why)
 		out->scheme[i] = (char)tolower((unsigned char)s[i]);
 	if (after_pg_scheme(s) != NULL)
 		return check_pg(rest, out, why);
+	if (url_is_plain(s))
+		return 0;
 	if ((h = parse(s, &rc)) == NULL) {
 		*why = explain(rc, rest);
 		return -1;

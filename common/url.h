@@ -2,7 +2,9 @@
  * URLs as mainline checks, prints, records and turns into host names: the one
  * parser of them, built on libcurl's URL API (CURLU). It is the second, small
  * libcurl user besides the HTTP client (common/http.c) and the only other file
- * that includes curl's header.
+ * that includes curl's header (common/dynlib_libcurl.c aside). The plainest URLs
+ * (url_is_plain) and those without '@', '?' or '#' (url_redact) are checked and
+ * printed without libcurl, which is then not loaded at all.
  *
  * A repository location has one of three forms, told apart as git does:
  *   URL_PATH  a local path: no "://", and no ':' before the first '/'
@@ -41,9 +43,18 @@ struct url_info {
 /*
  * Classifies s and checks that a URL_FULL location is a well-formed URL.
  * Returns 0 with *out filled, or -1 with *why set to a short, lower-case
- * explanation that never quotes s ("bad host name", ...).
+ * explanation that never quotes s ("bad host name", ...; the loader's message
+ * when a URL needs libcurl's parser and libcurl cannot be loaded).
  */
 int url_check(const char *s, struct url_info *out, const char **why);
+
+/*
+ * Whether s is one of the plainest URLs, "scheme://host[:port][/path]" (file:// with a path
+ * only) of letters, digits and "-._~/", which url_check() accepts, with no user info, without
+ * asking libcurl: a warm re-check of such a source does not load libcurl. libcurl accepts
+ * every one of them too (tests/fuzz/fuzz_url.c compares the two on every input).
+ */
+int url_is_plain(const char *s);
 
 /*
  * Appends the redacted form of s to out. An URL that cannot be parsed but may

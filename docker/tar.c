@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "common/dynlib.h"
 #include "common/error.h"
 
 #define TAR_CHUNK (64u * 1024)
@@ -161,6 +162,9 @@ static int write_tree(int fd, tree_walk_fn walk, void *walk_ctx, int64_t mtime, 
 	struct writer w = {.fd = fd, .mtime = mtime != 0 ? mtime : TAR_DEFAULT_MTIME};
 	int r = ML_IO;
 
+	*io_failed = 0;
+	if (dynlib_need(&dynlib_libarchive) != 0)
+		return ML_LIBRARY_UNAVAILABLE;
 	if ((w.a = archive_write_new()) == NULL)
 		return ml_fail(ML_IO, "out of memory");
 	if (archive_write_set_format_pax_restricted(w.a) != ARCHIVE_OK ||

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "common/buf.h"
+#include "common/dynlib.h"
 #include "common/error.h"
 #include "common/pg.h"
 #include "common/pg_schema.h"
@@ -201,6 +202,33 @@ static int state_migrate_main(int argc, char **argv)
 	return exit_code(r);
 }
 
+/*
+ * The version, then each library mainline loads on first use, loaded now, with its version
+ * and soname ("uses libcurl 7.88.1 (libcurl.so.4)"): the image's build runs this, so a
+ * library or symbol missing there stops the build (docs/image.md).
+ */
+static int print_version(void)
+{
+	struct dynlib *const libs[] = {&dynlib_libgit2, &dynlib_libcurl, &dynlib_libarchive,
+	                               &dynlib_libpq};
+	char version[64];
+	size_t i;
+	int r;
+
+	printf("mainline %s\n", MAINLINE_VERSION);
+	for (i = 0; i < sizeof(libs) / sizeof(libs[0]); i++) {
+		if ((r = dynlib_need(libs[i])) != 0) {
+			fflush(stdout);
+			fprintf(stderr, "mainline: %s (%s)\n", ml_error_message(),
+			        ml_reason_name(r));
+			return exit_code(r);
+		}
+		libs[i]->version(version, sizeof(version));
+		printf("uses %s %s (%s)\n", libs[i]->name, version, libs[i]->soname);
+	}
+	return 0;
+}
+
 /* Warnings of the library (an ignored revocation) go to the log, never to --json's stdout. */
 static void print_warning(const char *message)
 {
@@ -212,10 +240,8 @@ int main(int argc, char **argv)
 	trust_roots_set_warning_handler(print_warning);
 	if (argc == 1 || (argc == 2 && strcmp(argv[1], "plugin") == 0))
 		return plugin_main(environ);
-	if (strcmp(argv[1], "--version") == 0) {
-		printf("mainline %s\n", MAINLINE_VERSION);
-		return 0;
-	}
+	if (strcmp(argv[1], "--version") == 0)
+		return print_version();
 	if (strcmp(argv[1], "--help") == 0) {
 		usage(stdout);
 		return 0;

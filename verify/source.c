@@ -22,6 +22,7 @@
 #include "common/child.h"
 #include "common/clock.h"
 #include "common/crypto.h"
+#include "common/dynlib.h"
 #include "common/encoding.h"
 #include "common/error.h"
 #include "common/proxy.h"
@@ -307,8 +308,12 @@ static int is_directory(const char *path)
 /* libgit2, started on first use (a warm re-check never needs it), with mainline's options. */
 static int start_libgit2(struct source *src)
 {
+	int r;
+
 	if (src->git_initialized)
 		return 0;
+	if ((r = dynlib_need(&dynlib_libgit2)) != 0)
+		return r;
 	if (git_libgit2_init() < 0)
 		return ml_fail(ML_IO, "cannot initialise libgit2");
 	src->git_initialized = 1;
@@ -1291,6 +1296,8 @@ int source_resolve(struct source *src, const char *spec, char out_commit[41], ch
 	out_commit[0] = out_tag[0] = '\0';
 	if (strlen(spec) > 400 || spec[0] == '\0')
 		return ml_fail(ML_CONFIG, "bad revision '%.64s'", spec);
+	if ((r = need_repo(src)) != 0)
+		return r;
 	if (is_full_hex(spec)) {
 		if (git_oid_fromstr(&oid, spec) < 0)
 			return ml_fail(ML_CONFIG, "bad object id '%s'", spec);
@@ -1399,6 +1406,7 @@ int source_read_object(struct source *src, const char *hex, enum source_object_t
 {
 	const struct whole_record *w;
 	git_oid oid;
+	int r;
 
 	if ((unsigned)type > SOURCE_OBJ_TAG)
 		return ml_fail(ML_CONFIG, "bad object type");
@@ -1409,7 +1417,11 @@ int source_read_object(struct source *src, const char *hex, enum source_object_t
 			return ml_fail(ML_IO, "object '%s' too large (%zu bytes)", hex, w->raw.len);
 		return 0;
 	}
-	if (!is_full_hex(hex) || git_oid_fromstr(&oid, hex) < 0)
+	if (!is_full_hex(hex))
+		return ml_fail(ML_CONFIG, "bad object id '%.64s'", hex);
+	if ((r = need_repo(src)) != 0)
+		return r;
+	if (git_oid_fromstr(&oid, hex) < 0)
 		return ml_fail(ML_CONFIG, "bad object id '%.64s'", hex);
 	return read_oid(src, &oid, git_types[type], out);
 }
@@ -1507,10 +1519,12 @@ int source_tree_walk(struct source *src, const char *tree_hex, tree_entry_fn fn,
 	git_oid oid;
 	int r;
 
-	if (!is_full_hex(tree_hex) || git_oid_fromstr(&oid, tree_hex) < 0)
+	if (!is_full_hex(tree_hex))
 		return ml_fail(ML_CONFIG, "bad tree id '%.64s'", tree_hex);
 	if ((r = need_repo(src)) != 0)
 		return r;
+	if (git_oid_fromstr(&oid, tree_hex) < 0)
+		return ml_fail(ML_CONFIG, "bad tree id '%.64s'", tree_hex);
 	if ((w = calloc(1, sizeof(*w))) == NULL)
 		return ml_fail(ML_IO, "out of memory");
 	w->src = src;
@@ -1545,7 +1559,8 @@ void source_close(struct source *src)
 {
 	if (src == NULL)
 		return;
-	git_repository_free(src->repo);
+	if (src->repo != NULL) /* libgit2 is loaded only once the repository was opened */
+		git_repository_free(src->repo);
 	src->repo = NULL;
 	source_unlock(src);
 }

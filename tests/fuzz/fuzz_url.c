@@ -1,14 +1,19 @@
 /*
  * URLs and messages that may quote them (settings, Drone context, error
  * texts): nothing may crash, and the redacted form must hold no user,
- * password, query value or fragment, and have nothing left to hide.
+ * password, query value or fragment, and have nothing left to hide. Every
+ * URL that url_check() accepts without libcurl (url_is_plain) is given to
+ * libcurl's parser too, with url.c's flags: it must accept it and find no
+ * user, password or login options in it, as url_check() then reports.
  */
+#include <curl/curl.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/buf.h"
+#include "common/dynlib.h"
 #include "common/url.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -53,6 +58,34 @@ static void check_redacted(const char *in, const char *out)
 		check_query(q + 1);
 }
 
+static void check_plain(const char *s)
+{
+	static const CURLUPart hidden[] = {CURLUPART_USER, CURLUPART_PASSWORD, CURLUPART_OPTIONS};
+	struct url_info info;
+	const char *why;
+	char *v = NULL;
+	size_t i;
+	CURLU *h;
+
+	if (!url_is_plain(s))
+		return;
+	if (url_check(s, &info, &why) < 0 || info.form != URL_FULL || info.has_userinfo)
+		abort();
+	if (dynlib_need(&dynlib_libcurl) != 0 || (h = curl_url()) == NULL)
+		abort();
+	if (curl_url_set(h, CURLUPART_URL, s,
+	                 CURLU_NON_SUPPORT_SCHEME | CURLU_PATH_AS_IS | CURLU_ALLOW_SPACE) !=
+	    CURLUE_OK)
+		abort();
+	for (i = 0; i < sizeof(hidden) / sizeof(hidden[0]); i++) {
+		if (curl_url_get(h, hidden[i], &v, 0) == CURLUE_OK)
+			abort();
+		curl_free(v);
+		v = NULL;
+	}
+	curl_url_cleanup(h);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct buf out;
@@ -68,6 +101,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (url_redact(s, &out) < 0)
 		abort();
 	check_redacted(s, buf_cstr(&out));
+	check_plain(s);
 	buf_reset(&out);
 	if (url_redact_text(s, &out) < 0)
 		abort();

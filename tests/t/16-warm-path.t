@@ -1,7 +1,8 @@
 #!/bin/sh
 # The warm path: a re-check of an unchanged tip in a cache unchanged since its tree was read
-# whole reads neither the tree nor the object database (strace shows which files it opens),
-# and still checks the tip's signature against the trust roots. Each way the shortcut could
+# whole reads neither the tree nor the object database (strace shows which files it opens)
+# and loads none of libgit2, libcurl, libarchive and libpq (docs/hardening.md), from a path
+# or over git://, and still checks the tip's signature against the trust roots. Each way the shortcut could
 # be wrong does the full work or refuses: a new tip, an unsigned tip, other trust roots, a
 # damaged pack, a reference moved back, a tampered record, a packed reference.
 . "$(dirname "$0")/lib.sh"
@@ -37,6 +38,7 @@ args="--source $src --allowed-signers $T_TMP/signers --state $state --json"
 verify() { "$MAINLINE" verify $args "$@"; }
 field() { python3 -c 'import json, sys; print(json.loads(sys.stdin.read())[sys.argv[1]])' "$1" <"$T_TMP/.out"; }
 push() { git -C "$repo" push -q --force "$src" main; }
+run_args=$args # what traced runs with
 
 # the files a run opens, when strace can watch it (not every container allows ptrace)
 if command -v strace >/dev/null 2>&1 && strace -f -o /dev/null true 2>/dev/null; then
@@ -45,21 +47,30 @@ if command -v strace >/dev/null 2>&1 && strace -f -o /dev/null true 2>/dev/null;
 		shift
 		# LeakSanitizer cannot run under ptrace: leaks are checked by the untraced runs
 		ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
-			strace -f -qq -e trace=openat -o "$T_TMP/$n.opens" "$MAINLINE" verify $args "$@"
+			strace -f -qq -e trace=openat -o "$T_TMP/$n.opens" "$MAINLINE" verify $run_args "$@"
 	}
 	opened() { grep -c "$2" "$T_TMP/$1.opens"; }
 else
-	traced() { shift; verify "$@"; }
+	traced() { shift; "$MAINLINE" verify $run_args "$@"; }
 	opened() { echo unknown; }
 fi
 skip_unless_traced() { # DESC GOT WANT
 	if [ "$2" = unknown ]; then echo "ok $((T_N + 1)) # SKIP $1 (no strace)"; T_N=$((T_N + 1)); else t_is "$@"; fi
 }
 
+libs='lib\(git2\|curl\|archive\|pq\)\.so'
+
+# loaded on first use: not linked, and no wrapper exported for a loaded library to bind to
+t_is "the binary links none of the four libraries" \
+	"$(readelf -d "$MAINLINE" | grep NEEDED | grep -c "$libs")" 0
+t_is "... and exports none of their names" \
+	"$(nm -D --defined-only "$MAINLINE" | grep -cE ' (git_|curl_|archive_|PQ)')" 0
+
 t_ok "git verifies the tip" git -C "$repo" verify-commit "$c2"
 t_exit "first run: allowed" 0 traced cold
 t_is "... the tip" "$(field commit)" "$c2"
 skip_unless_traced "... reads the pack" "$([ "$(opened cold 'objects/pack/pack-.*\.pack')" != 0 ] && echo yes)" yes
+skip_unless_traced "... with libgit2 loaded" "$([ "$(opened cold 'libgit2\.so')" != 0 ] && echo yes)" yes
 t_ok "... records the tree read whole" test -f "$dir/whole"
 
 t_exit "unchanged tip, offline: allowed" 0 traced warm --offline
@@ -67,17 +78,36 @@ t_is "... the tip and its tree" "$(field commit) $(field tree)" "$c2 $(git -C "$
 t_is "... its signature checked" "$(field checked)" 1
 t_like "... by the release key" "$(t_out)" '"principal":"release@example.org"'
 skip_unless_traced "... without opening the object database" "$(opened warm 'objects/pack/')" 0
+skip_unless_traced "... or loading libgit2, libcurl, libarchive or libpq" "$(opened warm "$libs")" 0
 record=$(stat -c %i "$dir/whole")
 t_exit "unchanged tip, fetched again: allowed" 0 verify
 t_is "... the fetch finds nothing new: the tree is not read again (the record stays)" \
 	"$(stat -c %i "$dir/whole")" "$record"
 
 # other trust roots: the record saves reading, never a signature check
-t_exit "other trust roots on the unchanged tip: refused" 1 \
-	"$MAINLINE" verify --source "$src" --allowed-signers "$T_TMP/other-signers" --state "$state" --json --offline
+other_args="--allowed-signers $T_TMP/other-signers --state $state --json"
+run_args="--source $src $other_args"
+t_exit "other trust roots on the unchanged tip: refused" 1 traced forged --offline
 t_is "... as unknown_key" "$(field reason)" unknown_key
+skip_unless_traced "... without loading a library either" "$(opened forged "$libs")" 0
 t_fails "... as git refuses it with those signers" \
 	git -C "$repo" -c gpg.ssh.allowedSignersFile="$T_TMP/other-signers" verify-commit "$c2"
+
+# over git://: the URL is checked without libcurl, which a warm run then never loads
+t_start_git_daemon "$T_TMP"
+git_url="git://127.0.0.1:$git_port/srv.git"
+git_args="--source $git_url --allowed-signers $T_TMP/signers --state $state --json"
+t_exit "over git://, first run: allowed" 0 "$MAINLINE" verify $git_args
+t_is "... the tip" "$(field commit)" "$c2"
+run_args=$git_args
+t_exit "over git://, unchanged tip, offline: allowed" 0 traced git-warm --offline
+t_is "... the tip" "$(field commit)" "$c2"
+skip_unless_traced "... without loading a library" "$(opened git-warm "$libs")" 0
+run_args="--source $git_url $other_args"
+t_exit "... with other trust roots: refused" 1 traced git-forged --offline
+t_is "... as unknown_key" "$(field reason)" unknown_key
+skip_unless_traced "... without loading a library either" "$(opened git-forged "$libs")" 0
+run_args=$args
 
 # a new tip: fetched, read and checked
 c3=$(commit three -S)

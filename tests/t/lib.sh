@@ -272,8 +272,11 @@ t_plugin_image() {
 	mkdir -p "$t_ctx/lib"
 	cp "$MAINLINE" "$t_ctx/mainline"
 	# a sanitizer build brings its runtime libraries along, and libpq comes too: a base made
-	# by scripts/base-image.sh before libpq joined the build does not have it
-	for t_lib in $(ldd "$MAINLINE" | awk '/lib(asan|ubsan|pq)\./ { print $3 }'); do
+	# by scripts/base-image.sh before libpq joined the build does not have it (mainline loads
+	# it on first use: --version names its soname)
+	t_pq=$("$MAINLINE" --version | sed -n 's/^uses libpq .* (\(.*\))$/\1/p')
+	for t_lib in $(ldd "$MAINLINE" | awk '/lib(asan|ubsan)\./ { print $3 }') \
+		$(ldconfig -p | awk -v n="$t_pq" '$1 == n && /x86-64/ { print $NF; exit }'); do
 		cp "$t_lib" "$t_ctx/lib/"
 	done
 	if ! t_base=$("$T_ROOT/scripts/base-image.sh" 2>"$T_TMP/.base.err"); then

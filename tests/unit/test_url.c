@@ -1,9 +1,11 @@
 /* URLs: forms, checks, the redacted form, redaction inside messages, http hosts. */
 #include "unit.h"
 
+#include <curl/curl.h>
 #include <string.h>
 
 #include "common/buf.h"
+#include "common/dynlib.h"
 #include "common/url.h"
 
 static void test_redact(void **state)
@@ -224,12 +226,77 @@ static void test_full_buffer(void **state)
 	buf_release(&b);
 }
 
+/*
+ * The plainest URLs url_check() accepts without libcurl: each is one (or not) as the table
+ * says, and libcurl's parser, with url.c's flags, accepts each plain one with no user info.
+ */
+static void test_plain_agrees_with_libcurl(void **state)
+{
+	static const struct {
+		const char *in;
+		int plain;
+	} cases[] = {
+	    {"git://127.0.0.1:9418/ci.git", 1},
+	    {"git://git.example/ci.git", 1},
+	    {"https://Git.Example/org/ci.git", 1},
+	    {"ssh://git.example:2222/~ci/ci.git", 1},
+	    {"git+ssh://git.example/ci", 1},
+	    {"git://host", 1},
+	    {"git://host:65535/", 1},
+	    {"git://999.1.1.1/x", 1},
+	    {"git://0x7f.1/x", 1},
+	    {"git://-a.b-/x", 1},
+	    {"file:///srv/ci.git", 1},
+	    {"FILE:///srv/ci.git", 1},
+	    {"git://host:65536/x", 0},
+	    {"git://host:0/x", 0},
+	    {"git://host:08/x", 0},
+	    {"git://host:/x", 0},
+	    {"git:///x", 0},
+	    {"git://h_st/x", 0},
+	    {"git://u@host/x", 0},
+	    {"git://host/a%20b", 0},
+	    {"git://host/a b", 0},
+	    {"git://host/x?y", 0},
+	    {"git://host/x#y", 0},
+	    {"git://host/x:y", 0},
+	    {"git://[::1]/x", 0},
+	    {"file://host/srv", 0},
+	    {"postgres://db/ci", 0},
+	    {"averyveryverylongscheme://host/", 0},
+	    {"/srv/ci.git", 0},
+	    {"host:ci.git", 0},
+	};
+	size_t i;
+
+	assert_int_equal(dynlib_need(&dynlib_libcurl), 0);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct url_info info;
+		const char *why;
+		CURLU *h;
+
+		if (url_is_plain(cases[i].in) != cases[i].plain)
+			fail_msg("url_is_plain('%s') = %d, want %d", cases[i].in, !cases[i].plain,
+			         cases[i].plain);
+		if (!cases[i].plain)
+			continue;
+		assert_int_equal(url_check(cases[i].in, &info, &why), 0);
+		assert_int_equal(info.has_userinfo, 0);
+		assert_non_null(h = curl_url());
+		if (curl_url_set(h, CURLUPART_URL, cases[i].in,
+		                 CURLU_NON_SUPPORT_SCHEME | CURLU_PATH_AS_IS | CURLU_ALLOW_SPACE) !=
+		    CURLUE_OK)
+			fail_msg("libcurl refuses '%s'", cases[i].in);
+		curl_url_cleanup(h);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_redact),      cmocka_unit_test(test_redact_text),
 	    cmocka_unit_test(test_check),       cmocka_unit_test(test_http_host),
-	    cmocka_unit_test(test_full_buffer),
+	    cmocka_unit_test(test_full_buffer), cmocka_unit_test(test_plain_agrees_with_libcurl),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
