@@ -28,7 +28,7 @@ SAN_FLAGS :=
 FORTIFY := -D_FORTIFY_SOURCE=3
 endif
 
-PKGS := libgit2 openssl libcurl libcjson libarchive libpq
+PKGS := libgit2 zlib openssl libcurl libcjson libarchive libpq
 DEP_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 DEP_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -lpthread
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
