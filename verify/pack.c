@@ -49,7 +49,7 @@ static uint32_t be32(const uint8_t *p)
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
-/* The index and pack headers, and the index's tables against its length. 0 or -1. */
+/* The headers, the index's tables against its length, the pack's trailer. 0 or -1. */
 static int pack_parse(struct pack *p)
 {
 	static const uint8_t idx_magic[IDX_HEADER] = {0xff, 't', 'O', 'c', 0, 0, 0, 2};
@@ -76,8 +76,11 @@ static int pack_parse(struct pack *p)
 	p->offsets = p->ids + (size_t)p->count * (ID_LEN + 4);
 	p->offsets64 = p->offsets + (size_t)p->count * 4;
 	p->count64 = (uint32_t)((rest - (size_t)p->count * 28) / 8);
+	/* the pack's own trailer must be the checksum its index names, as libgit2 requires */
 	if (p->data_len < PACK_HEADER + TRAILER || memcmp(p->data, "PACK", 4) != 0 ||
-	    (be32(p->data + 4) != 2 && be32(p->data + 4) != 3) || be32(p->data + 8) != p->count)
+	    (be32(p->data + 4) != 2 && be32(p->data + 4) != 3) || be32(p->data + 8) != p->count ||
+	    memcmp(p->data + p->data_len - TRAILER, p->idx + p->idx_len - 2 * TRAILER, TRAILER) !=
+	        0)
 		return -1;
 	return 0;
 }

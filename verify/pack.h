@@ -10,10 +10,11 @@
  * It only ever answers with the object asked for: what it returns hashes to
  * the id that was asked for (SHA-1 of "<type> <len>\0<content>"), so a
  * damaged or hostile pack can make it fail, never lie. Whatever it cannot
- * answer (an object in no pack or loose, an index it does not know, a delta
- * on a base in another pack, a chain deeper than PACK_MAX_DELTA_DEPTH,
- * anything that does not parse or hash) it reports as not found, and the
- * caller reads the object through libgit2, which also names the problem.
+ * answer (an object in no pack or loose, an index it does not know, a pack
+ * whose trailer is not the checksum its index names, a delta on a base in
+ * another pack, a chain deeper than PACK_MAX_DELTA_DEPTH, anything that does
+ * not parse or hash) it reports as not found, and the caller reads the
+ * object through libgit2, which also names the problem.
  *
  * The files are mapped read-only; the cache's invariant (source.h: objects
  * are only ever added, in new packs renamed into place) keeps them

@@ -2,11 +2,12 @@
 # The pack reader (verify/pack.h, which a chain's walk reads its commits with) gives git's
 # exact bytes for every object of a pack with offset deltas and of one with reference
 # deltas, and nothing for what it must not answer: the wrong type, an object in no pack, a
-# damaged entry or delta base, a truncated pack, an index that does not parse, and an entry
-# replaced by another well-formed object of the same size (only its id gives it away). git
-# is asked about each damage too. A verification whose walk meets a damaged commit in the
-# middle of its chain names it, offline, and a run that may fetch afresh recovers (the same
-# with several workers: 29-verify-workers.t).
+# damaged entry or delta base, a truncated pack, a pack whose trailer is not the checksum
+# its index names, an index that does not parse, and an entry replaced by another
+# well-formed object of the same size (only its id gives it away). git is asked about each
+# damage too. A verification whose walk meets a damaged commit in the middle of its chain
+# names it, offline, and a run that may fetch afresh recovers (the same with several
+# workers: 29-verify-workers.t).
 . "$(dirname "$0")/lib.sh"
 t_need git ssh-keygen python3
 ST="$BUILD/tests/helpers/source-tool"
@@ -126,6 +127,13 @@ t_fails "... git cannot read it either" git --git-dir="$dmg" cat-file "$2" "$1"
 dmg=$(damaged index)
 overwrite "$(ls "$dmg"/objects/pack/pack-*.idx)" 8 4 # fan-out[0] above the next counts
 t_exit "a pack whose index does not parse is not read" 1 "$ST" pack "$dmg/objects" "$tip" commit
+
+dmg=$(damaged trailer)
+size=$(wc -c <"$(pack_of "$dmg")")
+overwrite "$(pack_of "$dmg")" $((size - 4)) 4
+t_exit "a pack whose trailer is not the checksum its index names is not read" 1 \
+	"$ST" pack "$dmg/objects" "$tip" commit
+t_fails "... git does not read it either" git --git-dir="$dmg" cat-file commit "$tip"
 
 # a whole (undeltified) blob replaced by another blob of the same size and compressed
 # length: well-formed, only its id tells
