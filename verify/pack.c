@@ -321,6 +321,8 @@ int pack_set_read(struct pack_set *ps, const uint8_t id[20], enum pack_type type
 	size_t i;
 	int got;
 
+	if (type < PACK_COMMIT || type > PACK_TAG)
+		return -1;
 	for (i = 0; i < ps->count; i++) {
 		uint64_t at = pack_find(&ps->packs[i], id);
 
