@@ -30,7 +30,7 @@ endif
 
 # libgit2, libcurl, libarchive and libpq are compiled against but not linked: the binary
 # loads each on first use (common/dynlib.h), by the soname of the library pkg-config names.
-LINKED_PKGS := openssl libcjson
+LINKED_PKGS := zlib openssl libcjson
 LOADED_PKGS := libgit2 libcurl libarchive libpq
 DEP_CFLAGS := $(shell pkg-config --cflags $(LINKED_PKGS) $(LOADED_PKGS) 2>/dev/null)
 DEP_LIBS := $(shell pkg-config --libs $(LINKED_PKGS) 2>/dev/null) -lm -lpthread

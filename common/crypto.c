@@ -23,21 +23,32 @@ struct crypto_signing_key {
 	EVP_PKEY *pkey;
 };
 
+/*
+ * The digests, fetched from the provider once: OpenSSL 3 fetches a legacy
+ * EVP_sha256() again on every EVP_DigestInit_ex (a lookup under a lock),
+ * which a chain's thousand commit ids and signature hashes would each pay.
+ * Kept for the life of the process.
+ */
+static EVP_MD *digests[CRYPTO_SHA512 + 1];
+static pthread_once_t digests_once = PTHREAD_ONCE_INIT;
+
+static void digests_fetch(void)
+{
+	static const char *const names[] = {
+	    [CRYPTO_SHA1] = "SHA1",     [CRYPTO_SHA224] = "SHA224", [CRYPTO_SHA256] = "SHA256",
+	    [CRYPTO_SHA384] = "SHA384", [CRYPTO_SHA512] = "SHA512",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		digests[i] = EVP_MD_fetch(NULL, names[i], NULL);
+}
+
 static const EVP_MD *md_of(enum crypto_hash h)
 {
-	switch (h) {
-	case CRYPTO_SHA1:
-		return EVP_sha1();
-	case CRYPTO_SHA224:
-		return EVP_sha224();
-	case CRYPTO_SHA256:
-		return EVP_sha256();
-	case CRYPTO_SHA384:
-		return EVP_sha384();
-	case CRYPTO_SHA512:
-		return EVP_sha512();
-	}
-	return NULL;
+	if ((unsigned)h > CRYPTO_SHA512 || pthread_once(&digests_once, digests_fetch) != 0)
+		return NULL;
+	return digests[h];
 }
 
 size_t crypto_hash_len(enum crypto_hash h)

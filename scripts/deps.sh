@@ -8,7 +8,7 @@
 set -eu
 
 build="build-essential pkg-config libgit2-dev libssl-dev libcurl4-openssl-dev libcjson-dev
-	libarchive-dev libpq-dev"
+	libarchive-dev libpq-dev zlib1g-dev"
 case "${1:-test}" in
 test)  want="$build libcmocka-dev clang libclang-rt-14-dev git openssh-client gnupg openssl perl python3
 	docker.io docker-registry apache2-utils lighttpd lighttpd-mod-openssl openssh-server

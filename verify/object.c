@@ -1,12 +1,28 @@
 /* Header lines of raw git objects: see object.h. */
 #include "verify/object.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/crypto.h"
 #include "common/encoding.h"
 #include "common/error.h"
 #include "common/reason.h"
+
+int object_sha1_is(const char *type, const uint8_t *raw, size_t len, const uint8_t id[20])
+{
+	struct crypto_hash_ctx *h = crypto_hash_new(CRYPTO_SHA1);
+	uint8_t got[20];
+	char header[48];
+	int n = snprintf(header, sizeof(header), "%.8s %zu", type, len), ok = 0;
+
+	if (h != NULL && crypto_hash_update(h, header, (size_t)n + 1) == 0 &&
+	    crypto_hash_update(h, raw, len) == 0 && crypto_hash_final(h, got) == 0)
+		ok = memcmp(id, got, sizeof(got)) == 0;
+	crypto_hash_free(h);
+	return ok;
+}
 
 /* Length of the line at p (without its LF); fails on NUL, no LF, or too long. */
 static int line_length(const uint8_t *p, size_t rem, size_t *out, const char *what)

@@ -41,6 +41,13 @@ const char *object_signature_header(enum object_format f);
 /* The other format's signature header. */
 const char *object_other_signature_header(enum object_format f);
 
+/*
+ * Whether raw (len bytes, without the "<type> <len>\0" header) is the object
+ * of that type ("commit", "tree", "blob", "tag") whose SHA-1 id is id, as git
+ * computes it.
+ */
+int object_sha1_is(const char *type, const uint8_t *raw, size_t len, const uint8_t id[20]);
+
 struct object_header {
 	const uint8_t *key; /* not NUL-terminated */
 	size_t key_len;

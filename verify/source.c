@@ -28,6 +28,7 @@
 #include "common/proxy.h"
 #include "common/reason.h"
 #include "common/url.h"
+#include "verify/pack.h"
 #include "verify/source_proxy.h"
 #include "verify/source_seed.h"
 #include "verify/whole_record.h"
@@ -66,6 +67,7 @@ struct source {
 	int cred_attempts;
 	git_repository *repo;
 	int git_initialized;
+	struct pack_set *packs; /* the packs as they were when a commit was first read (pack.h) */
 	struct whole_record *whole; /* the whole-cache record (whole_record.h), NULL until read */
 	int whole_state;            /* WHOLE_UNKNOWN, WHOLE_NONE or WHOLE_VALID */
 };
@@ -347,6 +349,16 @@ static int need_repo(struct source *src)
 		return git_failure(ML_IO, "cannot create cache repository", src->git_dir);
 	src->created = 1;
 	return 0;
+}
+
+/* Closes the repository and forgets its packs: a fetch or a move aside changes them. */
+static void close_repo(struct source *src)
+{
+	if (src->repo != NULL) /* libgit2 is loaded only once the repository was opened */
+		git_repository_free(src->repo);
+	src->repo = NULL;
+	pack_set_free(src->packs);
+	src->packs = NULL;
 }
 
 static int check_options(struct source *src, const struct source_options *o)
@@ -748,8 +760,7 @@ static int fetch_once(struct source *src, int *error_class, char *msg, size_t le
 	*error_class = GIT_ERROR_NONE;
 	msg[0] = '\0';
 	lim.deadline_ms = clock_monotonic_ms() + (int64_t)src->fetch_timeout * 1000;
-	git_repository_free(src->repo);
-	src->repo = NULL;
+	close_repo(src);
 	r = child_run(fetch_child, src, &rep, sizeof(rep), &lim, &end, &status);
 	forget_whole(src, 0); /* what the child wrote changes the stamp */
 	if (git_repository_open_bare(&src->repo, src->git_dir) < 0)
@@ -1136,8 +1147,7 @@ static int move_aside(struct source *src, const char *why)
 	    strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm) == 0)
 		snprintf(stamp, sizeof(stamp), "%lld", (long long)now);
 	forget_whole(src, 1);
-	git_repository_free(src->repo);
-	src->repo = NULL;
+	close_repo(src);
 	for (n = 1;; n++) {
 		snprintf(aside, sizeof(aside),
 		         n == 1 ? "%s/" DAMAGED_PREFIX "%s" : "%s/" DAMAGED_PREFIX "%s-%d",
@@ -1401,10 +1411,23 @@ out:
 	return r;
 }
 
+/* A commit from the cache's packs, without libgit2 (pack.h). 0, or -1: not found there. */
+static int read_packed(struct source *src, const uint8_t id[20], struct buf *out)
+{
+	char objects[MAX_PATH_LEN];
+
+	if (src->packs == NULL && ((size_t)snprintf(objects, sizeof(objects), "%s/objects",
+	                                            src->git_dir) >= sizeof(objects) ||
+	                           pack_set_open(&src->packs, objects) < 0))
+		return -1;
+	return pack_set_read(src->packs, id, PACK_COMMIT, out);
+}
+
 int source_read_object(struct source *src, const char *hex, enum source_object_type type,
                        struct buf *out)
 {
 	const struct whole_record *w;
+	uint8_t id[20];
 	git_oid oid;
 	int r;
 
@@ -1419,6 +1442,13 @@ int source_read_object(struct source *src, const char *hex, enum source_object_t
 	}
 	if (!is_full_hex(hex))
 		return ml_fail(ML_CONFIG, "bad object id '%.64s'", hex);
+	/*
+	 * a chain's walk reads its commits from the packs, without starting libgit2;
+	 * what they do not give, libgit2 reads
+	 */
+	if (type == SOURCE_OBJ_COMMIT && strlen(hex) == 40 &&
+	    hex_decode(hex, id, sizeof(id)) == 0 && read_packed(src, id, out) == 0)
+		return 0;
 	if ((r = need_repo(src)) != 0)
 		return r;
 	if (git_oid_fromstr(&oid, hex) < 0)
@@ -1559,9 +1589,7 @@ void source_close(struct source *src)
 {
 	if (src == NULL)
 		return;
-	if (src->repo != NULL) /* libgit2 is loaded only once the repository was opened */
-		git_repository_free(src->repo);
-	src->repo = NULL;
+	close_repo(src);
 	source_unlock(src);
 }
 

@@ -13,6 +13,7 @@
 
 #include "common/crypto.h"
 #include "common/encoding.h"
+#include "verify/object.h"
 
 #define WHOLE_FILE "whole"
 #define WHOLE_MAGIC "mainline-whole 1"
@@ -87,17 +88,9 @@ static int storage_stamp(const char *git_dir, char out[65])
 /* Whether raw is the commit object named hex (its SHA-1, as git computes it). */
 static int is_commit_object(const char *hex, const uint8_t *raw, size_t len)
 {
-	struct crypto_hash_ctx *h = crypto_hash_new(CRYPTO_SHA1);
-	uint8_t want[20], got[20];
-	char header[32];
-	int n = snprintf(header, sizeof(header), "commit %zu", len), ok = 0;
+	uint8_t want[20];
 
-	if (h != NULL && hex_decode(hex, want, sizeof(want)) == 0 &&
-	    crypto_hash_update(h, header, (size_t)n + 1) == 0 &&
-	    crypto_hash_update(h, raw, len) == 0 && crypto_hash_final(h, got) == 0)
-		ok = memcmp(want, got, sizeof(want)) == 0;
-	crypto_hash_free(h);
-	return ok;
+	return hex_decode(hex, want, sizeof(want)) == 0 && object_sha1_is("commit", raw, len, want);
 }
 
 int whole_record_parse(const uint8_t *data, size_t len, struct whole_record *out)

@@ -10,6 +10,9 @@
  *                                      the same for a raw object in FILE, in that format
  *   source-tool resolve CACHE URL SPEC prints "<commit> <tag or ->"
  *   source-tool tree CACHE URL TREEHEX lists "mode size path" (size "-" for directories)
+ *   source-tool pack OBJECTS-DIR HEX commit|tree|blob|tag
+ *                                      the raw object as the pack reader alone gives
+ *                                      it (verify/pack.h), exit 1 when it does not
  * Exit 0 on success, 1 when refused (reason is a refusal), 2 otherwise; the
  * reason and message go to stderr.
  */
@@ -18,9 +21,11 @@
 #include <string.h>
 
 #include "common/buf.h"
+#include "common/encoding.h"
 #include "common/error.h"
 #include "common/reason.h"
 #include "verify/commit.h"
+#include "verify/pack.h"
 #include "verify/source.h"
 #include "verify/tag.h"
 
@@ -206,6 +211,32 @@ static int cmd_tree(char **argv)
 	return finish(r);
 }
 
+static int cmd_pack(char **argv)
+{
+	static const char *const types[] = {"", "commit", "tree", "blob", "tag"};
+	struct pack_set *ps = NULL;
+	uint8_t id[20];
+	struct buf raw;
+	int type, r = 2;
+
+	for (type = PACK_COMMIT; type <= PACK_TAG; type++)
+		if (strcmp(argv[2], types[type]) == 0)
+			break;
+	if (type > PACK_TAG || strlen(argv[1]) != 40 || hex_decode(argv[1], id, sizeof(id)) < 0)
+		return usage();
+	buf_init(&raw, 64u << 20);
+	if (pack_set_open(&ps, argv[0]) == 0) {
+		r = pack_set_read(ps, id, (enum pack_type)type, &raw) == 0 ? 0 : 1;
+		if (r == 0 && fwrite(raw.data, 1, raw.len, stdout) != raw.len)
+			r = 2;
+	}
+	if (r == 1)
+		fprintf(stderr, "source-tool: %s %s not read from the packs\n", argv[2], argv[1]);
+	pack_set_free(ps);
+	buf_release(&raw);
+	return r;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2)
@@ -222,5 +253,7 @@ int main(int argc, char **argv)
 		return cmd_resolve(argv + 2);
 	if (strcmp(argv[1], "tree") == 0 && argc == 5)
 		return cmd_tree(argv + 2);
+	if (strcmp(argv[1], "pack") == 0 && argc == 5)
+		return cmd_pack(argv + 2);
 	return usage();
 }

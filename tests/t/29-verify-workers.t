@@ -5,7 +5,8 @@
 # MAINLINE_VERIFY_WORKERS=1 and with 2, 3 and 8 workers and without the
 # variable, and the decision, reason, commit, message, checked count and
 # failed commit must be the same; the sequential answer itself names the
-# oldest broken commit. Then the real GitHub history, whole and with one of
+# oldest broken commit. So is a cache damaged at a commit in the middle of
+# the chain, offline. Then the real GitHub history, whole and with one of
 # its two keys missing, and a bad value of the variable.
 . "$(dirname "$0")/lib.sh"
 t_need git ssh-keygen gpg python3
@@ -129,19 +130,19 @@ run() { # WORKERS STATE BRANCH [options]: one verification's answer, "" for unse
 	fi | answer
 }
 roots="--allowed-signers $signers --keyring $T_TMP/trusted.gpg --keyring $T_TMP/erin-rev.asc"
-compare() { # NAME BRANCH: the sequential answer, then the same from every other count
+compare() { # NAME BRANCH [options]: the sequential answer, then the same from every other count
 	c_name=$1 c_br=$2
 	shift 2
 	rm -rf "$T_TMP/st-1"
 	[ -d "$T_TMP/seed" ] && cp -a "$T_TMP/seed" "$T_TMP/st-1"
 	# shellcheck disable=SC2086
-	seq=$(run 1 "$T_TMP/st-1" "$c_br" $roots --mode chain --anchor "$anchor")
+	seq=$(run 1 "$T_TMP/st-1" "$c_br" $roots --mode chain --anchor "$anchor" "$@")
 	for w in 2 3 8 ""; do
 		rm -rf "$T_TMP/st-n"
 		[ -d "$T_TMP/seed" ] && cp -a "$T_TMP/seed" "$T_TMP/st-n"
 		# shellcheck disable=SC2086
 		t_is "$c_name: ${w:-default} workers answer as 1 does" \
-			"$(run "$w" "$T_TMP/st-n" "$c_br" $roots --mode chain --anchor "$anchor")" "$seq"
+			"$(run "$w" "$T_TMP/st-n" "$c_br" $roots --mode chain --anchor "$anchor" "$@")" "$seq"
 	done
 }
 
@@ -189,6 +190,28 @@ t_is "partly cached: refused at the same commit" "$(echo "$seq" | field failed_c
 	"$bad_unsigned"
 t_is "partly cached: the cached signatures are not checked again" \
 	"$(echo "$seq" | field checked)" 4
+rm -rf "$T_TMP/seed"
+
+# a cache whose pack is damaged at a commit in the middle of the chain (the walk reads
+# it from the pack, libgit2 cannot read it either): offline, the same refusal naming it
+rm -rf "$T_TMP/st-damaged"
+# shellcheck disable=SC2086
+run 1 "$T_TMP/st-damaged" clean $roots --mode chain --anchor "$anchor" >/dev/null
+damaged_git=$(ls -d "$T_TMP"/st-damaged/*/git)
+mid=$(git -C "$repo" rev-parse clean~5)
+at=$(git --git-dir="$damaged_git" verify-pack -v "$damaged_git"/objects/pack/pack-*.idx |
+	awk -v id="$mid" '$1 == id { print $5 + int($4 / 2) }')
+chmod -R u+w "$damaged_git/objects/pack"
+python3 -c '
+import sys
+f = open(sys.argv[1], "r+b"); f.seek(int(sys.argv[2])); f.write(b"\x55" * 4)' \
+	"$(ls "$damaged_git"/objects/pack/pack-*.pack)" "$at"
+rm -rf "$T_TMP/st-damaged/state"
+cp -a "$T_TMP/st-damaged" "$T_TMP/seed"
+compare "damaged cache" clean --offline
+t_is "damaged cache: refused as malformed" "$(echo "$seq" | field reason)" malformed_object
+t_like "damaged cache: the damaged commit is named" "$(echo "$seq" | field message)" \
+	"cannot read object '$mid'"
 rm -rf "$T_TMP/seed"
 
 t_exit "a bad MAINLINE_VERIFY_WORKERS is a configuration error" 2 \
