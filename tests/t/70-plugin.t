@@ -111,6 +111,10 @@ git -C "$repo" reset -q --hard "$good"
 
 t_exit "engine unreachable: an error" 2 plugin DOCKER_HOST=unix:///nonexistent/docker.sock
 t_like "it names the socket" "$(t_out)" "nonexistent"
+t_exit "DOCKER_TLS_VERIFY: the run's engine is reached over TLS only" 2 plugin \
+	DOCKER_HOST=tcp://127.0.0.1:1 DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH="$T_TMP/no-certs"
+t_like "... so a missing CA is a configuration error, not a plain HTTP attempt" "$(t_out)" \
+	"config_error: cannot read docker TLS CA certificate '$T_TMP/no-certs/ca.pem'"
 
 # gate_commit: the commit Drone builds must be on the project's main line
 project="$T_TMP/project"
