@@ -98,7 +98,7 @@ for sig in KILL TERM; do
 done
 t_like "SIGTERM during the fetch: the run ends canceled" "$(cat "$T_TMP/fetching.out")" "error: canceled: "
 t_ok "the live run's container is still there" exists "$live"
-t_ok "... the one container with its run's process as owner" grep -q " $live_pid " "$T_TMP/owners"
+t_ok "... whose owner label names its process: the owners read are real" grep -q " $live_pid " "$T_TMP/owners"
 
 kill -TERM $live_pid
 wait $live_pid
