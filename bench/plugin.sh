@@ -4,12 +4,15 @@
 # test image) from a repository of one SSH-signed commit, served over git:// by
 # a local git daemon; mainline fetches it, finds the tip verified before,
 # checks its signature, uploads the tree and runs the pipeline, exactly as
-# under Drone. RUNS (default 20) sets the timed runs.
+# under Drone. RUNS (default 20) sets the timed runs. PHASES=N (default 0) then traces N
+# more runs of each side, alternately, with strace and prints where their time
+# goes (bench/strace-phases.py: one phase per engine request).
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-build}
 case "$BUILD" in /*) ;; *) BUILD="$root/$BUILD" ;; esac
 RUNS=${RUNS:-20}
+PHASES=${PHASES:-0}
 image=mainline-test/busybox:1
 "$root/scripts/dockerd.sh"
 "$root/scripts/test-image.sh"
@@ -45,4 +48,16 @@ hyperfine --style basic --warmup 3 --runs "$RUNS" --export-csv "$work/plugin.csv
 awk -F, 'NR > 1 { m[NR] = $4; n[NR] = $7; c[NR] = $1 }
 	END { printf "plugin / docker run --rm: %.2fx (medians %.0f / %.0f ms; minimums: %.2fx)\n",
 		m[2] / m[3], m[2] * 1000, m[3] * 1000, n[2] / n[3] }' "$work/plugin.csv"
+i=0
+while [ "$i" -lt "$PHASES" ]; do
+	strace -f --seccomp-bpf -tt -s 200 -e trace=sendto,recvfrom,execve,clone,clone3,exit_group \
+		-o "$work/mainline.$i.strace" sh -c "$plugin" >/dev/null 2>&1
+	strace -f --seccomp-bpf -tt -s 200 -e trace=execve,write,read,exit_group \
+		-o "$work/docker.$i.strace" docker run --rm $image true
+	i=$((i + 1))
+done
+if [ "$PHASES" -gt 0 ]; then
+	python3 "$root/bench/strace-phases.py" mainline "$work"/mainline.*.strace
+	python3 "$root/bench/strace-phases.py" docker "$work"/docker.*.strace
+fi
 echo "machine at the end: $(uptime)"

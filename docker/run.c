@@ -225,13 +225,11 @@ static void stop_container(struct run *run)
 	(void)wait_exit(run, RUN_STOP_EXIT_MS);
 }
 
-static int start_background(struct run *run, struct background *b, const char *what)
+/* Waits until request b (bg_start) is established: its answer's headers arrived. */
+static int await_ready(struct run *run, struct background *b, const char *what)
 {
 	int64_t end = clock_monotonic_ms() + RUN_READY_TIMEOUT_MS;
-	int r;
 
-	if ((r = bg_start(b)) != 0)
-		return r;
 	pthread_mutex_lock(&run->mu);
 	while (!b->ready && !b->done && clock_monotonic_ms() < end)
 		timed_wait(&run->cv, &run->mu, 100);
@@ -437,8 +435,10 @@ int engine_run(struct engine *e, const struct run_spec *spec, struct run_result 
 	run.attach.body_ctx = &run.demux;
 	snprintf(run.wait.path, sizeof(run.wait.path), "/containers/%s/wait?condition=next-exit",
 	         run.id);
-	if ((r = start_background(&run, &run.attach, "attach to")) != 0 ||
-	    (r = start_background(&run, &run.wait, "wait for")) != 0)
+	/* both sent at once, not one after the other's answer; both established before the start */
+	if ((r = bg_start(&run.attach)) != 0 || (r = bg_start(&run.wait)) != 0 ||
+	    (r = await_ready(&run, &run.attach, "attach to")) != 0 ||
+	    (r = await_ready(&run, &run.wait, "wait for")) != 0)
 		goto out;
 	if ((r = container_start(e, run.id)) != 0)
 		goto out;

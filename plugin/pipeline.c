@@ -394,6 +394,7 @@ int pipeline_run(const struct config *c, char **envp, struct source *src, const 
 	if ((env = calloc(1, sizeof(*env))) == NULL)
 		return ml_fail(ML_IO, "out of memory");
 	memset(&eo, 0, sizeof(eo));
+	eo.tls_verify = -1; /* DOCKER_TLS_VERIFY says, as for the docker CLI */
 	memset(&self, 0, sizeof(self));
 	if ((r = build_env(env, c, envp, trace)) == 0 && (r = engine_open(&engine, &eo)) == 0 &&
 	    (r = self_find(&self, engine)) == 0) {

@@ -21,8 +21,16 @@ ssh-keygen -q -t ed25519 -N '' -C intruder -f "$T_TMP/intruder"
 EXEC=
 plugin() { T_EXEC=$EXEC T_IMAGE=$image t_plugin "$@"; }
 containers() { docker ps -aq --filter "label=org.mainline.commit=$good" | wc -l | tr -d ' '; }
+# what the engine did with containers of this test's source since SINCE (seconds), one action a line
+actions_since() {
+	docker events --since "$1" --until "$(date +%s.%N)" --filter type=container \
+		--filter "label=org.mainline.source=$repo" --format '{{.Action}}'
+}
 
+first_run=$(date +%s.%N)
 t_exit "push to main: the verified pipeline runs" 0 plugin
+t_is "the engine created, started and removed its container, in that order" \
+	"$(actions_since "$first_run" | grep -Ex 'create|start|destroy' | tr '\n' ' ')" "create start destroy "
 t_like "its output is streamed" "$(t_out)" "pipeline ran in /pipeline for build 42"
 t_like "the log names the commit and the signer" "$(t_out)" "release@example.org"
 t_is "no container is left behind" "$(containers)" 0
@@ -70,6 +78,7 @@ t_fails "dry run: the secret setting is redacted" grep -q dry-s3cret "$T_TMP/.ou
 t_fails "dry run: the pipeline did not run" grep -q "pipeline ran" "$T_TMP/.out"
 
 # --- refusals, before anything runs -------------------------------------------
+refusals_began=$(date +%s.%N)
 refused() { # DESC REASON ENV...
 	r_desc=$1; r_reason=$2; shift 2
 	t_exit "$r_desc: refused" 1 plugin "$@"
@@ -96,10 +105,16 @@ git -C "$repo" config user.signingkey "$T_TMP/intruder"
 echo 'echo evil' >>"$repo/ci/run.sh"
 git -C "$repo" commit -q -S -am "small fix"
 refused "a tip signed by an unknown key" unknown_key PLUGIN_CACHE="$T_TMP/cache2"
+t_is "no refusal above, the forged twin's included, created a container on the engine" \
+	"$(actions_since "$refusals_began")" ""
 git -C "$repo" reset -q --hard "$good"
 
 t_exit "engine unreachable: an error" 2 plugin DOCKER_HOST=unix:///nonexistent/docker.sock
 t_like "it names the socket" "$(t_out)" "nonexistent"
+t_exit "DOCKER_TLS_VERIFY: the run's engine is reached over TLS only" 2 plugin \
+	DOCKER_HOST=tcp://127.0.0.1:1 DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH="$T_TMP/no-certs"
+t_like "... so a missing CA is a configuration error, not a plain HTTP attempt" "$(t_out)" \
+	"config_error: cannot read docker TLS CA certificate '$T_TMP/no-certs/ca.pem'"
 
 # gate_commit: the commit Drone builds must be on the project's main line
 project="$T_TMP/project"

@@ -5,7 +5,7 @@
 # gone, is never touched. On a dockerd of the test's own (tests/t/lib.sh), so that
 # no other test's run reaps first.
 . "$(dirname "$0")/lib.sh"
-t_need docker busybox git ssh-keygen
+t_need docker busybox git ssh-keygen python3 pgrep
 t_private_dockerd
 export DOCKER_HOST="$pd_host"
 t_pipeline_repo
@@ -77,6 +77,28 @@ t_like "it removes that owner's container" "$(t_out)" \
 t_fails "which is gone" exists "$of_live_owner"
 t_ok "the live run's container is still untouched" exists "$live"
 t_ok "an owner on another boot or machine: still left alone" exists "$other_machine"
+
+# killed or canceled while its fetch runs, before any verdict: the run has no container
+# yet, so none is created and none is left for a reaper (the live run's is there still)
+t_start_fault_server silent
+owners() { docker ps -aq | xargs -r docker inspect -f '{{index .Config.Labels "org.mainline.owner"}}'; }
+for sig in KILL TERM; do
+	since=$(date +%s.%N)
+	(T_EXEC=exec t_plugin PLUGIN_SOURCE="git://127.0.0.1:$fault_port/x" \
+		PLUGIN_FETCH_TIMEOUT=60s >"$T_TMP/fetching.out" 2>&1) &
+	pid=$!
+	t_ok "SIG$sig: the run is fetching (its fetch child runs)" t_wait_until 30 pgrep -P $pid
+	kill -$sig $pid
+	wait $pid 2>/dev/null
+	t_is "SIG$sig during the fetch: the engine created no container" \
+		"$(docker events --since "$since" --until "$(date +%s.%N)" --filter type=container \
+			--filter event=create --format '{{.ID}}')" ""
+	owners >"$T_TMP/owners"
+	t_fails "... and no container names the run's process as its owner" grep -q " $pid " "$T_TMP/owners"
+done
+t_like "SIGTERM during the fetch: the run ends canceled" "$(cat "$T_TMP/fetching.out")" "error: canceled: "
+t_ok "the live run's container is still there" exists "$live"
+t_ok "... whose owner label names its process: the owners read are real" grep -q " $live_pid " "$T_TMP/owners"
 
 kill -TERM $live_pid
 wait $live_pid
