@@ -4,6 +4,9 @@
 # fresh runner without one, and what the state's round trips add to a warm build, against a
 # private PostgreSQL on loopback (TCP, scram-sha-256, as a runner would log in). Needs
 # ../shared/data/realworld and PostgreSQL 15 (scripts/deps.sh bench).
+# The warm build's rows also time psql's login and one query over the same URL, its start alone,
+# and both mainline and psql on the server's unix socket (trust: no TCP, no SCRAM), which
+# shows what the login itself costs.
 #   RUNS=N   runs per command (default 30); the machine's load is printed before and after.
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -53,10 +56,18 @@ hyperfine -N --style basic --warmup 1 --runs "$((RUNS / 3 > 5 ? RUNS / 3 : 5))" 
 # warm builds: the same runner again, unchanged tip, its own state warm
 $verify --state "$work/warm" --state-url "$url" >/dev/null
 $verify --state "$work/warm-alone" >/dev/null
+# the same server through its unix socket, where it trusts local users: no TCP, no SCRAM
+sock_url="postgres://bench@/bench?host=$pg_dir/sock&port=$pg_port"
+$verify --state "$work/warm-sock" --state-url "$sock_url" >/dev/null
 hyperfine -N --style basic --warmup 3 --runs "$((RUNS * 2))" --export-markdown "$work/warm.md" \
 	-n "warm build with the shared state (verify --offline)" \
 	"$verify --state $work/warm --state-url $url --offline" \
-	-n "warm build without it (verify --offline)" "$verify --state $work/warm-alone --offline"
+	-n "warm build without it (verify --offline)" "$verify --state $work/warm-alone --offline" \
+	-n "psql: log in over the same URL, one query" "$T_PG_BIN/psql -X -q -At -d $url -c 'SELECT 1'" \
+	-n "psql --version (its start alone)" "$T_PG_BIN/psql --version" \
+	-n "warm build with the shared state on the unix socket, trust (verify --offline)" \
+	"$verify --state $work/warm-sock --state-url $sock_url --offline" \
+	-n "psql: log in on the unix socket, one query" "$T_PG_BIN/psql -X -q -At -d $sock_url -c 'SELECT 1'"
 # a warm plugin build (dry run: gate, fetch, verify, audit), which with state_url adds the
 # connection, the schema and audit-chain checks, the floor and cache reads and the record's
 # append in its own connection; no engine is asked about the cache (DOCKER_HOST points nowhere)
@@ -67,12 +78,15 @@ plugin="env -i PATH=$PATH DOCKER_HOST=unix://$work/no-engine.sock PLUGIN_SOURCE=
 	DRONE_BUILD_NUMBER=1 DRONE_STEP_NAME=release"
 $plugin PLUGIN_CACHE="$work/plugin" PLUGIN_STATE_URL="$url" "$mainline" >/dev/null 2>&1
 $plugin PLUGIN_CACHE="$work/plugin-alone" "$mainline" >/dev/null 2>&1
+$plugin PLUGIN_CACHE="$work/plugin-sock" PLUGIN_STATE_URL="$sock_url" "$mainline" >/dev/null 2>&1
 # shellcheck disable=SC2086
 hyperfine -N --style basic --warmup 3 --runs "$((RUNS * 2))" --export-markdown "$work/plugin.md" \
 	-n "warm plugin build (dry run) with the shared state" \
 	"$(echo $plugin) PLUGIN_CACHE=$work/plugin PLUGIN_STATE_URL=$url $mainline" \
 	-n "warm plugin build (dry run) without it" \
-	"$(echo $plugin) PLUGIN_CACHE=$work/plugin-alone $mainline"
+	"$(echo $plugin) PLUGIN_CACHE=$work/plugin-alone $mainline" \
+	-n "warm plugin build (dry run) with the shared state on the unix socket, trust" \
+	"$(echo $plugin) PLUGIN_CACHE=$work/plugin-sock PLUGIN_STATE_URL=$sock_url $mainline"
 echo "records appended by the benchmark: $(t_psql bench "SELECT count(*) FROM mainline.audit")"
 echo "load after: $(cat /proc/loadavg)"
 cat "$work/fresh.md" "$work/fetch.md" "$work/warm.md" "$work/plugin.md"
