@@ -195,16 +195,34 @@ static void add_workspace(const struct workspace *ws, const char **binds, size_t
  * binds (the engine resolves a bind's source on its host, not in mainline's
  * container), or that path itself when mainline runs on the engine's host.
  */
+static int not_on_unix_socket(const char *host)
+{
+	return ml_fail(ML_CONFIG,
+	               "cannot give the pipeline the docker socket: the engine at '%s' is not on a "
+	               "unix socket",
+	               host);
+}
+
+int pipeline_check_config(const struct config *c)
+{
+	const char *host = getenv("DOCKER_HOST");
+	char sock[512], host_port[512];
+	int r;
+
+	if (!c->docker_socket || host == NULL || *host == '\0')
+		return 0;
+	if ((r = engine_parse_host(host, 0, sock, sizeof(sock), host_port, sizeof(host_port))) != 0)
+		return r;
+	return sock[0] == '\0' ? not_on_unix_socket(host) : 0;
+}
+
 static int socket_source(struct engine *e, const struct self_container *self, char *out, size_t len)
 {
 	char why[300], real[SELF_PATH_MAX];
 	int r;
 
 	if (e->unix_socket == NULL)
-		return ml_fail(ML_CONFIG,
-		               "cannot give the pipeline the docker socket: the engine at '%s' is "
-		               "not on a unix socket",
-		               e->host);
+		return not_on_unix_socket(e->host);
 	if (!self->found) {
 		if (self->other_engine)
 			return ml_fail(

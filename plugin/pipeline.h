@@ -39,6 +39,13 @@ struct pipeline_result {
  * the reason it did not (engine_run's, ML_CONFIG for the environment or
  * the workspace).
  */
+/*
+ * What of c can be refused before anything is fetched: `docker_socket` with an
+ * engine ($DOCKER_HOST) that is not on a unix socket, which cannot be given to
+ * the pipeline. 0 or ML_CONFIG.
+ */
+int pipeline_check_config(const struct config *c);
+
 int pipeline_run(const struct config *c, char **envp, struct source *src, const char *tree,
                  const struct otel_trace *trace, volatile sig_atomic_t *cancel,
                  struct audit_record *rec, struct pipeline_result *out);

@@ -130,6 +130,8 @@ static int phase_configure(struct plugin_run *p, char **envp)
 		r = policy_digest(&p->cfg, p->policy_digest);
 	if (r == 0)
 		r = workspace_check_config(&p->cfg);
+	if (r == 0)
+		r = pipeline_check_config(&p->cfg);
 	record_configuration(p);
 	if (p->cfg.cache != NULL) {
 		snprintf(p->spool, sizeof(p->spool), "%s/" WEBHOOK_SPOOL_NAME, p->cfg.cache);

@@ -71,6 +71,15 @@ t_exit "docker_socket: the socket is mounted" 0 plugin CHECK_SOCKET=1 PLUGIN_ENV
 t_like "docker_socket: socket present" "$(t_out)" "socket present"
 t_exit "without docker_socket: no socket" 0 plugin CHECK_SOCKET=1 PLUGIN_ENV=CHECK_SOCKET
 t_like "without docker_socket: socket absent" "$(t_out)" "socket absent"
+# an engine on TCP has no socket to give: refused with the configuration, before any fetch
+t_exit "docker_socket with a tcp:// engine: refused" 2 plugin DOCKER_HOST=tcp://127.0.0.1:9 \
+	PLUGIN_DOCKER_SOCKET=true PLUGIN_CACHE="$T_TMP/tcp-cache"
+t_like "... naming the engine" "$(t_out)" \
+	"config_error: cannot give the pipeline the docker socket: the engine at 'tcp://127.0.0.1:9' is not on a unix socket"
+t_fails "... before anything was fetched" ls -d "$T_TMP"/tcp-cache/*/git
+t_exit "... the same engine without docker_socket gets as far as the engine" 2 plugin \
+	DOCKER_HOST=tcp://127.0.0.1:9 PLUGIN_CACHE="$T_TMP/tcp-cache"
+t_like "... which does not answer there" "$(t_out)" "engine_error: .*tcp://127.0.0.1:9"
 
 t_exit "dry run verifies without running" 0 plugin PLUGIN_DRY_RUN=true PLUGIN_AUDIT_SECRET=dry-s3cret
 t_like "dry run shows the effective configuration" "$(t_out)" "image.*$image"
