@@ -171,7 +171,12 @@ state="$T_TMP/state"
 	--mode chain --anchor "$anchor" >/dev/null
 cache=$(dirname "$(ls -d "$state"/*/git)")/git
 objects "$cache" >"$T_TMP/cached"
-mid=$(git -C "$repo" rev-parse HEAD~15)
+# a commit no other object is stored as a delta of, so that the walk meets the damage there
+git --git-dir="$cache" verify-pack -v "$cache"/objects/pack/pack-*.idx >"$T_TMP/layout"
+for back in 15 14 16 13 17; do
+	mid=$(git -C "$repo" rev-parse "HEAD~$back")
+	awk -v id="$mid" 'NF >= 7 && $7 == id { found = 1 } END { exit found }' "$T_TMP/layout" && break
+done
 set -- $(awk -v id="$mid" '$1 == id { print $3, $4 }' "$T_TMP/cached")
 t_like "the cache holds the chain's commits in a pack" "${2:-}" '^[0-9]+$'
 chmod -R u+w "$cache/objects/pack"

@@ -193,14 +193,19 @@ t_is "partly cached: the cached signatures are not checked again" \
 rm -rf "$T_TMP/seed"
 
 # a cache whose pack is damaged at a commit in the middle of the chain (the walk reads
-# it from the pack, libgit2 cannot read it either): offline, the same refusal naming it
+# it from the pack, libgit2 cannot read it either): offline, the same refusal naming it.
+# The commit is one no other object is stored as a delta of (git's choice of bases varies
+# with the commits' times), so the walk meets the damage first at that commit.
 rm -rf "$T_TMP/st-damaged"
 # shellcheck disable=SC2086
 run 1 "$T_TMP/st-damaged" clean $roots --mode chain --anchor "$anchor" >/dev/null
 damaged_git=$(ls -d "$T_TMP"/st-damaged/*/git)
-mid=$(git -C "$repo" rev-parse clean~5)
-at=$(git --git-dir="$damaged_git" verify-pack -v "$damaged_git"/objects/pack/pack-*.idx |
-	awk -v id="$mid" '$1 == id { print $5 + int($4 / 2) }')
+git --git-dir="$damaged_git" verify-pack -v "$damaged_git"/objects/pack/pack-*.idx >"$T_TMP/layout"
+for back in 5 4 6 3 7; do
+	mid=$(git -C "$repo" rev-parse "clean~$back")
+	awk -v id="$mid" 'NF >= 7 && $7 == id { found = 1 } END { exit found }' "$T_TMP/layout" && break
+done
+at=$(awk -v id="$mid" '$1 == id { print $5 + int($4 / 2) }' "$T_TMP/layout")
 chmod -R u+w "$damaged_git/objects/pack"
 python3 -c '
 import sys
