@@ -3,9 +3,8 @@
 # N records (default 100000) side by side with a chain of 10 and with `mainline audit verify`
 # of the whole chain. Usage: bench/audit-tail.sh [N]
 set -eu
-root=$(cd "$(dirname "$0")/.." && pwd)
-BUILD=${BUILD:-build}
-case "$BUILD" in /*) ;; *) BUILD="$root/$BUILD" ;; esac
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 tool="$BUILD/tests/helpers/audit-tool"
 n=${1:-100000}
 work=$(mktemp -d "${TMPDIR:-/tmp}/mainline-bench.XXXXXX")

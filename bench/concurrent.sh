@@ -6,9 +6,8 @@
 # side by side (e.g. a build of an older commit).
 #   BUILD=build bench/concurrent.sh [N] [S]
 set -eu
-root=$(cd "$(dirname "$0")/.." && pwd)
-BUILD=${BUILD:-build}
-case "$BUILD" in /*) ;; *) BUILD="$root/$BUILD" ;; esac
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 n=${1:-20}
 secs=${2:-5}
 image=mainline-test/busybox:1

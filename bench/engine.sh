@@ -2,9 +2,8 @@
 # The engine path (no verification) side by side with the docker CLI, in one
 # run: starting a container, streaming 1 GiB of output, uploading a 100 MiB tree.
 set -eu
-root=$(cd "$(dirname "$0")/.." && pwd)
-BUILD=${BUILD:-build}
-case "$BUILD" in /*) ;; *) BUILD="$root/$BUILD" ;; esac
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 tool="$BUILD/tests/helpers/engine-tool"
 image=mainline-test/busybox:1
 "$root/scripts/dockerd.sh"

@@ -1,10 +1,22 @@
-# Helpers for the bench scripts (source this file after setting $work).
+# Helpers for the bench scripts, sourced first (`. "$(dirname "$0")/lib.sh"`): sets $root
+# (the checkout) and $BUILD (absolute; default build). The functions that need $work are
+# called once it is set.
+#   bench_realworld        $rw, the real-world data of ../shared, or the script ends here
+#                          (exit 0) saying it is absent
 #   bench_git_daemon DIR REPO  serves the repositories under DIR over git:// on a free
 #                          loopback port, once DIR/REPO answers; sets $git_url
 #                          (git://127.0.0.1:PORT); bench_cleanup stops it
 #   bench_medians CSV      "median min" in ms per command of a hyperfine --export-csv
 #   bench_cleanup          what the trap runs: the daemon, then $work
+root=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${BUILD:-build}
+case "$BUILD" in /*) ;; *) BUILD="$root/$BUILD" ;; esac
 bench_daemon_pid=
+
+bench_realworld() {
+	rw="$root/../shared/data/realworld"
+	[ -f "$rw/gittuf-main.bundle" ] || { echo "no real-world data; skipped"; exit 0; }
+}
 
 bench_cleanup() {
 	# the daemon's status (killed) is not the script's

@@ -8,16 +8,14 @@
 # more runs of each side, alternately, with strace and prints where their time
 # goes (bench/strace-phases.py: one phase per engine request).
 set -eu
-root=$(cd "$(dirname "$0")/.." && pwd)
-BUILD=${BUILD:-build}
-case "$BUILD" in /*) ;; *) BUILD="$root/$BUILD" ;; esac
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 RUNS=${RUNS:-20}
 PHASES=${PHASES:-0}
 image=mainline-test/busybox:1
 "$root/scripts/dockerd.sh"
 "$root/scripts/test-image.sh"
 work=$(mktemp -d "${TMPDIR:-/tmp}/mainline-bench.XXXXXX")
-. "$root/bench/lib.sh"
 trap bench_cleanup EXIT
 export HOME="$work/home" GIT_CONFIG_NOSYSTEM=1
 mkdir -p "$HOME"

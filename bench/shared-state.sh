@@ -9,12 +9,10 @@
 # shows what the login itself costs.
 #   RUNS=N   runs per command (default 30); the machine's load is printed before and after.
 set -eu
-root=$(cd "$(dirname "$0")/.." && pwd)
-BUILD=${BUILD:-build}
-case "$BUILD" in /*) ;; *) BUILD="$root/$BUILD" ;; esac
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 RUNS=${RUNS:-30}
-rw="$root/../shared/data/realworld"
-[ -f "$rw/gittuf-main.bundle" ] || { echo "no real-world data; skipped"; exit 0; }
+bench_realworld
 # the private server of the tests (tests/t/lib.sh: t_postgres_start, t_psql)
 # shellcheck disable=SC1091
 . "$root/tests/t/lib.sh" >/dev/null

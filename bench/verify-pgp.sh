@@ -17,14 +17,11 @@
 # of the same history, from its own cache, to the runs of part 1, its warm
 # re-check to part 2 and its cold fetch from the local path to part 3.
 set -eu
-root=$(cd "$(dirname "$0")/.." && pwd)
-BUILD=${BUILD:-build}
-case "$BUILD" in /*) ;; *) BUILD="$root/$BUILD" ;; esac
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 RUNS=${RUNS:-30}
-rw="$root/../shared/data/realworld"
-[ -f "$rw/gittuf-main.bundle" ] || { echo "no real-world data; skipped"; exit 0; }
+bench_realworld
 work=$(mktemp -d "${TMPDIR:-/tmp}/mainline-bench.XXXXXX")
-. "$root/bench/lib.sh"
 trap bench_cleanup EXIT
 export HOME="$work/home" GNUPGHOME="$work/gnupg"
 mkdir -p "$HOME"

@@ -2,9 +2,8 @@
 # Chain verification of N SSH-signed first-parent commits, side by side with
 # git's own verification, in one run. Usage: bench/verify-ssh.sh [N] (default 1000)
 set -eu
-root=$(cd "$(dirname "$0")/.." && pwd)
-BUILD=${BUILD:-build}
-case "$BUILD" in /*) ;; *) BUILD="$root/$BUILD" ;; esac
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 mainline="$BUILD/mainline"
 n=${1:-1000}
 work=$(mktemp -d "${TMPDIR:-/tmp}/mainline-bench.XXXXXX")
