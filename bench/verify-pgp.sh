@@ -10,7 +10,8 @@
 #   2. the warm re-check of an unchanged tip, against one `git verify-commit`;
 #   3. the cold fetch (fetch, check of the tip's signature, state), against
 #      `git clone --bare`, over git://, from a local path (git hard-links the
-#      objects) and from file:// (git sends a pack, as over the network).
+#      objects; and with --no-hardlinks, git copying them as mainline must) and
+#      from file:// (git sends a pack, as over the network).
 # Needs ../shared/data/realworld. RUNS (default 30) sets the timed runs of the
 # short commands, FETCH_RUNS (default 5) those of the fetches. BASELINE=FILE, a
 # mainline binary of another build (e.g. main's), adds its chain verification
@@ -102,6 +103,8 @@ hf --warmup 1 --runs "${FETCH_RUNS:-5}" --export-csv "$work/fetch.csv" \
 	--prepare "rm -rf $work/fetch" -n "mainline verify (cold) from a local path" "$cold --source $repo" \
 	--prepare "rm -rf $work/clone.git" -n "git clone --bare from a local path" \
 	"$clone $repo $work/clone.git" \
+	--prepare "rm -rf $work/clone.git" -n "git clone --bare --no-hardlinks from a local path" \
+	"$clone --no-hardlinks $repo $work/clone.git" \
 	--prepare "rm -rf $work/fetch" -n "mainline verify (cold) from file://" \
 	"$cold --source file://$repo" \
 	--prepare "rm -rf $work/clone.git" -n "git clone --bare from file://" \
@@ -114,7 +117,7 @@ for f in gitlog warm fetch; do tail -n +2 "$work/$f.csv" >>"$work/all.csv"; done
 bench_medians "$work/all.csv" >"$work/medians"
 med() { awk -F'\t' -v n="$1" '$1 == n { print $2 }' "$work/medians"; }
 floor_med=$(echo "$floor" | sed -n 's/.*median \([0-9.]*\) ms.*/\1/p')
-awk -F'\t' '{ printf "  %-48s median %8.1f  min %8.1f\n", $1, $2, $3 }' "$work/medians"
+awk -F'\t' '{ printf "  %-52s median %8.1f  min %8.1f\n", $1, $2, $3 }' "$work/medians"
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", a / b }'; }
 line() { printf "  %-46s %s\n" "$1" "$2"; }
 both() { # A-NAME B-NAME: the ratio of the medians, and of the minimums
@@ -146,6 +149,9 @@ line "cold fetch / git clone --bare, git://:" \
 	"$(both "mainline verify (cold) over git://" "git clone --bare over git://")"
 line "cold fetch / git clone --bare, local path:" \
 	"$(both "mainline verify (cold) from a local path" "git clone --bare from a local path")"
+line "cold fetch / git clone --no-hardlinks, path:" \
+	"$(both "mainline verify (cold) from a local path" \
+		"git clone --bare --no-hardlinks from a local path")"
 line "cold fetch / git clone --bare, file://:" \
 	"$(both "mainline verify (cold) from file://" "git clone --bare from file://")"
 if [ -n "${BASELINE:-}" ]; then
