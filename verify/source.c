@@ -58,6 +58,7 @@ struct source {
 	const volatile sig_atomic_t *cancel;
 	char *ca_file;
 	int created; /* this run created the repository: whatever it holds came from the source */
+	int seeded;  /* its packs were copied before the fetch (source_seed_begin) */
 	int read_failed;             /* an object could not be read (source_suspect) */
 	char *recovery;              /* source_recovery() */
 	struct fetch_report *report; /* in the fetch child only */
@@ -652,7 +653,8 @@ static int fetch_remote(struct source *src)
 	git_strarray refspecs = {specs, 2};
 	int r = ML_FETCH_FAILED;
 
-	source_seed_local(src->url, src->git_dir);
+	if (!src->seeded)
+		source_seed_local(src->url, src->git_dir);
 	if (git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION) < 0)
 		return fetch_error(src, "prepare fetching from");
 	if ((r = fetch_proxy(src, &fo.proxy_opts, proxy, sizeof(proxy))) != 0)
@@ -1191,12 +1193,19 @@ static int is_storage_error(int error_class)
 int source_fetch(struct source *src)
 {
 	int error_class = GIT_ERROR_NONE, damaged, r = 0;
+	struct source_seed *seed = NULL;
 	char msg[1024];
 	struct buf why;
 
 	if (src->offline)
 		return 0;
-	if ((r = need_repo(src)) != 0)
+	/* a new cache of a local source: its packs are copied while libgit2 starts */
+	if (src->repo == NULL && !is_directory(src->git_dir))
+		seed = source_seed_begin(src->url, src->git_dir, src->cancel,
+		                         clock_monotonic_ms() + (int64_t)src->fetch_timeout * 1000);
+	r = need_repo(src);
+	src->seeded = source_seed_end(seed, r == 0);
+	if (r != 0)
 		return r;
 	buf_init(&why, 4096);
 	remove_stale_files(src);
