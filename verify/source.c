@@ -748,13 +748,14 @@ static void describe_progress(const git_indexer_progress *p, char *out, size_t l
 }
 
 /*
- * One fetch, in a child process killed at the deadline or on cancel (the
- * parent does not touch the repository meanwhile, and opens it again after,
- * to see what the child wrote). 0, or the reason with its message in msg,
- * not recorded yet ("" when it was: the child could not be started), and
- * libgit2's class of the child's error in *error_class.
+ * One fetch, in a child process killed at deadline_ms (a clock_monotonic_ms()
+ * time) or on cancel (the parent does not touch the repository meanwhile,
+ * and opens it again after, to see what the child wrote). 0, or the reason
+ * with its message in msg, not recorded yet ("" when it was: the child could
+ * not be started), and libgit2's class of the child's error in *error_class.
  */
-static int fetch_once(struct source *src, int *error_class, char *msg, size_t len)
+static int fetch_once(struct source *src, int64_t deadline_ms, int *error_class, char *msg,
+                      size_t len)
 {
 	struct child_limits lim = {0, src->cancel};
 	struct fetch_report rep;
@@ -764,7 +765,7 @@ static int fetch_once(struct source *src, int *error_class, char *msg, size_t le
 
 	*error_class = GIT_ERROR_NONE;
 	msg[0] = '\0';
-	lim.deadline_ms = clock_monotonic_ms() + (int64_t)src->fetch_timeout * 1000;
+	lim.deadline_ms = deadline_ms;
 	close_repo(src);
 	r = child_run(fetch_child, src, &rep, sizeof(rep), &lim, &end, &status);
 	forget_whole(src, 0); /* what the child wrote changes the stamp */
@@ -1192,6 +1193,7 @@ static int is_storage_error(int error_class)
 
 int source_fetch(struct source *src)
 {
+	int64_t timeout_ms = (int64_t)src->fetch_timeout * 1000, deadline_ms;
 	int error_class = GIT_ERROR_NONE, damaged, r = 0;
 	struct source_seed *seed = NULL;
 	char msg[1024];
@@ -1199,10 +1201,11 @@ int source_fetch(struct source *src)
 
 	if (src->offline)
 		return 0;
+	/* the deadline counts from here: a seed's copy is part of the fetch */
+	deadline_ms = clock_monotonic_ms() + timeout_ms;
 	/* a new cache of a local source: its packs are copied while libgit2 starts */
 	if (src->repo == NULL && !is_directory(src->git_dir))
-		seed = source_seed_begin(src->url, src->git_dir, src->cancel,
-		                         clock_monotonic_ms() + (int64_t)src->fetch_timeout * 1000);
+		seed = source_seed_begin(src->url, src->git_dir, src->cancel, deadline_ms);
 	r = need_repo(src);
 	src->seeded = source_seed_end(seed, r == 0);
 	if (r != 0)
@@ -1216,14 +1219,15 @@ int source_fetch(struct source *src)
 		if (r != 0)
 			goto out;
 	}
-	r = fetch_once(src, &error_class, msg, sizeof(msg));
+	r = fetch_once(src, deadline_ms, &error_class, msg, sizeof(msg));
 	if (r == ML_FETCH_FAILED && !src->created && is_storage_error(error_class)) {
 		/* failing on reading the cache: a full check tells its damage from the server's fault */
 		buf_reset(&why);
 		if ((damaged = check_cache(src, 1, &why)) == 1) {
 			if ((r = move_aside(src, buf_cstr(&why))) != 0)
 				goto out;
-			r = fetch_once(src, &error_class, msg, sizeof(msg));
+			r = fetch_once(src, clock_monotonic_ms() + timeout_ms, &error_class, msg,
+			               sizeof(msg));
 		} else if (damaged != 0) {
 			r = damaged;
 			goto out;
