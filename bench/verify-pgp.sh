@@ -12,6 +12,10 @@
 #      `git clone --bare`, over git://, from a local path (git hard-links the
 #      objects; and with --no-hardlinks, git copying them as mainline must) and
 #      from file:// (git sends a pack, as over the network).
+#   4. the CPU time of those cold fetches from a local path (perf stat's
+#      task-clock over every thread and child, the median of RUNS runs), which
+#      holds on a loaded machine where the wall-clock times of part 3 do not;
+#      skipped without perf.
 # Needs ../shared/data/realworld. RUNS (default 30) sets the timed runs of the
 # short commands, FETCH_RUNS (default 5) those of the fetches. BASELINE=FILE, a
 # mainline binary of another build (e.g. main's), adds its chain verification
@@ -109,6 +113,32 @@ hf --warmup 1 --runs "${FETCH_RUNS:-5}" --export-csv "$work/fetch.csv" \
 	"$cold --source file://$repo" \
 	--prepare "rm -rf $work/clone.git" -n "git clone --bare from file://" \
 	"$clone file://$repo $work/clone.git" "$@"
+
+echo
+echo "## 4. CPU time of the cold fetch from a local path (perf stat task-clock, median of $RUNS)"
+cpu() { # NAME PREPARE COMMAND...: the median task-clock in ms of RUNS runs
+	n=$1 p=$2
+	shift 2
+	i=0
+	while [ $i -lt "$RUNS" ]; do
+		sh -c "$p"
+		perf stat -x, -e task-clock -o "$work/perf.out" "$@" >/dev/null 2>&1
+		awk -F, '/task-clock/ { print $1 }' "$work/perf.out"
+		i=$((i + 1))
+	done | sort -n | awk -v n="$n" '{ v[NR] = $1 }
+		END { printf "  %-52s median %8.1f  min %8.1f\n", n, v[int((NR + 1) / 2)], v[1] }'
+}
+if command -v perf >/dev/null 2>&1 && perf stat -e task-clock true >/dev/null 2>&1; then
+	cpu "mainline verify (cold) from a local path" "rm -rf $work/fetch" $cold --source "$repo"
+	[ -z "${BASELINE:-}" ] || cpu "baseline verify (cold) from a local path" \
+		"rm -rf $work/base-fetch" "$BASELINE" verify --keyring "$keyring" \
+		--state "$work/base-fetch" --source "$repo"
+	cpu "git clone --bare from a local path" "rm -rf $work/clone.git" $clone "$repo" "$work/clone.git"
+	cpu "git clone --bare --no-hardlinks from a local path" "rm -rf $work/clone.git" \
+		$clone --no-hardlinks "$repo" "$work/clone.git"
+else
+	echo "  (no perf: skipped)"
+fi
 
 echo
 echo "## Summary (medians in ms; ratios of medians)"
