@@ -10,7 +10,12 @@
 #   2. the warm re-check of an unchanged tip, against one `git verify-commit`;
 #   3. the cold fetch (fetch, check of the tip's signature, state), against
 #      `git clone --bare`, over git://, from a local path (git hard-links the
-#      objects) and from file:// (git sends a pack, as over the network).
+#      objects; and with --no-hardlinks, git copying them as mainline must) and
+#      from file:// (git sends a pack, as over the network).
+#   4. the CPU time of those cold fetches from a local path (perf stat's
+#      task-clock over every thread and child, the median of RUNS runs), which
+#      holds on a loaded machine where the wall-clock times of part 3 do not;
+#      skipped without perf.
 # Needs ../shared/data/realworld. RUNS (default 30) sets the timed runs of the
 # short commands, FETCH_RUNS (default 5) those of the fetches. BASELINE=FILE, a
 # mainline binary of another build (e.g. main's), adds its chain verification
@@ -102,10 +107,38 @@ hf --warmup 1 --runs "${FETCH_RUNS:-5}" --export-csv "$work/fetch.csv" \
 	--prepare "rm -rf $work/fetch" -n "mainline verify (cold) from a local path" "$cold --source $repo" \
 	--prepare "rm -rf $work/clone.git" -n "git clone --bare from a local path" \
 	"$clone $repo $work/clone.git" \
+	--prepare "rm -rf $work/clone.git" -n "git clone --bare --no-hardlinks from a local path" \
+	"$clone --no-hardlinks $repo $work/clone.git" \
 	--prepare "rm -rf $work/fetch" -n "mainline verify (cold) from file://" \
 	"$cold --source file://$repo" \
 	--prepare "rm -rf $work/clone.git" -n "git clone --bare from file://" \
 	"$clone file://$repo $work/clone.git" "$@"
+
+echo
+echo "## 4. CPU time of the cold fetch from a local path (perf stat task-clock, median of $RUNS)"
+cpu() { # NAME PREPARE COMMAND...: the median task-clock in ms of RUNS runs
+	n=$1 p=$2
+	shift 2
+	i=0
+	while [ $i -lt "$RUNS" ]; do
+		sh -c "$p"
+		perf stat -x, -e task-clock -o "$work/perf.out" "$@" >/dev/null 2>&1
+		awk -F, '/task-clock/ { print $1 }' "$work/perf.out"
+		i=$((i + 1))
+	done | sort -n | awk -v n="$n" '{ v[NR] = $1 }
+		END { printf "  %-52s median %8.1f  min %8.1f\n", n, v[int((NR + 1) / 2)], v[1] }'
+}
+if command -v perf >/dev/null 2>&1 && perf stat -e task-clock true >/dev/null 2>&1; then
+	cpu "mainline verify (cold) from a local path" "rm -rf $work/fetch" $cold --source "$repo"
+	[ -z "${BASELINE:-}" ] || cpu "baseline verify (cold) from a local path" \
+		"rm -rf $work/base-fetch" "$BASELINE" verify --keyring "$keyring" \
+		--state "$work/base-fetch" --source "$repo"
+	cpu "git clone --bare from a local path" "rm -rf $work/clone.git" $clone "$repo" "$work/clone.git"
+	cpu "git clone --bare --no-hardlinks from a local path" "rm -rf $work/clone.git" \
+		$clone --no-hardlinks "$repo" "$work/clone.git"
+else
+	echo "  (no perf: skipped)"
+fi
 
 echo
 echo "## Summary (medians in ms; ratios of medians)"
@@ -114,7 +147,7 @@ for f in gitlog warm fetch; do tail -n +2 "$work/$f.csv" >>"$work/all.csv"; done
 bench_medians "$work/all.csv" >"$work/medians"
 med() { awk -F'\t' -v n="$1" '$1 == n { print $2 }' "$work/medians"; }
 floor_med=$(echo "$floor" | sed -n 's/.*median \([0-9.]*\) ms.*/\1/p')
-awk -F'\t' '{ printf "  %-48s median %8.1f  min %8.1f\n", $1, $2, $3 }' "$work/medians"
+awk -F'\t' '{ printf "  %-52s median %8.1f  min %8.1f\n", $1, $2, $3 }' "$work/medians"
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", a / b }'; }
 line() { printf "  %-46s %s\n" "$1" "$2"; }
 both() { # A-NAME B-NAME: the ratio of the medians, and of the minimums
@@ -146,6 +179,9 @@ line "cold fetch / git clone --bare, git://:" \
 	"$(both "mainline verify (cold) over git://" "git clone --bare over git://")"
 line "cold fetch / git clone --bare, local path:" \
 	"$(both "mainline verify (cold) from a local path" "git clone --bare from a local path")"
+line "cold fetch / git clone --no-hardlinks, path:" \
+	"$(both "mainline verify (cold) from a local path" \
+		"git clone --bare --no-hardlinks from a local path")"
 line "cold fetch / git clone --bare, file://:" \
 	"$(both "mainline verify (cold) from file://" "git clone --bare from file://")"
 if [ -n "${BASELINE:-}" ]; then

@@ -97,13 +97,6 @@ void fetch_verify_request(const struct config *c, struct verify_request *out)
 	}
 }
 
-static int entry_read(void *ctx, const struct tree_entry *e)
-{
-	(void)ctx;
-	(void)e;
-	return 0;
-}
-
 /*
  * Every object of the target's tree, read as the run will read it, unless
  * that tree was read whole from this cache as it is now (source_tree_is_whole).
@@ -115,7 +108,7 @@ static int read_tree(void *ctx, const char *tree)
 
 	if (source_tree_is_whole(fv->src, fv->res.commit, tree))
 		return 0;
-	if ((r = source_tree_walk(fv->src, tree, entry_read, NULL)) == 0)
+	if ((r = source_tree_read(fv->src, tree, fv->tree_threads)) == 0)
 		source_mark_whole(fv->src, fv->res.commit, tree);
 	return r;
 }
@@ -166,6 +159,8 @@ int fetch_verify_verify(struct fetch_verify *fv, const struct config *c, struct 
 
 	if ((r = workers_from_env(&workers)) != 0)
 		return r;
+	/* the tree is read on as many threads as the signatures are checked */
+	fv->tree_threads = verifier_workers(workers);
 	if ((r = state_open(&fv->st, c->cache, c->source, c->branch, fv->roots_digest)) != 0)
 		return r;
 	fetch_verify_request(c, &req);

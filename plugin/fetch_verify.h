@@ -29,7 +29,8 @@ struct fetch_verify {
 	int have_roots;
 	char roots_digest[65];
 	struct verify_result res;
-	char *recovery; /* fetch_verify_recovery() */
+	size_t tree_threads; /* the threads that read the verified tree (source_tree_read) */
+	char *recovery;      /* fetch_verify_recovery() */
 };
 
 /* Empties out, then loads the trust roots of c (trust_roots.h). 0 or the reason. */

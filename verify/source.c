@@ -8,7 +8,9 @@
 #include <ftw.h>
 #include <git2.h>
 #include <git2/sys/odb_backend.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +27,7 @@
 #include "common/dynlib.h"
 #include "common/encoding.h"
 #include "common/error.h"
+#include "common/pool.h"
 #include "common/proxy.h"
 #include "common/reason.h"
 #include "common/url.h"
@@ -55,6 +58,7 @@ struct source {
 	const volatile sig_atomic_t *cancel;
 	char *ca_file;
 	int created; /* this run created the repository: whatever it holds came from the source */
+	int seeded;  /* its packs were copied before the fetch (source_seed_begin) */
 	int read_failed;             /* an object could not be read (source_suspect) */
 	char *recovery;              /* source_recovery() */
 	struct fetch_report *report; /* in the fetch child only */
@@ -649,7 +653,8 @@ static int fetch_remote(struct source *src)
 	git_strarray refspecs = {specs, 2};
 	int r = ML_FETCH_FAILED;
 
-	source_seed_local(src->url, src->git_dir);
+	if (!src->seeded)
+		source_seed_local(src->url, src->git_dir);
 	if (git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION) < 0)
 		return fetch_error(src, "prepare fetching from");
 	if ((r = fetch_proxy(src, &fo.proxy_opts, proxy, sizeof(proxy))) != 0)
@@ -743,13 +748,14 @@ static void describe_progress(const git_indexer_progress *p, char *out, size_t l
 }
 
 /*
- * One fetch, in a child process killed at the deadline or on cancel (the
- * parent does not touch the repository meanwhile, and opens it again after,
- * to see what the child wrote). 0, or the reason with its message in msg,
- * not recorded yet ("" when it was: the child could not be started), and
- * libgit2's class of the child's error in *error_class.
+ * One fetch, in a child process killed at deadline_ms (a clock_monotonic_ms()
+ * time) or on cancel (the parent does not touch the repository meanwhile,
+ * and opens it again after, to see what the child wrote). 0, or the reason
+ * with its message in msg, not recorded yet ("" when it was: the child could
+ * not be started), and libgit2's class of the child's error in *error_class.
  */
-static int fetch_once(struct source *src, int *error_class, char *msg, size_t len)
+static int fetch_once(struct source *src, int64_t deadline_ms, int *error_class, char *msg,
+                      size_t len)
 {
 	struct child_limits lim = {0, src->cancel};
 	struct fetch_report rep;
@@ -759,7 +765,7 @@ static int fetch_once(struct source *src, int *error_class, char *msg, size_t le
 
 	*error_class = GIT_ERROR_NONE;
 	msg[0] = '\0';
-	lim.deadline_ms = clock_monotonic_ms() + (int64_t)src->fetch_timeout * 1000;
+	lim.deadline_ms = deadline_ms;
 	close_repo(src);
 	r = child_run(fetch_child, src, &rep, sizeof(rep), &lim, &end, &status);
 	forget_whole(src, 0); /* what the child wrote changes the stamp */
@@ -1187,13 +1193,22 @@ static int is_storage_error(int error_class)
 
 int source_fetch(struct source *src)
 {
+	int64_t timeout_ms = (int64_t)src->fetch_timeout * 1000, deadline_ms;
 	int error_class = GIT_ERROR_NONE, damaged, r = 0;
+	struct source_seed *seed = NULL;
 	char msg[1024];
 	struct buf why;
 
 	if (src->offline)
 		return 0;
-	if ((r = need_repo(src)) != 0)
+	/* the deadline counts from here: a seed's copy is part of the fetch */
+	deadline_ms = clock_monotonic_ms() + timeout_ms;
+	/* a new cache of a local source: its packs are copied while libgit2 starts */
+	if (src->repo == NULL && !is_directory(src->git_dir))
+		seed = source_seed_begin(src->url, src->git_dir, src->cancel, deadline_ms);
+	r = need_repo(src);
+	src->seeded = source_seed_end(seed, r == 0);
+	if (r != 0)
 		return r;
 	buf_init(&why, 4096);
 	remove_stale_files(src);
@@ -1204,14 +1219,15 @@ int source_fetch(struct source *src)
 		if (r != 0)
 			goto out;
 	}
-	r = fetch_once(src, &error_class, msg, sizeof(msg));
+	r = fetch_once(src, deadline_ms, &error_class, msg, sizeof(msg));
 	if (r == ML_FETCH_FAILED && !src->created && is_storage_error(error_class)) {
 		/* failing on reading the cache: a full check tells its damage from the server's fault */
 		buf_reset(&why);
 		if ((damaged = check_cache(src, 1, &why)) == 1) {
 			if ((r = move_aside(src, buf_cstr(&why))) != 0)
 				goto out;
-			r = fetch_once(src, &error_class, msg, sizeof(msg));
+			r = fetch_once(src, clock_monotonic_ms() + timeout_ms, &error_class, msg,
+			               sizeof(msg));
 		} else if (damaged != 0) {
 			r = damaged;
 			goto out;
@@ -1375,40 +1391,63 @@ static const git_object_t git_types[] = {
     [SOURCE_OBJ_TAG] = GIT_OBJECT_TAG,
 };
 
-static int read_oid(struct source *src, const git_oid *oid, git_object_t type, struct buf *out)
+/*
+ * Object oid of the given type from repo, appended to out (NULL: read and
+ * dropped, within SOURCE_MAX_FILE). 0, or the reason with its message in msg
+ * (nothing recorded: any thread may call it) and *unreadable set when the
+ * object could not be read at all.
+ */
+static int read_odb(git_repository *repo, const git_oid *oid, git_object_t type, struct buf *out,
+                    char *msg, size_t len, int *unreadable)
 {
 	git_odb *odb = NULL;
 	git_odb_object *obj = NULL;
 	char hex[41];
+	size_t size;
 	int r = ML_MALFORMED_OBJECT;
 
+	*unreadable = 0;
 	git_oid_tostr(hex, sizeof(hex), oid);
-	if ((r = need_repo(src)) != 0)
-		goto out;
-	if (git_repository_odb(&odb, src->repo) < 0) {
-		r = git_failure(ML_IO, "cannot open object database of", src->git_dir);
-		goto out;
+	if (git_repository_odb(&odb, repo) < 0) {
+		r = ML_IO;
+		snprintf(msg, len, "cannot open object database of '%s': %s",
+		         git_repository_commondir(repo), git_message());
+	} else if (git_odb_read(&obj, odb, oid) < 0) {
+		*unreadable = 1;
+		snprintf(msg, len, "cannot read object '%s': %s", hex, git_message());
+	} else if (git_odb_object_type(obj) != type) {
+		snprintf(msg, len, "object '%s' is a %s, not a %s", hex,
+		         git_object_type2string(git_odb_object_type(obj)),
+		         git_object_type2string(type));
+	} else {
+		size = git_odb_object_size(obj);
+		if (out != NULL ? buf_append(out, git_odb_object_data(obj), size) == 0
+		                : size <= SOURCE_MAX_FILE)
+			r = 0;
+		else
+			r = ML_IO;
+		if (r != 0)
+			snprintf(msg, len, "object '%s' too large (%zu bytes)", hex, size);
 	}
-	if (git_odb_read(&obj, odb, oid) < 0) {
-		r = read_failure(src, "cannot read object", hex);
-		goto out;
-	}
-	if (git_odb_object_type(obj) != type) {
-		r = ml_fail(ML_MALFORMED_OBJECT, "object '%s' is a %s, not a %s", hex,
-		            git_object_type2string(git_odb_object_type(obj)),
-		            git_object_type2string(type));
-		goto out;
-	}
-	if (buf_append(out, git_odb_object_data(obj), git_odb_object_size(obj)) < 0) {
-		r = ml_fail(ML_IO, "object '%s' too large (%zu bytes)", hex,
-		            git_odb_object_size(obj));
-		goto out;
-	}
-	r = 0;
-out:
 	git_odb_object_free(obj);
 	git_odb_free(odb);
 	return r;
+}
+
+static int read_oid(struct source *src, const git_oid *oid, git_object_t type, struct buf *out)
+{
+	char msg[1024];
+	int r, unreadable;
+
+	if ((r = need_repo(src)) != 0)
+		return r;
+	if ((r = read_odb(src->repo, oid, type, out, msg, sizeof(msg), &unreadable)) == 0)
+		return 0;
+	if (unreadable) {
+		src->read_failed = 1;
+		forget_whole(src, 1);
+	}
+	return ml_fail(r, "%s", msg);
 }
 
 /* A commit from the cache's packs, without libgit2 (pack.h). 0, or -1: not found there. */
@@ -1456,10 +1495,37 @@ int source_read_object(struct source *src, const char *hex, enum source_object_t
 	return read_oid(src, &oid, git_types[type], out);
 }
 
+/*
+ * A tree read whole on threads (source_tree_read): the walk queues each blob
+ * it meets on the pool, whose threads read them, each through a repository of
+ * its own (libgit2's objects are for one thread at a time).
+ */
+struct tree_read {
+	const char *git_dir;
+	struct pool *pool;
+	pthread_mutex_t lock;
+	git_repository *spare[POOL_MAX_THREADS + 1]; /* opened, not in use */
+	size_t spares;
+	size_t bad;     /* the walk's number of the first blob that failed; SIZE_MAX: none */
+	int bad_reason; /* its reason and message; unreadable: it could not be read at all */
+	int bad_unreadable;
+	char bad_msg[1024];
+};
+
+/* One blob to read, numbered in the order the walk met it. */
+struct blob_job {
+	git_oid id;
+	size_t seq;
+	struct blob_job *next; /* every job of the read, to free them */
+};
+
 struct walk {
 	struct source *src;
-	tree_entry_fn fn;
+	tree_entry_fn fn; /* NULL: blobs are queued on read instead */
 	void *ctx;
+	struct tree_read *read;
+	struct blob_job *jobs;
+	size_t seq;
 	char path[MAX_PATH_LEN + 1];
 };
 
@@ -1467,6 +1533,72 @@ static int bad_name(const char *name)
 {
 	return name[0] == '\0' || strcmp(name, ".") == 0 || strcmp(name, "..") == 0 ||
 	       strcasecmp(name, ".git") == 0 || strchr(name, '/') != NULL;
+}
+
+static void read_blob_job(void *ctx, void *job)
+{
+	struct tree_read *t = ctx;
+	struct blob_job *j = job;
+	git_repository *repo = NULL;
+	char msg[sizeof(t->bad_msg)];
+	int r, unreadable = 0, skip;
+
+	pthread_mutex_lock(&t->lock);
+	skip = j->seq > t->bad; /* the walk stops at the first failure: later blobs do not count */
+	if (!skip && t->spares > 0)
+		repo = t->spare[--t->spares];
+	pthread_mutex_unlock(&t->lock);
+	if (skip)
+		return;
+	if (repo == NULL && git_repository_open_bare(&repo, t->git_dir) < 0) {
+		repo = NULL;
+		r = ML_IO;
+		snprintf(msg, sizeof(msg), "cannot open cache repository '%s': %s", t->git_dir,
+		         git_message());
+	} else {
+		r = read_odb(repo, &j->id, GIT_OBJECT_BLOB, NULL, msg, sizeof(msg), &unreadable);
+	}
+	pthread_mutex_lock(&t->lock);
+	if (r != 0 && j->seq < t->bad) {
+		t->bad = j->seq;
+		t->bad_reason = r;
+		t->bad_unreadable = unreadable;
+		memcpy(t->bad_msg, msg, sizeof(msg));
+	}
+	if (repo != NULL && t->spares < sizeof(t->spare) / sizeof(t->spare[0]))
+		t->spare[t->spares++] = repo;
+	else
+		git_repository_free(repo);
+	pthread_mutex_unlock(&t->lock);
+}
+
+/* Blob id of entry e: read and handed to the callback, or queued on the read. */
+static int walk_blob(struct walk *w, const git_oid *id, struct tree_entry *e)
+{
+	struct blob_job *j;
+	struct buf data;
+	int r;
+
+	if (w->read != NULL) {
+		if ((j = calloc(1, sizeof(*j))) == NULL)
+			return ml_fail(ML_IO, "out of memory");
+		git_oid_cpy(&j->id, id);
+		j->seq = w->seq++;
+		j->next = w->jobs;
+		w->jobs = j;
+		if (pool_add(w->read->pool, j) < 0)
+			return ml_fail(ML_IO, "out of memory");
+		return 0;
+	}
+	buf_init(&data, SOURCE_MAX_FILE);
+	r = read_oid(w->src, id, GIT_OBJECT_BLOB, &data);
+	if (r == 0) {
+		e->data = data.data;
+		e->size = data.len;
+		r = w->fn(w->ctx, e);
+	}
+	buf_release(&data);
+	return r;
 }
 
 static int walk_tree(struct walk *w, const git_oid *tree_oid, size_t path_len, int depth)
@@ -1493,7 +1625,6 @@ static int walk_tree(struct walk *w, const git_oid *tree_oid, size_t path_len, i
 		git_filemode_t mode = git_tree_entry_filemode(te);
 		size_t n = strlen(name), len = path_len + (path_len != 0) + n;
 		struct tree_entry e = {.path = w->path, .mode = (unsigned)mode};
-		struct buf data;
 
 		if (bad_name(name)) {
 			r = ml_fail(ML_MALFORMED_OBJECT, "refusing tree entry '%s' in tree '%s'",
@@ -1512,7 +1643,7 @@ static int walk_tree(struct walk *w, const git_oid *tree_oid, size_t path_len, i
 		memcpy(w->path + len - n, name, n + 1);
 		if (mode == GIT_FILEMODE_TREE) {
 			e.mode = TREE_MODE_DIR;
-			if ((r = w->fn(w->ctx, &e)) != 0 ||
+			if ((w->fn != NULL && (r = w->fn(w->ctx, &e)) != 0) ||
 			    (r = walk_tree(w, git_tree_entry_id(te), len, depth + 1)) != 0)
 				goto out;
 		} else if (mode == GIT_FILEMODE_BLOB || mode == GIT_FILEMODE_BLOB_EXECUTABLE ||
@@ -1520,15 +1651,7 @@ static int walk_tree(struct walk *w, const git_oid *tree_oid, size_t path_len, i
 			e.mode = mode == GIT_FILEMODE_BLOB              ? TREE_MODE_FILE
 			         : mode == GIT_FILEMODE_BLOB_EXECUTABLE ? TREE_MODE_EXEC
 			                                                : TREE_MODE_SYMLINK;
-			buf_init(&data, SOURCE_MAX_FILE);
-			r = read_oid(w->src, git_tree_entry_id(te), GIT_OBJECT_BLOB, &data);
-			if (r == 0) {
-				e.data = data.data;
-				e.size = data.len;
-				r = w->fn(w->ctx, &e);
-			}
-			buf_release(&data);
-			if (r != 0)
+			if ((r = walk_blob(w, git_tree_entry_id(te), &e)) != 0)
 				goto out;
 		} else {
 			r = ml_fail(ML_MALFORMED_OBJECT, "unknown mode %o of '%s' in tree '%s'",
@@ -1543,7 +1666,9 @@ out:
 	return r;
 }
 
-int source_tree_walk(struct source *src, const char *tree_hex, tree_entry_fn fn, void *ctx)
+/* A walk of tree_hex in src (read: blobs queued there, else handed to fn). */
+static int walk_from(struct source *src, const char *tree_hex, tree_entry_fn fn, void *ctx,
+                     struct tree_read *read, struct blob_job **jobs)
 {
 	struct walk *w;
 	git_oid oid;
@@ -1560,8 +1685,58 @@ int source_tree_walk(struct source *src, const char *tree_hex, tree_entry_fn fn,
 	w->src = src;
 	w->fn = fn;
 	w->ctx = ctx;
+	w->read = read;
 	r = walk_tree(w, &oid, 0, 0);
+	if (jobs != NULL)
+		*jobs = w->jobs;
 	free(w);
+	return r;
+}
+
+int source_tree_walk(struct source *src, const char *tree_hex, tree_entry_fn fn, void *ctx)
+{
+	return walk_from(src, tree_hex, fn, ctx, NULL, NULL);
+}
+
+static int read_nothing(void *ctx, const struct tree_entry *e)
+{
+	(void)ctx;
+	(void)e;
+	return 0;
+}
+
+int source_tree_read(struct source *src, const char *tree_hex, size_t threads)
+{
+	struct tree_read t = {.git_dir = src->git_dir, .bad = SIZE_MAX};
+	struct blob_job *jobs = NULL, *next;
+	int r;
+
+	if (threads > POOL_MAX_THREADS)
+		threads = POOL_MAX_THREADS;
+	if (threads < 2 || pthread_mutex_init(&t.lock, NULL) != 0)
+		return source_tree_walk(src, tree_hex, read_nothing, NULL);
+	if (pool_new(&t.pool, threads, read_blob_job, &t) < 0) {
+		pthread_mutex_destroy(&t.lock);
+		return source_tree_walk(src, tree_hex, read_nothing, NULL);
+	}
+	r = walk_from(src, tree_hex, NULL, NULL, &t, &jobs);
+	pool_wait(t.pool);
+	pool_free(t.pool);
+	/* the first failure in the walk's order, as the walk one by one would meet it */
+	if (t.bad != SIZE_MAX) {
+		if (t.bad_unreadable) {
+			src->read_failed = 1;
+			forget_whole(src, 1);
+		}
+		r = ml_fail_override(t.bad_reason, "%s", t.bad_msg);
+	}
+	while (t.spares > 0)
+		git_repository_free(t.spare[--t.spares]);
+	pthread_mutex_destroy(&t.lock);
+	for (; jobs != NULL; jobs = next) {
+		next = jobs->next;
+		free(jobs);
+	}
 	return r;
 }
 

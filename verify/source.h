@@ -147,6 +147,15 @@ int source_read_object(struct source *src, const char *hex, enum source_object_t
 int source_tree_walk(struct source *src, const char *tree_hex, tree_entry_fn fn, void *ctx);
 
 /*
+ * Reads every object of tree hex as source_tree_walk does, refusing what it
+ * refuses, with the same outcome and message: the first failure in the
+ * walk's order. The blobs are read on threads (2 to POOL_MAX_THREADS; fewer:
+ * one by one), each with a repository of its own; the walk itself stays on
+ * the caller's. For the check that the verified tree can be read whole.
+ */
+int source_tree_read(struct source *src, const char *tree_hex, size_t threads);
+
+/*
  * The object format of the cache, which the commit and tag parsers need:
  * SHA-1. libgit2 1.5 reads SHA-1 repositories only. A SHA-256 source never
  * gets here: a local one fails source_fetch with ML_UNSUPPORTED (libgit2

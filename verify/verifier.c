@@ -135,13 +135,12 @@ static int segment_push(struct segment *s, const char *id, struct commit_object 
 	return 0;
 }
 
-/* The workers of a run: as asked, else one per CPU up to VERIFY_WORKERS_AUTO. */
-static size_t workers_for(const struct verify_request *req)
+size_t verifier_workers(size_t asked)
 {
 	size_t cpus;
 
-	if (req->workers != 0)
-		return req->workers;
+	if (asked != 0)
+		return asked;
 	cpus = pool_cpus();
 	return cpus < VERIFY_WORKERS_AUTO ? cpus : VERIFY_WORKERS_AUTO;
 }
@@ -230,7 +229,7 @@ int verifier_run(struct source *src, struct state *st, const struct trust_roots 
 	buf_init(&raw, COMMIT_OBJECT_MAX);
 	seg.check.tr = tr;
 	seg.check.cancel = req->cancel;
-	seg.workers = workers_for(req);
+	seg.workers = verifier_workers(req->workers);
 	if (seg.workers > POOL_MAX_THREADS) {
 		r = ml_fail(ML_CONFIG, "%zu verification workers asked for (at most %d)",
 		            seg.workers, POOL_MAX_THREADS);

@@ -55,6 +55,9 @@ struct verify_request {
 
 #define VERIFY_WORKERS_AUTO 8
 
+/* The threads for a workers setting (verify_request.workers): as asked, 0 as described there. */
+size_t verifier_workers(size_t asked);
+
 struct verify_result {
 	char commit[41];         /* the target, once resolved */
 	char tree[41];           /* its tree, once verified */

@@ -10,6 +10,9 @@
  *                                      the same for a raw object in FILE, in that format
  *   source-tool resolve CACHE URL SPEC prints "<commit> <tag or ->"
  *   source-tool tree CACHE URL TREEHEX lists "mode size path" (size "-" for directories)
+ *   source-tool tree-read CACHE URL TREEHEX THREADS
+ *                                      reads the whole tree as the verification does
+ *                                      (source_tree_read), on THREADS threads
  *   source-tool pack OBJECTS-DIR HEX commit|tree|blob|tag
  *                                      the raw object as the pack reader alone gives
  *                                      it (verify/pack.h), exit 1 when it does not
@@ -40,7 +43,8 @@ static int finish(int r)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: source-tool fetch|cat|cat-tag|parse|resolve|tree ...\n");
+	fprintf(stderr,
+	        "usage: source-tool fetch|cat|cat-tag|parse|resolve|tree|tree-read|pack ...\n");
 	return 2;
 }
 
@@ -211,6 +215,17 @@ static int cmd_tree(char **argv)
 	return finish(r);
 }
 
+static int cmd_tree_read(char **argv)
+{
+	struct source *src = NULL;
+	int r;
+
+	if ((r = open_cache(&src, argv[0], argv[1])) == 0)
+		r = source_tree_read(src, argv[2], (size_t)strtoul(argv[3], NULL, 10));
+	source_free(src);
+	return finish(r);
+}
+
 static int cmd_pack(char **argv)
 {
 	static const char *const types[] = {"", "commit", "tree", "blob", "tag"};
@@ -253,6 +268,8 @@ int main(int argc, char **argv)
 		return cmd_resolve(argv + 2);
 	if (strcmp(argv[1], "tree") == 0 && argc == 5)
 		return cmd_tree(argv + 2);
+	if (strcmp(argv[1], "tree-read") == 0 && argc == 6)
+		return cmd_tree_read(argv + 2);
 	if (strcmp(argv[1], "pack") == 0 && argc == 5)
 		return cmd_pack(argv + 2);
 	return usage();

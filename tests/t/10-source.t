@@ -109,6 +109,42 @@ git -C "$R" ls-tree -r -t --format='%(objectmode) %(objectsize) %(path)' "$tree"
 t_ok "tree walk lists what git ls-tree lists, directories first" cmp "$T_TMP/walk" "$T_TMP/ls"
 t_like "tree walk hands symlink targets" "$(cat "$T_TMP/walk")" '^120000 5 link$'
 
+# -- the tree read whole on threads (the verification's check): the outcome and the message of
+# the walk one by one, the first failure in tree order, whichever thread met which
+G=$(echo "$C"/*/git)
+ok=$(echo fine | git --git-dir="$G" hash-object -w --stdin)
+gone1=1111111111111111111111111111111111111111
+gone2=2222222222222222222222222222222222222222
+mk() { git --git-dir="$G" mktree --missing; }
+dotgit=$(printf '100644 blob %s\t.git\n' "$ok" | mk)
+sub=$(printf '100644 blob %s\tz\n' "$gone2" | mk)
+# a missing blob, then one whose 16 MiB take long to inflate and do not hash to its id (still
+# being read on another thread when the first one fails), one in a subdirectory
+slow=3333333333333333333333333333333333333333
+mkdir -p "$G/objects/33"
+python3 -c 'import sys, zlib; n = 16 << 20
+sys.stdout.buffer.write(zlib.compress(b"blob %d\0" % n + b"x" * n, 1))' >"$G/objects/33/${slow#33}"
+two=$(printf '100644 blob %s\ta\n100644 blob %s\tb\n100644 blob %s\tc\n040000 tree %s\td\n' \
+	"$ok" "$gone1" "$slow" "$sub" | mk)
+# a missing blob before a refused entry, and a refused entry before a missing blob
+before=$(printf '100644 blob %s\ta\n040000 tree %s\tb\n' "$gone1" "$dotgit" | mk)
+after=$(printf '100644 blob %s\ta\n040000 tree %s\tb\n100644 blob %s\tc\n' \
+	"$ok" "$dotgit" "$gone2" | mk)
+for case in "whole:$tree:0:" "missing:$two:1:cannot read object '$gone1'" \
+	"missing before refused:$before:1:cannot read object '$gone1'" \
+	"refused before missing:$after:1:refusing tree entry '.git' in tree '$dotgit'"; do
+	name=${case%%:*} rest=${case#*:}
+	id=${rest%%:*} rest=${rest#*:}
+	want=${rest%%:*} pattern=${rest#*:}
+	t_exit "tree read, $name, one thread: exit $want" "$want" "$ST" tree-read "$C" "$R" "$id" 1
+	[ -z "$pattern" ] || t_like "... $pattern" "$(t_out)" "malformed_object: $pattern"
+	one=$(t_out)
+	for n in 2 3 8; do
+		t_exit "tree read, $name, $n threads: exit $want" "$want" "$ST" tree-read "$C" "$R" "$id" $n
+		t_is "... the same message as one thread" "$(t_out)" "$one"
+	done
+done
+
 # -- forged objects: a signature in the message is no signature; gpgsig-sha256 does not sign a
 # SHA-1 commit and is left out of the payload; two gpgsig headers are malformed
 raw=$(git -C "$R" cat-file commit HEAD)

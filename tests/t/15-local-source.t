@@ -95,6 +95,59 @@ t_is "... the tip" "$(field commit)" "$c3"
 t_ok "... git finds the cache whole" git --git-dir="$(cache_of "$borrow")" fsck --no-dangling
 t_fails "... and it does not borrow" test -e "$(cache_of "$borrow")/objects/info/alternates"
 
+# an empty cache is seeded while libgit2 starts, from the objects directory the source's layout
+# shows (path/objects, else path/.git/objects); the copies are kept only where libgit2 reads the
+# same directory, so anything else is left to the fetch as before
+temps() { ls "$1/objects/pack" 2>/dev/null | grep -c '^pack_git2_seed_'; }
+tree="$T_TMP/worktree"
+git clone -q --no-local "$work" "$tree"
+git -C "$tree" repack -q -a -d
+t_exit "a work tree's repository (path/.git): allowed" 0 verify "$tree"
+t_is "... the tip" "$(field commit)" "$c3"
+t_is "... its pack copied as it is" "$(packs "$(cache_of "$tree")")" "$(packs "$tree/.git")"
+t_ok "... git finds the cache whole" git --git-dir="$(cache_of "$tree")" fsck --no-dangling
+
+short="$T_TMP/truncated.git"
+git clone -q --bare --no-local "$work" "$short"
+git -C "$short" repack -q -a -d
+pack=$(ls "$short"/objects/pack/pack-*.pack)
+chmod u+w "$pack"
+truncate -s -100 "$pack"
+t_fails "truncated source pack: git verify-pack refuses it" git --git-dir="$short" verify-pack "$pack"
+t_exit "truncated source pack: not allowed" 2 verify "$short"
+t_is "... the fetch failed, as fetching it always did" "$(field reason)" fetch_failed
+t_is "... the pack was not copied" "$(packs "$(cache_of "$short")")" ""
+t_is "... nor left half-copied" "$(temps "$(cache_of "$short")")" 0
+
+# objects/pack with a whole pack, in a directory that is no repository
+fake="$T_TMP/norepo"
+mkdir -p "$fake/objects/pack"
+cp "$src"/objects/pack/pack-* "$fake/objects/pack/"
+t_fails "no repository: git does not open it" git --git-dir="$fake" rev-parse HEAD
+t_exit "no repository, with a whole pack in objects/pack: not allowed" 2 verify "$fake"
+t_is "... the fetch failed" "$(field reason)" fetch_failed
+t_is "... the copied pack removed" "$(packs "$(cache_of "$fake")")" ""
+t_is "... and its temporary copies" "$(temps "$(cache_of "$fake")")" 0
+
+# a repository whose commondir file names another one: libgit2 reads that one's objects, so the
+# packs in its own objects/pack (another history's) are not the ones kept
+older="$T_TMP/older.git"
+git init -q --bare "$older"
+git -C "$work" push -q "$older" "$c1:refs/heads/main"
+git -C "$older" repack -q -a -d
+common="$T_TMP/common.git"
+cp -r "$src" "$common"
+rm "$common"/objects/pack/*
+cp "$older"/objects/pack/pack-* "$common/objects/pack/"
+echo "$src" >"$common/commondir"
+t_is "commondir: git reads the other repository's objects" \
+	"$(git --git-dir="$common" rev-parse main)" "$c3"
+t_exit "commondir: allowed" 0 verify "$common"
+t_is "... the tip" "$(field commit)" "$c3"
+t_is "... the packs of the repository it names copied, not its own" \
+	"$(packs "$(cache_of "$common")")" "$(packs "$src")"
+t_ok "... git finds the cache whole" git --git-dir="$(cache_of "$common")" fsck --no-dangling
+
 # an unsigned tip in a seeded cache is refused as ever
 git -C "$work" commit -q --allow-empty -m unsigned
 git -C "$work" push -q "$src" main
