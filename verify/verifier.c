@@ -313,6 +313,8 @@ int verifier_run(struct source *src, struct state *st, const struct trust_roots 
 		memcpy(id, parent, 41);
 	}
 	commit_release(&c);
+	if (seg.pool != NULL)
+		pool_close(seg.pool); /* the walk adds nothing more */
 
 	if (target_at < 0) {
 		r = ml_fail(ML_NOT_ON_BRANCH,
