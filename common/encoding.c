@@ -30,8 +30,30 @@ int base64_decode(const char *in, size_t len, struct buf *out)
 	int n = 0;
 
 	for (i = 0; i < len; i++) {
-		int v = base64_values[(unsigned char)in[i]];
+		int v;
 
+		/* a whole group of four digits at once, as the loop below would take it */
+		if (n == 0 && len - i >= 4) {
+			uint8_t a = (uint8_t)base64_values[(unsigned char)in[i]],
+			        b = (uint8_t)base64_values[(unsigned char)in[i + 1]],
+			        c = (uint8_t)base64_values[(unsigned char)in[i + 2]],
+			        d = (uint8_t)base64_values[(unsigned char)in[i + 3]];
+
+			if ((a | b | c | d) < 64) {
+				bytes[held] = (uint8_t)(a << 2 | b >> 4);
+				bytes[held + 1] = (uint8_t)(b << 4 | c >> 2);
+				bytes[held + 2] = (uint8_t)(c << 6 | d);
+				held += 3;
+				i += 3;
+				if (held == sizeof(bytes)) {
+					if (buf_append(out, bytes, held) < 0)
+						return -1;
+					held = 0;
+				}
+				continue;
+			}
+		}
+		v = base64_values[(unsigned char)in[i]];
 		if (v == B64_BREAK)
 			continue;
 		if (v == B64_PAD) {
