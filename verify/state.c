@@ -81,17 +81,31 @@ static struct cache_entry *find(const struct state *st, const char *commit, cons
 	}
 }
 
-static int grow(struct state *st)
+/*
+ * Doubles the table until `more` entries fit beside those it holds (at most
+ * half full). Zeroed with memset rather than calloc, whose fresh pages the
+ * kernel would fault in one by one as the entries land. 0 or -1 (memory).
+ */
+static int grow(struct state *st, size_t more)
 {
 	struct cache_entry *old = st->slots;
-	size_t old_count = st->slot_count, i;
+	size_t old_count = st->slot_count, count = old_count != 0 ? old_count : 1024, i;
 
-	st->slot_count = old_count != 0 ? old_count * 2 : 1024;
-	if ((st->slots = calloc(st->slot_count, sizeof(*st->slots))) == NULL) {
-		st->slots = old;
-		st->slot_count = old_count;
-		return ml_fail(ML_IO, "out of memory");
+	if (more > SIZE_MAX / 2 - st->used)
+		return -1;
+	while ((st->used + more) * 2 > count) {
+		if (count > SIZE_MAX / 2 / sizeof(*st->slots))
+			return -1;
+		count *= 2;
 	}
+	if (count == old_count)
+		return 0;
+	if ((st->slots = malloc(count * sizeof(*st->slots))) == NULL) {
+		st->slots = old;
+		return -1;
+	}
+	memset(st->slots, 0, count * sizeof(*st->slots));
+	st->slot_count = count;
 	for (i = 0; i < old_count; i++)
 		if (old[i].commit[0] != '\0')
 			*find(st, old[i].commit, old[i].anchor) = old[i];
@@ -107,10 +121,9 @@ static int put(struct state *st, const char *commit, const char *anchor, unsigne
                int *changed, struct cache_entry **out)
 {
 	struct cache_entry *e;
-	int r;
 
-	if ((st->used + 1) * 2 > st->slot_count && (r = grow(st)) != 0)
-		return r;
+	if ((st->used + 1) * 2 > st->slot_count && grow(st, 1) != 0)
+		return ml_fail(ML_IO, "out of memory");
 	e = find(st, commit, anchor);
 	if (e->commit[0] == '\0') {
 		size_t n = strnlen(anchor, sizeof(e->anchor) - 1);
@@ -386,6 +399,11 @@ int state_remember(struct state *st, const char *commit, const char *anchor, uns
 	if ((r = put(st, commit, anchor != NULL ? anchor : NO_ANCHOR, flags, &st->dirty, &e)) == 0)
 		e->remembered |= flags;
 	return r;
+}
+
+void state_reserve(struct state *st, size_t n)
+{
+	(void)grow(st, n); /* what does not fit now grows, or fails, in state_remember */
 }
 
 void state_set_floor(struct state *st, const char *commit)

@@ -217,6 +217,38 @@ static void test_cache_file_is_read_exactly_as_written(void **state)
 	}
 }
 
+/* A chain's worth of entries, room made for them first or not: all of them are kept. */
+static void test_many_entries_with_room_made_first(void **state)
+{
+	enum { N = 3000 };
+	char id[41], cmd[128];
+	int reserved, calls = 0;
+	size_t i;
+
+	for (reserved = 0; reserved <= 1; reserved++) {
+		struct state *st = open_state();
+
+		if (reserved)
+			state_reserve(st, N);
+		for (i = 0; i < N; i++) {
+			snprintf(id, sizeof(id), "%08zx%032zx", i * 2654435761u % 0xffffffffu, i);
+			assert_int_equal(state_remember(st, id, A, STATE_SIGNATURE | STATE_CHAIN),
+			                 0);
+		}
+		assert_int_equal(state_save(st, on_line, &calls), 0);
+		state_free(st);
+		st = open_state();
+		for (i = 0; i < N; i++) {
+			snprintf(id, sizeof(id), "%08zx%032zx", i * 2654435761u % 0xffffffffu, i);
+			assert_true(state_cached(st, id, A, STATE_SIGNATURE | STATE_CHAIN));
+		}
+		assert_false(state_cached(st, B, A, STATE_SIGNATURE));
+		state_free(st);
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'/*", dir);
+		assert_int_equal(system(cmd), 0);
+	}
+}
+
 /*
  * A corrupt verified cache (here: lines after an empty one, which are not
  * skipped) is moved aside and the run starts with an empty cache; a corrupt
@@ -267,6 +299,8 @@ int main(void)
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_diverged_floors_are_a_rollback, setup, teardown),
 	    cmocka_unit_test(test_cache_file_is_read_exactly_as_written),
+	    cmocka_unit_test_setup_teardown(test_many_entries_with_room_made_first, setup,
+	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_corrupt_cache_file_is_moved_aside, setup,
 	                                    teardown),
 	};
