@@ -165,6 +165,9 @@ int pgp_dearmor(const char *in, size_t len, const char *type, struct buf *out, s
 
 	buf_init(&text, len);
 	buf_init(&crc_bytes, 3);
+	/* the digits are at most the input, the binary three quarters of them */
+	(void)buf_reserve(&text, len);
+	(void)buf_reserve(out, len / 4 * 3 + 3);
 	do {
 		if (next_line(in, len, &pos, &line, &line_len) < 0) {
 			ml_fail(r, "cannot find armor header 'BEGIN PGP %s'", type);
