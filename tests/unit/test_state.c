@@ -5,6 +5,7 @@
  */
 #include "unit.h"
 
+#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -217,6 +218,41 @@ static void test_cache_file_is_read_exactly_as_written(void **state)
 	}
 }
 
+/* The source file names a new state directory, written whether the run saves or not. */
+static void test_source_file_names_the_state(void **state)
+{
+	char pattern[128], text[256];
+	struct state *st;
+	glob_t g;
+	FILE *f;
+	size_t n;
+	int saved, calls = 0;
+
+	for (saved = 0; saved <= 1; saved++) {
+		st = open_state();
+		if (saved) {
+			assert_int_equal(state_remember(st, A, NULL, STATE_SIGNATURE), 0);
+			assert_int_equal(state_save(st, on_line, &calls), 0);
+		}
+		state_free(st);
+		snprintf(pattern, sizeof(pattern), "%s/state/*/source", dir);
+		assert_int_equal(glob(pattern, 0, NULL, &g), 0);
+		assert_int_equal(g.gl_pathc, 1);
+		assert_non_null(f = fopen(g.gl_pathv[0], "r"));
+		n = fread(text, 1, sizeof(text) - 1, f);
+		text[n] = '\0';
+		fclose(f);
+		assert_string_equal(text, "https://example.org/p.git\nmain\n");
+		globfree(&g);
+		/* no temporary file is left beside it */
+		snprintf(pattern, sizeof(pattern), "%s/state/*/*.tmp.*", dir);
+		assert_int_equal(glob(pattern, 0, NULL, &g), GLOB_NOMATCH);
+		globfree(&g);
+		snprintf(text, sizeof(text), "rm -rf '%s'/*", dir);
+		assert_int_equal(system(text), 0);
+	}
+}
+
 /* A chain's worth of entries, room made for them first or not: all of them are kept. */
 static void test_many_entries_with_room_made_first(void **state)
 {
@@ -299,6 +335,7 @@ int main(void)
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_diverged_floors_are_a_rollback, setup, teardown),
 	    cmocka_unit_test(test_cache_file_is_read_exactly_as_written),
+	    cmocka_unit_test_setup_teardown(test_source_file_names_the_state, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_many_entries_with_room_made_first, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_corrupt_cache_file_is_moved_aside, setup,
