@@ -139,6 +139,34 @@ static void test_hex_checks(void **state)
 	assert_false(hex_is_digits("ab", 3));
 }
 
+/* Every byte value, against the definition: 0-9 and a-f, and for hex_decode also A-F. */
+static void test_hex_every_byte(void **state)
+{
+	uint8_t out;
+	char pair[2];
+	int c;
+
+	(void)state;
+	for (c = 0; c < 256; c++) {
+		int lower = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+		int upper = c >= 'A' && c <= 'F';
+		int value = c <= '9' ? c - '0' : lower ? c - 'a' + 10 : c - 'A' + 10;
+
+		pair[0] = (char)c;
+		pair[1] = '7';
+		assert_int_equal(hex_is_lower(pair, 1), lower);
+		assert_int_equal(hex_is_digits(pair, 1), lower || upper);
+		assert_int_equal(hex_decode(pair, &out, 1), lower || upper ? 0 : -1);
+		if (lower || upper)
+			assert_int_equal(out, value << 4 | 7);
+		pair[0] = '7';
+		pair[1] = (char)c;
+		assert_int_equal(hex_decode(pair, &out, 1), lower || upper ? 0 : -1);
+		if (lower || upper)
+			assert_int_equal(out, 7 << 4 | value);
+	}
+}
+
 static void test_utf8(void **state)
 {
 	static const struct {
@@ -176,6 +204,7 @@ int main(void)
 	    cmocka_unit_test(test_base64_long_input),
 	    cmocka_unit_test(test_hex),
 	    cmocka_unit_test(test_hex_checks),
+	    cmocka_unit_test(test_hex_every_byte),
 	    cmocka_unit_test(test_utf8),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
