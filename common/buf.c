@@ -57,6 +57,13 @@ static int ensure(struct buf *b, size_t extra)
 	return 0;
 }
 
+int buf_reserve(struct buf *b, size_t n)
+{
+	size_t room = b->max - b->len;
+
+	return ensure(b, n < room ? n : room);
+}
+
 int buf_append(struct buf *b, const void *data, size_t len)
 {
 	if (ensure(b, len) < 0)

@@ -21,6 +21,13 @@ void buf_reset(struct buf *b);
 
 /* 0 on success, -1 when the maximum would be exceeded or memory is short. */
 int buf_append(struct buf *b, const void *data, size_t len);
+
+/*
+ * Room for up to n more bytes now (never past the maximum), so that appends
+ * of that much need no reallocation. Only saves work: 0, or -1 when memory is
+ * short (appends then grow the buffer, or fail, as without it).
+ */
+int buf_reserve(struct buf *b, size_t n);
 int buf_append_str(struct buf *b, const char *s);
 int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -30,8 +30,30 @@ int base64_decode(const char *in, size_t len, struct buf *out)
 	int n = 0;
 
 	for (i = 0; i < len; i++) {
-		int v = base64_values[(unsigned char)in[i]];
+		int v;
 
+		/* a whole group of four digits at once, as the loop below would take it */
+		if (n == 0 && len - i >= 4) {
+			uint8_t a = (uint8_t)base64_values[(unsigned char)in[i]],
+			        b = (uint8_t)base64_values[(unsigned char)in[i + 1]],
+			        c = (uint8_t)base64_values[(unsigned char)in[i + 2]],
+			        d = (uint8_t)base64_values[(unsigned char)in[i + 3]];
+
+			if ((a | b | c | d) < 64) {
+				bytes[held] = (uint8_t)(a << 2 | b >> 4);
+				bytes[held + 1] = (uint8_t)(b << 4 | c >> 2);
+				bytes[held + 2] = (uint8_t)(c << 6 | d);
+				held += 3;
+				i += 3;
+				if (held == sizeof(bytes)) {
+					if (buf_append(out, bytes, held) < 0)
+						return -1;
+					held = 0;
+				}
+				continue;
+			}
+		}
+		v = base64_values[(unsigned char)in[i]];
 		if (v == B64_BREAK)
 			continue;
 		if (v == B64_PAD) {
@@ -128,15 +150,23 @@ void hex_encode(const uint8_t *data, size_t len, char *out)
 	out[2 * len] = '\0';
 }
 
+/*
+ * Each byte's hex digit value plus one (0: no digit), and whether it is a
+ * lower-case digit: one lookup a byte where a chain's walk checks and decodes
+ * thousands of object ids, instead of comparisons whose outcome the digits'
+ * mix of numbers and letters keeps changing.
+ */
+#define HEX_LOWER_DIGITS                                                                           \
+	['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6, ['6'] = 7, ['7'] = 8,    \
+	['8'] = 9, ['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15,         \
+	['f'] = 16
+static const uint8_t hex_lower_plus1[256] = {HEX_LOWER_DIGITS};
+static const uint8_t hex_any_plus1[256] = {
+    HEX_LOWER_DIGITS, ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16};
+
 static int nibble(char c)
 {
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
+	return (int)hex_any_plus1[(unsigned char)c] - 1;
 }
 
 int hex_is_lower(const char *s, size_t n)
@@ -144,7 +174,7 @@ int hex_is_lower(const char *s, size_t n)
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+		if (hex_lower_plus1[(unsigned char)s[i]] == 0)
 			return 0;
 	return 1;
 }

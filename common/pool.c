@@ -20,6 +20,7 @@ struct pool {
 	size_t count, next, cap;
 	size_t running; /* jobs taken and not finished */
 	int stop;
+	int closed; /* no job will be added: threads end once the queue is empty */
 	pthread_t *threads;
 	size_t started;
 };
@@ -43,9 +44,9 @@ static void *worker(void *arg)
 
 	pthread_mutex_lock(&p->lock);
 	for (;;) {
-		while (!p->stop && p->next == p->count)
+		while (!p->stop && !p->closed && p->next == p->count)
 			pthread_cond_wait(&p->work, &p->lock);
-		if (p->stop)
+		if (p->stop || p->next == p->count)
 			break;
 		run_next(p);
 	}
@@ -111,6 +112,14 @@ int pool_add(struct pool *p, void *job)
 	}
 	pthread_mutex_unlock(&p->lock);
 	return r;
+}
+
+void pool_close(struct pool *p)
+{
+	pthread_mutex_lock(&p->lock);
+	p->closed = 1;
+	pthread_cond_broadcast(&p->work);
+	pthread_mutex_unlock(&p->lock);
 }
 
 void pool_wait(struct pool *p)

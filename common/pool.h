@@ -29,6 +29,14 @@ int pool_new(struct pool **out, size_t threads, pool_fn run, void *ctx);
 int pool_add(struct pool *p, void *job);
 
 /*
+ * Says that no job will be added any more (no pool_add after it): each thread
+ * ends as soon as it finds the queue empty instead of waiting for more, so
+ * that pool_free need not wake it. Queued jobs still run, and pool_wait still
+ * runs them in the calling thread too.
+ */
+void pool_close(struct pool *p);
+
+/*
  * Runs queued jobs in the calling thread as well, and returns when every job
  * added so far has finished: what the jobs wrote is then visible to the
  * caller.

@@ -27,16 +27,16 @@ int object_sha1_is(const char *type, const uint8_t *raw, size_t len, const uint8
 /* Length of the line at p (without its LF); fails on NUL, no LF, or too long. */
 static int line_length(const uint8_t *p, size_t rem, size_t *out, const char *what)
 {
-	size_t i, limit = rem < OBJECT_MAX_LINE + 1 ? rem : OBJECT_MAX_LINE + 1;
+	size_t limit = rem < OBJECT_MAX_LINE + 1 ? rem : OBJECT_MAX_LINE + 1;
+	const uint8_t *nl = memchr(p, '\n', limit);
+	size_t n = nl != NULL ? (size_t)(nl - p) : limit;
 
-	for (i = 0; i < limit; i++) {
-		if (p[i] == '\n') {
-			*out = i;
-			return 0;
-		}
-		if (p[i] == '\0')
-			return ml_fail(ML_MALFORMED_OBJECT, "NUL byte in the header of %s object",
-			               what);
+	/* a NUL before the line's end (or before the limit) is the error, as a byte loop finds it */
+	if (memchr(p, '\0', n) != NULL)
+		return ml_fail(ML_MALFORMED_OBJECT, "NUL byte in the header of %s object", what);
+	if (nl != NULL) {
+		*out = n;
+		return 0;
 	}
 	if (limit == rem)
 		return ml_fail(ML_MALFORMED_OBJECT, "unterminated header line in %s object", what);
@@ -115,11 +115,15 @@ int object_header_unfold(const struct object_header *h, char **out, size_t *out_
 	if ((s = malloc((size_t)(end - v) + 1)) == NULL)
 		return ml_fail(ML_IO, "out of memory");
 	while (v < end) {
-		s[n++] = (char)*v;
+		const uint8_t *nl = memchr(v, '\n', (size_t)(end - v));
+		size_t k = nl != NULL ? (size_t)(nl - v) + 1 : (size_t)(end - v);
+
+		memcpy(s + n, v, k);
+		n += k;
+		v += k;
 		/* the space after each inner LF marks a continuation line */
-		if (*v == '\n' && v + 1 < end)
+		if (nl != NULL && v < end)
 			v++;
-		v++;
 	}
 	s[n] = '\0';
 	*out = s;

@@ -2,6 +2,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,8 +46,9 @@ struct state {
 	/* the shared state (state_share); db is borrowed */
 	char *recovery; /* state_recovery() */
 	struct pg *db;
-	char *shared_source;    /* the source as the database keys it: credential-free */
-	char shared_loaded[41]; /* the shared floor as read ("" for none) */
+	char *shared_source;       /* the source as the database keys it: credential-free */
+	char shared_loaded[41];    /* the shared floor as read ("" for none) */
+	struct side_write *naming; /* the source file, being written (state_open), or NULL */
 };
 
 static int is_hex40(const char *s)
@@ -81,17 +84,31 @@ static struct cache_entry *find(const struct state *st, const char *commit, cons
 	}
 }
 
-static int grow(struct state *st)
+/*
+ * Doubles the table until `more` entries fit beside those it holds (at most
+ * half full). Zeroed with memset rather than calloc, whose fresh pages the
+ * kernel would fault in one by one as the entries land. 0 or -1 (memory).
+ */
+static int grow(struct state *st, size_t more)
 {
 	struct cache_entry *old = st->slots;
-	size_t old_count = st->slot_count, i;
+	size_t old_count = st->slot_count, count = old_count != 0 ? old_count : 1024, i;
 
-	st->slot_count = old_count != 0 ? old_count * 2 : 1024;
-	if ((st->slots = calloc(st->slot_count, sizeof(*st->slots))) == NULL) {
-		st->slots = old;
-		st->slot_count = old_count;
-		return ml_fail(ML_IO, "out of memory");
+	if (more > SIZE_MAX / 2 - st->used)
+		return -1;
+	while ((st->used + more) * 2 > count) {
+		if (count > SIZE_MAX / 2 / sizeof(*st->slots))
+			return -1;
+		count *= 2;
 	}
+	if (count == old_count)
+		return 0;
+	if ((st->slots = malloc(count * sizeof(*st->slots))) == NULL) {
+		st->slots = old;
+		return -1;
+	}
+	memset(st->slots, 0, count * sizeof(*st->slots));
+	st->slot_count = count;
 	for (i = 0; i < old_count; i++)
 		if (old[i].commit[0] != '\0')
 			*find(st, old[i].commit, old[i].anchor) = old[i];
@@ -107,15 +124,17 @@ static int put(struct state *st, const char *commit, const char *anchor, unsigne
                int *changed, struct cache_entry **out)
 {
 	struct cache_entry *e;
-	int r;
 
-	if ((st->used + 1) * 2 > st->slot_count && (r = grow(st)) != 0)
-		return r;
+	if ((st->used + 1) * 2 > st->slot_count && grow(st, 1) != 0)
+		return ml_fail(ML_IO, "out of memory");
 	e = find(st, commit, anchor);
 	if (e->commit[0] == '\0') {
+		size_t n = strnlen(anchor, sizeof(e->anchor) - 1);
+
 		memcpy(e->commit, commit, 40);
 		e->commit[40] = '\0';
-		snprintf(e->anchor, sizeof(e->anchor), "%s", anchor);
+		memcpy(e->anchor, anchor, n);
+		e->anchor[n] = '\0';
 		st->used++;
 	}
 	if (changed != NULL && (e->flags | flags) != e->flags)
@@ -145,20 +164,118 @@ static int mkdirs(const char *path)
 	return 0;
 }
 
-static int write_atomic(const char *path, const void *data, size_t len)
+/*
+ * path's content in tmp (path.tmp.<pid>.<n>: each write its own, as two
+ * states of one process may write the same file at once), on disk (fsync):
+ * 0, or -1 with errno (tmp removed).
+ */
+static int write_tmp(const char *path, const void *data, size_t len, char tmp[4200])
 {
-	char tmp[4200];
-	int fd, ok;
+	static unsigned writes;
+	int fd, ok, err;
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
+	snprintf(tmp, 4200, "%s.tmp.%ld.%u", path, (long)getpid(),
+	         __atomic_add_fetch(&writes, 1, __ATOMIC_RELAXED));
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0)
 		return -1;
 	ok = (size_t)write(fd, data, len) == len && fsync(fd) == 0;
-	if (close(fd) != 0 || !ok || rename(tmp, path) != 0) {
+	err = errno;
+	if (close(fd) != 0 || !ok) {
+		err = ok ? errno : err;
 		unlink(tmp);
+		errno = err;
 		return -1;
 	}
 	return 0;
+}
+
+/* tmp renamed over path: 0, or -1 with errno (tmp removed). */
+static int move_into_place(const char *tmp, const char *path)
+{
+	int err;
+
+	if (rename(tmp, path) == 0)
+		return 0;
+	err = errno;
+	unlink(tmp);
+	errno = err;
+	return -1;
+}
+
+/*
+ * A file written on a thread of its own (write_tmp, and with rename also
+ * move_into_place), so that the disk's flush, a millisecond or more, overlaps
+ * what the caller does meanwhile: the state's files are written before a
+ * chain's walk (the source file of a new state directory) and after its last
+ * signature, when nothing else runs. Without a thread it is written at once.
+ */
+struct side_write {
+	pthread_t thread;
+	int started; /* a thread writes it: side_write_join before the result */
+	int rename, r, err;
+	char path[4200], tmp[4200];
+	struct buf data;
+};
+
+static void *side_write_run(void *arg)
+{
+	struct side_write *w = arg;
+
+	w->r = write_tmp(w->path, w->data.data != NULL ? (const void *)w->data.data : "",
+	                 w->data.len, w->tmp);
+	if (w->r == 0 && w->rename)
+		w->r = move_into_place(w->tmp, w->path);
+	w->err = w->r != 0 ? errno : 0;
+	return NULL;
+}
+
+/* Starts writing (a copy of) data to path. NULL when memory is short. */
+static struct side_write *side_write_start(const char *path, const void *data, size_t len,
+                                           int rename)
+{
+	struct side_write *w = calloc(1, sizeof(*w));
+	sigset_t all, old;
+
+	if (w == NULL)
+		return NULL;
+	snprintf(w->path, sizeof(w->path), "%s", path);
+	w->rename = rename;
+	buf_init(&w->data, len);
+	if (buf_append(&w->data, data, len) < 0) {
+		buf_release(&w->data);
+		free(w);
+		return NULL;
+	}
+	/* signals go to the caller's threads, as the pool's (common/pool.h) */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	w->started = pthread_create(&w->thread, NULL, side_write_run, w) == 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (!w->started)
+		side_write_run(w);
+	return w;
+}
+
+/*
+ * Waits for the write and frees w: 0, or -1 with errno as the write left it.
+ * tmp (may be NULL) gets the temporary file's name. NULL is 0.
+ */
+static int side_write_join(struct side_write *w, char tmp[4200])
+{
+	int r, err;
+
+	if (w == NULL)
+		return 0;
+	if (w->started)
+		pthread_join(w->thread, NULL);
+	if (tmp != NULL)
+		memcpy(tmp, w->tmp, sizeof(w->tmp));
+	r = w->r;
+	err = w->err;
+	buf_release(&w->data);
+	free(w);
+	errno = err;
+	return r;
 }
 
 int state_parse_cache(const char *text, size_t len, state_entry_fn each, void *ctx,
@@ -341,8 +458,10 @@ int state_open(struct state **out, const char *dir, const char *source_url, cons
 		r = ml_fail(ML_IO, "cannot name the state of '%s'", source_url);
 		goto out;
 	}
-	if (access(path, F_OK) != 0 && write_atomic(path, id.data, id.len) < 0) {
-		r = ml_fail(ML_IO, "cannot write '%s': %s", path, strerror(errno));
+	/* on its own thread, while the run goes on; how it went is told by state_save */
+	if (access(path, F_OK) != 0 &&
+	    (st->naming = side_write_start(path, id.data, id.len, 1)) == NULL) {
+		r = ml_fail(ML_IO, "out of memory");
 		goto out;
 	}
 	snprintf(path, sizeof(path), "%s/verified-%.32s", st->dir, roots_digest);
@@ -383,6 +502,11 @@ int state_remember(struct state *st, const char *commit, const char *anchor, uns
 	if ((r = put(st, commit, anchor != NULL ? anchor : NO_ANCHOR, flags, &st->dirty, &e)) == 0)
 		e->remembered |= flags;
 	return r;
+}
+
+void state_reserve(struct state *st, size_t n)
+{
+	(void)grow(st, n); /* what does not fit now grows, or fails, in state_remember */
 }
 
 void state_set_floor(struct state *st, const char *commit)
@@ -669,13 +793,50 @@ out:
 	return r;
 }
 
+/*
+ * The entry's line of the verified cache, "<commit> <anchor> <flags>\n", as
+ * printf's "%s %s %u\n" writes it: a chain's thousand lines are written
+ * after its last signature, while nothing else runs.
+ */
+static int append_line(struct buf *b, const struct cache_entry *e)
+{
+	char line[sizeof(e->commit) + sizeof(e->anchor) + 16], digits[16];
+	size_t n = strlen(e->commit), a = strlen(e->anchor), d = 0;
+	unsigned v = e->flags;
+
+	do {
+		digits[d++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	memcpy(line, e->commit, n);
+	line[n++] = ' ';
+	memcpy(line + n, e->anchor, a);
+	n += a;
+	line[n++] = ' ';
+	while (d > 0)
+		line[n++] = digits[--d];
+	line[n++] = '\n';
+	return buf_append(b, line, n);
+}
+
 int state_save(struct state *st, state_descends_fn descends, void *ctx)
 {
-	char path[4200], disk[41];
+	char path[4200], disk[41], line[42], cache_tmp[4200], floor_tmp[4200];
+	struct side_write *cache;
 	struct buf b;
 	size_t i, bad_line;
-	int r = 0, lock;
+	int r = 0, lock, floor_r, floor_err;
 
+	/* the source file state_open started, as state_open would have told it */
+	if (st->naming != NULL) {
+		int failed = side_write_join(st->naming, NULL) < 0, err = errno;
+
+		st->naming = NULL;
+		if (failed) {
+			snprintf(path, sizeof(path), "%s/source", st->dir);
+			return ml_fail(ML_IO, "cannot write '%s': %s", path, strerror(err));
+		}
+	}
 	/* the shared state first: a floor it refuses is not written here either */
 	if (st->db != NULL && (r = save_shared(st, descends, ctx)) != 0)
 		return r;
@@ -695,23 +856,37 @@ int state_save(struct state *st, state_descends_fn descends, void *ctx)
 	for (i = 0; i < st->slot_count; i++) {
 		const struct cache_entry *e = &st->slots[i];
 
-		if (e->commit[0] != '\0' &&
-		    buf_printf(&b, "%s %s %u\n", e->commit, e->anchor, e->flags) < 0) {
+		if (e->commit[0] != '\0' && append_line(&b, e) < 0) {
 			r = ml_fail(ML_IO, "verified cache '%s' is too large", st->cache_path);
 			goto out;
 		}
 	}
-	if (write_atomic(st->cache_path, b.data != NULL ? (const void *)b.data : "", b.len) < 0) {
+	/*
+	 * Both files reach the disk at once (the cache on a thread of its own), then
+	 * take their places in the order they always did: the cache, then the floor.
+	 */
+	if ((cache = side_write_start(st->cache_path, b.data, b.len, 0)) == NULL) {
+		r = ml_fail(ML_IO, "out of memory");
+		goto out;
+	}
+	snprintf(path, sizeof(path), "%s/floor", st->dir);
+	snprintf(line, sizeof(line), "%s\n", st->floor);
+	floor_r = st->has_floor ? write_tmp(path, line, 41, floor_tmp) : 0;
+	floor_err = errno;
+	if (side_write_join(cache, cache_tmp) < 0 ||
+	    move_into_place(cache_tmp, st->cache_path) < 0) {
 		r = ml_fail(ML_IO, "cannot write '%s': %s", st->cache_path, strerror(errno));
+		if (st->has_floor && floor_r == 0)
+			unlink(floor_tmp);
 		goto out;
 	}
 	if (st->has_floor) {
-		char line[42];
-
-		snprintf(path, sizeof(path), "%s/floor", st->dir);
-		snprintf(line, sizeof(line), "%s\n", st->floor);
-		if (write_atomic(path, line, 41) < 0) {
-			r = ml_fail(ML_IO, "cannot write '%s': %s", path, strerror(errno));
+		if (floor_r == 0 && move_into_place(floor_tmp, path) < 0) {
+			floor_r = -1;
+			floor_err = errno;
+		}
+		if (floor_r != 0) {
+			r = ml_fail(ML_IO, "cannot write '%s': %s", path, strerror(floor_err));
 			goto out;
 		}
 		memcpy(st->loaded, st->floor, sizeof(st->loaded));
@@ -727,6 +902,7 @@ void state_free(struct state *st)
 {
 	if (st == NULL)
 		return;
+	(void)side_write_join(st->naming, NULL); /* a run that saved nothing names its state too */
 	free(st->dir);
 	free(st->cache_path);
 	free(st->branch);

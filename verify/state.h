@@ -66,6 +66,14 @@ int state_cached(const struct state *st, const char *commit, const char *anchor,
 /* Records a verified commit (in memory until state_save). 0 or ML_IO. */
 int state_remember(struct state *st, const char *commit, const char *anchor, unsigned flags);
 
+/*
+ * Makes room now for n more entries, so that remembering them needs no
+ * allocation then: a chain's verifier calls it while its signatures are still
+ * being checked, and remembers the whole chain once they hold. Only saves
+ * work: a table that cannot grow now grows, or fails, in state_remember.
+ */
+void state_reserve(struct state *st, size_t n);
+
 /* Raises the floor (in memory until state_save). */
 void state_set_floor(struct state *st, const char *commit);
 

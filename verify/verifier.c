@@ -312,6 +312,8 @@ int verifier_run(struct source *src, struct state *st, const struct trust_roots 
 		memcpy(id, parent, 41);
 	}
 	commit_release(&c);
+	if (seg.pool != NULL)
+		pool_close(seg.pool); /* the walk adds nothing more */
 
 	if (target_at < 0) {
 		r = ml_fail(ML_NOT_ON_BRANCH,
@@ -336,6 +338,14 @@ int verifier_run(struct source *src, struct state *st, const struct trust_roots 
 		goto out;
 	}
 
+	if (st != NULL) {
+		/* the entries the chain will need, made now, while the pool still checks */
+		size_t fresh = extra != NULL;
+
+		for (i = 0; i < (chain ? seg.count : 1); i++)
+			fresh += !seg.jobs[i]->cached;
+		state_reserve(st, fresh);
+	}
 	/*
 	 * The target's signature first, on this thread: once it holds, the tree
 	 * it names may be read (on_target) while the pool checks the rest. Then

@@ -20,6 +20,30 @@ static void test_buf_maximum(void **state)
 	buf_release(&b);
 }
 
+static void test_reserve(void **state)
+{
+	struct buf b;
+	const uint8_t *before;
+	size_t i;
+
+	buf_init(&b, 100);
+	assert_int_equal(buf_append(&b, "ab", 2), 0);
+	assert_int_equal(buf_reserve(&b, 60), 0);
+	before = b.data;
+	for (i = 0; i < 60; i++)
+		assert_int_equal(buf_append(&b, "x", 1), 0);
+	assert_ptr_equal(b.data, before); /* the room was there: no reallocation */
+	assert_int_equal(b.len, 62);
+	/* room past the maximum is not made, and appends past it still fail */
+	assert_int_equal(buf_reserve(&b, 1000), 0);
+	assert_true(b.cap <= 101);
+	assert_int_equal(buf_append(&b, "0123456789012345678901234567890123456789", 38), 0);
+	assert_int_equal(buf_append(&b, "y", 1), -1);
+	assert_int_equal(b.len, 100);
+	assert_int_equal(b.data[100], '\0');
+	buf_release(&b);
+}
+
 static void test_printf_detach_and_file(void **state)
 {
 	char path[] = "/tmp/mainline-test-buf-XXXXXX";
@@ -91,6 +115,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_buf_maximum),
+	    cmocka_unit_test(test_reserve),
 	    cmocka_unit_test(test_printf_detach_and_file),
 	    cmocka_unit_test(test_wire_encodings),
 	};

@@ -68,6 +68,51 @@ static void test_base64_roundtrip(void **state)
 	}
 }
 
+/* Long input, line breaks every k characters (groups of four split anywhere), damage anywhere. */
+static void test_base64_long_input(void **state)
+{
+	uint8_t data[700];
+	struct buf enc, wrapped, dec;
+	size_t n, k, i;
+
+	for (n = 0; n < sizeof(data); n++)
+		data[n] = (uint8_t)(n * 13 + 5);
+	buf_init(&enc, 4096);
+	buf_init(&wrapped, 8192);
+	buf_init(&dec, 4096);
+	for (n = sizeof(data) - 2; n <= sizeof(data); n++) {
+		buf_reset(&enc);
+		assert_int_equal(base64_encode(data, n, &enc), 0);
+		for (k = 1; k <= 9; k++) {
+			buf_reset(&wrapped);
+			for (i = 0; i < enc.len; i++) {
+				assert_int_equal(buf_append(&wrapped, enc.data + i, 1), 0);
+				if (i % k == k - 1)
+					assert_int_equal(buf_append(&wrapped, k % 2 ? "\n" : "\r\n",
+					                            k % 2 ? 1 : 2),
+					                 0);
+			}
+			buf_reset(&dec);
+			assert_int_equal(
+			    base64_decode((const char *)wrapped.data, wrapped.len, &dec), 0);
+			assert_int_equal(dec.len, n);
+			assert_memory_equal(dec.data, data, n);
+		}
+		/* one character outside the alphabet, or a '=' before the last group, anywhere */
+		for (i = 0; i + 4 < enc.len; i += 7) {
+			uint8_t keep = enc.data[i];
+
+			enc.data[i] = (uint8_t)(i % 2 ? '*' : '=');
+			buf_reset(&dec);
+			assert_int_equal(base64_decode((const char *)enc.data, enc.len, &dec), -1);
+			enc.data[i] = keep;
+		}
+	}
+	buf_release(&enc);
+	buf_release(&wrapped);
+	buf_release(&dec);
+}
+
 static void test_hex(void **state)
 {
 	const uint8_t in[] = {0x00, 0xab, 0xff};
@@ -92,6 +137,34 @@ static void test_hex_checks(void **state)
 	assert_false(hex_is_digits("12g4", 4));
 	assert_false(hex_is_digits("12 4", 4));
 	assert_false(hex_is_digits("ab", 3));
+}
+
+/* Every byte value, against the definition: 0-9 and a-f, and for hex_decode also A-F. */
+static void test_hex_every_byte(void **state)
+{
+	uint8_t out;
+	char pair[2];
+	int c;
+
+	(void)state;
+	for (c = 0; c < 256; c++) {
+		int lower = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+		int upper = c >= 'A' && c <= 'F';
+		int value = c <= '9' ? c - '0' : lower ? c - 'a' + 10 : c - 'A' + 10;
+
+		pair[0] = (char)c;
+		pair[1] = '7';
+		assert_int_equal(hex_is_lower(pair, 1), lower);
+		assert_int_equal(hex_is_digits(pair, 1), lower || upper);
+		assert_int_equal(hex_decode(pair, &out, 1), lower || upper ? 0 : -1);
+		if (lower || upper)
+			assert_int_equal(out, value << 4 | 7);
+		pair[0] = '7';
+		pair[1] = (char)c;
+		assert_int_equal(hex_decode(pair, &out, 1), lower || upper ? 0 : -1);
+		if (lower || upper)
+			assert_int_equal(out, 7 << 4 | value);
+	}
 }
 
 static void test_utf8(void **state)
@@ -125,9 +198,14 @@ static void test_utf8(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_base64_valid),     cmocka_unit_test(test_base64_refused),
-	    cmocka_unit_test(test_base64_roundtrip), cmocka_unit_test(test_hex),
-	    cmocka_unit_test(test_hex_checks),       cmocka_unit_test(test_utf8),
+	    cmocka_unit_test(test_base64_valid),
+	    cmocka_unit_test(test_base64_refused),
+	    cmocka_unit_test(test_base64_roundtrip),
+	    cmocka_unit_test(test_base64_long_input),
+	    cmocka_unit_test(test_hex),
+	    cmocka_unit_test(test_hex_checks),
+	    cmocka_unit_test(test_hex_every_byte),
+	    cmocka_unit_test(test_utf8),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

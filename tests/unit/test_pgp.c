@@ -311,6 +311,44 @@ static void test_crc24(void **state)
 	assert_int_equal(pgp_crc24((const uint8_t *)"123456789", 9), 0x21CF02);
 }
 
+/* RFC 4880 6.1's bit-by-bit reference code. */
+static uint32_t crc24_reference(const uint8_t *data, size_t len)
+{
+	uint32_t crc = 0xB704CEu;
+	size_t i;
+	int bit;
+
+	for (i = 0; i < len; i++) {
+		crc ^= (uint32_t)data[i] << 16;
+		for (bit = 0; bit < 8; bit++) {
+			crc <<= 1;
+			if (crc & 0x1000000u)
+				crc ^= 0x1864CFBu;
+		}
+	}
+	return crc & 0xFFFFFFu;
+}
+
+static void test_crc24_matches_the_reference(void **state)
+{
+	uint8_t data[1100];
+	uint32_t x = 12345;
+	size_t i, len;
+
+	(void)state;
+	for (i = 0; i < sizeof(data); i++) {
+		x = x * 1103515245u + 12345u;
+		data[i] = (uint8_t)(x >> 16);
+	}
+	/* every length up to 80 (the four-byte steps and each tail), then longer ones */
+	for (len = 0; len <= 80; len++)
+		assert_int_equal(pgp_crc24(data, len), crc24_reference(data, len));
+	for (len = 81; len <= sizeof(data); len += 37)
+		assert_int_equal(pgp_crc24(data + 3, len - 3), crc24_reference(data + 3, len - 3));
+	memset(data, 0xFF, sizeof(data));
+	assert_int_equal(pgp_crc24(data, sizeof(data)), crc24_reference(data, sizeof(data)));
+}
+
 /* The binary of an armored fixture. */
 static void binary(const char *armored, const char *type, struct buf *out)
 {
@@ -837,13 +875,21 @@ static void test_owner(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_good_signature),  cmocka_unit_test(test_forged_twins),
-	    cmocka_unit_test(test_signature_table), cmocka_unit_test(test_armor_table),
-	    cmocka_unit_test(test_crlf_armor),      cmocka_unit_test(test_crc24),
-	    cmocka_unit_test(test_framing),         cmocka_unit_test(test_truncation_everywhere),
-	    cmocka_unit_test(test_keyring_errors),  cmocka_unit_test(test_merge_table),
-	    cmocka_unit_test(test_merge_one_input), cmocka_unit_test(test_unevaluable_revocations),
-	    cmocka_unit_test(test_bad_revocations), cmocka_unit_test(test_unmatched_revocation),
+	    cmocka_unit_test(test_good_signature),
+	    cmocka_unit_test(test_forged_twins),
+	    cmocka_unit_test(test_signature_table),
+	    cmocka_unit_test(test_armor_table),
+	    cmocka_unit_test(test_crlf_armor),
+	    cmocka_unit_test(test_crc24),
+	    cmocka_unit_test(test_crc24_matches_the_reference),
+	    cmocka_unit_test(test_framing),
+	    cmocka_unit_test(test_truncation_everywhere),
+	    cmocka_unit_test(test_keyring_errors),
+	    cmocka_unit_test(test_merge_table),
+	    cmocka_unit_test(test_merge_one_input),
+	    cmocka_unit_test(test_unevaluable_revocations),
+	    cmocka_unit_test(test_bad_revocations),
+	    cmocka_unit_test(test_unmatched_revocation),
 	    cmocka_unit_test(test_owner),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

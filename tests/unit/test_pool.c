@@ -95,6 +95,35 @@ static void test_jobs_share_the_threads(void **state)
 	assert_int_equal(on_caller + on_workers, JOBS);
 }
 
+static void test_closed_pool_runs_what_was_queued(void **state)
+{
+	enum { JOBS = 200 };
+	struct job jobs[JOBS];
+	struct pool *p;
+	size_t i, s;
+
+	(void)state;
+	for (s = 2; s <= 4; s++) {
+		memset(jobs, 0, sizeof(jobs));
+		assert_int_equal(pool_new(&p, s, run_job, NULL), 0);
+		for (i = 0; i < JOBS; i++) {
+			jobs[i].sleep_ms = i % 20 == 0 ? 1 : 0;
+			assert_int_equal(pool_add(p, &jobs[i]), 0);
+		}
+		/* closed while jobs are still queued: they all run once, on whichever thread */
+		pool_close(p);
+		pool_wait(p);
+		for (i = 0; i < JOBS; i++)
+			assert_int_equal(jobs[i].runs, 1);
+		pool_free(p);
+	}
+	/* closed with nothing queued: the idle threads end, pool_wait returns at once */
+	assert_int_equal(pool_new(&p, 3, run_job, NULL), 0);
+	pool_close(p);
+	pool_wait(p);
+	pool_free(p);
+}
+
 static void test_free_drops_waiting_jobs(void **state)
 {
 	enum { JOBS = 50 };
@@ -146,6 +175,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_every_job_runs_once),
 	    cmocka_unit_test(test_jobs_share_the_threads),
+	    cmocka_unit_test(test_closed_pool_runs_what_was_queued),
 	    cmocka_unit_test(test_free_drops_waiting_jobs),
 	    cmocka_unit_test(test_sizes_refused),
 	    cmocka_unit_test(test_cpus_within_the_affinity),

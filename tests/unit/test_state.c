@@ -5,6 +5,7 @@
  */
 #include "unit.h"
 
+#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -217,6 +218,73 @@ static void test_cache_file_is_read_exactly_as_written(void **state)
 	}
 }
 
+/* The source file names a new state directory, written whether the run saves or not. */
+static void test_source_file_names_the_state(void **state)
+{
+	char pattern[128], text[256];
+	struct state *st;
+	glob_t g;
+	FILE *f;
+	size_t n;
+	int saved, calls = 0;
+
+	for (saved = 0; saved <= 1; saved++) {
+		st = open_state();
+		if (saved) {
+			assert_int_equal(state_remember(st, A, NULL, STATE_SIGNATURE), 0);
+			assert_int_equal(state_save(st, on_line, &calls), 0);
+		}
+		state_free(st);
+		snprintf(pattern, sizeof(pattern), "%s/state/*/source", dir);
+		assert_int_equal(glob(pattern, 0, NULL, &g), 0);
+		assert_int_equal(g.gl_pathc, 1);
+		assert_non_null(f = fopen(g.gl_pathv[0], "r"));
+		n = fread(text, 1, sizeof(text) - 1, f);
+		text[n] = '\0';
+		fclose(f);
+		assert_string_equal(text, "https://example.org/p.git\nmain\n");
+		globfree(&g);
+		/* no temporary file is left beside it */
+		snprintf(pattern, sizeof(pattern), "%s/state/*/*.tmp.*", dir);
+		assert_int_equal(glob(pattern, 0, NULL, &g), GLOB_NOMATCH);
+		globfree(&g);
+		snprintf(text, sizeof(text), "rm -rf '%s'/*", dir);
+		assert_int_equal(system(text), 0);
+	}
+}
+
+/* A chain's worth of entries, room made for them first or not: all of them are kept. */
+static void test_many_entries_with_room_made_first(void **state)
+{
+	enum { N = 3000 };
+	char id[41], cmd[128];
+	int reserved, calls = 0;
+	size_t i;
+
+	for (reserved = 0; reserved <= 1; reserved++) {
+		struct state *st = open_state();
+
+		if (reserved)
+			state_reserve(st, N);
+		for (i = 0; i < N; i++) {
+			snprintf(id, sizeof(id), "%08zx%032zx", i * 2654435761u % 0xffffffffu, i);
+			assert_int_equal(state_remember(st, id, A, STATE_SIGNATURE | STATE_CHAIN),
+			                 0);
+		}
+		assert_int_equal(state_save(st, on_line, &calls), 0);
+		state_free(st);
+		st = open_state();
+		for (i = 0; i < N; i++) {
+			snprintf(id, sizeof(id), "%08zx%032zx", i * 2654435761u % 0xffffffffu, i);
+			assert_true(state_cached(st, id, A, STATE_SIGNATURE | STATE_CHAIN));
+		}
+		assert_false(state_cached(st, B, A, STATE_SIGNATURE));
+		state_free(st);
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'/*", dir);
+		assert_int_equal(system(cmd), 0);
+	}
+}
+
 /*
  * A corrupt verified cache (here: lines after an empty one, which are not
  * skipped) is moved aside and the run starts with an empty cache; a corrupt
@@ -267,6 +335,9 @@ int main(void)
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_diverged_floors_are_a_rollback, setup, teardown),
 	    cmocka_unit_test(test_cache_file_is_read_exactly_as_written),
+	    cmocka_unit_test_setup_teardown(test_source_file_names_the_state, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_many_entries_with_room_made_first, setup,
+	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_corrupt_cache_file_is_moved_aside, setup,
 	                                    teardown),
 	};
