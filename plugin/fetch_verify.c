@@ -143,6 +143,7 @@ static int refetch(struct fetch_verify *fv, const struct config *c)
 
 	snprintf(why, sizeof(why), "%s", ml_error_message());
 	ml_error_clear();
+	state_wait(fv->st); /* the fetch's child needs a process without other threads */
 	memset(&so, 0, sizeof(so));
 	if ((r = credentials_prepare(&cr, c, &so)) == 0)
 		r = source_refetch(fv->src, why, &so);

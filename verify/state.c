@@ -49,6 +49,7 @@ struct state {
 	char *shared_source;       /* the source as the database keys it: credential-free */
 	char shared_loaded[41];    /* the shared floor as read ("" for none) */
 	struct side_write *naming; /* the source file, being written (state_open), or NULL */
+	int naming_err;            /* its write's errno once joined (state_wait), or 0 */
 };
 
 static int is_hex40(const char *s)
@@ -819,6 +820,15 @@ static int append_line(struct buf *b, const struct cache_entry *e)
 	return buf_append(b, line, n);
 }
 
+void state_wait(struct state *st)
+{
+	if (st == NULL || st->naming == NULL)
+		return;
+	if (side_write_join(st->naming, NULL) < 0)
+		st->naming_err = errno != 0 ? errno : EIO;
+	st->naming = NULL;
+}
+
 int state_save(struct state *st, state_descends_fn descends, void *ctx)
 {
 	char path[4200], disk[41], line[42], cache_tmp[4200], floor_tmp[4200];
@@ -828,14 +838,10 @@ int state_save(struct state *st, state_descends_fn descends, void *ctx)
 	int r = 0, lock, floor_r, floor_err;
 
 	/* the source file state_open started, as state_open would have told it */
-	if (st->naming != NULL) {
-		int failed = side_write_join(st->naming, NULL) < 0, err = errno;
-
-		st->naming = NULL;
-		if (failed) {
-			snprintf(path, sizeof(path), "%s/source", st->dir);
-			return ml_fail(ML_IO, "cannot write '%s': %s", path, strerror(err));
-		}
+	state_wait(st);
+	if (st->naming_err != 0) {
+		snprintf(path, sizeof(path), "%s/source", st->dir);
+		return ml_fail(ML_IO, "cannot write '%s': %s", path, strerror(st->naming_err));
 	}
 	/* the shared state first: a floor it refuses is not written here either */
 	if (st->db != NULL && (r = save_shared(st, descends, ctx)) != 0)
@@ -902,7 +908,7 @@ void state_free(struct state *st)
 {
 	if (st == NULL)
 		return;
-	(void)side_write_join(st->naming, NULL); /* a run that saved nothing names its state too */
+	state_wait(st); /* a run that saved nothing names its state too */
 	free(st->dir);
 	free(st->cache_path);
 	free(st->branch);

@@ -110,6 +110,14 @@ int state_share(struct state *st, struct pg *db, const char *source_url, const c
  */
 int state_save(struct state *st, state_descends_fn descends, void *ctx);
 
+/*
+ * Waits for the writes state_open left running on a thread of their own (the
+ * source file of a new state directory), so that the process has no thread
+ * of the state's: before a fork (common/child.h). Their outcome is still
+ * told by state_save.
+ */
+void state_wait(struct state *st);
+
 void state_free(struct state *st);
 
 #endif

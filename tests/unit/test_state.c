@@ -5,6 +5,7 @@
  */
 #include "unit.h"
 
+#include <dirent.h>
 #include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -253,6 +254,34 @@ static void test_source_file_names_the_state(void **state)
 	}
 }
 
+/* The threads of this process (its entries in /proc/self/task). */
+static int threads(void)
+{
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *e;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d)) != NULL)
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+/* After state_wait no thread of the state's runs (a fork may follow), and save still works. */
+static void test_wait_leaves_no_thread(void **state)
+{
+	struct state *st = open_state();
+	int calls = 0;
+
+	state_wait(st);
+	assert_int_equal(threads(), 1);
+	state_wait(st);
+	assert_int_equal(state_remember(st, A, NULL, STATE_SIGNATURE), 0);
+	assert_int_equal(state_save(st, on_line, &calls), 0);
+	state_free(st);
+}
+
 /* A chain's worth of entries, room made for them first or not: all of them are kept. */
 static void test_many_entries_with_room_made_first(void **state)
 {
@@ -336,6 +365,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_diverged_floors_are_a_rollback, setup, teardown),
 	    cmocka_unit_test(test_cache_file_is_read_exactly_as_written),
 	    cmocka_unit_test_setup_teardown(test_source_file_names_the_state, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_wait_leaves_no_thread, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_many_entries_with_room_made_first, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_corrupt_cache_file_is_moved_aside, setup,
