@@ -6,14 +6,21 @@
 # checks its signature, uploads the tree and runs the pipeline, exactly as
 # under Drone. RUNS (default 20) sets the timed runs. PHASES=N (default 0) then traces N
 # more runs of each side, alternately, with strace and prints where their time
-# goes (bench/strace-phases.py: one phase per engine request).
+# goes (bench/strace-phases.py: one phase per engine request). DOCKER_HOST, when
+# set (unix://… only), names the engine both sides use; otherwise the default
+# socket's, started by scripts/dockerd.sh when none answers.
 set -eu
 # shellcheck source=bench/lib.sh
 . "$(dirname "$0")/lib.sh"
 RUNS=${RUNS:-20}
 PHASES=${PHASES:-0}
 image=mainline-test/busybox:1
-"$root/scripts/dockerd.sh"
+engine=
+if [ -n "${DOCKER_HOST:-}" ]; then
+	engine="DOCKER_HOST=$DOCKER_HOST"
+else
+	"$root/scripts/dockerd.sh"
+fi
 "$root/scripts/test-image.sh"
 work=$(mktemp -d "${TMPDIR:-/tmp}/mainline-bench.XXXXXX")
 trap bench_cleanup EXIT
@@ -33,13 +40,14 @@ git clone -q --bare "$work/pipelines" "$repo"
 bench_git_daemon "$work/srv" pipelines.git
 
 # the plugin's environment, as Drone's docker runner passes it
-plugin="env -i PATH=$PATH HOME=$HOME PLUGIN_SOURCE=$git_url/pipelines.git \
+plugin="env -i PATH=$PATH HOME=$HOME $engine PLUGIN_SOURCE=$git_url/pipelines.git \
 PLUGIN_ALLOWED_SIGNERS='$signers' PLUGIN_IMAGE=$image PLUGIN_COMMAND='[\"true\"]' \
 PLUGIN_CACHE=$work/cache DRONE_BUILD_EVENT=push DRONE_COMMIT_REF=refs/heads/main \
 DRONE_COMMIT_BRANCH=main DRONE_REPO=acme/app DRONE_REPO_OWNER=acme DRONE_REPO_NAME=app \
 DRONE_BUILD_NUMBER=1 DRONE_STEP_NAME=bench $BUILD/mainline"
 sh -c "$plugin" >"$work/first.log" 2>&1 || { cat "$work/first.log"; exit 1; } # cache and state
 echo "machine: $(nproc) CPUs; $(uptime)"
+echo "engine: dockerd $(docker version --format "{{.Server.Version}}")"
 hyperfine --style basic --warmup 3 --runs "$RUNS" --export-csv "$work/plugin.csv" \
 	-n "mainline plugin mode (verification warm)" "$plugin" \
 	-n "docker run --rm" "docker run --rm $image true"
