@@ -415,15 +415,6 @@ int engine_run(struct engine *e, const struct run_spec *spec, struct run_result 
 	     i++)
 		if ((r = container_connect(e, run.id, pinned.networks[i], pinned.aliases)) != 0)
 			goto out;
-	if (spec->tree_walk != NULL && (r = upload_tree(&run)) != 0)
-		goto out;
-	if (spec->before_start != NULL &&
-	    (r = spec->before_start(spec->before_start_ctx, e, run.id)) != 0)
-		goto out;
-	if (canceled(spec)) {
-		r = ml_fail(ML_CANCELED, "run of container '%.12s' canceled", run.id);
-		goto out;
-	}
 
 	run.attach.e = run.wait.e = e;
 	run.attach.mu = run.wait.mu = &run.mu;
@@ -435,9 +426,22 @@ int engine_run(struct engine *e, const struct run_spec *spec, struct run_result 
 	run.attach.body_ctx = &run.demux;
 	snprintf(run.wait.path, sizeof(run.wait.path), "/containers/%s/wait?condition=next-exit",
 	         run.id);
-	/* both sent at once, not one after the other's answer; both established before the start */
-	if ((r = bg_start(&run.attach)) != 0 || (r = bg_start(&run.wait)) != 0 ||
-	    (r = await_ready(&run, &run.attach, "attach to")) != 0 ||
+	/*
+	 * Both sent at once, not one after the other's answer, and before the
+	 * uploads, which they overlap; both established before the start.
+	 */
+	if ((r = bg_start(&run.attach)) != 0 || (r = bg_start(&run.wait)) != 0)
+		goto out;
+	if (spec->tree_walk != NULL && (r = upload_tree(&run)) != 0)
+		goto out;
+	if (spec->before_start != NULL &&
+	    (r = spec->before_start(spec->before_start_ctx, e, run.id)) != 0)
+		goto out;
+	if (canceled(spec)) {
+		r = ml_fail(ML_CANCELED, "run of container '%.12s' canceled", run.id);
+		goto out;
+	}
+	if ((r = await_ready(&run, &run.attach, "attach to")) != 0 ||
 	    (r = await_ready(&run, &run.wait, "wait for")) != 0)
 		goto out;
 	if ((r = container_start(e, run.id)) != 0)
