@@ -196,14 +196,7 @@ t_like "... naming both" "$(t_out)" \
 }
 
 # --- mainline in a container, on the workspace volume as Woodpecker mounts it -------------
-t_plugin_image "mainline-test/wp-plugin:$tag"
-built=$?
-if [ $built = 2 ]; then
-	echo "# mainline in a container not tested: $t_no_base"
-elif [ $built = 1 ]; then
-	t_result "in a container: the plugin image builds from $t_base" 1
-	sed 's/^/# /' "$T_TMP/.out" | tail -20
-else
+if t_plugin_built "mainline-test/wp-plugin:$tag" "in a container: the plugin image builds"; then
 	docker run --rm -v "$vol:/woodpecker" "$image" sh -c \
 		'mkdir -p /woodpecker/src/github.com/acme/app &&
 		echo "cloned into the volume" >/woodpecker/src/github.com/acme/app/README'

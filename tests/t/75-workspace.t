@@ -48,15 +48,7 @@ plugin() {
 }
 
 # --- mainline in a container, the workspace on a named volume (Drone's docker runner) ---------
-t_plugin_image "mainline-test/plugin:$tag"
-built=$?
-if [ $built = 2 ]; then
-	echo "# mainline in a container not tested: $t_no_base"
-elif [ $built = 1 ]; then
-	t_result "in a container: the plugin image builds from $t_base" 1
-	sed 's/^/# /' "$T_TMP/.out" | tail -20
-else
-	t_result "in a container: the plugin image builds from $t_base" 0
+if t_plugin_built "mainline-test/plugin:$tag" "in a container: the plugin image builds"; then
 	docker run --rm -v "$vol:/drone" "$image" sh -c 'mkdir -p /drone/src/src/lib &&
 		echo cloned >/drone/src/README && echo "int main;" >/drone/src/src/lib/code.c &&
 		printf "#!/bin/sh\n" >/drone/src/build.sh && chmod +x /drone/src/build.sh &&

@@ -292,6 +292,21 @@ EOD
 	t_run docker build -q -t "$1" "$t_ctx" || return 1
 }
 
+# t_plugin_built IMAGE DESC: t_plugin_image IMAGE told as one result, "DESC from <base>",
+# with the build's output when it fails; without a base image, "not tested" instead.
+# 0 when the image is there, 1 when its build failed, 2 without a base.
+t_plugin_built() {
+	t_plugin_image "$1"
+	t_pb=$?
+	if [ $t_pb = 2 ]; then
+		echo "# mainline in a container not tested: $t_no_base"
+		return 2
+	fi
+	t_result "$2 from $t_base" $t_pb
+	[ $t_pb = 0 ] || sed 's/^/# /' "$T_TMP/.out" | tail -20
+	return $t_pb
+}
+
 # Last output captured by t_ok/t_fails/t_exit.
 t_out() { cat "$T_TMP/.out"; }
 
