@@ -54,9 +54,20 @@ static void *worker(void *arg)
 	return NULL;
 }
 
-int pool_new(struct pool **out, size_t threads, pool_fn run, void *ctx)
+int pool_thread_start(pthread_t *thread, void *(*fn)(void *), void *arg)
 {
 	sigset_t all, old;
+	int r;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	r = pthread_create(thread, NULL, fn, arg) == 0 ? 0 : -1;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return r;
+}
+
+int pool_new(struct pool **out, size_t threads, pool_fn run, void *ctx)
+{
 	struct pool *p;
 	size_t i;
 
@@ -72,14 +83,11 @@ int pool_new(struct pool **out, size_t threads, pool_fn run, void *ctx)
 	pthread_cond_init(&p->idle, NULL);
 	p->run = run;
 	p->ctx = ctx;
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
 	for (i = 0; i < threads - 1; i++) {
-		if (pthread_create(&p->threads[i], NULL, worker, p) != 0)
+		if (pool_thread_start(&p->threads[i], worker, p) != 0)
 			break;
 		p->started++;
 	}
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (p->started != threads - 1) {
 		pool_free(p);
 		return -1;

@@ -9,6 +9,7 @@
 #ifndef MAINLINE_POOL_H
 #define MAINLINE_POOL_H
 
+#include <pthread.h>
 #include <stddef.h>
 
 #define POOL_MAX_THREADS 64
@@ -54,5 +55,12 @@ void pool_free(struct pool *p);
  * cgroup v2 CPU quota (cpu.max) when there is one. At least 1.
  */
 size_t pool_cpus(void);
+
+/*
+ * Starts fn(arg) on a thread of its own that takes no signals (they go to
+ * the caller's threads, whose handlers only set flags), as the pool's
+ * threads are. 0, or -1 when no thread could be had.
+ */
+int pool_thread_start(pthread_t *thread, void *(*fn)(void *), void *arg);
 
 #endif

@@ -17,6 +17,7 @@
 #include "common/clock.h"
 #include "common/crypto.h"
 #include "common/encoding.h"
+#include "common/pool.h"
 #include "common/url.h"
 
 #define SEED_CHUNK (256u * 1024)
@@ -314,8 +315,6 @@ struct source_seed *source_seed_begin(const char *url, const char *git_dir,
 {
 	char dir[MAX_PATH_LEN + 64];
 	struct source_seed *s;
-	sigset_t all, old;
-	int started;
 
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return NULL;
@@ -336,12 +335,7 @@ struct source_seed *source_seed_begin(const char *url, const char *git_dir,
 	    make_subdir(dir, sizeof(dir), "pack") < 0 ||
 	    (s->to = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
 		goto fail;
-	/* signals go to the caller's thread */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	started = pthread_create(&s->thread, NULL, seed_thread, s) == 0;
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (started)
+	if (pool_thread_start(&s->thread, seed_thread, s) == 0)
 		return s;
 fail:
 	if (s->from >= 0)

@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +15,7 @@
 #include "common/error.h"
 #include "common/lock.h"
 #include "common/pg.h"
+#include "common/pool.h"
 #include "common/url.h"
 
 #define STATE_FILE_MAX (64u << 20)
@@ -235,7 +235,6 @@ static struct side_write *side_write_start(const char *path, const void *data, s
                                            int rename)
 {
 	struct side_write *w = calloc(1, sizeof(*w));
-	sigset_t all, old;
 
 	if (w == NULL)
 		return NULL;
@@ -247,11 +246,7 @@ static struct side_write *side_write_start(const char *path, const void *data, s
 		free(w);
 		return NULL;
 	}
-	/* signals go to the caller's threads, as the pool's (common/pool.h) */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	w->started = pthread_create(&w->thread, NULL, side_write_run, w) == 0;
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	w->started = pool_thread_start(&w->thread, side_write_run, w) == 0;
 	if (!w->started)
 		side_write_run(w);
 	return w;
